@@ -1,0 +1,5 @@
+import sys
+
+from otdesk.cli import main
+
+sys.exit(main())

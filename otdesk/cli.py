@@ -1,0 +1,68 @@
+"""The `otdesk` command. With no subcommand it opens the window (once the window exists;
+until then it prints the help). Every subcommand lives in otdesk/commands/ and registers
+itself; errors go to stderr as one sentence with a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from otdesk import __version__
+
+# Each module has register(subparsers, common) and sets a `run(args) -> int` default.
+COMMAND_MODULES = (
+    "otdesk.commands.units",
+    "otdesk.commands.codes",
+    "otdesk.commands.npi",
+)
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A problem with what the user asked for; its message is shown as is."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder of the clinic database (default: the user data folder, or $OTDESK_DATA_DIR)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="otdesk",
+        description="Charge entry, session timing, modifier checks and superbills "
+        "for outpatient occupational therapy clinics.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"otdesk {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except CliError as error:
+        print(f"otdesk: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into `head`): not an error worth a traceback
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the `otdesk` command line, one module each (see otdesk.cli)."""
