@@ -74,7 +74,7 @@ class Money:
 def _to_decimal(value: object) -> Decimal:
     if isinstance(value, Money):
         return value.amount
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise TypeError("Money takes str, int or Decimal, never a float (floats lose cents)")
     if isinstance(value, Decimal):
         number = value
