@@ -37,5 +37,5 @@ def test_core_imports_no_ui_sql_or_pdf_library():
 
 def test_the_checker_catches_a_forbidden_import(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import os\nfrom PySide6.QtCore import Qt\n\ndef f():\n    import reportlab\n")
+    sample.write_text("import os\nfrom PySide6.QtCore import Qt\ndef f():\n    import reportlab\n")
     assert {"PySide6.QtCore", "reportlab"} <= imported_modules(sample)

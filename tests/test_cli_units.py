@@ -1,0 +1,80 @@
+import json
+
+import pytest
+
+from tests.cli_helpers import run_otdesk
+
+
+def test_units_json_has_the_documented_shape():
+    done = run_otdesk("units", "--rule", "cms", "97110=33", "97140=7", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["rule"] == "cms"
+    assert data["total_timed_minutes"] == 40
+    assert data["total_units"] == 3
+    assert data["lines"] == [
+        {"code": "97110", "minutes": 33, "units": 2, "timed": True},
+        {"code": "97140", "minutes": 7, "units": 1, "timed": True},
+    ]
+    assert "The 1 unit left goes to 97140" in data["explanation"]
+    assert set(data) == {"rule", "total_timed_minutes", "total_units", "lines", "explanation"}
+
+
+def test_units_merges_duplicates_and_counts_only_timed_units():
+    done = run_otdesk(
+        "units", "--rule", "per-code", "97165=45", "97110=10", "97530=20", "97110=10", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [(ln["code"], ln["minutes"], ln["units"], ln["timed"]) for ln in data["lines"]] == [
+        ("97165", 45, 1, False),
+        ("97110", 20, 1, True),
+        ("97530", 20, 1, True),
+    ]
+    assert data["total_units"] == 2
+    assert data["total_timed_minutes"] == 40
+    assert "entered on 2 lines" in data["explanation"]
+
+
+def test_units_text_output_explains():
+    done = run_otdesk("units", "97110=33", "97140=7")
+    assert done.returncode == 0, done.stderr
+    assert "40 timed minutes -> 3 units" in done.stdout
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["97110=-5"], "negative"),
+        (["97110=12.5"], "whole number"),
+        (["97110=2000"], "more than a day"),
+        (["97110"], "missing '='"),
+        (["97999=10"], "Unknown code 97999"),
+        (["ABC=10"], "ABC"),
+        ([], "at least one"),
+        (["--rule", "medicaid", "97110=10"], "Unknown units rule 'medicaid'"),
+    ],
+)
+def test_units_bad_input_is_one_sentence_on_stderr(args, words):
+    done = run_otdesk("units", *args)
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_npi_check():
+    good = run_otdesk("npi", "check", "1234567893")
+    assert good.returncode == 0 and "valid" in good.stdout
+    bad = run_otdesk("npi", "check", "1234567890")
+    assert bad.returncode != 0 and bad.stdout == ""
+    assert "check digit" in bad.stderr
+
+
+def test_no_subcommand_prints_help():
+    done = run_otdesk()
+    assert done.returncode == 0
+    assert "usage: otdesk" in done.stdout
+    assert "units" in done.stdout
