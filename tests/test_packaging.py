@@ -59,6 +59,7 @@ def test_wheel_contains_the_reference_data(installed):
     names = set(zipfile.ZipFile(wheel).namelist())
     for data in ("procedures.csv", "modifiers.csv", "pos.csv"):
         assert f"otdesk/_data/{data}" in names
+    assert "otdesk/_resources/README.md" in names
 
 
 def test_installed_commands_work_outside_the_source_tree(installed, tmp_path):

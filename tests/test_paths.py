@@ -31,3 +31,9 @@ def test_user_data_dir_override_order(tmp_path, monkeypatch):
     if os.name == "posix":
         mode = stat.S_IMODE((tmp_path / "flag").stat().st_mode)
         assert mode == 0o700
+
+
+def test_resources_are_found():
+    assert "resource_file" in paths.resource_file("README.md").read_text(encoding="utf-8")
+    with pytest.raises(paths.MissingResourceError, match="icon.png"):
+        paths.resource_file("icon.png")
