@@ -1,0 +1,128 @@
+"""`otdesk codes search|show`, run through the real entry point (python -m otdesk)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from otdesk.cli import main
+
+
+def otdesk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "otdesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_search_json_through_the_entry_point():
+    result = otdesk("codes", "search", "ther ex", "--json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and rows
+    assert all(set(row) == {"code", "label", "kind", "category"} for row in rows)
+    assert all(isinstance(value, str) for row in rows for value in row.values())
+    assert rows[0]["code"] == "97110"
+    assert rows[0]["kind"] == "timed"
+    assert rows[0]["category"] == "therapeutic procedure"
+
+
+def test_search_text_through_the_entry_point():
+    result = otdesk("codes", "search", "ta")
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0].split()
+    assert first[:2] == ["97530", "timed"]
+
+
+def test_no_match_in_text_mode_goes_to_stderr_with_exit_1():
+    result = otdesk("codes", "search", "xyzzy")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == "No procedure code matches 'xyzzy'."
+
+
+def test_no_match_in_json_mode_is_an_empty_list():
+    result = otdesk("codes", "search", "xyzzy", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == []
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("codes", "show", "97410"), "97410 is not in otdesk's procedure catalog"),
+        (("codes", "show", "9711"), "'9711' is not a procedure code"),
+        (("codes", "search", "--limit", "0", "ta"), "--limit must be a whole number"),
+        (("codes", "search", "--", "--"), "Give some text to search for"),
+    ],
+)
+def test_bad_input_is_one_sentence_on_stderr(args, message):
+    result = otdesk(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# The remaining cases run main() in-process: same code path, without a new interpreter each.
+
+
+def test_search_words_may_be_separate_arguments(capsys):
+    assert main(["codes", "search", "ther", "ex", "--limit", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("97110")
+
+
+def test_deleted_codes_say_deleted(capsys):
+    assert main(["codes", "search", "97003"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.split()[:2] == ["97003", "deleted"]
+    assert "97165" in line  # the label names the replacement
+
+
+def test_search_json_limit(capsys):
+    assert main(["codes", "search", "eval", "--json", "--limit", "3"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["code"] for row in rows] == ["97161", "97162", "97163"]
+
+
+def test_show_text(capsys):
+    assert main(["codes", "show", "97130"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("97130  Cognitive function intervention")
+    assert "add-on" in out and "97129" in out
+
+
+def test_show_deleted_and_lower_case(capsys):
+    assert main(["codes", "show", "g0515"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("G0515")
+    assert "DELETED" in out
+
+
+def test_show_json(capsys):
+    assert main(["codes", "show", "97110", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["code"] == "97110"
+    assert data["kind"] == "timed"
+    assert data["primary"] is None
+    assert data["deleted"] is False
+    assert "ther ex" in data["synonyms"]
+    assert data["disciplines"] == ["OT", "PT"]
+
+
+@pytest.mark.parametrize("limit", ["abc", "-1", "1001", "1.5"])
+def test_bad_limits(capsys, limit):
+    assert main(["codes", "search", "ta", f"--limit={limit}"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--limit" in captured.err
