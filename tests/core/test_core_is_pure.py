@@ -27,9 +27,7 @@ def test_core_has_modules_to_check():
 def test_core_imports_no_ui_sql_or_pdf_library():
     offenders = {}
     for path in sorted(CORE_DIR.rglob("*.py")):
-        bad = sorted(
-            name for name in imported_modules(path) if name.split(".")[0] in FORBIDDEN
-        )
+        bad = sorted(name for name in imported_modules(path) if name.split(".")[0] in FORBIDDEN)
         if bad:
             offenders[str(path.relative_to(CORE_DIR))] = bad
     assert offenders == {}
