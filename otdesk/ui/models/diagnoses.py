@@ -1,0 +1,49 @@
+"""The visit's ordered diagnosis list, lettered A-L."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+
+from otdesk.core.visit import DX_LETTERS
+from otdesk.ui.models.base import CENTER, RecordTableModel
+from otdesk.ui.models.records import DiagnosisRow
+
+COL_LETTER = 0
+COL_CODE = 1
+COL_DESCRIPTION = 2
+
+_WARN = QBrush(QColor("#8a5a00"))
+
+
+class DiagnosesModel(RecordTableModel[DiagnosisRow]):
+    HEADERS = ("", "Code", "Description")
+
+    def display(self, record: DiagnosisRow, column: int) -> str:
+        if column == COL_LETTER:
+            return record.letter
+        if column == COL_CODE:
+            return record.code
+        if column == COL_DESCRIPTION:
+            if record.billable is False:
+                return f"{record.description} - not billable, pick a more specific code"
+            return record.description
+        return ""
+
+    def sort_value(self, record: DiagnosisRow, column: int) -> Any:
+        if column == COL_LETTER:
+            return DX_LETTERS.find(record.letter)
+        return self.display(record, column)
+
+    def alignment(self, column: int) -> Any:
+        return CENTER if column == COL_LETTER else None
+
+    def extra(self, row: int, record: DiagnosisRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and record.billable is False:
+            return _WARN
+        return None
+
+    def codes(self) -> list[str]:
+        return [record.code for record in self._records]

@@ -1,0 +1,58 @@
+"""The plain records the window shows. The visit controller builds them from what the
+services return, so the models and widgets do not depend on the storage layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from otdesk.core.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """One charge line as shown in the lines table."""
+
+    line_id: int
+    code: str
+    label: str
+    minutes: int
+    units: int
+    units_override: int | None = None
+    override_reason: str | None = None
+    modifiers: tuple[str, ...] = ()
+    dx_pointers: tuple[str, ...] = ()
+    charge: Money | None = None
+    timed: bool = True
+    assistant_minutes: int = 0
+
+    @property
+    def units_overridden(self) -> bool:
+        return self.units_override is not None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitSummary:
+    """One visit of the day list."""
+
+    visit_id: int
+    patient: str
+    provider: str
+    status: str  # draft, finalized, void, amended
+    total: Money = field(default_factory=Money)
+    created_at: datetime | None = None
+    date_of_service: date | None = None
+    account: str = ""
+    error_count: int = 0
+    warning_count: int = 0
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisRow:
+    """One diagnosis of the visit's ordered list (letter A-L by position)."""
+
+    letter: str
+    code: str
+    description: str = ""
+    billable: bool | None = None  # None: not known (the index is not ready)
