@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "otdesk.commands.units",
     "otdesk.commands.codes",
     "otdesk.commands.npi",
+    "otdesk.commands.rules",
+    "otdesk.commands.ncci",
 )
 
 EXIT_BAD_INPUT = 2

@@ -1,0 +1,73 @@
+"""`otdesk ncci import FILE...` and `otdesk mue import FILE`: load the CMS quarterly
+practitioner PTP and MUE files into the clinic's data folder, where they replace the
+starter tables otdesk ships."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from otdesk.cli import CliError
+from otdesk.core.ncci import TableError, import_mue_file, import_ptp_files
+from otdesk.paths import user_data_dir
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    ncci = subparsers.add_parser("ncci", help="NCCI procedure-to-procedure (PTP) edits")
+    ncci_sub = ncci.add_subparsers(dest="ncci_command", metavar="ACTION", required=True)
+    ptp = ncci_sub.add_parser(
+        "import",
+        parents=[common],
+        help="import the CMS quarterly practitioner PTP file(s)",
+        description="Read the CMS quarterly practitioner PTP edit files (tab-separated text "
+        "or CSV, as downloaded and unzipped from cms.gov) and make them the clinic's PTP "
+        "table. CMS splits the edits into several files by code range: give them all in "
+        "one import. A malformed file is rejected whole and the table in force stays.",
+    )
+    ptp.add_argument("files", nargs="+", metavar="FILE", help="CMS practitioner PTP file")
+    ptp.set_defaults(run=run_ncci_import)
+
+    mue = subparsers.add_parser("mue", help="Medically Unlikely Edits (MUE)")
+    mue_sub = mue.add_subparsers(dest="mue_command", metavar="ACTION", required=True)
+    mue_import = mue_sub.add_parser(
+        "import",
+        parents=[common],
+        help="import the CMS quarterly practitioner MUE file",
+        description="Read the CMS practitioner services MUE file (CSV or tab-separated "
+        "text) and make it the clinic's MUE table. A malformed file is rejected whole and "
+        "the table in force stays.",
+    )
+    mue_import.add_argument("file", metavar="FILE", help="CMS practitioner MUE file")
+    mue_import.set_defaults(run=run_mue_import)
+
+
+def _existing(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        raise CliError(f"{name}: no such file.")
+    return path
+
+
+def _rejected(error: TableError) -> str:
+    return f"{str(error).rstrip('.')}; nothing was imported and the previous table stays in force."
+
+
+def run_ncci_import(args: argparse.Namespace) -> int:
+    paths = [_existing(name) for name in args.files]
+    try:
+        summary = import_ptp_files(paths, user_data_dir(args.data_dir), date.today())
+    except TableError as error:
+        raise CliError(_rejected(error)) from None
+    print(summary.describe())
+    return 0
+
+
+def run_mue_import(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    try:
+        summary = import_mue_file(path, user_data_dir(args.data_dir))
+    except TableError as error:
+        raise CliError(_rejected(error)) from None
+    print(summary.describe())
+    return 0
