@@ -47,3 +47,27 @@ class DiagnosesModel(RecordTableModel[DiagnosisRow]):
 
     def codes(self) -> list[str]:
         return [record.code for record in self._records]
+
+
+DX_COL_CODE = 0
+DX_COL_DESCRIPTION = 1
+
+
+class DxResultsModel(RecordTableModel):
+    """ICD-10-CM search results (records are otdesk.core.icd.Diagnosis)."""
+
+    HEADERS = ("Code", "Description")
+
+    def display(self, record, column: int) -> str:
+        if column == DX_COL_CODE:
+            return record.code
+        if column == DX_COL_DESCRIPTION:
+            if not record.billable:
+                return f"{record.description} (category: pick a more specific code)"
+            return record.description
+        return ""
+
+    def extra(self, row: int, record, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and not record.billable:
+            return _WARN
+        return None

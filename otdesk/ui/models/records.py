@@ -56,3 +56,24 @@ class DiagnosisRow:
     code: str
     description: str = ""
     billable: bool | None = None  # None: not known (the index is not ready)
+
+
+@dataclass(frozen=True, slots=True)
+class TimerState:
+    """The visit's activity timer as stored: elapsed = accumulated + (now - started_at)
+    while running; started_at None means paused."""
+
+    line_id: int
+    row: int
+    label: str
+    started_at: datetime | None
+    accumulated_seconds: int = 0
+
+    @property
+    def running(self) -> bool:
+        return self.started_at is not None
+
+    def elapsed_seconds(self, now: datetime) -> int:
+        if self.started_at is None:
+            return self.accumulated_seconds
+        return self.accumulated_seconds + max(0, int((now - self.started_at).total_seconds()))

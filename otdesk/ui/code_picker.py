@@ -1,0 +1,254 @@
+"""The code picker: a search box with instant results from the procedure catalog, the
+clinic's favourite codes as buttons grouped by category, and the codes used recently.
+
+Enter in the search box adds the highlighted result (the first one unless the person moved
+down the list); a click or Enter on a result or a button adds that code. The picker only
+announces `code_chosen(code)`; the visit editor adds the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.core.catalog import Catalog
+from otdesk.ui.models.base import RECORD_ROLE
+from otdesk.ui.models.code_results import (
+    COL_CATEGORY,
+    COL_CODE,
+    COL_KIND,
+    COL_LABEL,
+    CodeResultsModel,
+)
+
+RESULT_LIMIT = 20
+MAX_RECENT = 8
+
+# Shown until the clinic picks its own (Settings > Favourite codes).
+DEFAULT_FAVOURITES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Evaluation", ("97165", "97166", "97167", "97168")),
+    ("Treatment", ("97110", "97112", "97140", "97530", "97535")),
+    ("Modalities", ("97033", "97035", "97010", "97018", "G0283")),
+    ("Splints", ("97760", "97763")),
+)
+
+
+def short_label(label: str, limit: int = 22) -> str:
+    """The first phrase of a catalog label, cut to fit a button."""
+    text = re.split(r"[,(:]", label, maxsplit=1)[0].strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class CodePicker(QWidget):
+    code_chosen = Signal(str)
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        favourites: Sequence[tuple[str, Sequence[str]]] = DEFAULT_FAVOURITES,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._catalog = catalog
+        self._recent: list[str] = []
+        self.setAccessibleName("Code picker")
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Add a code: type a code or words (ther ex, TA, ionto)…")
+        self.search.setAccessibleName("Search procedure codes")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_text)
+        self.search.returnPressed.connect(self._choose_current)
+        self.search.installEventFilter(self)
+
+        self.model = CodeResultsModel(parent=self)
+        self.results = QTableView()
+        self.results.setModel(self.model)
+        self.results.setAccessibleName("Code search results")
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.verticalHeader().hide()
+        self.results.setShowGrid(False)
+        self.results.setAlternatingRowColors(True)
+        self.results.setWordWrap(False)
+        header = self.results.horizontalHeader()
+        header.setSectionResizeMode(COL_CODE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_KIND, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_CATEGORY, QHeaderView.ResizeMode.ResizeToContents)
+        self.results.clicked.connect(self._choose_index)
+        self.results.installEventFilter(self)
+
+        self.no_match = QLabel()
+        self.no_match.setWordWrap(True)
+        self.no_match.setAccessibleName("No matching code")
+
+        self.favourites = QWidget()
+        self.favourites.setAccessibleName("Favourite codes")
+        self._favourites_layout = QVBoxLayout(self.favourites)
+        self._favourites_layout.setContentsMargins(0, 0, 0, 0)
+        self._favourites_layout.setSpacing(4)
+        self.recent_row = QWidget()
+        self.recent_row.setAccessibleName("Recently used codes")
+        self._recent_layout = QHBoxLayout(self.recent_row)
+        self._recent_layout.setContentsMargins(0, 0, 0, 0)
+        self.favourite_buttons: dict[str, QPushButton] = {}
+        self.set_favourites(favourites)
+
+        browse = QWidget()
+        browse_layout = QVBoxLayout(browse)
+        browse_layout.setContentsMargins(0, 0, 0, 0)
+        browse_layout.addWidget(self.favourites)
+        browse_layout.addWidget(self.recent_row)
+        browse_layout.addStretch(1)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(browse)
+        self.stack.addWidget(self.results)
+        self.stack.addWidget(self.no_match)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.stack, 1)
+        self.set_recent([])
+
+    # --- content ----------------------------------------------------------------------------
+
+    def set_favourites(self, groups: Sequence[tuple[str, Sequence[str]]]) -> None:
+        _clear(self._favourites_layout)
+        self.favourite_buttons.clear()
+        for category, codes in groups:
+            row = QHBoxLayout()
+            row.setSpacing(4)
+            title = QLabel(category)
+            title.setMinimumWidth(84)
+            title.setProperty("role", "caption")
+            row.addWidget(title)
+            for code in codes:
+                procedure = self._catalog.get(code)
+                if procedure is None:
+                    continue
+                button = self._code_button(code, short_label(procedure.label), procedure.label)
+                self.favourite_buttons[code] = button
+                row.addWidget(button)
+            row.addStretch(1)
+            self._favourites_layout.addLayout(row)
+
+    def set_recent(self, codes: Sequence[str]) -> None:
+        self._recent = [c for c in dict.fromkeys(codes) if c in self._catalog][:MAX_RECENT]
+        _clear(self._recent_layout)
+        title = QLabel("Recent")
+        title.setMinimumWidth(84)
+        title.setProperty("role", "caption")
+        self._recent_layout.addWidget(title)
+        if not self._recent:
+            hint = QLabel("Codes you add show up here.")
+            hint.setProperty("role", "hint")
+            self._recent_layout.addWidget(hint)
+        for code in self._recent:
+            procedure = self._catalog.get(code)
+            label = procedure.label if procedure else code
+            self._recent_layout.addWidget(self._code_button(code, "", label, recent=True))
+        self._recent_layout.addStretch(1)
+
+    def recent(self) -> list[str]:
+        return list(self._recent)
+
+    def note_used(self, code: str) -> None:
+        """Put a code at the front of the recently used ones."""
+        self.set_recent([code, *self._recent])
+
+    def _code_button(self, code: str, words: str, full: str, recent: bool = False) -> QPushButton:
+        text = f"{code} {words}" if words else code
+        button = QPushButton(text)
+        button.setToolTip(f"Add {code}: {full}")
+        button.setAccessibleName(f"Add {code}{' (recent)' if recent else ''}")
+        button.setAccessibleDescription(full)
+        button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda _=False, c=code: self._emit(c))
+        return button
+
+    # --- searching --------------------------------------------------------------------------
+
+    def _on_text(self, text: str) -> None:
+        if not text.strip():
+            self.model.set_records([])
+            self.stack.setCurrentIndex(0)
+            return
+        found = self._catalog.search(text, RESULT_LIMIT)
+        self.model.set_records(found)
+        if found:
+            self.stack.setCurrentIndex(1)
+            self.results.selectRow(0)
+        else:
+            self.no_match.setText(
+                f"No code matches “{text.strip()}”. Try a code (97110), words (exercise) or "
+                "shorthand (ther ex, TA, ionto)."
+            )
+            self.stack.setCurrentIndex(2)
+
+    def _choose_current(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        current = self.results.currentIndex()
+        row = current.row() if current.isValid() else 0
+        self._choose_index(self.model.index(row, 0))
+
+    def _choose_index(self, index) -> None:
+        procedure = self.model.data(self.model.index(index.row(), 0), RECORD_ROLE)
+        if procedure is not None:
+            self._emit(procedure.code)
+
+    def _emit(self, code: str) -> None:
+        self.search.clear()
+        self.search.setFocus()
+        self.code_chosen.emit(code)
+
+    # --- keyboard: arrows move through results while typing -------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                if self.model.rowCount():
+                    current = self.results.currentIndex().row()
+                    step = 1 if key == Qt.Key.Key_Down else -1
+                    row = max(0, min(self.model.rowCount() - 1, current + step))
+                    self.results.selectRow(row)
+                return True
+            if watched is self.search and key == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                return True
+            if watched is self.results and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._choose_current()
+                return True
+        return super().eventFilter(watched, event)
+
+
+def _clear(layout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.deleteLater()
+        elif item.layout() is not None:
+            _clear(item.layout())

@@ -1,0 +1,291 @@
+"""Diagnoses: ICD-10-CM typeahead (code or words), the ordered list A-L (reorder with
+Alt+Up/Alt+Down or the buttons), and a warning with billable codes to pick instead when a
+code is not billable.
+
+The index arrives later than the window (its first build takes a while and runs in a
+worker): until `set_index` hands it over, the box says so instead of freezing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.core.visit import MAX_DIAGNOSES
+from otdesk.ui.models.diagnoses import (
+    COL_CODE,
+    COL_DESCRIPTION,
+    COL_LETTER,
+    DX_COL_CODE,
+    DX_COL_DESCRIPTION,
+    DiagnosesModel,
+    DxResultsModel,
+)
+
+RESULT_LIMIT = 12
+SUGGESTIONS = 4
+
+
+class DiagnosesPanel(QWidget):
+    add_requested = Signal(str)  # code
+    remove_requested = Signal(int)  # row
+    move_requested = Signal(int, int)  # row, new row
+    replace_requested = Signal(int, str)  # row, billable code
+
+    def __init__(self, model: DiagnosesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._index = None
+        self._read_only = False
+        self.setAccessibleName("Diagnoses")
+
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Search diagnoses")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_text)
+        self.search.returnPressed.connect(self._choose_current)
+        self.search.installEventFilter(self)
+
+        self.results_model = DxResultsModel(parent=self)
+        self.results = QTableView()
+        self.results.setModel(self.results_model)
+        self.results.setAccessibleName("Diagnosis search results")
+        _plain_table(self.results)
+        rh = self.results.horizontalHeader()
+        rh.setSectionResizeMode(DX_COL_CODE, QHeaderView.ResizeMode.ResizeToContents)
+        rh.setSectionResizeMode(DX_COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self.results.clicked.connect(lambda index: self._choose_row(index.row()))
+        self.results.installEventFilter(self)
+        self.results.setMaximumHeight(150)
+        self.results.hide()
+
+        self.status = QLabel()
+        self.status.setAccessibleName("Diagnosis search status")
+        self.status.setProperty("role", "hint")
+        self.status.setWordWrap(True)
+
+        self.list = QTableView()
+        self.list.setModel(model)
+        self.list.setAccessibleName("Diagnosis list, A to L")
+        _plain_table(self.list)
+        lh = self.list.horizontalHeader()
+        lh.setSectionResizeMode(COL_LETTER, QHeaderView.ResizeMode.ResizeToContents)
+        lh.setSectionResizeMode(COL_CODE, QHeaderView.ResizeMode.ResizeToContents)
+        lh.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self.list.installEventFilter(self)
+        self.list.selectionModel().currentRowChanged.connect(self._show_warning)
+        model.modelReset.connect(self._after_reset)
+
+        self.up = QPushButton("Up")
+        self.up.setAccessibleName("Move diagnosis up")
+        self.up.setToolTip("Move the selected diagnosis up (Alt+Up)")
+        self.up.clicked.connect(lambda: self._move(-1))
+        self.down = QPushButton("Down")
+        self.down.setAccessibleName("Move diagnosis down")
+        self.down.setToolTip("Move the selected diagnosis down (Alt+Down)")
+        self.down.clicked.connect(lambda: self._move(1))
+        self.remove = QPushButton("Remove")
+        self.remove.setAccessibleName("Remove diagnosis")
+        self.remove.clicked.connect(self._remove)
+        buttons = QHBoxLayout()
+        for button in (self.up, self.down, self.remove):
+            button.setAutoDefault(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.warning = QLabel()
+        self.warning.setAccessibleName("Diagnosis warning")
+        self.warning.setProperty("role", "warning")
+        self.warning.setWordWrap(True)
+        self.suggestions = QWidget()
+        self.suggestions.setAccessibleName("Billable codes to choose instead")
+        self._suggestions_layout = QHBoxLayout(self.suggestions)
+        self._suggestions_layout.setContentsMargins(0, 0, 0, 0)
+        self.suggestion_buttons: list[QPushButton] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results)
+        layout.addWidget(self.status)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.suggestions)
+        self.set_index(None, "Diagnosis search is getting ready…")
+        self._show_warning()
+
+    # --- the index ---------------------------------------------------------------------------
+
+    def set_index(self, index, message: str = "") -> None:
+        """Hand over the ICD index (None while it is being built; message says why)."""
+        self._index = index
+        if index is None:
+            self.search.setPlaceholderText(message or "Diagnosis search is not available.")
+            self.status.setText(message)
+        else:
+            self.search.setPlaceholderText("Add a diagnosis: code or words (M62.81, weakness)…")
+            self.status.setText("")
+        self._on_text(self.search.text())
+        self._show_warning()
+
+    def index(self):
+        return self._index
+
+    def set_read_only(self, read_only: bool) -> None:
+        self._read_only = read_only
+        self.search.setEnabled(not read_only)
+        for button in (self.up, self.down, self.remove):
+            button.setEnabled(not read_only)
+        self._show_warning()
+
+    # --- search -----------------------------------------------------------------------------
+
+    def _on_text(self, text: str) -> None:
+        if not text.strip() or self._index is None:
+            self.results_model.set_records([])
+            self.results.hide()
+            if self._index is not None:
+                self.status.setText("")
+            return
+        found = self._index.search(text, RESULT_LIMIT)
+        self.results_model.set_records(found)
+        self.results.setVisible(bool(found))
+        if found:
+            self.results.selectRow(0)
+            self.status.setText("")
+        else:
+            self.status.setText(f"No diagnosis matches “{text.strip()}”.")
+
+    def _choose_current(self) -> None:
+        if self.results_model.rowCount() == 0:
+            return
+        current = self.results.currentIndex()
+        self._choose_row(current.row() if current.isValid() else 0)
+
+    def _choose_row(self, row: int) -> None:
+        diagnosis = self.results_model.record(row)
+        if diagnosis is None:
+            return
+        if self.model.rowCount() >= MAX_DIAGNOSES:
+            self.status.setText(f"A visit takes at most {MAX_DIAGNOSES} diagnoses (A-L).")
+            return
+        if diagnosis.code in self.model.codes():
+            self.status.setText(f"{diagnosis.code} is already in the list.")
+            return
+        self.search.clear()
+        self.add_requested.emit(diagnosis.code)
+
+    # --- the list ---------------------------------------------------------------------------
+
+    def current_row(self) -> int:
+        index = self.list.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def _move(self, step: int) -> None:
+        row = self.current_row()
+        target = row + step
+        if self._read_only or row < 0 or not 0 <= target < self.model.rowCount():
+            return
+        self._pending_select = target
+        self.move_requested.emit(row, target)
+
+    def _remove(self) -> None:
+        row = self.current_row()
+        if row >= 0 and not self._read_only:
+            self.remove_requested.emit(row)
+
+    def _after_reset(self) -> None:
+        target = getattr(self, "_pending_select", None)
+        self._pending_select = None
+        if target is not None and 0 <= target < self.model.rowCount():
+            self.list.setCurrentIndex(self.model.index(target, COL_CODE))
+        self._show_warning()
+
+    def _show_warning(self, *_args) -> None:
+        for button in self.suggestion_buttons:
+            button.deleteLater()
+        self.suggestion_buttons = []
+        while self._suggestions_layout.count():
+            self._suggestions_layout.takeAt(0)
+        problems = [
+            (row, record)
+            for row, record in enumerate(self.model.records())
+            if record.billable is False
+        ]
+        if not problems:
+            self.warning.hide()
+            self.suggestions.hide()
+            return
+        current = self.current_row()
+        row, record = next(((r, rec) for r, rec in problems if r == current), problems[0])
+        self.warning.setText(
+            f"{record.code} is a category, not a billable code: claims need a more specific "
+            "code." + (" Choose one:" if self._index is not None and not self._read_only else "")
+        )
+        self.warning.show()
+        if self._index is None or self._read_only:
+            self.suggestions.hide()
+            return
+        for child in self._index.billable_children(record.code, SUGGESTIONS):
+            button = QPushButton(child.code)
+            button.setToolTip(f"Use {child.code}: {child.description}")
+            button.setAccessibleName(f"Use {child.code} {child.description}")
+            button.setAutoDefault(False)
+            button.clicked.connect(
+                lambda _=False, r=row, c=child.code: self.replace_requested.emit(r, c)
+            )
+            self.suggestion_buttons.append(button)
+            self._suggestions_layout.addWidget(button)
+        self._suggestions_layout.addStretch(1)
+        self.suggestions.setVisible(bool(self.suggestion_buttons))
+
+    # --- keyboard ---------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                if self.results_model.rowCount():
+                    current = self.results.currentIndex().row()
+                    step = 1 if key == Qt.Key.Key_Down else -1
+                    row = max(0, min(self.results_model.rowCount() - 1, current + step))
+                    self.results.selectRow(row)
+                return True
+            if watched is self.results and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._choose_current()
+                return True
+            if watched is self.list:
+                alt = event.modifiers() & Qt.KeyboardModifier.AltModifier
+                if alt and key == Qt.Key.Key_Up:
+                    self._move(-1)
+                    return True
+                if alt and key == Qt.Key.Key_Down:
+                    self._move(1)
+                    return True
+                if key == Qt.Key.Key_Delete:
+                    self._remove()
+                    return True
+        return super().eventFilter(watched, event)
+
+
+def _plain_table(view: QTableView) -> None:
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)
+    view.horizontalHeader().setHighlightSections(False)

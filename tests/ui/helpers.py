@@ -1,0 +1,30 @@
+"""Small helpers for driving widgets as a person would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def show(qtbot, widget: QWidget) -> QWidget:
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.activateWindow()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=2000)
+    return widget
+
+
+def type_into_cell(qtbot, view, index, text: str, enter: bool = True) -> None:
+    """Select a cell and type over it: the first key opens the editor, the rest go to it."""
+    view.setFocus()
+    view.setCurrentIndex(index)
+    qtbot.keyClicks(view, text[0])
+    editor = view.indexWidget(view.currentIndex())
+    assert editor is not None, "typing did not open an editor"
+    if len(text) > 1:
+        qtbot.keyClicks(editor, text[1:])
+    if enter:
+        qtbot.keyClick(editor, Qt.Key_Return)
+        # Qt commits an item editor's text on Enter through a queued call.
+        QApplication.processEvents()
