@@ -1,0 +1,37 @@
+"""The clinic database: SQLAlchemy Core tables, Alembic migrations, safe opening, backups."""
+
+from otdesk.storage.database import (
+    DB_FILENAME,
+    CheckReport,
+    Database,
+    OpenReport,
+    RestoreReport,
+    open_database,
+    restore_database,
+)
+from otdesk.storage.errors import (
+    BackupError,
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    NotAnOtdeskDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+    UnusableDatabaseError,
+)
+
+__all__ = [
+    "DB_FILENAME",
+    "BackupError",
+    "CheckReport",
+    "CorruptDatabaseError",
+    "Database",
+    "DatabaseLockedError",
+    "NotAnOtdeskDatabaseError",
+    "OpenReport",
+    "RestoreReport",
+    "SchemaTooNewError",
+    "StorageError",
+    "UnusableDatabaseError",
+    "open_database",
+    "restore_database",
+]

@@ -1,0 +1,380 @@
+"""Opening the clinic database safely, and the transactions services run in.
+
+open_database() never overwrites a file it does not recognise: a foreign or damaged file
+raises an error naming it (with the newest backup to restore), a locked one raises
+DatabaseLockedError after a short wait. A new database is created and migrated; an existing
+one is checked (SQLite quick_check), backed up at the first open of the day and before any
+migration, and migrated. Alembic is imported only when a migration is due.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, exc
+
+from otdesk.storage import dialect
+from otdesk.storage.backups import (
+    BACKUP_DIRNAME,
+    KEEP,
+    BackupStore,
+    create_private_file,
+    secure_database_files,
+    sidecars,
+)
+from otdesk.storage.errors import (
+    BackupError,
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    NotAnOtdeskDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+)
+from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
+
+DB_FILENAME = "otdesk.db"
+# How long opening waits for another program's write lock before saying it is locked.
+OPEN_LOCK_TIMEOUT_MS = 1500
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReport:
+    """What happened while opening: whether the file was new, the revision migrated from,
+    and any backup taken."""
+
+    created: bool
+    migrated_from: str | None
+    backup: Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    path: Path
+    revision: str | None
+    head: str
+    problems: tuple[str, ...]
+    size: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.revision == self.head
+
+
+class Database:
+    """An open clinic database. Use read() and write() for transactions: one per user action."""
+
+    def __init__(self, path: Path, engine: Engine, backups: BackupStore, report: OpenReport):
+        self.path = path
+        self.engine = engine
+        self.backups = backups
+        self.report = report
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot; takes no write lock)."""
+        with self.translate_errors(), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back on any error."""
+        with (
+            self.translate_errors(),
+            self.engine.connect().execution_options(**{dialect.WRITE_OPTION: True}) as connection,
+            connection.begin(),
+        ):
+            yield connection
+
+    @contextlib.contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (exc.DBAPIError, sqlite3.Error) as error:
+            if dialect.is_locked_error(error):
+                raise DatabaseLockedError(self.path) from error
+            if dialect.is_corrupt_error(error):
+                detail = str(getattr(error, "orig", error))
+                raise _corrupt(self.path, self.backups, detail) from error
+            raise
+
+    def backup(self, *, now: datetime, reason: str = "manual") -> Path:
+        path = self.backups.take(self.path, now=now, reason=reason)
+        log.info("backup written: %s", path.name)
+        return path
+
+    def check(self, *, quick: bool = False) -> CheckReport:
+        """SQLite's integrity check (full by default) and the schema revision."""
+        with self.translate_errors(), self.engine.connect() as connection:
+            problems = dialect.integrity_problems(connection, quick=quick)
+            revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
+            connection.rollback()
+        return CheckReport(self.path, revision, HEAD_REVISION, tuple(problems), _size(self.path))
+
+    def close(self) -> None:
+        self.engine.dispose()
+        secure_database_files(self.path)
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_database(
+    path: Path,
+    *,
+    now: datetime | None = None,
+    keep_backups: int = KEEP,
+    lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS,
+    busy_timeout_ms: int = dialect.BUSY_TIMEOUT_MS,
+    daily_backup: bool = True,
+) -> Database:
+    """Open (creating if needed) the clinic database at `path`. Raises
+    NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError or
+    DatabaseLockedError; the file is never changed in those cases."""
+    path = Path(path)
+    now = now or datetime.now().astimezone()
+    backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups)
+    existing = _has_content(path)
+    if existing:
+        _check_header(path, backups)
+    else:
+        create_private_file(path)  # so SQLite's WAL files inherit owner-only permissions
+    secure_database_files(path)
+
+    engine = create_engine(dialect.sqlite_url(path))
+    # Opening waits only briefly for a lock; normal work waits longer.
+    settings = dialect.configure_engine(engine, busy_timeout_ms=lock_timeout_ms, wal=False)
+    try:
+        report = _prepare(
+            path, engine, settings, backups, now, existing, daily_backup, busy_timeout_ms
+        )
+    except BaseException:
+        engine.dispose()
+        raise
+    settings["busy_timeout_ms"] = busy_timeout_ms
+    secure_database_files(path)
+    return Database(path, engine, backups, report)
+
+
+def _prepare(
+    path: Path,
+    engine: Engine,
+    settings: dict[str, int],
+    backups: BackupStore,
+    now: datetime,
+    existing: bool,
+    daily_backup: bool,
+    busy_timeout_ms: int,
+) -> OpenReport:
+    try:
+        with engine.connect() as connection:
+            dialect.probe_write_lock(connection)
+            marked, tables = dialect.file_marker(connection)
+            if not marked:
+                if tables:
+                    raise NotAnOtdeskDatabaseError(
+                        f"{path} is a database of another program, not an otdesk database; "
+                        "it has not been changed.",
+                        path=path,
+                        newest_backup=backups.newest(),
+                    )
+                revision = None
+            else:
+                problems = dialect.integrity_problems(connection, quick=True)
+                if problems:
+                    raise _corrupt(path, backups, "; ".join(problems[:3]))
+                revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
+            connection.rollback()
+            # The file is ours (or empty): now it may be switched to WAL.
+            dialect.enable_wal(connection)
+            settings["wal"] = 1
+            dialect.set_busy_timeout(connection, busy_timeout_ms)
+    except (exc.DBAPIError, sqlite3.Error) as error:
+        if dialect.is_locked_error(error):
+            raise DatabaseLockedError(path) from error
+        if dialect.is_corrupt_error(error):
+            raise _corrupt(path, backups, str(getattr(error, "orig", error))) from error
+        raise
+
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise SchemaTooNewError(
+            f"{path} was written by a newer version of otdesk (schema {revision}); "
+            "install that version to open it. The file has not been changed.",
+            path=path,
+        )
+
+    backup = None
+    if revision != HEAD_REVISION:
+        if revision is not None:
+            backup = backups.take(path, now=now, reason="before-migration")
+        _migrate(engine, path)
+        log.info("database schema %s -> %s", revision, HEAD_REVISION)
+    elif daily_backup and existing and not backups.has_backup_on(now.date()):
+        try:
+            backup = backups.take(path, now=now, reason="daily")
+        except BackupError as error:
+            # A missing daily backup must not stop the front desk; it is retried next open.
+            log.warning("daily backup failed: %s", error)
+    migrated_from = revision if revision not in (None, HEAD_REVISION) else None
+    return OpenReport(created=revision is None, migrated_from=migrated_from, backup=backup)
+
+
+def _migrate(engine: Engine, path: Path) -> None:
+    from otdesk.storage.migrations import upgrade
+
+    try:
+        with engine.connect() as connection:
+            upgrade(connection)
+            connection.commit()
+    except (exc.DBAPIError, sqlite3.Error) as error:
+        if dialect.is_locked_error(error):
+            raise DatabaseLockedError(path) from error
+        raise
+
+
+def _has_content(path: Path) -> bool:
+    """True when there is something at `path` worth protecting. An empty file with no WAL
+    beside it (a crash before the first commit) holds nothing and is treated as new."""
+    if not path.exists():
+        return False
+    if path.is_dir():
+        raise NotAnOtdeskDatabaseError(
+            f"{path} is a folder, not an otdesk database.", path=path, newest_backup=None
+        )
+    wal = sidecars(path)[0]
+    return path.stat().st_size > 0 or (wal.exists() and wal.stat().st_size > 0)
+
+
+def _check_header(path: Path, backups: BackupStore) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(dialect.SQLITE_HEADER))
+    except OSError as error:
+        raise StorageError(f"Cannot read the clinic database {path}: {error}", path=path) from None
+    if header != dialect.SQLITE_HEADER and _size(path) > 0:
+        raise NotAnOtdeskDatabaseError(
+            f"{path} is not an otdesk database (it is not an SQLite file, or its first page "
+            "is damaged); it has not been changed.",
+            path=path,
+            newest_backup=backups.newest(),
+        )
+
+
+def _corrupt(path: Path, backups: BackupStore, detail: str) -> CorruptDatabaseError:
+    return CorruptDatabaseError(
+        f"The clinic database {path} is damaged (SQLite's integrity check: {detail}); "
+        "it has not been changed.",
+        path=path,
+        newest_backup=backups.newest(),
+    )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+# --- restoring ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreReport:
+    restored_from: Path
+    database: Path
+    safety_copy: Path | None  # the previous database: a backup, or the unusable file set aside
+
+
+def restore_database(
+    backup: Path,
+    database: Path,
+    *,
+    now: datetime | None = None,
+    lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS,
+) -> RestoreReport:
+    """Replace the database at `database` with the backup file `backup`. The backup is checked
+    first; the database it replaces is kept: backed up when healthy, renamed aside when not."""
+    now = now or datetime.now().astimezone()
+    backup = Path(backup)
+    database = Path(database)
+    if not backup.is_file():
+        raise BackupError(f"There is no backup file {backup}.", path=backup)
+    try:
+        marked, problems, _tables = dialect.check_file(backup)
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{backup} is not an otdesk backup ({error}).", path=backup) from None
+    if not marked:
+        raise BackupError(f"{backup} is not an otdesk backup.", path=backup)
+    if problems:
+        raise BackupError(
+            f"{backup} is damaged ({'; '.join(problems[:3])}); choose another backup.",
+            path=backup,
+        )
+    if backup.resolve() == database.resolve():
+        raise BackupError(f"{backup} is the clinic database itself, not a backup.", path=backup)
+
+    backups = BackupStore(database.parent / BACKUP_DIRNAME)
+    safety: Path | None = None
+    if _has_content(database):
+        try:
+            current = open_database(
+                database, now=now, lock_timeout_ms=lock_timeout_ms, daily_backup=False
+            )
+        except (NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError):
+            safety = _set_aside(database, now)
+        else:
+            try:
+                safety = current.backup(now=now, reason="before-restore")
+            finally:
+                current.close()
+    if not database.exists():
+        create_private_file(database)
+    try:
+        _copy_into(backup, database, lock_timeout_ms)
+    except sqlite3.OperationalError as error:
+        if dialect.is_locked_error(error):
+            raise DatabaseLockedError(database) from error
+        raise
+    secure_database_files(database)
+    backups.prune()
+    return RestoreReport(backup, database, safety)
+
+
+def _copy_into(source: Path, target: Path, lock_timeout_ms: int) -> None:
+    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target, timeout=lock_timeout_ms / 1000)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = WAL")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _set_aside(database: Path, now: datetime) -> Path:
+    """Rename an unusable database (and its WAL files) out of the way, never deleting it."""
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    target = database.with_name(f"{database.name}.unusable-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = database.with_name(f"{database.name}.unusable-{stamp}-{n}")
+    os.replace(database, target)
+    for old, new in zip(sidecars(database), sidecars(target), strict=True):
+        if old.exists():
+            os.replace(old, new)
+    return target

@@ -1,0 +1,215 @@
+"""Everything that differs between database engines, in one place.
+
+The services speak portable SQLAlchemy Core; this module holds the SQLite specifics (file
+pragmas, how transactions begin, the file-format marker, integrity checks, lock and
+corruption errors, the online backup API, append-only triggers) so a PostgreSQL build only
+has to fill in the other branch of each function here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import URL
+
+# Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
+# otdesk database before reading any table: "otds" in ASCII.
+APPLICATION_ID = 0x6F746473
+BUSY_TIMEOUT_MS = 5000
+# Execution option that makes a transaction take the write lock at BEGIN (BEGIN IMMEDIATE):
+# a writer then waits for the lock up front instead of failing half-way through.
+WRITE_OPTION = "otdesk_write"
+
+# sqlite3 result codes (primary codes: the low byte of the extended code)
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_url(path: Path) -> URL:
+    return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def configure_engine(
+    engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, wal: bool = True
+) -> dict[str, int]:
+    """Per-connection settings: WAL, foreign keys, synchronous=FULL, a busy timeout, and
+    transactions that really begin at BEGIN (so DDL and migrations are atomic too).
+    Returns the settings; changing "busy_timeout_ms" applies to connections made later."""
+    # "wal" stays off while a file is being identified: switching a foreign file to WAL
+    # would change it.
+    settings = {"busy_timeout_ms": busy_timeout_ms, "wal": int(wal)}
+    if engine.dialect.name != "sqlite":
+        return settings
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own implicit BEGIN skips DDL; turn it off and emit BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(settings['busy_timeout_ms'])}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if settings["wal"]:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return settings
+
+
+def enable_wal(connection: Connection) -> None:
+    """Switch the file to write-ahead logging (persistent; call outside a transaction)."""
+    if connection.dialect.name == "sqlite":
+        _driver(connection).execute("PRAGMA journal_mode = WAL")
+
+
+def set_busy_timeout(connection: Connection, milliseconds: int) -> None:
+    if connection.dialect.name == "sqlite":
+        _driver(connection).execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+
+def probe_write_lock(connection: Connection) -> None:
+    """Take and release the write lock; raises the driver's "locked" error when another
+    process holds it longer than the connection's busy timeout. Call outside a transaction."""
+    if connection.dialect.name != "sqlite":
+        return
+    raw = _driver(connection)
+    raw.execute("BEGIN IMMEDIATE")
+    raw.execute("ROLLBACK")
+
+
+def file_marker(connection: Connection) -> tuple[bool, list[str]]:
+    """(whether the file carries otdesk's marker, the names of its tables)."""
+    if connection.dialect.name != "sqlite":
+        names = list(connection.dialect.get_table_names(connection))
+        return "alembic_version" in names, names
+    raw = _driver(connection)
+    (app_id,) = raw.execute("PRAGMA application_id").fetchone()
+    tables = [
+        row[0]
+        for row in raw.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+    ]
+    return app_id == APPLICATION_ID, tables
+
+
+def mark_file(connection: Connection) -> None:
+    """Stamp the file as an otdesk database (inside the first migration's transaction)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def integrity_problems(connection: Connection, *, quick: bool = True) -> list[str]:
+    """SQLite's own check of the file: [] when healthy, else its complaints."""
+    if connection.dialect.name != "sqlite":
+        return []
+    pragma = "quick_check" if quick else "integrity_check"
+    rows = [row[0] for row in _driver(connection).execute(f"PRAGMA {pragma}")]
+    return [] if rows == ["ok"] else rows
+
+
+def is_locked_error(error: BaseException) -> bool:
+    original = getattr(error, "orig", error)
+    if not isinstance(original, sqlite3.OperationalError):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "locked" in str(original)
+
+
+def is_corrupt_error(error: BaseException) -> bool:
+    original = getattr(error, "orig", error)
+    if not isinstance(original, sqlite3.DatabaseError) or is_locked_error(original):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    text = str(original)
+    return "malformed" in text or "not a database" in text
+
+
+def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Copy a live database with SQLite's online backup API (consistent even while another
+    connection writes). `target` must not be in use."""
+    src = sqlite3.connect(source, timeout=busy_timeout_ms / 1000)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+            # A backup is a single self-contained file: no WAL beside it.
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def check_file(path: Path) -> tuple[bool, list[str], list[str]]:
+    """Open a database file read-only and return (has otdesk's marker, integrity problems,
+    table names), for judging a backup before restoring it. Raises sqlite3.DatabaseError
+    when the file is not a database."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True)
+    try:
+        (app_id,) = connection.execute("PRAGMA application_id").fetchone()
+        problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+    finally:
+        connection.close()
+    return app_id == APPLICATION_ID, ([] if problems == ["ok"] else problems), tables
+
+
+def stored_revision_sql() -> str:
+    return "SELECT version_num FROM alembic_version"
+
+
+def append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:
+    """Statements that make `table` refuse UPDATE and DELETE (the audit log)."""
+    if dialect_name == "sqlite":
+        return [
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
+        ]
+    if dialect_name == "postgresql":
+        return [
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+        ]
+    return []
+
+
+def drop_append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:
+    if dialect_name == "sqlite":
+        return [f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete"]
+    if dialect_name == "postgresql":
+        return [
+            f"DROP TRIGGER {table}_append_only ON {table}",
+            f"DROP FUNCTION {table}_append_only()",
+        ]
+    return []
+
+
+def _driver(connection: Connection) -> Any:
+    # The DB-API connection under SQLAlchemy's, for pragmas that must run outside SQLAlchemy's
+    # transaction bookkeeping.
+    return connection.connection.driver_connection
