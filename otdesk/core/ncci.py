@@ -550,7 +550,7 @@ def import_ptp_files(paths: Sequence[Path], user_dir: Path, today: date) -> Impo
     for path in paths:
         edits.extend(parse_ptp_file(path))
     target = user_dir / PTP_FILE_NAME
-    _write_atomically(target, lambda tmp: _write_ptp_sqlite(tmp, edits))
+    _write_atomically(target, lambda tmp: write_ptp_table(tmp, edits))
     effective = [edit.effective for edit in edits]
     return ImportSummary(
         kind="PTP",
@@ -586,7 +586,8 @@ def _write_atomically(target: Path, write) -> None:
         raise
 
 
-def _write_ptp_sqlite(path: Path, edits: list[PtpEdit]) -> None:
+def write_ptp_table(path: Path, edits: Sequence[PtpEdit]) -> None:
+    """Write edits as the SQLite PTP table SqlitePtpTable reads (replacing `path`)."""
     path.unlink(missing_ok=True)  # mkstemp made an empty file; SQLite wants its own
     connection = sqlite3.connect(path)
     try:
