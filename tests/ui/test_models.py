@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -101,18 +99,17 @@ def test_charge_lines_read_only_has_no_editable_cells():
 
 
 def test_day_visits_model(qtmodeltester):
-    at = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
     visits = [
-        VisitSummary(1, "Rivera, Ana", "Kim, OTR/L", "draft", Money("120.00"), at, error_count=1),
-        VisitSummary(2, "Olsen, Bo", "Kim, OTR/L", "finalized", Money("80.5"), at),
-        VisitSummary(3, "Park, Cy", "Ito, PT", "void", Money(0), None),
+        VisitSummary(1, "Rivera, Ana", "Kim, OTR/L", "draft", Money("120.00"), error_count=1),
+        VisitSummary(2, "Olsen, Bo", "Kim, OTR/L", "finalized", Money("80.5"), version=2),
+        VisitSummary(3, "Park, Cy", "Ito, PT", "void", Money(0)),
     ]
     model = day_visits.DayVisitsModel(visits)
     qtmodeltester.check(model)
     assert model.data(model.index(0, day_visits.COL_STATUS)) == "Draft (1 to fix)"
     assert model.data(model.index(1, day_visits.COL_TOTAL)) == "$80.50"
     assert model.data(model.index(1, day_visits.COL_TOTAL), SORT_ROLE) == 8050
-    assert model.data(model.index(2, day_visits.COL_TIME)) == ""
+    assert model.data(model.index(1, day_visits.COL_STATUS)) == "Final v2"
     assert model.row_of(2) == 1 and model.row_of(99) == -1
 
 

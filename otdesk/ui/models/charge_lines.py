@@ -53,6 +53,7 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
         super().__init__(records, parent)
         self._read_only = False
         self._timed_row = -1
+        self._pending_minutes: dict[int, int] = {}
         self._diagnosis_count: int | None = None
 
     # --- state the view shows ---------------------------------------------------------------
@@ -76,6 +77,17 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
 
     def timed_row(self) -> int:
         return self._timed_row
+
+    def set_pending_minutes(self, pending: dict[int, int]) -> None:
+        """Timer minutes per row not yet added to the line (they are when the timer stops)."""
+        if pending == self._pending_minutes:
+            return
+        rows = set(pending) | set(self._pending_minutes)
+        self._pending_minutes = dict(pending)
+        for row in rows:
+            if 0 <= row < self.rowCount():
+                index = self.index(row, COL_MINUTES)
+                self.dataChanged.emit(index, index)
 
     def set_diagnosis_count(self, count: int | None) -> None:
         self._diagnosis_count = count
@@ -148,6 +160,17 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
 
     # --- how rows look ----------------------------------------------------------------------
 
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and index.isValid()
+            and index.column() == COL_MINUTES
+            and self._pending_minutes.get(index.row())
+        ):
+            record = self._records[index.row()]
+            return f"{record.minutes} +{self._pending_minutes[index.row()]} timer"
+        return super().data(index, role)
+
     def display(self, record: LineRow, column: int) -> str:
         if column == COL_CODE:
             return record.code
@@ -156,7 +179,7 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
         if column == COL_MINUTES:
             return str(record.minutes)
         if column == COL_UNITS:
-            mark = OVERRIDE_MARK if record.units_overridden else ""
+            mark = OVERRIDE_MARK if record.units_override is not None else ""
             return f"{record.units}{mark}"
         if column == COL_MODIFIERS:
             return " ".join(record.modifiers)
@@ -184,7 +207,7 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
 
     def tooltip(self, record: LineRow, column: int) -> str | None:
         if column == COL_UNITS:
-            if record.units_overridden:
+            if record.units_override is not None:
                 reason = record.override_reason or "no reason given"
                 return f"Units set by hand ({reason}). Clear the cell to compute them again."
             if not record.timed:
@@ -192,6 +215,8 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
             return "Computed from the minutes. Type a number to set the units by hand."
         if column == COL_CHARGE and record.charge is None:
             return "No fee for this code in the fee schedule."
+        if column == COL_MINUTES and getattr(record, "timer", None) is not None:
+            return "The timer's minutes are added to the line when the timer stops."
         if column == COL_DX:
             return "Diagnosis pointers: letters of the diagnosis list (A-L), e.g. AB."
         if column == COL_MODIFIERS:
@@ -209,9 +234,13 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
         if role == Qt.ItemDataRole.BackgroundRole:
             if row == self._timed_row:
                 return _TIMER_BACKGROUND
-            if column == COL_UNITS and record.units_overridden:
+            if column == COL_UNITS and record.units_override is not None:
                 return _OVERRIDE_BACKGROUND
-        if role == Qt.ItemDataRole.FontRole and column == COL_UNITS and record.units_overridden:
+        if (
+            role == Qt.ItemDataRole.FontRole
+            and column == COL_UNITS
+            and record.units_override is not None
+        ):
             font = QFont()
             font.setBold(True)
             return font

@@ -1,4 +1,4 @@
-"""The visits of one day, for the day list."""
+"""The visits of one day, for the day list (records: the services' VisitSummary)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from otdesk.ui.models.base import RIGHT, RecordTableModel
-from otdesk.ui.models.records import VisitSummary
 
-COL_TIME = 0
-COL_PATIENT = 1
-COL_PROVIDER = 2
-COL_STATUS = 3
-COL_TOTAL = 4
+COL_PATIENT = 0
+COL_PROVIDER = 1
+COL_STATUS = 2
+COL_TOTAL = 3
 
 STATUS_TEXT = {
     "draft": "Draft",
@@ -25,59 +23,73 @@ STATUS_TEXT = {
 _STATUS_COLOUR = {
     "draft": QColor("#8a5a00"),
     "finalized": QColor("#1b6e2a"),
-    "void": QColor("#888888"),
-    "amended": QColor("#888888"),
+    "void": QColor("#777777"),
+    "amended": QColor("#777777"),
 }
 
 
-class DayVisitsModel(RecordTableModel[VisitSummary]):
-    HEADERS = ("Time", "Patient", "Provider", "Status", "Total")
+def status_text(record: Any) -> str:
+    text = STATUS_TEXT.get(record.status, record.status)
+    if record.version > 1 and record.status in ("draft", "finalized"):
+        text += f" v{record.version}"
+    if record.status == "draft" and record.error_count:
+        text += f" ({record.error_count} to fix)"
+    return text
 
-    def display(self, record: VisitSummary, column: int) -> str:
-        if column == COL_TIME:
-            if record.created_at is None:
-                return ""
-            return record.created_at.astimezone().strftime("%H:%M")
+
+class DayVisitsModel(RecordTableModel):
+    HEADERS = ("Patient", "Provider", "Status", "Total")
+
+    def display(self, record: Any, column: int) -> str:
         if column == COL_PATIENT:
-            return record.patient
+            return record.patient_name
         if column == COL_PROVIDER:
-            return record.provider
+            return record.provider_name
         if column == COL_STATUS:
-            text = STATUS_TEXT.get(record.status, record.status)
-            if record.status == "draft" and record.error_count:
-                text += f" ({record.error_count} to fix)"
-            return text
+            return status_text(record)
         if column == COL_TOTAL:
             return str(record.total)
         return ""
 
-    def sort_value(self, record: VisitSummary, column: int) -> Any:
+    def sort_value(self, record: Any, column: int) -> Any:
         if column == COL_TOTAL:
             return int(record.total.amount * 100)
-        if column == COL_TIME:
-            return record.created_at.timestamp() if record.created_at else 0.0
         return self.display(record, column).lower()
 
     def alignment(self, column: int) -> Any:
         return RIGHT if column == COL_TOTAL else None
 
-    def tooltip(self, record: VisitSummary, column: int) -> str | None:
-        parts = [f"{record.patient} - {STATUS_TEXT.get(record.status, record.status)}"]
+    def tooltip(self, record: Any, column: int) -> str | None:
+        parts = [
+            f"{record.patient_name} ({record.account_number})"
+            if record.account_number
+            else record.patient_name
+        ]
+        parts.append(STATUS_TEXT.get(record.status, record.status))
+        if record.payer_name:
+            parts.append(record.payer_name)
         if record.error_count:
             parts.append(f"{record.error_count} error(s)")
         if record.warning_count:
             parts.append(f"{record.warning_count} warning(s)")
-        return ", ".join(parts)
+        parts.append(f"paid {record.paid}")
+        return " · ".join(parts)
 
-    def extra(self, row: int, record: VisitSummary, column: int, role: int) -> Any:
+    def extra(self, row: int, record: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
             colour = _STATUS_COLOUR.get(record.status)
             return QBrush(colour) if colour else None
+        if role == Qt.ItemDataRole.FontRole and record.status in ("void", "amended"):
+            from PySide6.QtGui import QFont
+
+            font = QFont()
+            font.setStrikeOut(record.status == "void")
+            return font
         return None
 
     def row_of(self, visit_id: int) -> int:
         """The row of a visit, or -1."""
         for row, record in enumerate(self._records):
-            if record.visit_id == visit_id:
+            if record.id == visit_id:
                 return row
         return -1

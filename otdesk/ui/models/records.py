@@ -1,5 +1,6 @@
-"""The plain records the window shows. The visit controller builds them from what the
-services return, so the models and widgets do not depend on the storage layout."""
+"""Plain records with the attribute names of the services' results (otdesk.services.visits
+LineDetail and VisitSummary), which the models read. Tests and previews build these small
+ones; the window hands the models what the services return."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from otdesk.core.money import Money
 class LineRow:
     """One charge line as shown in the lines table."""
 
-    line_id: int
+    id: int
     code: str
     label: str
     minutes: int
@@ -26,23 +27,20 @@ class LineRow:
     timed: bool = True
     assistant_minutes: int = 0
 
-    @property
-    def units_overridden(self) -> bool:
-        return self.units_override is not None
-
 
 @dataclass(frozen=True, slots=True)
 class VisitSummary:
     """One visit of the day list."""
 
-    visit_id: int
-    patient: str
-    provider: str
+    id: int
+    patient_name: str
+    provider_name: str
     status: str  # draft, finalized, void, amended
     total: Money = field(default_factory=Money)
-    created_at: datetime | None = None
+    paid: Money = field(default_factory=Money)
+    payer_name: str = ""
+    account_number: str = ""
     date_of_service: date | None = None
-    account: str = ""
     error_count: int = 0
     warning_count: int = 0
     version: int = 1

@@ -1,0 +1,260 @@
+"""The day view: a date (today by default, arrows for the previous and next day), the visits
+of that date, patient search and New visit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.ui.models.base import RECORD_ROLE
+from otdesk.ui.models.day_visits import (
+    COL_PATIENT,
+    COL_PROVIDER,
+    COL_STATUS,
+    COL_TOTAL,
+    DayVisitsModel,
+)
+from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
+
+PATIENT_LIMIT = 12
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+class DayView(QWidget):
+    date_changed = Signal(object)  # date
+    visit_chosen = Signal(int)  # visit id
+    patient_chosen = Signal(int)  # patient id: open or start their visit on this date
+    new_visit_requested = Signal()
+
+    def __init__(self, patients: Any, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._patients = patients  # the patients service: search(text, limit=...)
+        self.setAccessibleName("Day view")
+
+        self.previous = QPushButton("◀")
+        self.previous.setAccessibleName("Previous day")
+        self.previous.setToolTip("Previous day (Ctrl+PgUp)")
+        self.previous.setFixedWidth(36)
+        self.previous.clicked.connect(lambda: self.step(-1))
+        self.next = QPushButton("▶")
+        self.next.setAccessibleName("Next day")
+        self.next.setToolTip("Next day (Ctrl+PgDown)")
+        self.next.setFixedWidth(36)
+        self.next.clicked.connect(lambda: self.step(1))
+        self.date = QDateEdit(_qdate(today))
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd MM/dd/yyyy")
+        self.date.setAccessibleName("Day shown")
+        self.date.dateChanged.connect(self._date_edited)
+        self.today_button = QPushButton("Today")
+        self.today_button.setAccessibleName("Go to today")
+        self.today_button.clicked.connect(lambda: self.set_date(self._today))
+        self._today = today
+        for button in (self.previous, self.next, self.today_button):
+            button.setAutoDefault(False)
+
+        self.visits_model = DayVisitsModel(parent=self)
+        self.visits = QTableView()
+        self.visits.setModel(self.visits_model)
+        self.visits.setAccessibleName("Visits of the day")
+        _list_like(self.visits)
+        header = self.visits.horizontalHeader()
+        header.setSectionResizeMode(COL_PATIENT, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_PROVIDER, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_TOTAL, QHeaderView.ResizeMode.ResizeToContents)
+        self.visits.selectionModel().currentRowChanged.connect(self._visit_row)
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Day summary")
+        self.summary.setProperty("role", "hint")
+        self.summary.setWordWrap(True)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find patient: name, birth date, account, member ID")
+        self.search.setAccessibleName("Find patient")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search)
+        self.search.returnPressed.connect(self._choose_patient)
+        self.search.installEventFilter(self)
+        self.patients_model = PatientResultsModel(parent=self)
+        self.patient_results = QTableView()
+        self.patient_results.setModel(self.patients_model)
+        self.patient_results.setAccessibleName("Patients found")
+        _list_like(self.patient_results)
+        self.patient_results.horizontalHeader().setSectionResizeMode(
+            COL_NAME, QHeaderView.ResizeMode.Stretch
+        )
+        self.patient_results.setMaximumHeight(180)
+        self.patient_results.clicked.connect(lambda index: self._choose_patient(index.row()))
+        self.patient_results.installEventFilter(self)
+        self.patient_results.hide()
+        self.search_note = QLabel()
+        self.search_note.setAccessibleName("Patient search message")
+        self.search_note.setProperty("role", "hint")
+        self.search_note.setWordWrap(True)
+        self.search_note.hide()
+
+        self.new_visit = QPushButton("New visit  (Ctrl+N)")
+        self.new_visit.setAccessibleName("New visit")
+        self.new_visit.setAutoDefault(False)
+        self.new_visit.clicked.connect(self.new_visit_requested)
+
+        dates = QHBoxLayout()
+        dates.addWidget(self.previous)
+        dates.addWidget(self.date, 1)
+        dates.addWidget(self.next)
+        dates.addWidget(self.today_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(dates)
+        layout.addWidget(self.visits, 1)
+        layout.addWidget(self.summary)
+        layout.addSpacing(6)
+        layout.addWidget(self.search)
+        layout.addWidget(self.patient_results)
+        layout.addWidget(self.search_note)
+        layout.addWidget(self.new_visit)
+        QWidget.setTabOrder(self.date, self.visits)
+        QWidget.setTabOrder(self.visits, self.search)
+        QWidget.setTabOrder(self.search, self.new_visit)
+
+    # --- the date ---------------------------------------------------------------------------
+
+    def current_date(self) -> date:
+        day = self.date.date()
+        return date(day.year(), day.month(), day.day())
+
+    def set_date(self, day: date) -> None:
+        self.date.setDate(_qdate(day))
+
+    def set_today(self, today: date) -> None:
+        self._today = today
+
+    def step(self, days: int) -> None:
+        self.set_date(self.current_date() + timedelta(days=days))
+
+    def _date_edited(self, _day: QDate) -> None:
+        self.date_changed.emit(self.current_date())
+
+    # --- the visits -------------------------------------------------------------------------
+
+    def show_visits(self, visits: list[Any], select_id: int | None = None) -> None:
+        blocker = self.visits.selectionModel().blockSignals(True)
+        try:
+            self.visits_model.set_records(visits)
+            row = self.visits_model.row_of(select_id) if select_id is not None else -1
+            if row >= 0:
+                self.visits.selectRow(row)
+        finally:
+            self.visits.selectionModel().blockSignals(blocker)
+        drafts = sum(1 for v in visits if v.status == "draft")
+        billed = [v.total for v in visits if v.status in ("draft", "finalized")]
+        total = sum(billed[1:], billed[0]) if billed else None
+        if not visits:
+            self.summary.setText("No visits on this day yet.")
+        else:
+            parts = [f"{len(visits)} visit{'s' if len(visits) != 1 else ''}"]
+            if drafts:
+                parts.append(f"{drafts} draft{'s' if drafts != 1 else ''}")
+            if total is not None:
+                parts.append(f"{total} charged")
+            self.summary.setText(" · ".join(parts))
+
+    def select_visit(self, visit_id: int | None) -> None:
+        blocker = self.visits.selectionModel().blockSignals(True)
+        try:
+            row = self.visits_model.row_of(visit_id) if visit_id is not None else -1
+            if row >= 0:
+                self.visits.selectRow(row)
+            else:
+                self.visits.clearSelection()
+        finally:
+            self.visits.selectionModel().blockSignals(blocker)
+
+    def _visit_row(self, current, _previous) -> None:
+        record = self.visits_model.data(self.visits_model.index(current.row(), 0), RECORD_ROLE)
+        if record is not None:
+            self.visit_chosen.emit(record.id)
+
+    # --- patients ---------------------------------------------------------------------------
+
+    def focus_search(self, note: str = "") -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+        self.search_note.setText(note)
+        self.search_note.setVisible(bool(note))
+
+    def _search(self, text: str) -> None:
+        if not text.strip():
+            self.patients_model.set_records([])
+            self.patient_results.hide()
+            self.search_note.hide()
+            return
+        found = self._patients.search(text, limit=PATIENT_LIMIT)
+        self.patients_model.set_records(found)
+        self.patient_results.setVisible(bool(found))
+        if found:
+            self.patient_results.selectRow(0)
+            self.search_note.setText("Enter opens the patient's visit on this day (or starts one).")
+        else:
+            self.search_note.setText(f"No patient matches “{text.strip()}”.")
+        self.search_note.show()
+
+    def _choose_patient(self, row: int | None = None) -> None:
+        if self.patients_model.rowCount() == 0:
+            return
+        if row is None:
+            current = self.patient_results.currentIndex()
+            row = current.row() if current.isValid() else 0
+        match = self.patients_model.record(row)
+        if match is not None:
+            self.search.clear()
+            self.patient_chosen.emit(match.patient.id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                if self.patients_model.rowCount():
+                    current = self.patient_results.currentIndex().row()
+                    step = 1 if key == Qt.Key.Key_Down else -1
+                    row = max(0, min(self.patients_model.rowCount() - 1, current + step))
+                    self.patient_results.selectRow(row)
+                return True
+            if watched is self.search and key == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                return True
+            if watched is self.patient_results and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._choose_patient()
+                return True
+        return super().eventFilter(watched, event)
+
+
+def _list_like(view: QTableView) -> None:
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().setDefaultSectionSize(28)

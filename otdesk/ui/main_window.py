@@ -1,0 +1,368 @@
+"""The main window: the day view on the left, the visit editor beside it, the menus and
+keyboard shortcuts, and what is remembered between runs (geometry, splitters, the day)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
+
+from otdesk.core.catalog import Catalog
+from otdesk.ui.day_view import DayView
+from otdesk.ui.visit_controller import VisitController
+from otdesk.ui.visit_editor import VisitEditor
+from otdesk.ui.worker import Worker
+
+Clock = Callable[[], datetime]
+# Loads (building on first use) the ICD-10-CM index; progress(done, total). Runs in a worker.
+IcdLoader = Callable[[Callable[[int, int], None]], Any]
+
+SHORTCUTS = (
+    ("Ctrl+N", "New visit: find the patient"),
+    ("Ctrl+F", "Find a patient"),
+    ("Ctrl+K", "Add a service (code search)"),
+    ("Ctrl+L", "Go to the charge lines"),
+    ("Ctrl+D", "Add a diagnosis"),
+    ("Ctrl+Enter", "Finalize the visit"),
+    ("F5 / F6 / F7", "Timer: start on the selected line / pause or resume / stop"),
+    ("Ctrl+PgUp / Ctrl+PgDown", "Previous / next day"),
+    ("Ctrl+T", "Today"),
+    ("Delete", "Remove the selected line or diagnosis"),
+    ("Alt+Up / Alt+Down", "Move the selected diagnosis"),
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        clinic: Any,
+        catalog: Catalog,
+        clock: Clock,
+        settings: QSettings,
+        icd_loader: IcdLoader | None = None,
+        title_note: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.clinic = clinic
+        self._clock = clock
+        self.settings = settings
+        self._icd_worker: Worker | None = None
+        practice = clinic.practice.get()
+        name = practice.name if practice else "otdesk"
+        self.setWindowTitle(f"{name} — otdesk{title_note}")
+        self.setAccessibleName("otdesk main window")
+
+        self.controller = VisitController(clinic, clock, self)
+        self.day = DayView(clinic.patients, self._today())
+        self.editor = VisitEditor(self.controller, catalog, clock)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.day)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([330, 1030])
+        self.setCentralWidget(self.splitter)
+        self.splitter.setContentsMargins(8, 6, 8, 4)
+
+        self.status_note = QLabel()
+        self.status_note.setAccessibleName("Status")
+        self.statusBar().addWidget(self.status_note, 1)
+
+        self.day.date_changed.connect(self._date_changed)
+        self.day.visit_chosen.connect(self._open_visit)
+        self.day.patient_chosen.connect(self._patient_chosen)
+        self.day.new_visit_requested.connect(self.new_visit)
+        self.controller.saved.connect(self._visit_saved)
+        self.controller.changed.connect(self._visit_shown)
+        self._build_actions()
+        self._restore()
+        self.refresh_day()
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self._clock().astimezone().date()
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence | None, slot, name: str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        action.setObjectName(name or text)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_visit_action = self._action("&New visit…", "Ctrl+N", self.new_visit)
+        self.find_action = self._action("&Find patient", "Ctrl+F", self._find_patient)
+        self.finalize_action = self._action(
+            "&Finalize visit", QKeySequence("Ctrl+Return"), self.editor.finalize
+        )
+        self.finalize_enter = self._action(
+            "Finalize (keypad Enter)", QKeySequence("Ctrl+Enter"), self.editor.finalize
+        )
+        self.amend_action = self._action("&Amend visit…", None, self.editor.amend)
+        self.void_action = self._action("&Void visit…", None, self.editor.void)
+        self.delete_action = self._action("&Delete draft…", None, self.editor.delete_draft)
+        self.payment_action = self._action("Record &payment…", None, self.editor.record_payment)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.code_action = self._action("Add a &service", "Ctrl+K", self._focus_codes)
+        self.lines_action = self._action("Charge &lines", "Ctrl+L", self._focus_lines)
+        self.dx_action = self._action("Add a &diagnosis", "Ctrl+D", self._focus_dx)
+        self.prev_action = self._action("&Previous day", "Ctrl+PgUp", lambda: self.day.step(-1))
+        self.next_action = self._action("&Next day", "Ctrl+PgDown", lambda: self.day.step(1))
+        self.today_action = self._action("&Today", "Ctrl+T", self._go_today)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+
+        menu = self.menuBar()
+        visit = menu.addMenu("&Visit")
+        for action in (
+            self.new_visit_action,
+            self.find_action,
+            None,
+            self.finalize_action,
+            self.amend_action,
+            self.void_action,
+            self.delete_action,
+            None,
+            self.payment_action,
+            None,
+            self.quit_action,
+        ):
+            if action is None:
+                visit.addSeparator()
+            else:
+                visit.addAction(action)
+        go = menu.addMenu("&Go")
+        for action in (
+            self.code_action,
+            self.lines_action,
+            self.dx_action,
+            None,
+            self.prev_action,
+            self.next_action,
+            self.today_action,
+        ):
+            if action is None:
+                go.addSeparator()
+            else:
+                go.addAction(action)
+        self.clinic_menu = menu.addMenu("&Clinic")
+        self.clinic_menu.setObjectName("clinicMenu")
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        self._visit_shown(None)
+
+    def add_clinic_action(self, text: str, slot) -> QAction:
+        """A management dialog in the Clinic menu (added by the app, once it exists)."""
+        action = self._action(text, None, slot)
+        self.clinic_menu.addAction(action)
+        return action
+
+    # --- the day ----------------------------------------------------------------------------
+
+    def refresh_day(self, select_id: int | None = None) -> None:
+        day = self.day.current_date()
+        try:
+            visits = self.clinic.visits.day(day)
+        except Exception as error:  # a locked or damaged database: say so, keep running
+            self.show_status(f"Could not read the visits of {day:%m/%d/%Y}: {error}")
+            visits = []
+        current = self.controller.visit
+        self.day.show_visits(
+            visits, select_id if select_id is not None else (current.id if current else None)
+        )
+
+    def _date_changed(self, day: date) -> None:
+        self.refresh_day()
+        visit = self.controller.visit
+        if visit is not None and visit.date_of_service != day:
+            self.controller.open(None)
+
+    def _go_today(self) -> None:
+        self.day.set_today(self._today())
+        self.day.set_date(self._today())
+
+    def _open_visit(self, visit_id: int) -> None:
+        current = self.controller.visit
+        if current is not None and current.id == visit_id:
+            return
+        self.controller.open(visit_id)
+
+    def _visit_saved(self, visit_id: int) -> None:
+        visit = self.controller.visit
+        if visit is not None and visit.date_of_service != self.day.current_date():
+            self.day.set_date(visit.date_of_service)  # refreshes the list
+        self.refresh_day(visit_id if visit is not None else None)
+        when = self._clock().astimezone().strftime("%H:%M:%S")
+        self.show_status(f"Saved at {when}.")
+
+    def _visit_shown(self, visit: Any) -> None:
+        editable = bool(visit is not None and visit.editable)
+        finalized = bool(visit is not None and visit.status == "finalized" and visit.is_current)
+        self.finalize_action.setEnabled(editable)
+        self.finalize_enter.setEnabled(editable)
+        self.delete_action.setEnabled(editable)
+        self.amend_action.setEnabled(finalized)
+        self.void_action.setEnabled(finalized)
+        self.payment_action.setEnabled(visit is not None and visit.status != "void")
+        self.code_action.setEnabled(editable)
+
+    def show_status(self, text: str) -> None:
+        self.status_note.setText(text)
+
+    # --- new visits -------------------------------------------------------------------------
+
+    def new_visit(self) -> None:
+        self.day.focus_search("New visit: type the patient's name, birth date or account.")
+
+    def _find_patient(self) -> None:
+        self.day.focus_search()
+
+    def _patient_chosen(self, patient_id: int) -> None:
+        """Open the patient's visit on the day shown, or start a draft for them."""
+        day = self.day.current_date()
+        existing = [
+            v
+            for v in self.day.visits_model.records()
+            if v.patient_id == patient_id and v.status in ("draft", "finalized")
+        ]
+        if existing:
+            self.controller.open(existing[0].id)
+            self.day.select_visit(existing[0].id)
+            self.editor.focus_code_search()
+            return
+        provider_id = self._default_provider()
+        if provider_id is None:
+            QMessageBox.information(
+                self,
+                "No provider yet",
+                "Add a provider first (Clinic > Providers): every visit needs one.",
+            )
+            return
+        if self.controller.create(patient_id, provider_id, day):
+            self.settings.setValue("visit/last_provider", provider_id)
+            self.editor.focus_code_search()
+
+    def _default_provider(self) -> int | None:
+        providers = self.clinic.providers.list()
+        if not providers:
+            return None
+        last = self.settings.value("visit/last_provider")
+        ids = [p.id for p in providers]
+        try:
+            if last is not None and int(last) in ids:
+                return int(last)
+        except (TypeError, ValueError):
+            pass
+        return ids[0]
+
+    # --- focus ------------------------------------------------------------------------------
+
+    def _focus_codes(self) -> None:
+        if self.controller.editable:
+            self.editor.focus_code_search()
+
+    def _focus_lines(self) -> None:
+        if self.controller.visit is not None:
+            self.editor.focus_lines()
+
+    def _focus_dx(self) -> None:
+        if self.controller.editable:
+            self.editor.focus_diagnoses()
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{keys}</b></td><td>{what}</td></tr>" for keys, what in SHORTCUTS
+        )
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText(f"<table cellpadding=4>{rows}</table>")
+        box.exec()
+        box.deleteLater()
+
+    # --- the ICD-10-CM index ----------------------------------------------------------------
+
+    def start_icd(self, loader: IcdLoader) -> None:
+        """Load (or build, the first time) the diagnosis index in a worker; the typeahead
+        says so meanwhile and works as soon as it is ready."""
+        self.editor.diagnoses.set_index(
+            None, "Building the diagnosis index (first start only, about a minute)…"
+        )
+        worker = Worker(loader, self)
+        worker.progress.connect(self._icd_progress)
+        worker.finished.connect(self._icd_ready)
+        worker.failed.connect(self._icd_failed)
+        self._icd_worker = worker
+        worker.start()
+
+    def _icd_progress(self, done: int, total: int) -> None:
+        percent = int(100 * done / total) if total else 0
+        self.editor.diagnoses.set_index(
+            None, f"Building the diagnosis index… {percent}% (first start only)"
+        )
+
+    def _icd_ready(self, index: Any) -> None:
+        if index is None:
+            self._icd_failed("the diagnosis data is not installed")
+            return
+        self.clinic.ctx.icd = index
+        self.editor.diagnoses.set_index(index)
+        self.controller.reload()
+
+    def _icd_failed(self, message: str) -> None:
+        self.editor.diagnoses.set_index(None, f"Diagnosis search is not available: {message}")
+
+    def icd_worker(self) -> Worker | None:
+        return self._icd_worker
+
+    # --- remembered between runs ------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1366, 740)
+        for splitter, key in (
+            (self.splitter, "window/main_splitter"),
+            (self.editor.splitter, "window/editor_splitter"),
+        ):
+            state = self.settings.value(key)
+            if isinstance(state, QByteArray | bytes):
+                splitter.restoreState(QByteArray(state))
+        # The last day shown comes back only on the same calendar day; a new day opens on
+        # today (the front desk's usual start).
+        saved_on = self.settings.value("day/saved_on")
+        last = self.settings.value("day/last")
+        if saved_on == self._today().isoformat() and isinstance(last, str):
+            with contextlib.suppress(ValueError):
+                self.day.set_date(date.fromisoformat(last))
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/main_splitter", self.splitter.saveState())
+        self.settings.setValue("window/editor_splitter", self.editor.splitter.saveState())
+        self.settings.setValue("day/last", self.day.current_date().isoformat())
+        self.settings.setValue("day/saved_on", self._today().isoformat())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        # Focus leaves any open cell editor first, so a typed value is committed.
+        self.setFocus()
+        self.save_settings()
+        if self._icd_worker is not None and not self._icd_worker.done:
+            self._icd_worker.cancel()
+            self._icd_worker.wait(5000)
+        super().closeEvent(event)

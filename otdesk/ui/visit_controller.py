@@ -1,0 +1,253 @@
+"""The visit being edited: every user action becomes one service call, and the visit the
+service hands back is announced to the widgets. Nothing here draws; nothing here stores.
+
+Errors the services raise (a refused value, a visit that is no longer a draft, a locked
+database) become `failed(message)`; the stored visit is unchanged and the widgets show the
+message beside what the person touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from otdesk.ui.models.records import TimerState
+
+log = logging.getLogger(__name__)
+
+# A person's reason for setting units by hand: (line label) -> reason or None (cancelled).
+AskReason = Callable[[str], str | None]
+
+
+def _service_errors() -> tuple[type[Exception], ...]:
+    from otdesk.services.errors import ServiceError
+    from otdesk.storage.errors import StorageError
+
+    return (ServiceError, StorageError)
+
+
+class VisitController(QObject):
+    changed = Signal(object)  # VisitDetail, or None when no visit is open
+    failed = Signal(str)
+    saved = Signal(int)  # visit id, after each stored change (the day list refreshes)
+
+    def __init__(self, clinic: Any, clock: Callable[[], datetime], parent=None) -> None:
+        super().__init__(parent)
+        self.clinic = clinic
+        self._clock = clock
+        self.visit: Any = None
+        self.last_field: str | None = None
+
+    # --- opening ----------------------------------------------------------------------------
+
+    def open(self, visit_id: int | None) -> bool:
+        if visit_id is None:
+            self.visit = None
+            self.changed.emit(None)
+            return True
+        return self._call(lambda: self.clinic.visits.get(visit_id), save=False)
+
+    def reload(self) -> None:
+        if self.visit is not None:
+            self.open(self.visit.id)
+
+    def create(self, patient_id: int, provider_id: int, on: date) -> bool:
+        return self._call(
+            lambda: self.clinic.visits.create(
+                patient_id, provider_id=provider_id, date_of_service=on
+            )
+        )
+
+    @property
+    def editable(self) -> bool:
+        return self.visit is not None and self.visit.editable
+
+    # --- header -----------------------------------------------------------------------------
+
+    def update_header(self, **changes: Any) -> bool:
+        if not self.editable:
+            return False
+        return self._call(lambda: self.clinic.visits.update(self.visit.id, **changes))
+
+    # --- lines ------------------------------------------------------------------------------
+
+    def add_line(self, code: str) -> bool:
+        if not self.editable:
+            self.failed.emit("This visit is not a draft: amend it to change its lines.")
+            return False
+        return self._call(lambda: self.clinic.visits.add_line(self.visit.id, code))
+
+    def edit_line(self, row: int, field: str, value: Any, ask_reason: AskReason | None) -> bool:
+        line = self._line(row)
+        if line is None:
+            return False
+        changes: dict[str, Any]
+        if field == "units":
+            if value is None:
+                changes = {"units_override": None}
+            else:
+                reason = ask_reason(f"{line.code} {line.label}") if ask_reason else None
+                if not reason:
+                    self.failed.emit("Units not changed: setting units by hand needs a reason.")
+                    self.changed.emit(self.visit)
+                    return False
+                changes = {"units_override": value, "override_reason": reason}
+        else:
+            changes = {field: value}
+        return self._call(lambda: self.clinic.visits.update_line(line.id, **changes))
+
+    def remove_line(self, row: int) -> bool:
+        line = self._line(row)
+        if line is None:
+            return False
+        return self._call(lambda: self.clinic.visits.remove_line(line.id))
+
+    def _line(self, row: int) -> Any:
+        if not self.editable or not 0 <= row < len(self.visit.lines):
+            return None
+        return self.visit.lines[row]
+
+    # --- diagnoses --------------------------------------------------------------------------
+
+    def add_diagnosis(self, code: str) -> bool:
+        if not self.editable:
+            return False
+        return self._call(lambda: self.clinic.visits.add_diagnosis(self.visit.id, code))
+
+    def remove_diagnosis(self, row: int) -> bool:
+        if not self.editable or not 0 <= row < len(self.visit.diagnoses):
+            return False
+        code = self.visit.diagnoses[row]
+        return self._call(lambda: self.clinic.visits.remove_diagnosis(self.visit.id, code))
+
+    def move_diagnosis(self, row: int, to: int) -> bool:
+        if not self.editable:
+            return False
+        codes = list(self.visit.diagnoses)
+        if not (0 <= row < len(codes) and 0 <= to < len(codes)):
+            return False
+        codes.insert(to, codes.pop(row))
+        return self._call(lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes))
+
+    def replace_diagnosis(self, row: int, code: str) -> bool:
+        if not self.editable or not 0 <= row < len(self.visit.diagnoses):
+            return False
+        codes = list(self.visit.diagnoses)
+        codes[row] = code
+        return self._call(lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes))
+
+    # --- findings ---------------------------------------------------------------------------
+
+    def apply_fix(self, finding: Any) -> bool:
+        if not self.editable or not finding.fix:
+            return False
+        return self._call(lambda: self.clinic.visits.apply_fix(self.visit.id, finding.fix))
+
+    # --- timer ------------------------------------------------------------------------------
+
+    def timer_state(self) -> TimerState | None:
+        """The visit's running timer, else its most recent paused one."""
+        if self.visit is None:
+            return None
+        now = self._clock()
+        timed = [(row, line) for row, line in enumerate(self.visit.lines) if line.timer is not None]
+        if not timed:
+            return None
+        running = [(row, line) for row, line in timed if line.timer.running]
+        row, line = (running or timed)[0]
+        timer = line.timer
+        accumulated = timer.elapsed_seconds
+        if timer.running and timer.started_at is not None:
+            accumulated -= max(0, int((now - timer.started_at).total_seconds()))
+        return TimerState(
+            line_id=line.id,
+            row=row,
+            label=f"{line.code} {line.label}",
+            started_at=timer.started_at if timer.running else None,
+            accumulated_seconds=max(0, accumulated),
+        )
+
+    def start_timer(self, row: int) -> bool:
+        line = self._line(row)
+        if line is None:
+            return False
+        return self._call(lambda: self.clinic.timers.start(line.id))
+
+    def pause_timer(self) -> bool:
+        state = self.timer_state()
+        if state is None or not self.editable:
+            return False
+        return self._call(lambda: self.clinic.timers.pause(state.line_id))
+
+    def resume_timer(self) -> bool:
+        state = self.timer_state()
+        if state is None or not self.editable:
+            return False
+        return self._call(lambda: self.clinic.timers.start(state.line_id))
+
+    def stop_timer(self) -> bool:
+        state = self.timer_state()
+        if state is None or not self.editable:
+            return False
+        return self._call(lambda: self.clinic.timers.stop(state.line_id))
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def finalize(self, override_reason: str | None = None) -> bool:
+        if not self.editable:
+            return False
+        return self._call(
+            lambda: self.clinic.visits.finalize(self.visit.id, override_reason=override_reason)
+        )
+
+    def void(self, reason: str) -> bool:
+        if self.visit is None:
+            return False
+        return self._call(lambda: self.clinic.visits.void(self.visit.id, reason))
+
+    def amend(self, reason: str) -> bool:
+        if self.visit is None:
+            return False
+        return self._call(lambda: self.clinic.visits.amend(self.visit.id, reason))
+
+    def delete_draft(self) -> bool:
+        if not self.editable:
+            return False
+        visit_id = self.visit.id
+        try:
+            self.clinic.visits.delete_draft(visit_id)
+        except _service_errors() as error:
+            self.failed.emit(str(error))
+            return False
+        self.visit = None
+        self.changed.emit(None)
+        self.saved.emit(visit_id)
+        return True
+
+    def record_payment(self, **payment: Any) -> bool:
+        if self.visit is None:
+            return False
+        return self._call(lambda: self.clinic.visits.record_payment(self.visit.id, **payment))
+
+    # --- the one way a service is called ----------------------------------------------------
+
+    def _call(self, action: Callable[[], Any], save: bool = True) -> bool:
+        self.last_field = None
+        try:
+            visit = action()
+        except _service_errors() as error:
+            self.last_field = getattr(error, "field", None)
+            self.failed.emit(str(error))
+            # Redraw from the stored visit so a refused edit shows the stored value again.
+            if self.visit is not None:
+                self.changed.emit(self.visit)
+            return False
+        self.visit = visit
+        self.changed.emit(visit)
+        if save:
+            self.saved.emit(visit.id)
+        return True

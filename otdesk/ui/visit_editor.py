@@ -1,0 +1,477 @@
+"""The visit editor: header, code picker, charge lines, diagnoses and units on the left;
+session timer, findings, totals and the visit's actions on the right.
+
+Every change goes through the VisitController (one service call each, saved at once), and
+every widget is redrawn from the VisitDetail the service returns, so what is shown is what
+is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.core.catalog import Catalog
+from otdesk.core.fixes import fix_label
+from otdesk.core.visit import DX_LETTERS, Finding
+from otdesk.ui import payment_dialog, reason_dialog
+from otdesk.ui.code_picker import CodePicker
+from otdesk.ui.diagnoses_panel import DiagnosesPanel
+from otdesk.ui.findings_panel import FindingsPanel
+from otdesk.ui.lines_table import LinesTable
+from otdesk.ui.models.charge_lines import COL_MINUTES, ChargeLinesModel
+from otdesk.ui.models.diagnoses import DiagnosesModel
+from otdesk.ui.models.findings import FindingsModel
+from otdesk.ui.models.records import DiagnosisRow
+from otdesk.ui.timer_panel import TimerPanel
+from otdesk.ui.totals_panel import TotalsPanel
+from otdesk.ui.units_panel import UnitsPanel
+from otdesk.ui.visit_controller import VisitController
+from otdesk.ui.visit_header import VisitHeader
+
+
+def finding_fix_label(finding: Finding) -> str | None:
+    if not finding.fix:
+        return None
+    try:
+        return fix_label(finding.fix)
+    except ValueError:
+        return None
+
+
+def _box(title: str, widget: QWidget, name: str) -> QGroupBox:
+    box = QGroupBox(title)
+    box.setAccessibleName(name)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(8, 6, 8, 8)
+    layout.addWidget(widget)
+    return box
+
+
+class VisitEditor(QWidget):
+    visit_changed = Signal(object)  # VisitDetail or None
+
+    def __init__(
+        self,
+        controller: VisitController,
+        catalog: Catalog,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._clock = clock
+        self._focus_search_after_minutes: int | None = None
+        self.setAccessibleName("Visit editor")
+
+        self.header = VisitHeader()
+        self.header.changed.connect(self._header_changed)
+
+        self.picker = CodePicker(catalog)
+        self.picker.code_chosen.connect(self._add_code)
+
+        self.lines_model = ChargeLinesModel(parent=self)
+        self.lines = LinesTable(self.lines_model)
+        self.lines_model.edited.connect(self._line_edited)
+        self.lines.remove_requested.connect(self._remove_line)
+        self.lines.row_chosen.connect(self._row_chosen)
+
+        self.units = UnitsPanel()
+        self.dx_model = DiagnosesModel(parent=self)
+        self.diagnoses = DiagnosesPanel(self.dx_model)
+        self.diagnoses.add_requested.connect(controller.add_diagnosis)
+        self.diagnoses.remove_requested.connect(controller.remove_diagnosis)
+        self.diagnoses.move_requested.connect(controller.move_diagnosis)
+        self.diagnoses.replace_requested.connect(controller.replace_diagnosis)
+
+        self.timer = TimerPanel(clock)
+        self.timer.start_requested.connect(self._start_timer)
+        self.timer.pause_requested.connect(controller.pause_timer)
+        self.timer.resume_requested.connect(controller.resume_timer)
+        self.timer.stop_requested.connect(controller.stop_timer)
+        self.timer.minute_passed.connect(self._timer_minute)
+
+        self.findings_model = FindingsModel(parent=self, fix_label=finding_fix_label)
+        self.findings = FindingsPanel(self.findings_model)
+        self.findings.fix_requested.connect(controller.apply_fix)
+
+        self.totals = TotalsPanel()
+        self.totals.payment_requested.connect(self.record_payment)
+
+        self.finalize_button = QPushButton("Finalize  (Ctrl+Enter)")
+        self.finalize_button.setAccessibleName("Finalize visit")
+        self.finalize_button.setProperty("role", "primary")
+        self.finalize_button.clicked.connect(self.finalize)
+        self.void_button = QPushButton("Void…")
+        self.void_button.setAccessibleName("Void visit")
+        self.void_button.clicked.connect(self.void)
+        self.amend_button = QPushButton("Amend…")
+        self.amend_button.setAccessibleName("Amend visit")
+        self.amend_button.clicked.connect(self.amend)
+        self.delete_button = QPushButton("Delete draft…")
+        self.delete_button.setAccessibleName("Delete draft visit")
+        self.delete_button.clicked.connect(self.delete_draft)
+        for button in (
+            self.finalize_button,
+            self.void_button,
+            self.amend_button,
+            self.delete_button,
+        ):
+            button.setAutoDefault(False)
+
+        self.message = QLabel()
+        self.message.setAccessibleName("Visit message")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        # --- layout --------------------------------------------------------------------------
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addWidget(_box("Add a service", self.picker, "Add a service"), 0)
+        centre_layout.addWidget(_box("Charge lines", self.lines, "Charge lines box"), 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(_box("Diagnoses (A-L)", self.diagnoses, "Diagnoses box"), 3)
+        bottom.addWidget(_box("Units", self.units, "Units box"), 2)
+        centre_layout.addLayout(bottom, 1)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(_box("Session timer", self.timer, "Session timer box"))
+        right_layout.addWidget(_box("Checks", self.findings, "Findings box"), 1)
+        right_layout.addWidget(_box("Totals", self.totals, "Totals box"))
+        actions = QHBoxLayout()
+        actions.addWidget(self.finalize_button, 1)
+        actions.addWidget(self.amend_button)
+        actions.addWidget(self.void_button)
+        actions.addWidget(self.delete_button)
+        right_layout.addLayout(actions)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("editorSplitter")
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        editor = QWidget()
+        editor_layout = QVBoxLayout(editor)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addWidget(self.header)
+        editor_layout.addWidget(self.message)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        editor_layout.addWidget(line)
+        editor_layout.addWidget(self.splitter, 1)
+
+        self.empty = QLabel(
+            "<h3>No visit open</h3>"
+            "Pick a visit from the day list, or press <b>Ctrl+N</b> to start a new one."
+        )
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAccessibleName("No visit open")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(editor)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self._set_tab_order()
+        controller.changed.connect(self.show_visit)
+        controller.failed.connect(self.show_error)
+        self.show_visit(None)
+
+    # --- showing ----------------------------------------------------------------------------
+
+    def show_visit(self, visit: Any) -> None:
+        self.stack.setCurrentIndex(0 if visit is None else 1)
+        self.visit_changed.emit(visit)
+        if visit is None:
+            self.lines_model.set_records([])
+            self.findings_model.set_records([])
+            self.dx_model.set_records([])
+            self.timer.show_state(None)
+            return
+        editable = visit.editable
+        clinic = self.controller.clinic
+        providers = clinic.providers.list()
+        policies = clinic.patients.policies(visit.patient_id)
+        self.header.show_visit(visit, providers, policies)
+        current_row = self.lines.current_row()
+        self.lines_model.set_read_only(not editable)
+        self.lines_model.set_diagnosis_count(len(visit.diagnoses))
+        self.lines_model.update_records(visit.lines)
+        if 0 <= current_row < self.lines_model.rowCount():
+            self.lines.select_row(current_row, self.lines.view.currentIndex().column())
+        index = self.diagnoses.index()
+        rows = []
+        for letter, code in zip(DX_LETTERS, visit.diagnoses, strict=False):
+            found = index.get(code) if index is not None else None
+            rows.append(
+                DiagnosisRow(
+                    letter,
+                    code,
+                    found.description if found else "",
+                    found.billable if found else None,
+                )
+            )
+        self.dx_model.set_records(rows)
+        self.diagnoses.set_read_only(not editable)
+        self.units.show_units(
+            visit.total_timed_minutes,
+            visit.total_units if visit.lines else None,
+            visit.units_explanation,
+        )
+        self.findings_model.set_records(list(visit.findings))
+        self.findings.set_fixes_enabled(editable)
+        self.totals.show_totals(visit.total, visit.paid)
+        self.totals.record_payment.setEnabled(visit.status != "void")
+        state = self.controller.timer_state()
+        self.timer.show_state(state)
+        self.lines_model.set_timed_row(state.row if state and state.running else -1)
+        self._update_pending()
+        self.timer.set_can_start(editable and self.lines.current_row() >= 0)
+        self.picker.setEnabled(editable)
+        self.finalize_button.setVisible(editable)
+        self.delete_button.setVisible(editable)
+        finalized = visit.status == "finalized" and visit.is_current
+        self.amend_button.setVisible(finalized)
+        self.void_button.setVisible(finalized)
+
+    def show_error(self, text: str) -> None:
+        field = self.controller.last_field
+        if field in (
+            "date_of_service",
+            "provider_id",
+            "payer_id",
+            "policy_id",
+            "place_of_service",
+            "discipline",
+            "total_treatment_minutes",
+        ):
+            self.header.show_message(text)
+            return
+        if field in (
+            "minutes",
+            "modifiers",
+            "dx_pointers",
+            "units_override",
+            "code",
+            "assistant_minutes",
+        ):
+            self.lines.show_message(text)
+            return
+        if field == "diagnoses":
+            self.diagnoses.status.setText(text)
+            return
+        self.message.setText(text)
+        self.message.show()
+        QTimer.singleShot(12000, self.message.hide)
+
+    def clear_messages(self) -> None:
+        self.message.hide()
+        self.header.show_message("")
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _header_changed(self, changes: dict) -> None:
+        self.header.show_message("")
+        self.controller.update_header(**changes)
+
+    def _add_code(self, code: str) -> None:
+        self.clear_messages()
+        if self.controller.add_line(code):
+            self.picker.note_used(code)
+            row = self.lines_model.rowCount() - 1
+            self._focus_search_after_minutes = row
+            self.lines.edit_minutes(row)
+
+    def _line_edited(self, row: int, field: str, value: Any) -> None:
+        self.clear_messages()
+        saved = self.controller.edit_line(row, field, value, self._ask_units_reason)
+        if saved and field == "minutes" and self._focus_search_after_minutes == row:
+            self._focus_search_after_minutes = None
+            QTimer.singleShot(0, self.focus_code_search)
+
+    def _ask_units_reason(self, what: str) -> str | None:
+        answer = reason_dialog.ask(
+            self,
+            "Set units by hand",
+            f"Why should {what} bill a different number of units than the minutes give? "
+            "The reason is kept with the line.",
+            action="Set units",
+        )
+        return answer.reason if answer else None
+
+    def _remove_line(self, row: int) -> None:
+        line = self.lines_model.record(row)
+        if line is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Remove line",
+            f"Remove line {row + 1} ({line.code} {line.label})?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.remove_line(row)
+
+    def _row_chosen(self, row: int) -> None:
+        visit = self.controller.visit
+        self.timer.set_can_start(bool(visit and visit.editable and row >= 0))
+
+    def _start_timer(self) -> None:
+        row = self.lines.current_row()
+        if row < 0:
+            self.show_error("Select the line to time first.")
+            return
+        self.controller.start_timer(row)
+
+    def _timer_minute(self, _line_id: int, _minutes: int) -> None:
+        self._update_pending()
+
+    def _update_pending(self) -> None:
+        visit = self.controller.visit
+        pending: dict[int, int] = {}
+        if visit is not None:
+            now = self._clock()
+            state = self.timer.state()
+            for row, line in enumerate(visit.lines):
+                if line.timer is None:
+                    continue
+                if state is not None and state.line_id == line.id:
+                    seconds = state.elapsed_seconds(now)
+                else:
+                    seconds = line.timer.elapsed_seconds
+                minutes = (seconds + 30) // 60
+                if minutes:
+                    pending[row] = minutes
+        self.lines_model.set_pending_minutes(pending)
+
+    def finalize(self) -> None:
+        visit = self.controller.visit
+        if visit is None or not visit.editable:
+            return
+        self.clear_messages()
+        if visit.errors:
+            answer = reason_dialog.ask(
+                self,
+                "Finalize with errors?",
+                "This visit still has errors. Fix them, or give the reason for finalizing "
+                "anyway (it is kept in the audit log).",
+                action="Finalize anyway",
+                details=[f.message for f in visit.errors],
+            )
+            if answer is None:
+                return
+            self.controller.finalize(answer.reason)
+        else:
+            self.controller.finalize()
+
+    def void(self) -> None:
+        visit = self.controller.visit
+        if visit is None or visit.status != "finalized":
+            return
+        answer = reason_dialog.ask(
+            self,
+            "Void visit",
+            f"Void the visit of {visit.patient_name} on {visit.date_of_service:%m/%d/%Y}? "
+            "It stays on file, marked void.",
+            action="Void visit",
+        )
+        if answer is not None:
+            self.controller.void(answer.reason)
+
+    def amend(self) -> None:
+        visit = self.controller.visit
+        if visit is None or visit.status != "finalized":
+            return
+        answer = reason_dialog.ask(
+            self,
+            "Amend visit",
+            "Amending makes a new draft version of this visit; the finalized one is kept "
+            "unchanged. Why is it being amended?",
+            action="Amend",
+        )
+        if answer is not None:
+            self.controller.amend(answer.reason)
+
+    def delete_draft(self) -> None:
+        visit = self.controller.visit
+        if visit is None or not visit.editable:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete draft",
+            f"Delete this draft visit of {visit.patient_name}? Its lines are thrown away.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.delete_draft()
+
+    def record_payment(self) -> None:
+        visit = self.controller.visit
+        if visit is None:
+            return
+        today: date = self._clock().date()
+        answer = payment_dialog.ask(self, visit.balance, today)
+        if answer is not None:
+            self.controller.record_payment(
+                amount=answer.amount,
+                kind=answer.kind,
+                method=answer.method,
+                received_on=answer.received_on,
+                reference=answer.reference,
+            )
+
+    # --- focus ------------------------------------------------------------------------------
+
+    def focus_code_search(self) -> None:
+        self.picker.search.setFocus()
+        self.picker.search.selectAll()
+
+    def focus_lines(self) -> None:
+        self.lines.view.setFocus()
+        if self.lines.current_row() < 0:
+            self.lines.select_row(0, COL_MINUTES)
+
+    def focus_diagnoses(self) -> None:
+        self.diagnoses.search.setFocus()
+
+    def _set_tab_order(self) -> None:
+        order = [
+            self.header.date,
+            self.header.provider,
+            self.header.payer,
+            self.header.pos,
+            self.header.discipline,
+            self.header.total_time,
+            self.picker.search,
+            self.lines.view,
+            self.diagnoses.search,
+            self.diagnoses.list,
+            self.timer.start,
+            self.timer.pause,
+            self.timer.stop,
+            self.totals.record_payment,
+            self.finalize_button,
+        ]
+        for first, second in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(first, second)

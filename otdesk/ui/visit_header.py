@@ -1,0 +1,238 @@
+"""The visit's header: patient and policy, date of service, provider, payer, place of
+service, discipline and total treatment time. Each change is saved at once (through the
+controller); a value the services refuse shows its message under the fields."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.core.catalog import load_places_of_service
+from otdesk.core.visit import DISCIPLINES
+from otdesk.ui.models.day_visits import STATUS_TEXT
+from otdesk.ui.models.parsing import InputError, parse_minutes
+
+SELF_PAY = "Self-pay (no insurance)"
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+class VisitHeader(QWidget):
+    changed = Signal(dict)  # the fields to save, e.g. {"provider_id": 3}
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Visit header")
+        self._loading = False
+        self.patient = QLabel()
+        self.patient.setAccessibleName("Patient")
+        self.patient.setProperty("role", "title")
+        self.patient.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.policy = QLabel()
+        self.policy.setAccessibleName("Policy in use")
+        self.policy.setProperty("role", "hint")
+        self.status = QLabel()
+        self.status.setAccessibleName("Visit status")
+        self.status.setProperty("role", "badge")
+
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("MM/dd/yyyy")
+        self.date.setAccessibleName("Date of service")
+        self.date.editingFinished.connect(self._date_done)
+        self.provider = QComboBox()
+        self.provider.setAccessibleName("Rendering provider")
+        self.provider.activated.connect(lambda _i: self._emit_combo(self.provider, "provider"))
+        self.payer = QComboBox()
+        self.payer.setAccessibleName("Payer")
+        self.payer.activated.connect(lambda _i: self._emit_combo(self.payer, "payer"))
+        self.pos = QComboBox()
+        self.pos.setAccessibleName("Place of service")
+        for code, place in sorted(load_places_of_service().items()):
+            self.pos.addItem(f"{code} {place.name}", code)
+        self.pos.activated.connect(lambda _i: self._emit_combo(self.pos, "pos"))
+        self.discipline = QComboBox()
+        self.discipline.setAccessibleName("Discipline")
+        for discipline in DISCIPLINES:
+            self.discipline.addItem(discipline, discipline)
+        self.discipline.activated.connect(
+            lambda _i: self._emit_combo(self.discipline, "discipline")
+        )
+        self.total_time = QLineEdit()
+        self.total_time.setAccessibleName("Total treatment time in minutes")
+        self.total_time.setPlaceholderText("min")
+        self.total_time.setMaximumWidth(70)
+        self.total_time.editingFinished.connect(self._total_done)
+        self.timed_note = QLabel()
+        self.timed_note.setAccessibleName("Timed minutes")
+        self.timed_note.setProperty("role", "hint")
+        self.message = QLabel()
+        self.message.setAccessibleName("Header message")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        top = QHBoxLayout()
+        top.addWidget(self.patient)
+        top.addWidget(self.status)
+        top.addStretch(1)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(4)
+        fields = (
+            ("&Date", self.date),
+            ("P&rovider", self.provider),
+            ("Pa&yer", self.payer),
+        )
+        for column, (text, widget) in enumerate(fields):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            grid.addWidget(label, 0, column * 2)
+            grid.addWidget(widget, 0, column * 2 + 1)
+        time_row = QHBoxLayout()
+        time_row.setContentsMargins(0, 0, 0, 0)
+        time_row.addWidget(self.total_time)
+        time_row.addWidget(self.timed_note)
+        time_row.addStretch(1)
+        time_box = QWidget()
+        time_box.setLayout(time_row)
+        second = (("Place", self.pos), ("Discipline", self.discipline), ("Total &time", time_box))
+        for column, (text, widget) in enumerate(second):
+            label = QLabel(text)
+            label.setBuddy(self.total_time if widget is time_box else widget)
+            grid.addWidget(label, 1, column * 2)
+            grid.addWidget(widget, 1, column * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 2)
+        grid.setColumnStretch(5, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.policy)
+        layout.addLayout(grid)
+        layout.addWidget(self.message)
+        self.pos.setMinimumContentsLength(14)
+        self.payer.setMinimumContentsLength(16)
+        self.provider.setMinimumContentsLength(14)
+        for combo in (self.pos, self.payer, self.provider):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+
+    def show_visit(self, visit: Any, providers: list[Any], policies: list[Any]) -> None:
+        """Fill the fields from a VisitDetail, the active providers and the patient's
+        policies."""
+        self._loading = True
+        try:
+            self.patient.setText(f"{visit.patient_name}  ·  {visit.account_number}")
+            policy = next((p for p in policies if p.id == visit.policy_id), None)
+            if policy is not None:
+                self.policy.setText(
+                    f"{policy.payer_name} · member {policy.member_id}"
+                    + (f" · group {policy.group_number}" if policy.group_number else "")
+                )
+            else:
+                self.policy.setText(visit.payer_name or SELF_PAY)
+            self.status.setText(_status_words(visit))
+            self.status.setProperty("status", visit.status)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
+            self.date.setDate(_qdate(visit.date_of_service))
+            self.provider.clear()
+            for provider in providers:
+                self.provider.addItem(provider.display_name, provider.id)
+            if self.provider.findData(visit.provider_id) < 0:
+                self.provider.addItem(visit.provider_name, visit.provider_id)
+            self.provider.setCurrentIndex(self.provider.findData(visit.provider_id))
+            self.payer.clear()
+            for item in policies:
+                text = f"{item.payer_name} ({'primary' if item.priority == 1 else 'secondary'})"
+                self.payer.addItem(text, (item.id, item.payer_id))
+            self.payer.addItem(SELF_PAY, (None, None))
+            current = (visit.policy_id, visit.payer_id)
+            index = self.payer.findData(current)
+            if index < 0 and visit.payer_id is not None:
+                self.payer.addItem(visit.payer_name, current)
+                index = self.payer.count() - 1
+            self.payer.setCurrentIndex(max(index, 0))
+            self.pos.setCurrentIndex(max(self.pos.findData(visit.place_of_service), 0))
+            self.discipline.setCurrentIndex(max(self.discipline.findData(visit.discipline), 0))
+            total = visit.total_treatment_minutes
+            self.total_time.setText("" if total is None else str(total))
+            self.timed_note.setText(f"timed: {visit.total_timed_minutes} min")
+            editable = visit.editable
+            for widget in (
+                self.date,
+                self.provider,
+                self.payer,
+                self.pos,
+                self.discipline,
+                self.total_time,
+            ):
+                widget.setEnabled(editable)
+        finally:
+            self._loading = False
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _date_done(self) -> None:
+        if not self._loading:
+            self.changed.emit({"date_of_service": _pydate(self.date.date())})
+
+    def _total_done(self) -> None:
+        if self._loading:
+            return
+        try:
+            text = self.total_time.text()
+            minutes = parse_minutes(text) if text.strip() else None
+        except InputError as problem:
+            self.show_message(f"Total treatment time: {problem}")
+            return
+        self.show_message("")
+        self.changed.emit({"total_treatment_minutes": minutes})
+
+    def _emit_combo(self, combo: QComboBox, which: str) -> None:
+        if self._loading:
+            return
+        data = combo.currentData()
+        if which == "provider":
+            self.changed.emit({"provider_id": data})
+        elif which == "payer":
+            policy_id, payer_id = data
+            self.changed.emit({"policy_id": policy_id, "payer_id": payer_id})
+        elif which == "pos":
+            self.changed.emit({"place_of_service": data})
+        else:
+            self.changed.emit({"discipline": data})
+
+
+def _status_words(visit: Any) -> str:
+    text = STATUS_TEXT.get(visit.status, visit.status)
+    if visit.version > 1:
+        text += f" (version {visit.version})"
+    if visit.status == "finalized" and visit.finalized_at is not None:
+        text += " " + visit.finalized_at.astimezone().strftime("%m/%d %H:%M")
+    if visit.status == "void" and visit.void_reason:
+        text += f": {visit.void_reason}"
+    return text
