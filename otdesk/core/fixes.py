@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from otdesk.core.money import Money
 from otdesk.core.visit import MAX_MODIFIERS, ChargeLine, Visit
 
 FIX_KINDS = (
@@ -168,10 +169,10 @@ def _merge(visit: Visit, indexes: list[int]) -> list[ChargeLine]:
             f"The merged line would carry {len(modifiers)} modifiers ({', '.join(modifiers)}); "
             f"a claim line holds at most {MAX_MODIFIERS}."
         )
-    amounts = [line.allowed for line in parts]
-    allowed = None
-    if all(amount is not None for amount in amounts):
-        allowed = sum(amounts[1:], amounts[0])  # type: ignore[arg-type]
+    amounts = [line.allowed for line in parts if line.allowed is not None]
+    allowed: Money | None = None
+    if len(amounts) == len(parts):
+        allowed = sum(amounts[1:], amounts[0])
     merged = replace(
         first,
         minutes=sum(line.minutes for line in parts),

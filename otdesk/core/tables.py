@@ -149,7 +149,7 @@ _USER_FILES = (PTP_FILE_NAME, MUE_FILE_NAME, KX_FILE_NAME, DELETED_FILE_NAME)
 
 
 def _signature(user_dir: Path) -> tuple:
-    parts = []
+    parts: list[tuple[int, int, int] | None] = []
     for name in _USER_FILES:
         try:
             stat = (user_dir / name).stat()

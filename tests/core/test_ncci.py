@@ -313,3 +313,14 @@ def test_a_malformed_user_table_names_its_line(tmp_path):
     )
     with pytest.raises(TableError, match=r"kx_thresholds.csv, line 2: kx_threshold 'lots'"):
         RuleTables.load(tmp_path)
+
+
+def test_every_deleted_catalog_code_has_a_dated_row_with_catalog_replacements():
+    from otdesk.core.catalog import default_catalog
+
+    catalog = default_catalog()
+    deleted = RuleTables.shipped().deleted
+    assert {p.code for p in catalog if p.deleted} <= set(deleted)
+    for row in deleted.values():
+        for code in row.replacements:
+            assert code in catalog, (row.code, code)
