@@ -134,12 +134,15 @@ class RuleContext:
         """ "Line 2 (97530)" for input line index 1."""
         return f"Line {index + 1} ({self.codes[index]})"
 
-    def where_all(self, indexes: Sequence[int]) -> str:
-        """ "Line 1 (97140)", "Lines 1 (97140) and 2 (97530)", "Lines 1 (..), 2 (..) and 3 (..)"."""
+    def where_all(self, indexes: Sequence[int], lower: bool = False) -> str:
+        """ "Line 1 (97140)", "Lines 1 (97140) and 2 (97530)", "Lines 1 (..), 2 (..) and 3 (..)";
+        `lower` for the middle of a sentence ("lines 1 (97140) and ...")."""
         if len(indexes) == 1:
-            return self.where(indexes[0])
-        parts = [f"{i + 1} ({self.codes[i]})" for i in indexes]
-        return "Lines " + ", ".join(parts[:-1]) + " and " + parts[-1]
+            text = self.where(indexes[0])
+        else:
+            parts = [f"{i + 1} ({self.codes[i]})" for i in indexes]
+            text = "Lines " + ", ".join(parts[:-1]) + " and " + parts[-1]
+        return "l" + text[1:] if lower else text
 
     def is_therapy(self, index: int) -> bool:
         procedure = self.procedures[index]
@@ -183,6 +186,11 @@ def _need(indexes: Sequence[int]) -> str:
 
 def _lack(indexes: Sequence[int]) -> str:
     return "lacks" if len(indexes) == 1 else "lack"
+
+
+def _a(discipline: str) -> str:
+    """ "an OT", "a PT", "an SLP" visit."""
+    return f"an {discipline}" if discipline in ("OT", "SLP") else f"a {discipline}"
 
 
 def _or_list(items: Sequence[str]) -> str:
@@ -334,7 +342,7 @@ def rule_therapy_modifier_mismatch(ctx: RuleContext) -> Iterable[Finding]:
         if replace:
             yield _finding(
                 "therapy-modifier-mismatch",
-                f"{ctx.where_all(replace)}: {where}; this is a {visit.discipline} visit, "
+                f"{ctx.where_all(replace)}: {where}; this is {_a(visit.discipline)} visit, "
                 f"so use {wanted}.",
                 replace,
                 {"replace_modifier": wrong, "with": wanted, "lines": replace},
@@ -342,7 +350,7 @@ def rule_therapy_modifier_mismatch(ctx: RuleContext) -> Iterable[Finding]:
         if remove:
             yield _finding(
                 "therapy-modifier-mismatch",
-                f"{ctx.where_all(remove)}: {where}; this is a {visit.discipline} visit and "
+                f"{ctx.where_all(remove)}: {where}; this is {_a(visit.discipline)} visit and "
                 f"{wanted} is already there, so remove {wrong}.",
                 remove,
                 {"remove_modifier": wrong, "lines": remove},
@@ -379,7 +387,7 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
             yield _finding(
                 "assistant-modifier",
                 f"{ctx.where_all(lines)}: {other} is an OT/PT assistant modifier; it does not "
-                f"apply to a {visit.discipline} visit.",
+                f"apply to {_a(visit.discipline)} visit.",
                 lines,
                 {"remove_modifier": other, "lines": lines},
             )
@@ -390,7 +398,7 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
             yield _finding(
                 "assistant-modifier",
                 f"{ctx.where_all(swap)}: {other} is the other discipline's assistant "
-                f"modifier; an assistant's share of a {visit.discipline} service takes "
+                f"modifier; an assistant's share of {_a(visit.discipline)} service takes "
                 f"{wanted}.",
                 swap,
                 {"replace_modifier": other, "with": wanted, "lines": swap},
@@ -398,7 +406,7 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
         if drop:
             yield _finding(
                 "assistant-modifier",
-                f"{ctx.where_all(drop)}: {other} does not belong on a {visit.discipline} "
+                f"{ctx.where_all(drop)}: {other} does not belong on {_a(visit.discipline)} "
                 f"visit next to {wanted}; remove it.",
                 drop,
                 {"remove_modifier": other, "lines": drop},
@@ -451,7 +459,8 @@ def rule_telehealth_modifier(ctx: RuleContext) -> Iterable[Finding]:
         yield _finding(
             "telehealth-modifier",
             f"Place of service {visit.place_of_service} ({place}): this payer wants "
-            f"modifier {modifier} on every line; {ctx.where_all(missing)} {_lack(missing)} it.",
+            f"modifier {modifier} on every line; {ctx.where_all(missing, lower=True)} "
+            f"{_lack(missing)} it.",
             missing,
             {"add_modifier": modifier, "lines": missing},
         )
