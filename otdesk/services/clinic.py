@@ -1,0 +1,83 @@
+"""The services of one open clinic database, in one object the window and the command line
+hold: Clinic.open(data_dir) ... clinic.close()."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from otdesk.services.audit import AuditService
+from otdesk.services.clock import Clock, SystemClock
+from otdesk.services.context import ServiceContext, os_user
+from otdesk.services.fees import FeeScheduleService
+from otdesk.services.patients import PatientService
+from otdesk.services.setup import PayerService, PracticeService, ProviderService
+from otdesk.services.timers import TimerService
+from otdesk.services.visits import VisitService
+from otdesk.storage.database import DB_FILENAME, Database, open_database
+
+
+def database_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The clinic database file: otdesk.db in the data folder (--data-dir, else
+    $OTDESK_DATA_DIR, else the platform's user data folder)."""
+    from otdesk.paths import user_data_dir
+
+    return user_data_dir(data_dir) / DB_FILENAME
+
+
+class Clinic:
+    """Every service over one database. Build with Clinic.open(); close() when done."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        user: str | None = None,
+        icd: Any = None,
+        catalog: Any = None,
+        tables: Any = None,
+    ) -> None:
+        self.db = db
+        self.ctx = ServiceContext(
+            db=db,
+            clock=clock or SystemClock(),
+            user=user or os_user(),
+            tables_dir=db.path.parent,
+            icd=icd,
+            catalog_override=catalog,
+            tables_override=tables,
+        )
+        self.practice = PracticeService(self.ctx)
+        self.providers = ProviderService(self.ctx)
+        self.payers = PayerService(self.ctx)
+        self.fees = FeeScheduleService(self.ctx)
+        self.patients = PatientService(self.ctx)
+        self.visits = VisitService(self.ctx)
+        self.timers = TimerService(self.ctx)
+        self.audit = AuditService(self.ctx)
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        clock: Clock | None = None,
+        path: Path | None = None,
+        **options: Any,
+    ) -> Clinic:
+        """Open (creating if needed) the clinic database in `data_dir`, or at `path`.
+        Raises the otdesk.storage errors for a foreign, damaged or locked file."""
+        clock = clock or SystemClock()
+        db = open_database(path or database_path(data_dir), now=clock.now())
+        return cls(db, clock=clock, **options)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Clinic:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

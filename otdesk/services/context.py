@@ -1,0 +1,115 @@
+"""What every service shares: the open database, the clock, the operating-system user, the
+procedure catalog, the rule tables, and the audit log writer."""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, insert
+
+from otdesk.core.money import Money
+from otdesk.services.clock import Clock, SystemClock
+from otdesk.storage import schema
+from otdesk.storage.database import Database
+
+if TYPE_CHECKING:
+    from otdesk.core.catalog import Catalog
+
+
+def os_user() -> str:
+    """The operating-system user, recorded as "who" in the audit log."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still record something
+        return "unknown"
+
+
+@dataclass
+class ServiceContext:
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    user: str = field(default_factory=os_user)
+    # The folder whose NCCI/MUE imports and table overrides the rules use (the data folder).
+    tables_dir: Path | None = None
+    # Anything with validate(code) -> DxCheck (otdesk.core.icd.IcdIndex); None: format only.
+    icd: Any = None
+    catalog_override: Catalog | None = None
+    tables_override: Any = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.now().date()
+
+    @property
+    def catalog(self) -> Catalog:
+        if self.catalog_override is not None:
+            return self.catalog_override
+        from otdesk.core.catalog import default_catalog
+
+        return default_catalog()
+
+    @property
+    def tables(self) -> Any:
+        """RuleTables for the rules engine: shipped files plus the clinic's imports."""
+        if self.tables_override is not None:
+            return self.tables_override
+        from otdesk.core.tables import RuleTables
+
+        return RuleTables.load(self.tables_dir)
+
+    def audit(
+        self,
+        connection: Connection,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        *,
+        before: Any = None,
+        after: Any = None,
+        reason: str | None = None,
+    ) -> None:
+        """Append one entry to the audit log, inside the caller's transaction."""
+        connection.execute(
+            insert(schema.audit_log).values(
+                at=self.now(),
+                user=self.user,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before_json=to_json(before),
+                after_json=to_json(after),
+                reason=reason,
+            )
+        )
+
+
+def to_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Money):
+        return value.to_json()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"cannot record {type(value).__name__} in the audit log")

@@ -1,0 +1,63 @@
+"""Errors the services raise. Every message is a sentence for the user; when a field is at
+fault, `field` names it (the UI highlights it) and the message names it too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from otdesk.core.visit import Finding
+
+
+class ServiceError(Exception):
+    """A request the services refused; nothing was changed."""
+
+
+class ValidationError(ServiceError):
+    """A value that cannot be stored, e.g. an impossible date or an NPI with a bad check
+    digit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(ServiceError):
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"There is no {entity} {entity_id}.")
+        self.entity = entity
+        self.entity_id = entity_id
+
+
+class VisitNotEditableError(ServiceError):
+    """The visit is finalized, void or superseded: amend it instead."""
+
+
+class FinalizeBlockedError(ServiceError):
+    """Error findings stop the visit from being finalized (unless overridden with a reason)."""
+
+    def __init__(self, visit_id: int, errors: Sequence[Finding]) -> None:
+        listed = "; ".join(f.message for f in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(
+            f"Visit {visit_id} has {len(errors)} error finding(s): {listed}{more}. Fix them, "
+            "or finalize with an override reason."
+        )
+        self.visit_id = visit_id
+        self.errors = tuple(errors)
+
+
+class ImportRejectedError(ValidationError):
+    """A CSV file refused as a whole; `row` is its row number (the header is row 1), or None
+    for a problem with the file itself."""
+
+    def __init__(self, path: object, row: int | None, field: str, reason: str) -> None:
+        where = f"row {row}" if row is not None else "the file"
+        super().__init__(field, f"{path}: {where}: {reason} Nothing was imported.")
+        self.row = row
+        self.reason = reason
+
+
+class DemoRefusedError(ServiceError):
+    """The database holds real clinic data and --force was not given."""

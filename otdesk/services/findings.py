@@ -1,0 +1,354 @@
+"""Units and findings of a stored visit, through the core: the visit is rebuilt as a core
+Visit with the patient's context drawn from storage, then handed to the units engine and
+the rules engine.
+
+Patient context:
+- year-to-date allowed per KX bucket: the allowed amounts of the patient's finalized visits
+  of the same calendar year, before this date of service, billed to payers that track KX
+  (other versions of this same visit never count);
+- treatment days since the last progress report: distinct dates of service of the
+  patient's visits in the plan's discipline (drafts and finalized, not void), after the
+  plan's last progress report (or from the plan's start), up to and including this date;
+- the plan of care: the visit's plan, else the patient's latest plan in the discipline that
+  started on or before the date of service.
+
+Amounts per line: the fee per unit comes from the line (when typed) or the fee schedule
+(the payer's charge, else the clinic's own); the allowed amount is the payer's allowed per
+unit; both are multiplied by the units billed on the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
+
+from otdesk.core.money import Money
+from otdesk.core.visit import (
+    KX_BUCKETS,
+    ChargeLine,
+    CheckResult,
+    PatientContext,
+    PayerInfo,
+    PlanOfCare,
+    ProviderInfo,
+    Visit,
+)
+from otdesk.services.context import ServiceContext
+from otdesk.services.fees import FeeQuote, quotes
+from otdesk.services.setup import SELF_PAY, payer_info
+from otdesk.storage import schema as s
+from otdesk.storage.values import from_cents, split_codes, to_cents
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A visit as the core sees it, with its check and the amounts of each line."""
+
+    visit: Visit
+    check: CheckResult
+    billed_units: tuple[int, ...]
+    computed_units: tuple[int, ...]
+    fees: tuple[Money | None, ...]  # per unit
+    charges: tuple[Money, ...]  # per line
+    allowed: tuple[Money | None, ...]  # per line
+
+    @property
+    def total_charge(self) -> Money:
+        return sum(self.charges, Money(0))
+
+    @property
+    def total_units(self) -> int:
+        return sum(self.billed_units)
+
+
+# Statements of the hot path (every save) are built once; SQLAlchemy caches their SQL.
+_VISIT_ROW = (
+    select(
+        s.visits,
+        s.payers.c.kind.label("payer_kind"),
+        s.payers.c.unit_rule.label("payer_unit_rule"),
+        s.payers.c.therapy_modifiers_required.label("payer_tmr"),
+        s.payers.c.ncci_applies.label("payer_ncci"),
+        s.payers.c.kx_tracked.label("payer_kx"),
+        s.payers.c.telehealth_modifier.label("payer_telehealth"),
+        s.providers.c.role.label("provider_role"),
+        s.providers.c.npi.label("provider_npi"),
+    )
+    .join(s.providers, s.providers.c.id == s.visits.c.provider_id)
+    .outerjoin(s.payers, s.payers.c.id == s.visits.c.payer_id)
+    .where(s.visits.c.id == bindparam("visit_id"))
+)
+_LINES = (
+    select(s.charge_lines)
+    .where(s.charge_lines.c.visit_id == bindparam("visit_id"))
+    .order_by(s.charge_lines.c.position)
+)
+_DIAGNOSES = (
+    select(s.visit_diagnoses.c.code)
+    .where(s.visit_diagnoses.c.visit_id == bindparam("visit_id"))
+    .order_by(s.visit_diagnoses.c.position)
+)
+_TRACKS_KX = or_(
+    s.payers.c.kx_tracked.is_(True),
+    and_(s.payers.c.kx_tracked.is_(None), s.payers.c.kind == "medicare"),
+)
+_YTD = (
+    select(s.visits.c.discipline, func.coalesce(func.sum(s.charge_lines.c.allowed_cents), 0))
+    .select_from(s.visits)
+    .join(s.charge_lines, s.charge_lines.c.visit_id == s.visits.c.id)
+    .join(s.payers, s.payers.c.id == s.visits.c.payer_id)
+    .where(
+        s.visits.c.patient_id == bindparam("patient_id"),
+        s.visits.c.status == "finalized",
+        s.visits.c.date_of_service >= bindparam("year_start"),
+        s.visits.c.date_of_service < bindparam("day"),
+        s.visits.c.chain_id != bindparam("chain_id"),
+        _TRACKS_KX,
+    )
+    .group_by(s.visits.c.discipline)
+)
+_PLAN_BY_ID = select(s.plans_of_care).where(s.plans_of_care.c.id == bindparam("plan_id"))
+_PLAN_FOR_DAY = (
+    select(s.plans_of_care)
+    .where(
+        s.plans_of_care.c.patient_id == bindparam("patient_id"),
+        s.plans_of_care.c.discipline == bindparam("discipline"),
+        s.plans_of_care.c.start_date <= bindparam("day"),
+    )
+    .order_by(s.plans_of_care.c.start_date.desc(), s.plans_of_care.c.id.desc())
+    .limit(1)
+)
+_TREATMENT_DAYS = select(func.count(func.distinct(s.visits.c.date_of_service))).where(
+    s.visits.c.patient_id == bindparam("patient_id"),
+    s.visits.c.discipline == bindparam("discipline"),
+    s.visits.c.is_current.is_(True),
+    s.visits.c.status.in_(("draft", "finalized")),
+    s.visits.c.date_of_service > bindparam("after"),
+    s.visits.c.date_of_service <= bindparam("through"),
+)
+
+
+def visit_row(connection: Connection, visit_id: int) -> Any:
+    """The visit with what evaluation needs of its payer and provider, or None."""
+    return connection.execute(_VISIT_ROW, {"visit_id": visit_id}).first()
+
+
+def line_rows(connection: Connection, visit_id: int) -> list[Any]:
+    return list(connection.execute(_LINES, {"visit_id": visit_id}))
+
+
+def diagnosis_codes(connection: Connection, visit_id: int) -> list[str]:
+    return list(connection.execute(_DIAGNOSES, {"visit_id": visit_id}).scalars())
+
+
+def payer_of(row: Any) -> PayerInfo:
+    if row.payer_id is None:
+        return SELF_PAY
+    return payer_info(
+        _Payer(
+            row.payer_kind,
+            row.payer_unit_rule,
+            row.payer_tmr,
+            row.payer_ncci,
+            row.payer_kx,
+            row.payer_telehealth,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Payer:
+    kind: str
+    unit_rule: str
+    therapy_modifiers_required: bool | None
+    ncci_applies: bool | None
+    kx_tracked: bool | None
+    telehealth_modifier: str | None
+
+
+def patient_context(connection: Connection, row: Any, payer: PayerInfo) -> PatientContext:
+    ytd: dict[str, Money] = {}
+    if payer.tracks_kx:
+        ytd = ytd_allowed(connection, row.patient_id, row.date_of_service, row.chain_id)
+    plan = plan_for(
+        connection, row.patient_id, row.discipline, row.date_of_service, row.plan_of_care_id
+    )
+    days = None
+    plan_info = None
+    if plan is not None:
+        plan_info = PlanOfCare(start=plan.start_date, cert_through=plan.certified_through)
+        since = plan.last_progress_report or (plan.start_date - timedelta(days=1))
+        days = treatment_days(
+            connection, row.patient_id, row.discipline, since, row.date_of_service
+        )
+    return PatientContext(
+        ytd_allowed=ytd,
+        treatment_days_since_progress_report=days,
+        plan_of_care=plan_info,
+    )
+
+
+def ytd_allowed(
+    connection: Connection, patient_id: int, day: date, chain_id: int | None
+) -> dict[str, Money]:
+    """Allowed amounts per KX bucket of finalized visits this calendar year before `day`."""
+    rows = connection.execute(
+        _YTD,
+        {
+            "patient_id": patient_id,
+            "year_start": date(day.year, 1, 1),
+            "day": day,
+            "chain_id": chain_id if chain_id is not None else -1,
+        },
+    )
+    totals = {bucket: 0 for bucket in set(KX_BUCKETS.values())}
+    for discipline, cents in rows:
+        totals[KX_BUCKETS[discipline]] += int(cents)
+    return {bucket: from_cents(cents) or Money(0) for bucket, cents in totals.items()}
+
+
+def plan_for(
+    connection: Connection, patient_id: int, discipline: str, day: date, plan_id: int | None
+) -> Any:
+    if plan_id is not None:
+        return connection.execute(_PLAN_BY_ID, {"plan_id": plan_id}).first()
+    return connection.execute(
+        _PLAN_FOR_DAY, {"patient_id": patient_id, "discipline": discipline, "day": day}
+    ).first()
+
+
+def treatment_days(
+    connection: Connection, patient_id: int, discipline: str, after: date, through: date
+) -> int:
+    found = connection.execute(
+        _TREATMENT_DAYS,
+        {"patient_id": patient_id, "discipline": discipline, "after": after, "through": through},
+    ).scalar()
+    return int(found or 0)
+
+
+def evaluate(
+    ctx: ServiceContext,
+    connection: Connection,
+    row: Any,
+    lines: list[Any],
+    diagnoses: list[str],
+) -> Evaluation:
+    """Units, amounts and findings of a stored visit (reads only)."""
+    from otdesk.core.rules import check_visit, unit_lines
+    from otdesk.core.units import compute_units
+
+    payer = payer_of(row)
+    base_lines = tuple(
+        ChargeLine(
+            code=line.code,
+            minutes=line.minutes,
+            assistant_minutes=line.assistant_minutes,
+            modifiers=split_codes(line.modifiers),
+            dx_pointers=split_codes(line.dx_pointers),
+            units=line.units_override,
+        )
+        for line in lines
+    )
+    visit = Visit(
+        date_of_service=row.date_of_service,
+        payer=payer,
+        discipline=row.discipline,
+        place_of_service=row.place_of_service,
+        provider=ProviderInfo(role=row.provider_role, npi=row.provider_npi or None),
+        total_treatment_minutes=row.total_treatment_minutes,
+        lines=base_lines,
+        diagnoses=tuple(diagnoses),
+        patient=patient_context(connection, row, payer),
+    )
+    catalog = ctx.catalog
+    units = compute_units(unit_lines(visit, catalog), payer.unit_rule)
+    computed, billed = _units_per_line(units, base_lines)
+
+    quoted = quotes(connection, (line.code for line in lines), row.payer_id, row.date_of_service)
+    fees: list[Money | None] = []
+    charges: list[Money] = []
+    allowed: list[Money | None] = []
+    with_allowed = []
+    for index, line in enumerate(lines):
+        quote = quoted.get(line.code, FeeQuote(None, None))
+        fee = from_cents(line.fee_cents) if line.fee_entered else quote.charge
+        fees.append(fee)
+        charges.append(fee * billed[index] if fee is not None else Money(0))
+        amount = quote.allowed * billed[index] if quote.allowed is not None else None
+        allowed.append(amount)
+        with_allowed.append(_with_allowed(base_lines[index], amount))
+    visit = _replace_lines(visit, tuple(with_allowed))
+    check = check_visit(
+        visit, catalog=catalog, dx_check=ctx.icd.validate if ctx.icd else None, tables=ctx.tables
+    )
+    return Evaluation(
+        visit=visit,
+        check=check,
+        billed_units=tuple(billed),
+        computed_units=tuple(computed),
+        fees=tuple(fees),
+        charges=tuple(charges),
+        allowed=tuple(allowed),
+    )
+
+
+def persist(
+    ctx: ServiceContext, connection: Connection, row: Any, lines: list[Any], ev: Evaluation
+) -> None:
+    """Store what a draft's evaluation changed: units and amounts per line, totals and
+    finding counts on the visit (so the day list needs no rules run)."""
+    from sqlalchemy import update
+
+    cl, v = s.charge_lines, s.visits
+    for index, line in enumerate(lines):
+        fee = ev.fees[index]
+        values = {
+            "units": ev.billed_units[index],
+            "charge_cents": to_cents(ev.charges[index]),
+            "allowed_cents": to_cents(ev.allowed[index]) if ev.allowed[index] is not None else None,
+        }
+        if not line.fee_entered:
+            values["fee_cents"] = to_cents(fee) if fee is not None else None
+        if any(getattr(line, key) != value for key, value in values.items()):
+            connection.execute(update(cl).where(cl.c.id == line.id).values(**values))
+    errors = len(ev.check.errors)
+    warnings = sum(1 for f in ev.check.findings if f.severity == "warning")
+    visit_values = {
+        "total_charge_cents": to_cents(ev.total_charge),
+        "total_units": ev.total_units,
+        "error_count": errors,
+        "warning_count": warnings,
+    }
+    if any(getattr(row, key) != value for key, value in visit_values.items()):
+        connection.execute(update(v).where(v.c.id == row.id).values(**visit_values))
+
+
+def _units_per_line(units: Any, lines: tuple[ChargeLine, ...]) -> tuple[list[int], list[int]]:
+    # As the rules engine counts them: a timed code entered on several lines is billed once,
+    # on the first of them; an override replaces the computed units.
+    computed = [0] * len(lines)
+    billed = [0] * len(lines)
+    for merged in units.lines:
+        for position, index in enumerate(merged.sources):
+            computed[index] = merged.units
+            billed[index] = merged.units if position == 0 else 0
+    for index, line in enumerate(lines):
+        if line.units is not None:
+            billed[index] = line.units
+    return computed, billed
+
+
+def _with_allowed(line: ChargeLine, amount: Money | None) -> ChargeLine:
+    from dataclasses import replace
+
+    return replace(line, allowed=amount)
+
+
+def _replace_lines(visit: Visit, lines: tuple[ChargeLine, ...]) -> Visit:
+    from dataclasses import replace
+
+    return replace(visit, lines=lines)

@@ -1,0 +1,196 @@
+"""The activity timer of a charge line: start, pause, stop, switch.
+
+Each start and pause is written at once (started_at, accumulated seconds), so a crash or a
+closed window loses no timed minutes: a timer left running keeps counting from its stored
+start. One timer runs per visit: starting another line's timer pauses the running one
+(that is also what "switch" does). Stopping adds the timed minutes to the line's minutes,
+rounded to whole minutes, half a minute up (90 s -> 2 min, 89 s -> 1 min), and removes the
+timer; the line and the visit are recomputed like any edit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from otdesk.services.context import ServiceContext
+from otdesk.services.errors import NotFoundError, VisitNotEditableError
+from otdesk.storage import schema as s
+
+if TYPE_CHECKING:
+    from otdesk.services.visits import TimerState, VisitDetail
+
+MAX_LINE_MINUTES = 24 * 60
+
+
+def minutes_from_seconds(seconds: int) -> int:
+    """Whole minutes, half a minute rounding up."""
+    return (max(seconds, 0) + 30) // 60
+
+
+class TimerService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def start(self, line_id: int) -> VisitDetail:
+        """Start (or resume) a line's timer, pausing any other running timer of the visit."""
+        with self.ctx.db.write() as connection:
+            line = _draft_line(connection, line_id)
+            now = self.ctx.now()
+            for other in _timers(connection, line.visit_id):
+                if other.line_id != line_id and other.started_at is not None:
+                    _pause(connection, other, now)
+            current = _timer(connection, line_id)
+            if current is None:
+                connection.execute(
+                    insert(s.line_timers).values(
+                        line_id=line_id,
+                        visit_id=line.visit_id,
+                        started_at=now,
+                        accumulated_seconds=0,
+                    )
+                )
+            elif current.started_at is None:
+                connection.execute(
+                    update(s.line_timers)
+                    .where(s.line_timers.c.line_id == line_id)
+                    .values(started_at=now)
+                )
+            self.ctx.audit(
+                connection, "timer.start", "visit", line.visit_id, after={"line_id": line_id}
+            )
+            return _detail(self.ctx, connection, line.visit_id)
+
+    def switch(self, line_id: int) -> VisitDetail:
+        """Move the visit's running timer to another line (the same as start)."""
+        return self.start(line_id)
+
+    def pause(self, line_id: int) -> VisitDetail:
+        with self.ctx.db.write() as connection:
+            line = _draft_line(connection, line_id)
+            current = _timer(connection, line_id)
+            if current is not None and current.started_at is not None:
+                seconds = _pause(connection, current, self.ctx.now())
+                self.ctx.audit(
+                    connection,
+                    "timer.pause",
+                    "visit",
+                    line.visit_id,
+                    after={"line_id": line_id, "seconds": seconds},
+                )
+            return _detail(self.ctx, connection, line.visit_id)
+
+    def stop(self, line_id: int) -> VisitDetail:
+        """Stop a line's timer and add its minutes to the line."""
+        with self.ctx.db.write() as connection:
+            line = _draft_line(connection, line_id)
+            _stop(self.ctx, connection, line, self.ctx.now())
+            from otdesk.services.visits import VisitService
+
+            return VisitService(self.ctx)._recompute(connection, line.visit_id)
+
+    def states(self, visit_id: int) -> dict[int, TimerState]:
+        """Each timed line's timer (by line id), with its elapsed seconds now."""
+        with self.ctx.db.read() as connection:
+            return timer_states(connection, visit_id, self.ctx.now())
+
+
+def stop_all(ctx: ServiceContext, connection: Connection, visit_id: int) -> None:
+    """Stop every timer of a visit (before finalizing), inside the caller's transaction."""
+    now = ctx.now()
+    for timer in _timers(connection, visit_id):
+        line = connection.execute(
+            select(s.charge_lines).where(s.charge_lines.c.id == timer.line_id)
+        ).first()
+        _stop(ctx, connection, line, now)
+
+
+def timer_states(connection: Connection, visit_id: int, now: datetime) -> dict[int, TimerState]:
+    from otdesk.services.visits import TimerState
+
+    return {
+        timer.line_id: TimerState(
+            line_id=timer.line_id,
+            running=timer.started_at is not None,
+            elapsed_seconds=_elapsed(timer, now),
+            started_at=timer.started_at,
+        )
+        for timer in _timers(connection, visit_id)
+    }
+
+
+def _elapsed(timer: Any, now: datetime) -> int:
+    seconds = timer.accumulated_seconds
+    if timer.started_at is not None:
+        seconds += max(int((now - timer.started_at).total_seconds()), 0)
+    return seconds
+
+
+def _pause(connection: Connection, timer: Any, now: datetime) -> int:
+    seconds = _elapsed(timer, now)
+    connection.execute(
+        update(s.line_timers)
+        .where(s.line_timers.c.line_id == timer.line_id)
+        .values(started_at=None, accumulated_seconds=seconds)
+    )
+    return seconds
+
+
+def _stop(ctx: ServiceContext, connection: Connection, line: Any, now: datetime) -> None:
+    timer = _timer(connection, line.id)
+    if timer is None:
+        return
+    seconds = _elapsed(timer, now)
+    added = minutes_from_seconds(seconds)
+    minutes = min(line.minutes + added, MAX_LINE_MINUTES)
+    connection.execute(delete(s.line_timers).where(s.line_timers.c.line_id == line.id))
+    if minutes != line.minutes:
+        connection.execute(
+            update(s.charge_lines).where(s.charge_lines.c.id == line.id).values(minutes=minutes)
+        )
+    ctx.audit(
+        connection,
+        "timer.stop",
+        "visit",
+        line.visit_id,
+        before={"line_id": line.id, "minutes": line.minutes},
+        after={"line_id": line.id, "minutes": minutes, "seconds": seconds},
+    )
+
+
+def _timer(connection: Connection, line_id: int) -> Any:
+    return connection.execute(
+        select(s.line_timers).where(s.line_timers.c.line_id == line_id)
+    ).first()
+
+
+_TIMERS = (
+    select(s.line_timers)
+    .where(s.line_timers.c.visit_id == bindparam("visit_id"))
+    .order_by(s.line_timers.c.line_id)
+)
+
+
+def _timers(connection: Connection, visit_id: int) -> list[Any]:
+    return list(connection.execute(_TIMERS, {"visit_id": visit_id}))
+
+
+def _draft_line(connection: Connection, line_id: int) -> Any:
+    row = connection.execute(
+        select(s.charge_lines, s.visits.c.status, s.visits.c.is_current)
+        .join(s.visits, s.visits.c.id == s.charge_lines.c.visit_id)
+        .where(s.charge_lines.c.id == line_id)
+    ).first()
+    if row is None:
+        raise NotFoundError("charge line", line_id)
+    if row.status != "draft" or not row.is_current:
+        raise VisitNotEditableError(f"Visit {row.visit_id} is not a draft; its timers cannot run.")
+    return row
+
+
+def _detail(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
+    from otdesk.services.visits import VisitService
+
+    return VisitService(ctx)._detail_now(connection, visit_id)

@@ -1,0 +1,1311 @@
+"""Visits: the day list, drafts and their lines and diagnoses, findings and fixes, finalize,
+void and amend, payments.
+
+Every method is one transaction. A draft is recomputed (units, amounts, findings) in the
+same transaction as each change and returned as a VisitDetail. Finalized visits never
+change: void one, or amend it (a new draft version; the finalized one is kept, and marked
+"amended" when the new version is finalized). Everything is in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from otdesk.core.money import Money
+from otdesk.core.visit import DISCIPLINES, DX_LETTERS, Finding, Severity
+from otdesk.services import findings as fx
+from otdesk.services import validate as v
+from otdesk.services.context import ServiceContext
+from otdesk.services.errors import (
+    FinalizeBlockedError,
+    NotFoundError,
+    ServiceError,
+    ValidationError,
+    VisitNotEditableError,
+)
+from otdesk.services.fees import known_codes
+from otdesk.services.setup import ROLE_DISCIPLINE
+from otdesk.storage import schema as s
+from otdesk.storage.values import from_cents, join_codes, money, split_codes, to_cents
+
+LINE_FIELDS = (
+    "code",
+    "minutes",
+    "assistant_minutes",
+    "modifiers",
+    "dx_pointers",
+    "units_override",
+    "override_reason",
+    "fee",
+    "description",
+)
+VISIT_FIELDS = (
+    "date_of_service",
+    "provider_id",
+    "payer_id",
+    "policy_id",
+    "plan_of_care_id",
+    "place_of_service",
+    "discipline",
+    "total_treatment_minutes",
+)
+_DEFAULT: Any = object()
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VisitSummary:
+    """One row of a day list."""
+
+    id: int
+    chain_id: int
+    version: int
+    status: str
+    date_of_service: date
+    patient_id: int
+    patient_name: str
+    account_number: str
+    provider_id: int
+    provider_name: str
+    payer_name: str
+    total: Money
+    total_units: int
+    paid: Money
+    error_count: int
+    warning_count: int
+
+    @property
+    def balance(self) -> Money:
+        return self.total - self.paid
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "version": self.version,
+            "date_of_service": self.date_of_service.isoformat(),
+            "patient": self.patient_name,
+            "account_number": self.account_number,
+            "provider": self.provider_name,
+            "payer": self.payer_name,
+            "status": self.status,
+            "total": self.total.to_json(),
+            "units": self.total_units,
+            "paid": self.paid.to_json(),
+            "balance": self.balance.to_json(),
+            "errors": self.error_count,
+            "warnings": self.warning_count,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TimerState:
+    line_id: int
+    running: bool
+    elapsed_seconds: int
+    started_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineDetail:
+    id: int
+    position: int
+    code: str
+    label: str  # the catalog's words, the typed description, or a note that it is unknown
+    description: str
+    timed: bool
+    minutes: int
+    assistant_minutes: int
+    units: int  # as billed
+    computed_units: int
+    units_override: int | None
+    override_reason: str | None
+    modifiers: tuple[str, ...]
+    dx_pointers: tuple[str, ...]
+    fee: Money | None  # per unit
+    fee_entered: bool
+    charge: Money
+    allowed: Money | None
+    timer: TimerState | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDetail:
+    id: int
+    kind: str
+    amount: Money
+    method: str
+    received_on: date
+    reference: str
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitDetail:
+    id: int
+    chain_id: int
+    version: int
+    amends_id: int | None
+    is_current: bool
+    status: str
+    patient_id: int
+    patient_name: str
+    account_number: str
+    provider_id: int
+    provider_name: str
+    payer_id: int | None
+    payer_name: str
+    policy_id: int | None
+    plan_of_care_id: int | None
+    date_of_service: date
+    place_of_service: str
+    discipline: str
+    total_treatment_minutes: int | None
+    lines: tuple[LineDetail, ...]
+    diagnoses: tuple[str, ...]
+    payments: tuple[PaymentDetail, ...]
+    findings: tuple[Finding, ...]
+    units_explanation: str
+    total_timed_minutes: int
+    total_units: int
+    total: Money
+    paid: Money
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    finalized_at: datetime | None
+    finalized_by: str | None
+    override_reason: str | None
+    void_reason: str | None
+    amend_reason: str | None
+
+    @property
+    def balance(self) -> Money:
+        return self.total - self.paid
+
+    @property
+    def editable(self) -> bool:
+        return self.status == "draft" and self.is_current
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+
+_NAMES = (
+    select(
+        s.patients.c.last_name,
+        s.patients.c.first_name,
+        s.patients.c.account_number,
+        s.providers.c.first_name.label("provider_first"),
+        s.providers.c.last_name.label("provider_last"),
+        s.providers.c.credentials,
+        s.payers.c.name.label("payer_name"),
+    )
+    .select_from(s.patients)
+    .join(s.providers, s.providers.c.id == bindparam("provider_id"))
+    .outerjoin(s.payers, s.payers.c.id == bindparam("payer_id"))
+    .where(s.patients.c.id == bindparam("patient_id"))
+)
+_PAYMENTS = (
+    select(s.payments)
+    .where(s.payments.c.chain_id == bindparam("chain_id"))
+    .order_by(s.payments.c.received_on, s.payments.c.id)
+)
+_LINE = select(s.charge_lines).where(s.charge_lines.c.id == bindparam("line_id"))
+_TOUCH = (
+    update(s.visits)
+    .where(s.visits.c.id == bindparam("visit_id"))
+    .values(updated_at=bindparam("now"), updated_by=bindparam("user"))
+)
+
+
+# --- the service ---------------------------------------------------------------------------
+
+
+class VisitService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # reading -------------------------------------------------------------------------------
+
+    def day(self, on: date | str) -> list[VisitSummary]:
+        """The visits of a date (their newest versions), by patient name."""
+        day = v.date_value(on, "date")
+        with self.ctx.db.read() as connection:
+            return _summaries(
+                connection, s.visits.c.date_of_service == day, s.visits.c.is_current.is_(True)
+            )
+
+    def between(self, start: date | str, end: date | str) -> list[VisitSummary]:
+        """Newest versions of the visits from `start` to `end` (inclusive), by date."""
+        first = v.date_value(start, "from")
+        last = v.date_value(end, "to")
+        if last < first:
+            raise ValidationError("to", f"To ({last}) is before from ({first}).")
+        with self.ctx.db.read() as connection:
+            return _summaries(
+                connection,
+                s.visits.c.date_of_service >= first,
+                s.visits.c.date_of_service <= last,
+                s.visits.c.is_current.is_(True),
+            )
+
+    def for_patient(self, patient_id: int) -> list[VisitSummary]:
+        with self.ctx.db.read() as connection:
+            return _summaries(
+                connection, s.visits.c.patient_id == patient_id, s.visits.c.is_current.is_(True)
+            )
+
+    def versions(self, visit_id: int) -> list[VisitSummary]:
+        """Every version of a visit, oldest first."""
+        with self.ctx.db.read() as connection:
+            row = self._row(connection, visit_id)
+            found = _summaries(connection, s.visits.c.chain_id == row.chain_id)
+        return sorted(found, key=lambda summary: summary.version)
+
+    def get(self, visit_id: int) -> VisitDetail:
+        """The visit with its lines, diagnoses, payments, units and findings (computed now;
+        nothing is written)."""
+        with self.ctx.db.read() as connection:
+            row = self._row(connection, visit_id)
+            lines = fx.line_rows(connection, visit_id)
+            diagnoses = fx.diagnosis_codes(connection, visit_id)
+            ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
+            return self._detail(connection, row, lines, diagnoses, ev)
+
+    def check(self, visit_id: int) -> Any:
+        """The core's CheckResult (units and findings) for the visit as stored."""
+        with self.ctx.db.read() as connection:
+            row = self._row(connection, visit_id)
+            lines = fx.line_rows(connection, visit_id)
+            return fx.evaluate(
+                self.ctx, connection, row, lines, fx.diagnosis_codes(connection, visit_id)
+            ).check
+
+    # drafts --------------------------------------------------------------------------------
+
+    def create(
+        self,
+        patient_id: int,
+        *,
+        provider_id: int,
+        date_of_service: date | str | None = None,
+        payer_id: int | None = _DEFAULT,
+        policy_id: int | None = _DEFAULT,
+        plan_of_care_id: int | None = None,
+        place_of_service: str = "11",
+        discipline: str | None = None,
+        total_treatment_minutes: int | None = None,
+    ) -> VisitDetail:
+        """A new draft visit. Without a payer the patient's primary policy in force on the
+        date is used (none: self-pay); the discipline defaults to the provider's."""
+        day = (
+            v.date_value(date_of_service, "date_of_service")
+            if date_of_service is not None
+            else self.ctx.today()
+        )
+        now = self.ctx.now()
+        with self.ctx.db.write() as connection:
+            if (
+                connection.execute(
+                    select(s.patients.c.id).where(s.patients.c.id == patient_id)
+                ).first()
+                is None
+            ):
+                raise ValidationError("patient_id", f"Patient: there is no patient {patient_id}.")
+            if payer_id is _DEFAULT and policy_id is _DEFAULT:
+                policy = _primary_policy(connection, patient_id, day)
+                policy_id = policy.id if policy else None
+                payer_id = policy.payer_id if policy else None
+            elif policy_id is _DEFAULT:
+                policy_id = None
+            elif payer_id is _DEFAULT:
+                payer_id = None
+            values = _clean_visit(
+                connection,
+                patient_id,
+                {
+                    "date_of_service": day,
+                    "provider_id": provider_id,
+                    "payer_id": payer_id,
+                    "policy_id": policy_id,
+                    "plan_of_care_id": plan_of_care_id,
+                    "place_of_service": place_of_service,
+                    "discipline": discipline,
+                    "total_treatment_minutes": total_treatment_minutes,
+                },
+                self.ctx,
+            )
+            chain_id = connection.execute(
+                insert(s.visit_chains).values(created_at=now)
+            ).inserted_primary_key[0]
+            visit_id = connection.execute(
+                insert(s.visits).values(
+                    chain_id=chain_id,
+                    version=1,
+                    is_current=True,
+                    patient_id=patient_id,
+                    status="draft",
+                    created_at=now,
+                    created_by=self.ctx.user,
+                    updated_at=now,
+                    updated_by=self.ctx.user,
+                    **values,
+                )
+            ).inserted_primary_key[0]
+            self.ctx.audit(
+                connection,
+                "visit.create",
+                "visit",
+                visit_id,
+                after={"patient_id": patient_id, **values},
+            )
+            return self._recompute(connection, visit_id)
+
+    def update(self, visit_id: int, **changes: Any) -> VisitDetail:
+        """Change a draft's date, provider, payer, policy, plan of care, place of service,
+        discipline or total treatment minutes."""
+        unknown = set(changes) - set(VISIT_FIELDS)
+        if unknown:
+            raise ValidationError(sorted(unknown)[0], f"Unknown visit field(s): {sorted(unknown)}.")
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            before = {key: getattr(row, key) for key in VISIT_FIELDS}
+            values = _clean_visit(connection, row.patient_id, {**before, **changes}, self.ctx)
+            changed = {key: value for key, value in values.items() if before[key] != value}
+            if changed:
+                self._touch(connection, visit_id, **changed)
+                self.ctx.audit(
+                    connection,
+                    "visit.update",
+                    "visit",
+                    visit_id,
+                    before={key: before[key] for key in changed},
+                    after=changed,
+                )
+            return self._recompute(connection, visit_id)
+
+    def delete_draft(self, visit_id: int) -> None:
+        """Throw a draft away. A draft amendment goes back to the finalized version it
+        amended; a first version with payments cannot be thrown away."""
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            snapshot = _snapshot(connection, row)
+            if row.amends_id is None:
+                paid = connection.execute(
+                    select(func.count())
+                    .select_from(s.payments)
+                    .where(s.payments.c.chain_id == row.chain_id)
+                ).scalar()
+                if paid:
+                    raise ServiceError(
+                        f"Visit {visit_id} has payments recorded; remove them before deleting it."
+                    )
+            connection.execute(delete(s.visits).where(s.visits.c.id == visit_id))
+            if row.amends_id is None:
+                connection.execute(
+                    delete(s.visit_chains).where(s.visit_chains.c.id == row.chain_id)
+                )
+            else:
+                connection.execute(
+                    update(s.visits).where(s.visits.c.id == row.amends_id).values(is_current=True)
+                )
+            self.ctx.audit(connection, "visit.delete", "visit", visit_id, before=snapshot)
+
+    # lines ---------------------------------------------------------------------------------
+
+    def add_line(self, visit_id: int, code: str, **fields: Any) -> VisitDetail:
+        """Add a charge line (code; minutes, assistant_minutes, modifiers, dx_pointers,
+        units_override with override_reason, fee, description optional)."""
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            values = self._clean_line(connection, row, {"code": code, **fields}, None)
+            position = connection.execute(
+                select(func.count())
+                .select_from(s.charge_lines)
+                .where(s.charge_lines.c.visit_id == visit_id)
+            ).scalar()
+            line_id = connection.execute(
+                insert(s.charge_lines).values(visit_id=visit_id, position=position, **values)
+            ).inserted_primary_key[0]
+            self._touch(connection, visit_id)
+            self.ctx.audit(
+                connection,
+                "line.add",
+                "visit",
+                visit_id,
+                after={"line_id": line_id, "position": position, **values},
+            )
+            return self._recompute(connection, visit_id)
+
+    def update_line(self, line_id: int, **changes: Any) -> VisitDetail:
+        """Change a line's fields; only the ones given change."""
+        with self.ctx.db.write() as connection:
+            return self._update_line(connection, line_id, changes, "line.update")
+
+    def _update_line(
+        self, connection: Connection, line_id: int, changes: Mapping[str, Any], action: str
+    ) -> VisitDetail:
+        line = self._line(connection, line_id)
+        row = self._draft(connection, line.visit_id)
+        before = _line_values(line)
+        merged = {**before, **changes}
+        if "units_override" in changes and changes["units_override"] is None:
+            merged["override_reason"] = None
+        values = self._clean_line(connection, row, merged, line)
+        changed = {key: value for key, value in values.items() if getattr(line, key) != value}
+        if changed:
+            connection.execute(
+                update(s.charge_lines).where(s.charge_lines.c.id == line_id).values(**changed)
+            )
+            self._touch(connection, row.id)
+            self.ctx.audit(
+                connection,
+                action,
+                "visit",
+                row.id,
+                before={"line_id": line_id, **{k: getattr(line, k) for k in changed}},
+                after={"line_id": line_id, **changed},
+            )
+        return self._recompute(connection, row.id)
+
+    def remove_line(self, line_id: int) -> VisitDetail:
+        with self.ctx.db.write() as connection:
+            line = self._line(connection, line_id)
+            row = self._draft(connection, line.visit_id)
+            self._remove_line(connection, line)
+            self._touch(connection, row.id)
+            self.ctx.audit(
+                connection,
+                "line.remove",
+                "visit",
+                row.id,
+                before={"line_id": line_id, "position": line.position, **_line_values(line)},
+            )
+            return self._recompute(connection, row.id)
+
+    def move_line(self, line_id: int, position: int) -> VisitDetail:
+        """Move a line to another place in the visit (0 = first)."""
+        with self.ctx.db.write() as connection:
+            line = self._line(connection, line_id)
+            row = self._draft(connection, line.visit_id)
+            ids = [item.id for item in fx.line_rows(connection, row.id)]
+            target = v.int_value(position, "position", low=0, high=len(ids) - 1)
+            ids.remove(line_id)
+            ids.insert(target, line_id)
+            _renumber(connection, ids)
+            self._touch(connection, row.id)
+            self.ctx.audit(
+                connection,
+                "line.move",
+                "visit",
+                row.id,
+                before={"line_id": line_id, "position": line.position},
+                after={"line_id": line_id, "position": target},
+            )
+            return self._recompute(connection, row.id)
+
+    # diagnoses -----------------------------------------------------------------------------
+
+    def set_diagnoses(self, visit_id: int, codes: Sequence[str]) -> VisitDetail:
+        """Replace the visit's diagnoses with `codes`, in order (A, B, ...). Line pointers
+        follow their diagnosis to its new letter; pointers to a removed one are dropped."""
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            self._set_diagnoses(connection, row, codes)
+            return self._recompute(connection, visit_id)
+
+    def add_diagnosis(self, visit_id: int, code: str) -> VisitDetail:
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            current = fx.diagnosis_codes(connection, visit_id)
+            self._set_diagnoses(connection, row, [*current, code])
+            return self._recompute(connection, visit_id)
+
+    def remove_diagnosis(self, visit_id: int, code: str) -> VisitDetail:
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            current = fx.diagnosis_codes(connection, visit_id)
+            wanted = v.dx_code(code)
+            if wanted not in current:
+                raise ValidationError("diagnoses", f"Diagnoses: the visit has no {wanted}.")
+            self._set_diagnoses(connection, row, [c for c in current if c != wanted])
+            return self._recompute(connection, visit_id)
+
+    def _set_diagnoses(self, connection: Connection, row: Any, codes: Sequence[str]) -> None:
+        cleaned: list[str] = []
+        for code in codes:
+            dx = v.dx_code(code)
+            if dx in cleaned:
+                raise ValidationError("diagnoses", f"Diagnoses: {dx} is listed twice.")
+            if self.ctx.icd is not None:
+                found = self.ctx.icd.validate(dx)
+                if found.status == "unknown":
+                    raise ValidationError("diagnoses", f"Diagnoses: {found.message}")
+            cleaned.append(dx)
+        v.max_diagnoses(len(cleaned))
+        old = fx.diagnosis_codes(connection, row.id)
+        if old == cleaned:
+            return
+        dx = s.visit_diagnoses
+        connection.execute(delete(dx).where(dx.c.visit_id == row.id))
+        if cleaned:
+            connection.execute(
+                insert(dx),
+                [
+                    {"visit_id": row.id, "position": index, "code": code}
+                    for index, code in enumerate(cleaned)
+                ],
+            )
+        # Pointers follow their diagnosis: B pointing at R26.89 stays on R26.89.
+        new_letter = {code: DX_LETTERS[index] for index, code in enumerate(cleaned)}
+        for line in fx.line_rows(connection, row.id):
+            pointers = split_codes(line.dx_pointers)
+            moved = []
+            for letter in pointers:
+                index = DX_LETTERS.index(letter)
+                if index < len(old) and old[index] in new_letter:
+                    moved.append(new_letter[old[index]])
+            if tuple(moved) != pointers:
+                connection.execute(
+                    update(s.charge_lines)
+                    .where(s.charge_lines.c.id == line.id)
+                    .values(dx_pointers=join_codes(moved))
+                )
+        self._touch(connection, row.id)
+        self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
+
+    # fixes ---------------------------------------------------------------------------------
+
+    def apply_fix(self, visit_id: int, fix: Mapping[str, Any]) -> VisitDetail:
+        """Apply a finding's fix as the line edits a person would make, in one transaction
+        (audited as one "visit.fix" entry with the fix, and an entry per edited line)."""
+        from otdesk.core.fixes import FixError, apply_fix
+
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            lines = fx.line_rows(connection, visit_id)
+            ev = fx.evaluate(
+                self.ctx, connection, row, lines, fx.diagnosis_codes(connection, visit_id)
+            )
+            try:
+                fixed = apply_fix(ev.visit, fix)
+            except FixError as error:
+                raise ValidationError("fix", str(error)) from None
+            indexes = list(fix.get("lines") or [])
+            kind = next(key for key in fix if key != "lines")
+            removed: set[int] = set()
+            if kind == "remove_line":
+                removed = set(indexes)
+            elif kind == "merge_lines":
+                removed = set(indexes[1:])
+            kept = [line for index, line in enumerate(lines) if index not in removed]
+            if len(kept) != len(fixed.lines):
+                raise ValidationError("fix", "The fix does not match the visit's lines.")
+            self.ctx.audit(connection, "visit.fix", "visit", visit_id, after=dict(fix))
+            for line, new in zip(kept, fixed.lines, strict=True):
+                changes: dict[str, Any] = {}
+                if new.code != line.code:
+                    changes["code"] = new.code
+                if new.minutes != line.minutes:
+                    changes["minutes"] = new.minutes
+                if new.assistant_minutes != line.assistant_minutes:
+                    changes["assistant_minutes"] = new.assistant_minutes
+                if tuple(new.modifiers) != split_codes(line.modifiers):
+                    changes["modifiers"] = new.modifiers
+                if tuple(new.dx_pointers) != split_codes(line.dx_pointers):
+                    changes["dx_pointers"] = new.dx_pointers
+                if new.units != line.units_override:
+                    changes["units_override"] = new.units
+                    if new.units is not None:
+                        changes["override_reason"] = f"applied fix: {_fix_words(fix)}"
+                if changes:
+                    self._update_line(connection, line.id, changes, "line.update")
+            for index in sorted(removed, reverse=True):
+                line = self._line(connection, lines[index].id)
+                self._remove_line(connection, line)
+                self.ctx.audit(
+                    connection,
+                    "line.remove",
+                    "visit",
+                    visit_id,
+                    before={"line_id": line.id, "position": line.position, **_line_values(line)},
+                )
+            self._touch(connection, visit_id)
+            return self._recompute(connection, visit_id)
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def finalize(self, visit_id: int, *, override_reason: str | None = None) -> VisitDetail:
+        """Finalize a draft: running timers are stopped first; error findings block it
+        unless `override_reason` is given (recorded with the overridden findings in the
+        audit log). A finalized amendment marks the version it amends "amended"."""
+        from otdesk.services.timers import stop_all
+
+        reason = v.text(override_reason, "override_reason", max_len=500) or None
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            stop_all(self.ctx, connection, visit_id)
+            lines = fx.line_rows(connection, visit_id)
+            if not lines:
+                raise ServiceError(f"Visit {visit_id} has no charge lines to finalize.")
+            diagnoses = fx.diagnosis_codes(connection, visit_id)
+            row = self._row(connection, visit_id)
+            ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
+            fx.persist(self.ctx, connection, row, lines, ev)
+            errors = ev.check.errors
+            if errors and not reason:
+                raise FinalizeBlockedError(visit_id, errors)
+            now = self.ctx.now()
+            connection.execute(
+                update(s.visits)
+                .where(s.visits.c.id == visit_id)
+                .values(
+                    status="finalized",
+                    finalized_at=now,
+                    finalized_by=self.ctx.user,
+                    override_reason=reason if errors else None,
+                    updated_at=now,
+                    updated_by=self.ctx.user,
+                )
+            )
+            if row.amends_id is not None:
+                connection.execute(
+                    update(s.visits).where(s.visits.c.id == row.amends_id).values(status="amended")
+                )
+            row = self._row(connection, visit_id)
+            after = _snapshot(connection, row)
+            if errors:
+                after["overridden_findings"] = [f.to_json() for f in errors]
+            self.ctx.audit(
+                connection,
+                "visit.finalize",
+                "visit",
+                visit_id,
+                before={"status": "draft"},
+                after=after,
+                reason=reason if errors else None,
+            )
+            return self._detail(connection, row, fx.line_rows(connection, visit_id), diagnoses, ev)
+
+    def void(self, visit_id: int, reason: str) -> VisitDetail:
+        """Void a finalized visit (it stays on file, marked void)."""
+        why = v.text(reason, "reason", max_len=500, required=True)
+        with self.ctx.db.write() as connection:
+            row = self._row(connection, visit_id)
+            if row.status != "finalized" or not row.is_current:
+                raise VisitNotEditableError(
+                    f"Only the current finalized version of a visit can be voided; visit "
+                    f"{visit_id} is {_state(row)}."
+                    + (" Delete the draft instead." if row.status == "draft" else "")
+                )
+            now = self.ctx.now()
+            connection.execute(
+                update(s.visits)
+                .where(s.visits.c.id == visit_id)
+                .values(status="void", void_reason=why, updated_at=now, updated_by=self.ctx.user)
+            )
+            self.ctx.audit(
+                connection,
+                "visit.void",
+                "visit",
+                visit_id,
+                before={"status": "finalized"},
+                after={"status": "void"},
+                reason=why,
+            )
+            return self._detail_now(connection, visit_id)
+
+    def amend(self, visit_id: int, reason: str) -> VisitDetail:
+        """Start an amendment of a finalized visit: a new draft version with the same
+        lines and diagnoses. The finalized version is kept unchanged."""
+        why = v.text(reason, "reason", max_len=500, required=True)
+        with self.ctx.db.write() as connection:
+            row = self._row(connection, visit_id)
+            if row.status != "finalized" or not row.is_current:
+                raise VisitNotEditableError(
+                    f"Only the current finalized version of a visit can be amended; visit "
+                    f"{visit_id} is {_state(row)}."
+                )
+            now = self.ctx.now()
+            copied = {key: getattr(row, key) for key in VISIT_FIELDS}
+            new_id = connection.execute(
+                insert(s.visits).values(
+                    chain_id=row.chain_id,
+                    version=row.version + 1,
+                    amends_id=row.id,
+                    is_current=True,
+                    patient_id=row.patient_id,
+                    status="draft",
+                    amend_reason=why,
+                    created_at=now,
+                    created_by=self.ctx.user,
+                    updated_at=now,
+                    updated_by=self.ctx.user,
+                    **copied,
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                update(s.visits).where(s.visits.c.id == visit_id).values(is_current=False)
+            )
+            lines = fx.line_rows(connection, visit_id)
+            if lines:
+                connection.execute(
+                    insert(s.charge_lines),
+                    [{"visit_id": new_id, **_line_columns(line)} for line in lines],
+                )
+            diagnoses = fx.diagnosis_codes(connection, visit_id)
+            if diagnoses:
+                connection.execute(
+                    insert(s.visit_diagnoses),
+                    [
+                        {"visit_id": new_id, "position": index, "code": code}
+                        for index, code in enumerate(diagnoses)
+                    ],
+                )
+            self.ctx.audit(
+                connection,
+                "visit.amend",
+                "visit",
+                new_id,
+                before=_snapshot(connection, row),
+                after={"visit_id": new_id, "version": row.version + 1, "amends_id": row.id},
+                reason=why,
+            )
+            return self._recompute(connection, new_id)
+
+    # payments ------------------------------------------------------------------------------
+
+    def record_payment(
+        self,
+        visit_id: int,
+        amount: Any,
+        *,
+        kind: str = "copay",
+        method: str = "cash",
+        received_on: date | str | None = None,
+        reference: str = "",
+    ) -> VisitDetail:
+        """Record a copay or payment for a visit (any status but void). Payments belong to
+        the visit, not to one version: an amendment keeps them."""
+        values = {
+            "kind": v.choice(kind, "kind", s.PAYMENT_KINDS),
+            "amount_cents": to_cents(v.money_value(amount, "amount", allow_zero=False)),
+            "method": v.choice(method, "method", s.PAYMENT_METHODS),
+            "received_on": (
+                v.date_value(received_on, "received_on") if received_on else self.ctx.today()
+            ),
+            "reference": v.text(reference, "reference", max_len=100),
+        }
+        with self.ctx.db.write() as connection:
+            row = self._row(connection, visit_id)
+            if row.status == "void":
+                raise VisitNotEditableError(f"Visit {visit_id} is void; it takes no payments.")
+            payment_id = connection.execute(
+                insert(s.payments).values(
+                    chain_id=row.chain_id,
+                    created_at=self.ctx.now(),
+                    created_by=self.ctx.user,
+                    **values,
+                )
+            ).inserted_primary_key[0]
+            self.ctx.audit(
+                connection,
+                "payment.add",
+                "visit",
+                visit_id,
+                after={"payment_id": payment_id, **values},
+            )
+            return self._detail_now(connection, visit_id)
+
+    def remove_payment(self, payment_id: int, reason: str) -> VisitDetail:
+        why = v.text(reason, "reason", max_len=500, required=True)
+        with self.ctx.db.write() as connection:
+            payment = connection.execute(
+                select(s.payments).where(s.payments.c.id == payment_id)
+            ).first()
+            if payment is None:
+                raise NotFoundError("payment", payment_id)
+            visit_id = connection.execute(
+                select(s.visits.c.id).where(
+                    s.visits.c.chain_id == payment.chain_id, s.visits.c.is_current.is_(True)
+                )
+            ).scalar_one()
+            connection.execute(delete(s.payments).where(s.payments.c.id == payment_id))
+            self.ctx.audit(
+                connection,
+                "payment.remove",
+                "visit",
+                visit_id,
+                before={
+                    "payment_id": payment_id,
+                    "kind": payment.kind,
+                    "amount_cents": payment.amount_cents,
+                    "method": payment.method,
+                    "received_on": payment.received_on,
+                },
+                reason=why,
+            )
+            return self._detail_now(connection, visit_id)
+
+    # superbills ----------------------------------------------------------------------------
+
+    def record_superbill(self, visit_id: int, sha256: str, file_name: str = "") -> int:
+        """Note that a superbill of this visit version was issued (the PDF's SHA-256)."""
+        with self.ctx.db.write() as connection:
+            row = self._row(connection, visit_id)
+            superbill_id = connection.execute(
+                insert(s.superbills).values(
+                    visit_id=visit_id,
+                    version=row.version,
+                    file_sha256=v.text(sha256, "sha256", max_len=64, required=True),
+                    file_name=v.text(file_name, "file_name", max_len=255),
+                    issued_at=self.ctx.now(),
+                    issued_by=self.ctx.user,
+                )
+            ).inserted_primary_key[0]
+            self.ctx.audit(
+                connection,
+                "superbill.issue",
+                "visit",
+                visit_id,
+                after={"superbill_id": superbill_id, "sha256": sha256, "file": file_name},
+            )
+            return superbill_id
+
+    # internals -----------------------------------------------------------------------------
+
+    def _row(self, connection: Connection, visit_id: int) -> Any:
+        row = fx.visit_row(connection, visit_id)
+        if row is None:
+            raise NotFoundError("visit", visit_id)
+        return row
+
+    def _draft(self, connection: Connection, visit_id: int) -> Any:
+        row = self._row(connection, visit_id)
+        if row.status != "draft" or not row.is_current:
+            raise VisitNotEditableError(
+                f"Visit {visit_id} is {_state(row)} and cannot change"
+                + (": amend it to make a correction." if row.status == "finalized" else ".")
+            )
+        return row
+
+    def _line(self, connection: Connection, line_id: int) -> Any:
+        line = connection.execute(_LINE, {"line_id": line_id}).first()
+        if line is None:
+            raise NotFoundError("charge line", line_id)
+        return line
+
+    def _remove_line(self, connection: Connection, line: Any) -> None:
+        connection.execute(delete(s.charge_lines).where(s.charge_lines.c.id == line.id))
+        _renumber(connection, [item.id for item in fx.line_rows(connection, line.visit_id)])
+
+    def _touch(self, connection: Connection, visit_id: int, **values: Any) -> None:
+        if not values:
+            connection.execute(
+                _TOUCH, {"visit_id": visit_id, "now": self.ctx.now(), "user": self.ctx.user}
+            )
+            return
+        connection.execute(
+            update(s.visits)
+            .where(s.visits.c.id == visit_id)
+            .values(updated_at=self.ctx.now(), updated_by=self.ctx.user, **values)
+        )
+
+    def _recompute(self, connection: Connection, visit_id: int) -> VisitDetail:
+        row = self._row(connection, visit_id)
+        lines = fx.line_rows(connection, visit_id)
+        diagnoses = fx.diagnosis_codes(connection, visit_id)
+        ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
+        if row.status == "draft":
+            # (the detail of a draft shows `ev`'s figures, so nothing needs reading back)
+            fx.persist(self.ctx, connection, row, lines, ev)
+        return self._detail(connection, row, lines, diagnoses, ev)
+
+    def _detail_now(self, connection: Connection, visit_id: int) -> VisitDetail:
+        row = self._row(connection, visit_id)
+        lines = fx.line_rows(connection, visit_id)
+        diagnoses = fx.diagnosis_codes(connection, visit_id)
+        ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
+        return self._detail(connection, row, lines, diagnoses, ev)
+
+    def _detail(
+        self,
+        connection: Connection,
+        row: Any,
+        lines: list[Any],
+        diagnoses: list[str],
+        ev: fx.Evaluation,
+    ) -> VisitDetail:
+        from otdesk.services.timers import timer_states
+
+        names = connection.execute(
+            _NAMES,
+            {
+                "patient_id": row.patient_id,
+                "provider_id": row.provider_id,
+                "payer_id": row.payer_id if row.payer_id is not None else -1,
+            },
+        ).one()
+        timers = timer_states(connection, row.id, self.ctx.now())
+        payments = [
+            PaymentDetail(
+                id=pay.id,
+                kind=pay.kind,
+                amount=money(pay.amount_cents),
+                method=pay.method,
+                received_on=pay.received_on,
+                reference=pay.reference,
+                created_by=pay.created_by,
+            )
+            for pay in connection.execute(_PAYMENTS, {"chain_id": row.chain_id})
+        ]
+        catalog = self.ctx.catalog
+        frozen = row.status != "draft"
+        details = []
+        for index, line in enumerate(lines):
+            procedure = catalog.get(line.code)
+            label = (
+                procedure.label
+                if procedure is not None
+                else line.description or "(a clinic code outside the catalog)"
+            )
+            details.append(
+                LineDetail(
+                    id=line.id,
+                    position=line.position,
+                    code=line.code,
+                    label=label,
+                    description=line.description,
+                    timed=procedure is not None and procedure.is_timed,
+                    minutes=line.minutes,
+                    assistant_minutes=line.assistant_minutes,
+                    # a finalized visit shows what was billed, whatever the rules say now
+                    units=line.units if frozen else ev.billed_units[index],
+                    computed_units=ev.computed_units[index],
+                    units_override=line.units_override,
+                    override_reason=line.override_reason,
+                    modifiers=split_codes(line.modifiers),
+                    dx_pointers=split_codes(line.dx_pointers),
+                    fee=from_cents(line.fee_cents) if frozen else ev.fees[index],
+                    fee_entered=line.fee_entered,
+                    charge=money(line.charge_cents) if frozen else ev.charges[index],
+                    allowed=from_cents(line.allowed_cents) if frozen else ev.allowed[index],
+                    timer=timers.get(line.id),
+                )
+            )
+        total = money(row.total_charge_cents) if frozen else ev.total_charge
+        return VisitDetail(
+            id=row.id,
+            chain_id=row.chain_id,
+            version=row.version,
+            amends_id=row.amends_id,
+            is_current=row.is_current,
+            status=row.status,
+            patient_id=row.patient_id,
+            patient_name=f"{names.last_name}, {names.first_name}",
+            account_number=names.account_number,
+            provider_id=row.provider_id,
+            provider_name=_provider_name(
+                names.provider_first, names.provider_last, names.credentials
+            ),
+            payer_id=row.payer_id,
+            payer_name=names.payer_name or "Self-pay",
+            policy_id=row.policy_id,
+            plan_of_care_id=row.plan_of_care_id,
+            date_of_service=row.date_of_service,
+            place_of_service=row.place_of_service,
+            discipline=row.discipline,
+            total_treatment_minutes=row.total_treatment_minutes,
+            lines=tuple(details),
+            diagnoses=tuple(diagnoses),
+            payments=tuple(payments),
+            findings=ev.check.findings,
+            units_explanation=ev.check.units.explanation,
+            total_timed_minutes=ev.check.units.total_timed_minutes,
+            total_units=sum(d.units for d in details),
+            total=total,
+            paid=sum((pay.amount for pay in payments), Money(0)),
+            created_at=row.created_at,
+            created_by=row.created_by,
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+            finalized_at=row.finalized_at,
+            finalized_by=row.finalized_by,
+            override_reason=row.override_reason,
+            void_reason=row.void_reason,
+            amend_reason=row.amend_reason,
+        )
+
+    def _clean_line(
+        self, connection: Connection, row: Any, values: Mapping[str, Any], line: Any
+    ) -> dict[str, Any]:
+        from otdesk.core.catalog import code_format_problem, normalize_code
+
+        unknown = set(values) - set(LINE_FIELDS)
+        if unknown:
+            raise ValidationError(sorted(unknown)[0], f"Unknown line field(s): {sorted(unknown)}.")
+        raw_code = values.get("code")
+        if not isinstance(raw_code, str):
+            raise ValidationError("code", "Code is required.")
+        problem = code_format_problem(raw_code)
+        if problem:
+            raise ValidationError("code", f"Code: {problem}")
+        code = normalize_code(raw_code)
+        is_new = line is None or code != line.code
+        if is_new and self.ctx.catalog.get(code) is None and not known_codes(connection, [code]):
+            raise ValidationError(
+                "code",
+                f"Code: {code} is not in the procedure catalog or the clinic's fee "
+                "schedule; add it to the fee schedule first to bill it.",
+            )
+        minutes = v.int_value(values.get("minutes", 0), "minutes")
+        assistant = v.int_value(values.get("assistant_minutes", 0), "assistant_minutes")
+        if assistant > minutes:
+            raise ValidationError(
+                "assistant_minutes",
+                f"Assistant minutes ({assistant}) cannot be more than the line's minutes "
+                f"({minutes}).",
+            )
+        override = v.optional_int(values.get("units_override"), "units_override", high=999)
+        reason = v.text(values.get("override_reason"), "override_reason", max_len=500) or None
+        if override is not None and not reason:
+            raise ValidationError(
+                "override_reason", "Override reason is required when units are entered by hand."
+            )
+        if override is None:
+            reason = None
+        diagnoses = fx.diagnosis_codes(connection, row.id)
+        fee = values.get("fee")
+        fee_money = v.optional_money(fee, "fee")
+        return {
+            "code": code,
+            "description": v.text(values.get("description"), "description"),
+            "minutes": minutes,
+            "assistant_minutes": assistant,
+            "modifiers": join_codes(v.modifiers(values.get("modifiers"))),
+            "dx_pointers": join_codes(v.pointers(values.get("dx_pointers"), len(diagnoses))),
+            "units_override": override,
+            "override_reason": reason,
+            "fee_cents": to_cents(fee_money) if fee_money is not None else None,
+            "fee_entered": fee_money is not None,
+        }
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _line_values(line: Any) -> dict[str, Any]:
+    return {
+        "code": line.code,
+        "description": line.description,
+        "minutes": line.minutes,
+        "assistant_minutes": line.assistant_minutes,
+        "modifiers": split_codes(line.modifiers),
+        "dx_pointers": split_codes(line.dx_pointers),
+        "units_override": line.units_override,
+        "override_reason": line.override_reason,
+        "fee": from_cents(line.fee_cents) if line.fee_entered else None,
+    }
+
+
+def _line_columns(line: Any) -> dict[str, Any]:
+    """A line's stored values, for copying it into an amendment."""
+    return {
+        column.name: getattr(line, column.name)
+        for column in s.charge_lines.columns
+        if column.name not in ("id", "visit_id")
+    }
+
+
+def _renumber(connection: Connection, ids: list[int]) -> None:
+    # Two passes keep (visit_id, position) unique at every step.
+    cl = s.charge_lines
+    for index, line_id in enumerate(ids):
+        connection.execute(update(cl).where(cl.c.id == line_id).values(position=-1 - index))
+    for index, line_id in enumerate(ids):
+        connection.execute(update(cl).where(cl.c.id == line_id).values(position=index))
+
+
+def _state(row: Any) -> str:
+    if row.status == "draft" and not row.is_current:
+        return "an old draft"
+    if row.status == "finalized" and not row.is_current:
+        return "being amended (a newer draft version exists)"
+    return {"finalized": "finalized", "void": "void", "amended": "replaced by an amendment"}.get(
+        row.status, row.status
+    )
+
+
+def _provider_name(first: str, last: str, credentials: str) -> str:
+    name = f"{first} {last}"
+    return f"{name}, {credentials}" if credentials else name
+
+
+def _fix_words(fix: Mapping[str, Any]) -> str:
+    try:
+        from otdesk.core.fixes import fix_label
+
+        return fix_label(fix)
+    except Exception:
+        return str(dict(fix))
+
+
+def _snapshot(connection: Connection, row: Any) -> dict[str, Any]:
+    """The visit as stored, for the audit log."""
+    return {
+        "visit_id": row.id,
+        "version": row.version,
+        "status": row.status,
+        "patient_id": row.patient_id,
+        **{key: getattr(row, key) for key in VISIT_FIELDS},
+        "total_charge_cents": row.total_charge_cents,
+        "lines": [
+            {
+                "line_id": line.id,
+                "units": line.units,
+                "charge_cents": line.charge_cents,
+                **_line_values(line),
+            }
+            for line in fx.line_rows(connection, row.id)
+        ],
+        "diagnoses": fx.diagnosis_codes(connection, row.id),
+    }
+
+
+def _primary_policy(connection: Connection, patient_id: int, day: date) -> Any:
+    pol = s.policies
+    rows = connection.execute(
+        select(pol.c.id, pol.c.payer_id, pol.c.effective_from, pol.c.effective_to)
+        .where(pol.c.patient_id == patient_id)
+        .order_by(pol.c.priority, pol.c.id)
+    ).all()
+    for row in rows:
+        if (row.effective_from is None or row.effective_from <= day) and (
+            row.effective_to is None or day <= row.effective_to
+        ):
+            return row
+    return None
+
+
+def _clean_visit(
+    connection: Connection, patient_id: int, values: dict[str, Any], ctx: ServiceContext
+) -> dict[str, Any]:
+    from otdesk.core.catalog import load_places_of_service
+
+    day = v.date_value(values.get("date_of_service"), "date_of_service")
+    provider_id = values.get("provider_id")
+    role = connection.execute(
+        select(s.providers.c.role).where(s.providers.c.id == provider_id)
+    ).scalar()
+    if role is None:
+        raise ValidationError("provider_id", f"Provider: there is no provider {provider_id}.")
+    payer_id = values.get("payer_id")
+    if payer_id is not None and (
+        connection.execute(select(s.payers.c.id).where(s.payers.c.id == payer_id)).first() is None
+    ):
+        raise ValidationError("payer_id", f"Payer: there is no payer {payer_id}.")
+    policy_id = values.get("policy_id")
+    if policy_id is not None:
+        policy = connection.execute(
+            select(s.policies.c.patient_id, s.policies.c.payer_id).where(
+                s.policies.c.id == policy_id
+            )
+        ).first()
+        if policy is None or policy.patient_id != patient_id:
+            raise ValidationError("policy_id", f"Policy: the patient has no policy {policy_id}.")
+        if payer_id is not None and policy.payer_id != payer_id:
+            raise ValidationError("policy_id", "Policy: it belongs to another payer.")
+    plan_id = values.get("plan_of_care_id")
+    if plan_id is not None:
+        owner = connection.execute(
+            select(s.plans_of_care.c.patient_id).where(s.plans_of_care.c.id == plan_id)
+        ).scalar()
+        if owner != patient_id:
+            raise ValidationError(
+                "plan_of_care_id", f"Plan of care: the patient has no plan {plan_id}."
+            )
+    pos = v.text(values.get("place_of_service") or "11", "place_of_service", max_len=2)
+    if pos not in load_places_of_service():
+        raise ValidationError(
+            "place_of_service", f"Place of service: {pos!r} is not a place-of-service code."
+        )
+    discipline = values.get("discipline") or ROLE_DISCIPLINE[role]
+    return {
+        "date_of_service": day,
+        "provider_id": provider_id,
+        "payer_id": payer_id,
+        "policy_id": policy_id,
+        "plan_of_care_id": plan_id,
+        "place_of_service": pos,
+        "discipline": v.choice(discipline, "discipline", DISCIPLINES),
+        "total_treatment_minutes": v.optional_int(
+            values.get("total_treatment_minutes"), "total_treatment_minutes"
+        ),
+    }
+
+
+def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
+    vt, p, pr, py, pay = s.visits, s.patients, s.providers, s.payers, s.payments
+    paid = (
+        select(func.coalesce(func.sum(pay.c.amount_cents), 0))
+        .where(pay.c.chain_id == vt.c.chain_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            vt.c.id,
+            vt.c.chain_id,
+            vt.c.version,
+            vt.c.status,
+            vt.c.date_of_service,
+            vt.c.patient_id,
+            vt.c.provider_id,
+            vt.c.total_charge_cents,
+            vt.c.total_units,
+            vt.c.error_count,
+            vt.c.warning_count,
+            p.c.last_name,
+            p.c.first_name,
+            p.c.account_number,
+            pr.c.first_name.label("provider_first"),
+            pr.c.last_name.label("provider_last"),
+            pr.c.credentials,
+            py.c.name.label("payer_name"),
+            paid.label("paid_cents"),
+        )
+        .join(p, p.c.id == vt.c.patient_id)
+        .join(pr, pr.c.id == vt.c.provider_id)
+        .outerjoin(py, py.c.id == vt.c.payer_id)
+        .where(*conditions)
+        .order_by(vt.c.date_of_service, p.c.last_name, p.c.first_name, vt.c.id)
+    )
+    return [
+        VisitSummary(
+            id=row.id,
+            chain_id=row.chain_id,
+            version=row.version,
+            status=row.status,
+            date_of_service=row.date_of_service,
+            patient_id=row.patient_id,
+            patient_name=f"{row.last_name}, {row.first_name}",
+            account_number=row.account_number,
+            provider_id=row.provider_id,
+            provider_name=_provider_name(row.provider_first, row.provider_last, row.credentials),
+            payer_name=row.payer_name or "Self-pay",
+            total=money(row.total_charge_cents),
+            total_units=row.total_units,
+            paid=money(row.paid_cents),
+            error_count=row.error_count,
+            warning_count=row.warning_count,
+        )
+        for row in connection.execute(query)
+    ]
