@@ -1,6 +1,6 @@
-"""The `otdesk` command. With no subcommand it opens the window (once the window exists;
-until then it prints the help). Every subcommand lives in otdesk/commands/ and registers
-itself; errors go to stderr as one sentence with a non-zero exit, never a traceback."""
+"""The `otdesk` command. With no subcommand it opens the window (`otdesk --help` lists the
+subcommands). Every subcommand lives in otdesk/commands/ and registers itself; errors go to
+stderr as one sentence with a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
@@ -52,8 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
-        return 0
+        # Qt is imported only here, so every other command starts without it.
+        from otdesk.ui.app import run as open_window
+
+        return open_window(args.data_dir)
     try:
         return int(args.run(args) or 0)
     except CliError as error:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
+from otdesk.ui.flow_layout import flow_widget
 from otdesk.ui.models.base import RECORD_ROLE
 from otdesk.ui.models.code_results import (
     COL_CATEGORY,
@@ -38,15 +39,42 @@ from otdesk.ui.models.code_results import (
 )
 
 RESULT_LIMIT = 20
+CAPTION_WIDTH = 80
 MAX_RECENT = 8
 
 # Shown until the clinic picks its own (Settings > Favourite codes).
 DEFAULT_FAVOURITES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Evaluation", ("97165", "97166", "97167", "97168")),
-    ("Treatment", ("97110", "97112", "97140", "97530", "97535")),
+    ("Treatment", ("97110", "97112", "97140", "97530", "97535", "97760", "97763")),
     ("Modalities", ("97033", "97035", "97010", "97018", "G0283")),
-    ("Splints", ("97760", "97763")),
 )
+
+
+# Words the front desk uses for the usual codes; other codes get their label's first phrase.
+SHORT_NAMES = {
+    "97165": "OT eval low",
+    "97166": "OT eval mod",
+    "97167": "OT eval high",
+    "97168": "OT re-eval",
+    "97110": "Ther ex",
+    "97112": "Neuro re-ed",
+    "97140": "Manual",
+    "97530": "Ther act",
+    "97535": "ADL / self-care",
+    "97033": "Ionto",
+    "97035": "Ultrasound",
+    "97010": "Hot/cold pack",
+    "97018": "Paraffin",
+    "G0283": "E-stim unatt.",
+    "97032": "E-stim attended",
+    "97760": "Orthotic fit",
+    "97763": "Orthotic check",
+    "97150": "Group",
+}
+
+
+def button_words(code: str, label: str) -> str:
+    return SHORT_NAMES.get(code) or short_label(label, 16)
 
 
 def short_label(label: str, limit: int = 22) -> str:
@@ -104,7 +132,7 @@ class CodePicker(QWidget):
         self.favourites.setAccessibleName("Favourite codes")
         self._favourites_layout = QVBoxLayout(self.favourites)
         self._favourites_layout.setContentsMargins(0, 0, 0, 0)
-        self._favourites_layout.setSpacing(4)
+        self._favourites_layout.setSpacing(2)
         self.recent_row = QWidget()
         self.recent_row.setAccessibleName("Recently used codes")
         self._recent_layout = QHBoxLayout(self.recent_row)
@@ -115,6 +143,7 @@ class CodePicker(QWidget):
         browse = QWidget()
         browse_layout = QVBoxLayout(browse)
         browse_layout.setContentsMargins(0, 0, 0, 0)
+        browse_layout.setSpacing(2)
         browse_layout.addWidget(self.favourites)
         browse_layout.addWidget(self.recent_row)
         browse_layout.addStretch(1)
@@ -139,24 +168,26 @@ class CodePicker(QWidget):
             row = QHBoxLayout()
             row.setSpacing(4)
             title = QLabel(category)
-            title.setMinimumWidth(84)
+            title.setFixedWidth(CAPTION_WIDTH)
             title.setProperty("role", "caption")
-            row.addWidget(title)
+            row.addWidget(title, 0, Qt.AlignmentFlag.AlignTop)
+            buttons, flow = flow_widget()
             for code in codes:
                 procedure = self._catalog.get(code)
                 if procedure is None:
                     continue
-                button = self._code_button(code, short_label(procedure.label), procedure.label)
+                words = button_words(code, procedure.label)
+                button = self._code_button(code, words, procedure.label)
                 self.favourite_buttons[code] = button
-                row.addWidget(button)
-            row.addStretch(1)
+                flow.addWidget(button)
+            row.addWidget(buttons, 1)
             self._favourites_layout.addLayout(row)
 
     def set_recent(self, codes: Sequence[str]) -> None:
         self._recent = [c for c in dict.fromkeys(codes) if c in self._catalog][:MAX_RECENT]
         _clear(self._recent_layout)
         title = QLabel("Recent")
-        title.setMinimumWidth(84)
+        title.setFixedWidth(CAPTION_WIDTH)
         title.setProperty("role", "caption")
         self._recent_layout.addWidget(title)
         if not self._recent:

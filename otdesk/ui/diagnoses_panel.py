@@ -67,7 +67,7 @@ class DiagnosesPanel(QWidget):
         rh.setSectionResizeMode(DX_COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         self.results.clicked.connect(lambda index: self._choose_row(index.row()))
         self.results.installEventFilter(self)
-        self.results.setMaximumHeight(150)
+        self.results.setMaximumHeight(130)
         self.results.hide()
 
         self.status = QLabel()
@@ -84,6 +84,8 @@ class DiagnosesPanel(QWidget):
         lh.setSectionResizeMode(COL_CODE, QHeaderView.ResizeMode.ResizeToContents)
         lh.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         self.list.installEventFilter(self)
+        self.list.setMinimumHeight(60)
+        self.list.verticalHeader().setDefaultSectionSize(24)
         self.list.selectionModel().currentRowChanged.connect(self._show_warning)
         model.modelReset.connect(self._after_reset)
 

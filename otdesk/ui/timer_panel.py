@@ -44,7 +44,7 @@ class TimerPanel(QWidget):
 
         self.time = QLabel("00:00")
         font = QFont(self.time.font())
-        font.setPointSize(30)
+        font.setPointSize(28)
         font.setBold(True)
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.time.setFont(font)
@@ -53,7 +53,7 @@ class TimerPanel(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setAccessibleName("Timed line")
 
-        self.start = QPushButton("Start on line (F5)")
+        self.start = QPushButton("Start (F5)")
         self.start.setAccessibleName("Start timer on the selected line")
         self.start.setShortcut(QKeySequence("F5"))
         self.start.clicked.connect(self.start_requested)
@@ -68,15 +68,18 @@ class TimerPanel(QWidget):
         for button in (self.start, self.pause, self.stop):
             button.setAutoDefault(False)
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start)
-        buttons.addWidget(self.pause)
-        buttons.addWidget(self.stop)
-        layout = QVBoxLayout(self)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(2)
+        row = QHBoxLayout()
+        row.addWidget(self.start)
+        row.addWidget(self.pause)
+        row.addWidget(self.stop)
+        buttons.addLayout(row)
+        buttons.addWidget(self.caption)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.time)
-        layout.addWidget(self.caption)
-        layout.addLayout(buttons)
+        layout.addLayout(buttons, 1)
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(TICK_MS)
@@ -99,7 +102,7 @@ class TimerPanel(QWidget):
         if changed_line:
             self._last_minutes = -1
         if state is None:
-            self.caption.setText("No timer. Select a line and press Start (F5).")
+            self.caption.setText("Select a line, then Start (F5).")
         else:
             what = "Timing" if state.running else "Paused on"
             self.caption.setText(f"{what} line {state.row + 1}: {state.label}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from otdesk.core.money import Money
 
@@ -29,15 +29,22 @@ class TotalsPanel(QWidget):
         self.record_payment.setAccessibleName("Record a payment or copay")
         self.record_payment.setAutoDefault(False)
         self.record_payment.clicked.connect(self.payment_requested)
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Charges", self.charges)
-        form.addRow("Payments", self.payments)
-        form.addRow("Balance", self.balance)
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        for column, (text, label) in enumerate(
+            (("Charges", self.charges), ("Payments", self.payments), ("Balance", self.balance))
+        ):
+            caption = QLabel(text)
+            caption.setProperty("role", "hint")
+            grid.addWidget(caption, 0, column)
+            grid.addWidget(label, 1, column)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.record_payment, 0, 3, 2, 1, Qt.AlignmentFlag.AlignVCenter)
+        grid.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(form)
-        layout.addWidget(self.record_payment, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(grid)
         self.show_totals(Money(0), Money(0))
 
     def show_totals(self, charges: Money, payments: Money) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 
 class UnitsPanel(QWidget):
@@ -16,11 +17,16 @@ class UnitsPanel(QWidget):
         self.text.setWordWrap(True)
         self.text.setAccessibleName("How the units were counted")
         self.text.setProperty("role", "hint")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.total)
-        layout.addWidget(self.text)
-        layout.addStretch(1)
+        layout.addWidget(scroll, 1)
         self.show_units(None, None, "")
 
     def show_units(self, timed_minutes: int | None, units: int | None, explanation: str) -> None:

@@ -58,7 +58,7 @@ def _box(title: str, widget: QWidget, name: str) -> QGroupBox:
     box = QGroupBox(title)
     box.setAccessibleName(name)
     layout = QVBoxLayout(box)
-    layout.setContentsMargins(8, 6, 8, 8)
+    layout.setContentsMargins(6, 4, 6, 6)
     layout.addWidget(widget)
     return box
 
@@ -144,12 +144,11 @@ class VisitEditor(QWidget):
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.addWidget(_box("Add a service", self.picker, "Add a service"), 0)
-        centre_layout.addWidget(_box("Charge lines", self.lines, "Charge lines box"), 1)
+        centre_layout.addWidget(_box("Charge lines", self.lines, "Charge lines box"), 5)
         bottom = QHBoxLayout()
-        bottom.addWidget(_box("Diagnoses (A-L)", self.diagnoses, "Diagnoses box"), 3)
-        bottom.addWidget(_box("Units", self.units, "Units box"), 2)
-        centre_layout.addLayout(bottom, 1)
+        bottom.addWidget(_box("Diagnoses (A-L)", self.diagnoses, "Diagnoses box"), 1)
+        bottom.addWidget(_box("Units", self.units, "Units box"), 1)
+        centre_layout.addLayout(bottom, 3)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -180,6 +179,7 @@ class VisitEditor(QWidget):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         editor_layout.addWidget(line)
+        editor_layout.addWidget(_box("Add a service", self.picker, "Add a service"))
         editor_layout.addWidget(self.splitter, 1)
 
         self.empty = QLabel(

@@ -93,7 +93,8 @@ class VisitHeader(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.patient)
         top.addWidget(self.status)
-        top.addStretch(1)
+        top.addSpacing(12)
+        top.addWidget(self.policy, 1)
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
@@ -127,12 +128,11 @@ class VisitHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(top)
-        layout.addWidget(self.policy)
         layout.addLayout(grid)
         layout.addWidget(self.message)
-        self.pos.setMinimumContentsLength(14)
-        self.payer.setMinimumContentsLength(16)
-        self.provider.setMinimumContentsLength(14)
+        self.pos.setMinimumContentsLength(10)
+        self.payer.setMinimumContentsLength(12)
+        self.provider.setMinimumContentsLength(12)
         for combo in (self.pos, self.payer, self.provider):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon

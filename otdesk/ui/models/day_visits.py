@@ -28,6 +28,12 @@ _STATUS_COLOUR = {
 }
 
 
+def short_provider(name: str) -> str:
+    """ "Dana Kim, OTR/L" -> "Kim": the day list is narrow; the tooltip has the rest."""
+    words = name.split(",")[0].split()
+    return words[-1] if words else name
+
+
 def status_text(record: Any) -> str:
     text = STATUS_TEXT.get(record.status, record.status)
     if record.version > 1 and record.status in ("draft", "finalized"):
@@ -44,7 +50,7 @@ class DayVisitsModel(RecordTableModel):
         if column == COL_PATIENT:
             return record.patient_name
         if column == COL_PROVIDER:
-            return record.provider_name
+            return short_provider(record.provider_name)
         if column == COL_STATUS:
             return status_text(record)
         if column == COL_TOTAL:
@@ -65,6 +71,7 @@ class DayVisitsModel(RecordTableModel):
             if record.account_number
             else record.patient_name
         ]
+        parts.append(record.provider_name)
         parts.append(STATUS_TEXT.get(record.status, record.status))
         if record.payer_name:
             parts.append(record.payer_name)

@@ -1,0 +1,204 @@
+"""Starting the window: the Qt application, the log file and the handler for unexpected
+errors, opening the clinic database through the services, the first-run welcome, and the
+diagnosis index loaded in the background.
+
+`otdesk` with no subcommand calls run(); the command line imports this module only then,
+so the other commands never load Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+log = logging.getLogger("otdesk")
+
+APP_NAME = "otdesk"
+ORGANIZATION = "otdesk"
+DEMO_FOLDER = "demo"
+
+
+def log_dir() -> Path:
+    import platformdirs
+
+    path = Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def setup_logging(folder: Path | None = None) -> Path:
+    """Log to otdesk.log in the user log folder (rotated; never patient data)."""
+    folder = folder or log_dir()
+    path = folder / "otdesk.log"
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def describe_crash(kind: type[BaseException], tb: TracebackType | None) -> str:
+    """The error's type and where it happened, without its message or any values: messages
+    can carry names or dates of birth, and the log must not."""
+    frames = traceback.extract_tb(tb)
+    where = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
+    return f"{kind.__module__}.{kind.__qualname__}\n{where}"
+
+
+def install_excepthook(parent: Callable[[], QWidget | None], log_path: Path | None) -> None:
+    """An unexpected error shows a short message and is logged; the app keeps running."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        log.error("unexpected error: %s", describe_crash(kind, tb))
+        where = f"\n\nDetails for support are in {log_path}." if log_path else ""
+        QMessageBox.warning(
+            parent(),
+            "Something went wrong",
+            "otdesk hit an unexpected problem and did not finish that step. What was saved "
+            f"before is safe.{where}",
+        )
+
+    sys.excepthook = hook
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    from otdesk.ui import style
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    style.apply(app)
+    return app
+
+
+class SystemClock:
+    """The computer's clock as both a services Clock and a widget callable."""
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+    def __call__(self) -> datetime:
+        return self.now()
+
+
+def icd_loader(progress: Callable[[int, int], None]) -> Any:
+    """Open the diagnosis index, building it on first use (in a worker thread)."""
+    from otdesk.core import icd
+
+    return icd.open_index(progress=progress)
+
+
+def open_clinic(data_dir: str | Path | None, clock: Any) -> Any:
+    from otdesk.services.clinic import Clinic
+
+    return Clinic.open(data_dir, clock=clock)
+
+
+def seed_demo(clinic: Any) -> bool:
+    """Fill a new demo database through the services' demo use case, when it exists."""
+    try:
+        from otdesk.services import demo
+    except ImportError:
+        return False
+    demo.seed(clinic)
+    return True
+
+
+def build_window(
+    clinic: Any,
+    clock: Any,
+    settings: QSettings,
+    loader: Callable[..., Any] | None = icd_loader,
+    title_note: str = "",
+) -> Any:
+    from otdesk.core.catalog import default_catalog
+    from otdesk.ui.main_window import MainWindow
+
+    window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
+    add_management_actions(window)
+    if loader is not None:
+        window.start_icd(loader)
+    return window
+
+
+def add_management_actions(window: Any) -> None:
+    """The Clinic menu: one entry per management dialog that exists."""
+    from otdesk.ui import management
+
+    for text, opener in management.ENTRIES:
+        window.add_clinic_action(text, lambda _=False, o=opener: o(window))
+
+
+def run(data_dir: str | None = None) -> int:
+    """Open the main window on the clinic database; returns the exit code."""
+    log_path: Path | None
+    try:
+        log_path = setup_logging()
+    except OSError:
+        log_path = None
+    app = create_app()
+    holder: dict[str, Any] = {}
+    install_excepthook(lambda: holder.get("window"), log_path)
+    clock = SystemClock()
+    from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
+
+    try:
+        clinic = open_clinic(data_dir, clock)
+    except StorageError as error:
+        QMessageBox.critical(None, "otdesk cannot open the clinic database", str(error))
+        return 1
+    note = ""
+    if clinic.practice.get() is None:
+        clinic, note = first_run(clinic, data_dir, clock)
+        if clinic is None:
+            return 0
+    settings = QSettings()
+    window = build_window(clinic, clock, settings, title_note=note)
+    holder["window"] = window
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        clinic.close()
+
+
+def first_run(clinic: Any, data_dir: str | None, clock: Any) -> tuple[Any, str]:
+    """Welcome: set up the practice, or open the demo clinic in its own folder."""
+    from otdesk.ui import setup_dialog, welcome_dialog
+    from otdesk.ui.welcome_dialog import WelcomeChoice
+
+    while True:
+        choice = welcome_dialog.ask(None)
+        if choice is None:
+            clinic.close()
+            return None, ""
+        if choice is WelcomeChoice.SET_UP:
+            if setup_dialog.ask(None, clinic):
+                return clinic, ""
+            continue
+        demo_dir = Path(clinic.db.path).parent / DEMO_FOLDER
+        demo = open_clinic(demo_dir, clock)
+        if demo.practice.get() is None and not seed_demo(demo):
+            demo.close()
+            QMessageBox.information(
+                None, "Demo clinic", "The demo clinic is not available in this version."
+            )
+            continue
+        clinic.close()
+        return demo, " (demo clinic)"

@@ -1,0 +1,36 @@
+"""The Clinic menu's management dialogs, as (menu text, opener(window)) pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def _practice(window: Any) -> None:
+    from otdesk.ui import practice_dialog
+
+    if practice_dialog.ask(window, window.clinic):
+        practice = window.clinic.practice.get()
+        if practice is not None:
+            window.setWindowTitle(f"{practice.name} — otdesk")
+
+
+def _providers(window: Any) -> None:
+    from otdesk.ui import providers_dialog
+
+    providers_dialog.ask(window, window.clinic)
+    window.controller.reload()
+
+
+def _payers(window: Any) -> None:
+    from otdesk.ui import payers_dialog
+
+    payers_dialog.ask(window, window.clinic)
+    window.controller.reload()
+
+
+ENTRIES: list[tuple[str, Callable[[Any], None]]] = [
+    ("&Practice…", _practice),
+    ("P&roviders…", _providers),
+    ("Pa&yers…", _payers),
+]

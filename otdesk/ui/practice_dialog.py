@@ -1,0 +1,69 @@
+"""The practice's details (name, address, phone, TIN, group NPI checked as typed,
+taxonomy), saved through the practice service."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from otdesk.ui.forms import Form, npi_check
+
+
+class PracticeDialog(QDialog):
+    def __init__(self, clinic: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.clinic = clinic
+        self.setWindowTitle("Practice")
+        self.setMinimumWidth(480)
+        self.form = Form()
+        self.form.add_text("name", "&Name")
+        self.form.add_text("address1", "&Address")
+        self.form.add_text("address2", "Address &2")
+        self.form.add_text("city", "&City")
+        self.form.add_text("state", "&State", "2 letters", width=60)
+        self.form.add_text("postal_code", "&ZIP", width=110)
+        self.form.add_text("phone", "&Phone")
+        self.form.add_text("tin", "&TIN / EIN", "12-3456789")
+        self.form.add_text("group_npi", "&Group NPI", "10 digits", npi_check())
+        self.form.add_text("taxonomy", "Ta&xonomy", "e.g. 225X00000X")
+        practice = clinic.practice.get()
+        if practice is not None:
+            self.form.set_values(asdict(practice))
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setAccessibleName("Practice message")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        from otdesk.services.errors import ServiceError, ValidationError
+
+        if self.form.problems():
+            return
+        try:
+            self.clinic.practice.save(**self.form.values())
+        except ValidationError as error:
+            if not self.form.show_error(error.field, str(error)):
+                self.message.setText(str(error))
+            return
+        except ServiceError as error:
+            self.message.setText(str(error))
+            return
+        super().accept()
+
+
+def ask(parent: QWidget | None, clinic: Any) -> bool:
+    dialog = PracticeDialog(clinic, parent)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()

@@ -1,0 +1,165 @@
+"""A list of records on the left and the selected one's form on the right, with New and
+Save: the shape of the providers and payers dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.ui.forms import Form
+
+
+class RecordsDialog(QDialog):
+    """Subclasses fill `form`, and give list_records(), title_of(record),
+    values_of(record), create(values) and update(record_id, values)."""
+
+    noun = "record"
+
+    def __init__(self, clinic: Any, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.clinic = clinic
+        self.setWindowTitle(title)
+        self.resize(760, 520)
+        self.current_id: int | None = None
+        self.list = QListWidget()
+        self.list.setAccessibleName(f"{title} list")
+        self.list.currentItemChanged.connect(self._chosen)
+        self.form = Form()
+        self.new_button = QPushButton(f"&New {self.noun}")
+        self.new_button.setAccessibleName(f"New {self.noun}")
+        self.new_button.clicked.connect(self.start_new)
+        self.save_button = QPushButton("&Save")
+        self.save_button.setAccessibleName(f"Save {self.noun}")
+        self.save_button.clicked.connect(self.save)
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setAccessibleName(f"{title} message")
+        self.message.setWordWrap(True)
+        self.saved_note = QLabel()
+        self.saved_note.setProperty("role", "hint")
+        self.saved_note.setAccessibleName("Saved")
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+
+        left = QVBoxLayout()
+        left.addWidget(self.list, 1)
+        left.addWidget(self.new_button)
+        right = QVBoxLayout()
+        right.addWidget(self.form)
+        right.addWidget(self.message)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.saved_note, 1)
+        buttons.addWidget(self.save_button)
+        right.addLayout(buttons)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(close)
+
+    # --- for subclasses ---------------------------------------------------------------------
+
+    def list_records(self) -> list[Any]:
+        raise NotImplementedError
+
+    def title_of(self, record: Any) -> str:
+        raise NotImplementedError
+
+    def values_of(self, record: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def create(self, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update(self, record_id: int, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def new_values(self) -> dict[str, Any]:
+        return {}
+
+    # --- behaviour --------------------------------------------------------------------------
+
+    def reload(self, select_id: int | None = None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        chosen = None
+        for record in self.list_records():
+            item = QListWidgetItem(self.title_of(record))
+            item.setData(Qt.ItemDataRole.UserRole, record)
+            self.list.addItem(item)
+            if record.id == select_id:
+                chosen = item
+        self.list.blockSignals(False)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        elif self.list.count():
+            self.list.setCurrentRow(0)
+        else:
+            self.start_new()
+
+    def _chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
+        if item is None:
+            return
+        record = item.data(Qt.ItemDataRole.UserRole)
+        self.current_id = record.id
+        self.form.set_values(self.values_of(record))
+        self.message.clear()
+        self.saved_note.clear()
+
+    def start_new(self) -> None:
+        self.current_id = None
+        self.list.clearSelection()
+        self.form.set_values(self.new_values())
+        self.message.clear()
+        self.saved_note.setText(f"New {self.noun}: fill in and save.")
+        first = next(iter(self.form.fields.values()), None)
+        if first is not None:
+            first.setFocus()
+
+    def save(self) -> bool:
+        from otdesk.services.errors import ServiceError, ValidationError
+
+        self.message.clear()
+        if self.form.problems():
+            return False
+        try:
+            values = self.form.values()
+            if self.current_id is None:
+                record = self.create(values)
+            else:
+                record = self.update(self.current_id, values)
+        except ValidationError as error:
+            if not self.form.show_error(error.field, str(error)):
+                self.message.setText(str(error))
+            return False
+        except ServiceError as error:
+            self.message.setText(str(error))
+            return False
+        self.reload(record.id)
+        self.saved_note.setText("Saved.")
+        return True
+
+
+def run(dialog: RecordsDialog) -> None:
+    try:
+        dialog.exec()
+    finally:
+        dialog.deleteLater()
+
+
+Factory = Callable[[Any, QWidget | None], RecordsDialog]

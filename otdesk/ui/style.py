@@ -1,0 +1,42 @@
+"""The look: a readable base font and a few roles (error, hint, title, badge) that widgets
+set as a property, so colours live here and not in layout code."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+BASE_POINT_SIZE = 10
+
+STYLE_SHEET = """
+QLabel[role="error"] { color: #b00020; }
+QLabel[role="warning"] { color: #8a5a00; }
+QLabel[role="hint"] { color: #555555; }
+QLabel[role="caption"] { color: #444444; font-weight: bold; }
+QLabel[role="strong"] { font-weight: bold; }
+QLabel[role="title"] { font-size: 13pt; font-weight: bold; }
+QLabel[role="badge"] {
+    border-radius: 4px; padding: 2px 8px; background: #e8e8e8; color: #333333;
+}
+QLabel[role="badge"][status="draft"] { background: #fff1cc; color: #6b4500; }
+QLabel[role="badge"][status="finalized"] { background: #dff3e3; color: #1b5e20; }
+QLabel[role="badge"][status="void"] { background: #eeeeee; color: #666666; }
+QPushButton[role="primary"] {
+    background: #1b6e2a; color: white; font-weight: bold; padding: 6px 12px;
+    border-radius: 4px;
+}
+QPushButton[role="primary"]:disabled { background: #9bbfa2; }
+QGroupBox { font-weight: bold; margin-top: 14px; padding-top: 2px; }
+QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 3px; }
+QGroupBox > QWidget { font-weight: normal; }
+QFrame#findingRow { background: #fafafa; border: 1px solid #dddddd; border-radius: 4px; }
+QTableView { selection-background-color: #cfe3ff; selection-color: black; }
+"""
+
+
+def apply(app: QApplication) -> None:
+    font = QFont(app.font())
+    font.setPointSize(BASE_POINT_SIZE)
+    app.setFont(font)
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE_SHEET)
