@@ -38,7 +38,7 @@ class FinalizeBlockedError(ServiceError):
     """Error findings stop the visit from being finalized (unless overridden with a reason)."""
 
     def __init__(self, visit_id: int, errors: Sequence[Finding]) -> None:
-        listed = "; ".join(f.message for f in errors[:3])
+        listed = "; ".join(f.message.rstrip(".") for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         super().__init__(
             f"Visit {visit_id} has {len(errors)} error finding(s): {listed}{more}. Fix them, "

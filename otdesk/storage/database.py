@@ -119,6 +119,24 @@ class Database:
             connection.rollback()
         return CheckReport(self.path, revision, HEAD_REVISION, tuple(problems), _size(self.path))
 
+    def reset(self) -> None:
+        """Drop every table and build the schema again, empty (in one transaction), then
+        VACUUM so nothing of the old contents stays in the file's free pages. Only for
+        replacing a clinic with the demo clinic; the caller backs the data up first."""
+        from alembic import command
+
+        from otdesk.storage.migrations import alembic_config
+
+        with (
+            self.translate_errors(),
+            self.engine.connect().execution_options(**{dialect.WRITE_OPTION: True}) as connection,
+        ):
+            with connection.begin():
+                command.downgrade(alembic_config(connection), "base")
+                command.upgrade(alembic_config(connection), "head")
+            dialect.vacuum(connection)
+        log.info("database emptied")
+
     def close(self) -> None:
         self.engine.dispose()
         secure_database_files(self.path)
@@ -138,10 +156,13 @@ def open_database(
     lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS,
     busy_timeout_ms: int = dialect.BUSY_TIMEOUT_MS,
     daily_backup: bool = True,
+    durable: bool = True,
 ) -> Database:
     """Open (creating if needed) the clinic database at `path`. Raises
     NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError or
-    DatabaseLockedError; the file is never changed in those cases."""
+    DatabaseLockedError; the file is never changed in those cases. `durable=False` commits
+    with synchronous=NORMAL (bulk seeding only: safe if the program crashes, not if the
+    computer loses power)."""
     path = Path(path)
     now = now or datetime.now().astimezone()
     backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups)
@@ -154,7 +175,9 @@ def open_database(
 
     engine = create_engine(dialect.sqlite_url(path))
     # Opening waits only briefly for a lock; normal work waits longer.
-    settings = dialect.configure_engine(engine, busy_timeout_ms=lock_timeout_ms, wal=False)
+    settings = dialect.configure_engine(
+        engine, busy_timeout_ms=lock_timeout_ms, wal=False, durable=durable
+    )
     try:
         report = _prepare(
             path, engine, settings, backups, now, existing, daily_backup, busy_timeout_ms

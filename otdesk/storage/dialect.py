@@ -37,7 +37,11 @@ def sqlite_url(path: Path) -> URL:
 
 
 def configure_engine(
-    engine: Engine, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, wal: bool = True
+    engine: Engine,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    wal: bool = True,
+    durable: bool = True,
 ) -> dict[str, int]:
     """Per-connection settings: WAL, foreign keys, synchronous=FULL, a busy timeout, and
     transactions that really begin at BEGIN (so DDL and migrations are atomic too).
@@ -58,7 +62,7 @@ def configure_engine(
             cursor.execute("PRAGMA foreign_keys = ON")
             if settings["wal"]:
                 cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
         finally:
             cursor.close()
 
@@ -74,6 +78,12 @@ def enable_wal(connection: Connection) -> None:
     """Switch the file to write-ahead logging (persistent; call outside a transaction)."""
     if connection.dialect.name == "sqlite":
         _driver(connection).execute("PRAGMA journal_mode = WAL")
+
+
+def vacuum(connection: Connection) -> None:
+    """Rewrite the file without free pages (outside a transaction)."""
+    if connection.dialect.name == "sqlite":
+        _driver(connection).execute("VACUUM")
 
 
 def set_busy_timeout(connection: Connection, milliseconds: int) -> None:
