@@ -41,6 +41,7 @@ class VisitController(QObject):
         self._clock = clock
         self.visit: Any = None
         self.last_field: str | None = None
+        self._timer_line: int | None = None  # the line whose timer was touched last
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ class VisitController(QObject):
     # --- timer ------------------------------------------------------------------------------
 
     def timer_state(self) -> TimerState | None:
-        """The visit's running timer, else its most recent paused one."""
+        """The visit's running timer, else the paused one touched last, else the first."""
         if self.visit is None:
             return None
         now = self._clock()
@@ -158,7 +159,8 @@ class VisitController(QObject):
         if not timed:
             return None
         running = [(row, line) for row, line in timed if line.timer.running]
-        row, line = (running or timed)[0]
+        last = [(row, line) for row, line in timed if line.id == self._timer_line]
+        row, line = (running or last or timed)[0]
         timer = line.timer
         accumulated = timer.elapsed_seconds
         if timer.running and timer.started_at is not None:
@@ -175,12 +177,14 @@ class VisitController(QObject):
         line = self._line(row)
         if line is None:
             return False
+        self._timer_line = line.id
         return self._call(lambda: self.clinic.timers.start(line.id))
 
     def pause_timer(self) -> bool:
         state = self.timer_state()
         if state is None or not self.editable:
             return False
+        self._timer_line = state.line_id
         return self._call(lambda: self.clinic.timers.pause(state.line_id))
 
     def resume_timer(self) -> bool:
