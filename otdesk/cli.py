@@ -19,6 +19,9 @@ COMMAND_MODULES = (
     "otdesk.commands.icd",
     "otdesk.commands.rules",
     "otdesk.commands.ncci",
+    "otdesk.commands.storage",
+    "otdesk.commands.visits",
+    "otdesk.commands.demo",
 )
 
 EXIT_BAD_INPUT = 2

@@ -6,6 +6,7 @@ from otdesk.storage.database import (
     Database,
     OpenReport,
     RestoreReport,
+    inspect_database,
     open_database,
     restore_database,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "SchemaTooNewError",
     "StorageError",
     "UnusableDatabaseError",
+    "inspect_database",
     "open_database",
     "restore_database",
 ]

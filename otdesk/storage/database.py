@@ -310,6 +310,32 @@ def _size(path: Path) -> int:
         return 0
 
 
+def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS) -> CheckReport:
+    """SQLite's full integrity check and the schema revision of the database at `path`,
+    read-only: nothing is created, migrated or backed up. Raises StorageError when there is
+    no file, NotAnOtdeskDatabaseError or DatabaseLockedError."""
+    path = Path(path)
+    backups = BackupStore(path.parent / BACKUP_DIRNAME)
+    if not path.is_file():
+        raise StorageError(f"There is no clinic database at {path}.", path=path)
+    _check_header(path, backups)
+    try:
+        marked, problems, tables, revision = dialect.check_file(
+            path, busy_timeout_ms=lock_timeout_ms
+        )
+    except sqlite3.DatabaseError as error:
+        if dialect.is_locked_error(error):
+            raise DatabaseLockedError(path) from error
+        problems, revision, marked, tables = [str(error)], None, True, []
+    if not marked and tables:
+        raise NotAnOtdeskDatabaseError(
+            f"{path} is a database of another program, not an otdesk database.",
+            path=path,
+            newest_backup=backups.newest(),
+        )
+    return CheckReport(path, revision, HEAD_REVISION, tuple(problems), _size(path))
+
+
 # --- restoring ----------------------------------------------------------------------------
 
 
@@ -335,7 +361,7 @@ def restore_database(
     if not backup.is_file():
         raise BackupError(f"There is no backup file {backup}.", path=backup)
     try:
-        marked, problems, _tables = dialect.check_file(backup)
+        marked, problems, _tables, _revision = dialect.check_file(backup)
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{backup} is not an otdesk backup ({error}).", path=backup) from None
     if not marked:

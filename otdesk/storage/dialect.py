@@ -167,12 +167,14 @@ def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEO
         src.close()
 
 
-def check_file(path: Path) -> tuple[bool, list[str], list[str]]:
+def check_file(
+    path: Path, *, busy_timeout_ms: int = 1500
+) -> tuple[bool, list[str], list[str], str | None]:
     """Open a database file read-only and return (has otdesk's marker, integrity problems,
-    table names), for judging a backup before restoring it. Raises sqlite3.DatabaseError
-    when the file is not a database."""
+    table names, schema revision), for `otdesk check` and for judging a backup before
+    restoring it. Raises sqlite3.DatabaseError when the file is not a database."""
     uri = path.resolve().as_uri() + "?mode=ro"
-    connection = sqlite3.connect(uri, uri=True)
+    connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000)
     try:
         (app_id,) = connection.execute("PRAGMA application_id").fetchone()
         problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
@@ -180,9 +182,13 @@ def check_file(path: Path) -> tuple[bool, list[str], list[str]]:
             row[0]
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         ]
+        revision = None
+        if "alembic_version" in tables:
+            found = connection.execute(stored_revision_sql()).fetchone()
+            revision = found[0] if found else None
     finally:
         connection.close()
-    return app_id == APPLICATION_ID, ([] if problems == ["ok"] else problems), tables
+    return app_id == APPLICATION_ID, ([] if problems == ["ok"] else problems), tables, revision
 
 
 def stored_revision_sql() -> str:

@@ -1,0 +1,46 @@
+"""`otdesk demo [--force]`: fill the data folder with an invented demo clinic."""
+
+from __future__ import annotations
+
+import argparse
+
+from otdesk.cli import CliError
+from otdesk.services import ServiceError
+from otdesk.storage import StorageError
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    demo = subparsers.add_parser(
+        "demo",
+        parents=[common],
+        help="make a demo clinic with invented patients and visits",
+        description="Fill the clinic database with an invented demo clinic: a practice, three "
+        "providers, four payers, a fee schedule, 20 patients and visits today and over the "
+        "past weeks (some raising each major finding). Running it again makes a fresh demo. "
+        "A database holding real clinic data is refused unless --force is given; it is then "
+        "backed up first (that backup is never pruned). Tip: use --data-dir to keep the demo "
+        "apart from your clinic.",
+    )
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace clinic data with the demo (after a backup)",
+    )
+    demo.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from otdesk.services.demo import install_demo
+
+    try:
+        report = install_demo(args.data_dir, force=args.force)
+    except (StorageError, ServiceError) as error:
+        raise CliError(str(error)) from None
+    print(
+        f"Demo clinic written to {report.path}: {report.patients} invented patients, "
+        f"{report.visits} visits (today is {report.today})."
+    )
+    if report.backup is not None:
+        print(f"The clinic data it replaced was backed up to {report.backup}.")
+    print("Everyone in it is invented. Try: otdesk visits --date " + report.today.isoformat())
+    return 0

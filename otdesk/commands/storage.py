@@ -1,0 +1,123 @@
+"""`otdesk backup`, `otdesk restore FILE`, `otdesk check`: looking after the clinic database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from otdesk.cli import CliError
+from otdesk.services import ServiceError
+from otdesk.storage import StorageError
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    backup = subparsers.add_parser(
+        "backup",
+        parents=[common],
+        help="back up the clinic database now",
+        description="Copy the clinic database into the backups folder beside it (the app also "
+        "makes one at the first start of each day and before each upgrade; the newest 14 "
+        "are kept).",
+    )
+    backup.set_defaults(run=run_backup)
+
+    restore = subparsers.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the clinic database with a backup",
+        description="Replace the clinic database with a backup file. The backup is checked "
+        "first; the database it replaces is kept (backed up, or set aside when damaged).",
+    )
+    restore.add_argument(
+        "file", help="the backup file, e.g. backups/otdesk-20260302-081500-daily.db"
+    )
+    restore.set_defaults(run=run_restore)
+
+    check = subparsers.add_parser(
+        "check",
+        parents=[common],
+        help="check the clinic database's integrity and schema version",
+        description="Run SQLite's full integrity check on the clinic database (read-only) and "
+        "show its schema version and backups. Exits non-zero when something is wrong.",
+    )
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(run=run_check)
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    from otdesk.services import maintenance
+
+    try:
+        path = maintenance.backup_now(args.data_dir)
+    except (StorageError, ServiceError) as error:
+        raise CliError(str(error)) from None
+    print(f"Backup written: {path}")
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from otdesk.services import maintenance
+
+    try:
+        report = maintenance.restore(args.file, args.data_dir)
+    except (StorageError, ServiceError) as error:
+        raise CliError(str(error)) from None
+    print(f"Restored {report.database} from {report.restored_from}.")
+    if report.safety_copy is not None:
+        print(f"The database it replaced is kept as {report.safety_copy}.")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from otdesk.services import maintenance
+
+    try:
+        health = maintenance.check(args.data_dir)
+    except (StorageError, ServiceError) as error:
+        raise CliError(str(error)) from None
+    report = health.check
+    newest = health.backups[0].path if health.backups else None
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "path": str(report.path),
+                    "ok": health.ok,
+                    "integrity": list(report.problems) or ["ok"],
+                    "schema": report.revision,
+                    "schema_expected": report.head,
+                    "size": report.size,
+                    "backups": len(health.backups),
+                    "newest_backup": str(newest) if newest else None,
+                }
+            )
+        )
+    else:
+        print(f"Clinic database: {report.path} ({_size(report.size)})")
+        if report.problems:
+            print("Integrity: DAMAGED")
+            for problem in report.problems[:10]:
+                print(f"  {problem}")
+        else:
+            print("Integrity: ok")
+        state = "current" if report.revision == report.head else f"this otdesk uses {report.head}"
+        print(f"Schema version: {report.revision or 'none'} ({state})")
+        if newest:
+            print(f"Backups: {len(health.backups)}, newest {newest}")
+        else:
+            print("Backups: none yet")
+    if report.problems:
+        advice = f" Restore the newest backup with `otdesk restore {newest}`." if newest else ""
+        raise CliError(f"The clinic database {report.path} is damaged.{advice}")
+    if report.revision != report.head:
+        raise CliError(
+            f"The clinic database has schema {report.revision}; this otdesk uses {report.head} "
+            "(it is upgraded when the app opens it)."
+        )
+    return 0
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(size // 1024, 1)} KB"

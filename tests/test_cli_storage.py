@@ -1,0 +1,162 @@
+"""`otdesk demo`, `visits`, `export visits`, `backup`, `restore`, `check` from the command
+line, against real database files."""
+
+import argparse
+import csv
+import json
+import shutil
+from datetime import date
+
+import pytest
+
+from otdesk import cli
+from otdesk.commands.visits import export_actions
+
+from .cli_helpers import run_otdesk
+
+TODAY = date.today().isoformat()
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "demo"
+    done = run_otdesk("demo", "--data-dir", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "20 invented patients" in done.stdout
+    return folder
+
+
+@pytest.fixture
+def data_dir(demo_dir, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(demo_dir, copy)
+    return copy
+
+
+def main(capsys, *args):
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_visits_of_a_day_as_json(demo_dir):
+    done = run_otdesk("visits", "--date", TODAY, "--json", "--data-dir", str(demo_dir))
+    assert done.returncode == 0, done.stderr
+    visits = json.loads(done.stdout)
+    assert len(visits) >= 10
+    for visit in visits:
+        assert {"id", "patient", "provider", "status", "total"} <= set(visit)
+    assert {v["status"] for v in visits} == {"draft", "finalized"}
+    assert any(v["patient"] == "Ng-Ødegård, Zoë" for v in visits)
+
+
+def test_visits_as_a_table_and_bad_dates(data_dir, capsys):
+    code, out, _ = main(capsys, "visits", "--date", TODAY, "--data-dir", str(data_dir))
+    assert code == 0 and "Núñez, José" in out and f"visits on {TODAY}" in out
+    code, out, _ = main(capsys, "visits", "--date", "1999-01-01", "--data-dir", str(data_dir))
+    assert code == 0 and "No visits on 1999-01-01" in out
+    code, _, err = main(capsys, "visits", "--date", "2026-02-30", "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT and "'2026-02-30' is not a date" in err
+
+
+def test_commands_without_a_database_say_so(tmp_path, capsys):
+    for command in (["visits"], ["check"], ["backup"]):
+        code, _, err = main(capsys, *command, "--data-dir", str(tmp_path / "none"))
+        assert code == cli.EXIT_BAD_INPUT
+        assert "no clinic database" in err and "otdesk demo" in err
+    assert not (tmp_path / "none" / "otdesk.db").exists()
+
+
+def test_export_visits_as_csv(data_dir, tmp_path, capsys):
+    target = tmp_path / "visits.csv"
+    code, out, _ = main(
+        capsys,
+        "export",
+        "visits",
+        "--from",
+        "2000-01-01",
+        "--to",
+        TODAY,
+        "--csv",
+        str(target),
+        "--data-dir",
+        str(data_dir),
+    )
+    assert code == 0 and "Wrote" in out
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"visit_id", "patient", "code", "units", "charge", "visit_total"} <= set(rows[0])
+    assert any(row["code"] == "97140" for row in rows)
+    assert len({row["visit_id"] for row in rows}) >= 60
+    code, _, err = main(
+        capsys,
+        "export",
+        "visits",
+        "--from",
+        TODAY,
+        "--to",
+        "2000-01-01",
+        "--csv",
+        str(target),
+        "--data-dir",
+        str(data_dir),
+    )
+    assert code == cli.EXIT_BAD_INPUT and "before" in err
+
+
+def test_backup_check_and_restore(data_dir, capsys):
+    code, out, _ = main(capsys, "check", "--data-dir", str(data_dir))
+    assert code == 0 and "Integrity: ok" in out and "Schema version: 0001 (current)" in out
+    code, out, _ = main(capsys, "backup", "--data-dir", str(data_dir))
+    assert code == 0
+    backup = out.split("Backup written: ")[1].strip()
+    code, out, _ = main(capsys, "restore", backup, "--data-dir", str(data_dir))
+    assert code == 0 and "Restored" in out and "kept as" in out
+    code, out, _ = main(capsys, "check", "--json", "--data-dir", str(data_dir))
+    report = json.loads(out)
+    assert report["ok"] and report["schema"] == "0001" and report["backups"] >= 2
+
+
+def test_a_damaged_database_is_reported_with_the_backup_to_restore(data_dir, capsys):
+    database = data_dir / "otdesk.db"
+    size = database.stat().st_size
+    with database.open("r+b") as handle:
+        for offset in range(4096 * 3, size, 4096 * 2):
+            handle.seek(offset + 8)
+            handle.write(b"\xff" * 900)
+    code, out, err = main(capsys, "check", "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT
+    assert "DAMAGED" in out and "is damaged" in err and "otdesk restore" in err
+    code, _, err = main(capsys, "visits", "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT and str(database) in err
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(data_dir, tmp_path, capsys):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("not a database")
+    code, _, err = main(capsys, "restore", str(bogus), "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT and "not an otdesk backup" in err
+
+
+def test_demo_refuses_real_data_without_force(tmp_path, capsys):
+    from otdesk.services import Clinic
+
+    folder = tmp_path / "clinic"
+    with Clinic.open(folder) as clinic:
+        clinic.patients.create(last_name="Real", first_name="Person", date_of_birth="1970-01-01")
+    code, _, err = main(capsys, "demo", "--data-dir", str(folder))
+    assert code == cli.EXIT_BAD_INPUT and "--force" in err
+    with Clinic.open(folder) as clinic:
+        assert clinic.patients.search("real person")
+
+
+def test_other_modules_can_add_export_actions():
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers(dest="command")
+    first = export_actions(subparsers)
+    first.add_parser("visits")
+    again = export_actions(subparsers)
+    assert again is first
+    again.add_parser("superbills")
+    assert parser.parse_args(["export", "superbills"]).export_command == "superbills"
+    assert "export" in cli.build_parser().format_help()
