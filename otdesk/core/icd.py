@@ -52,8 +52,9 @@ _MONTHS = (
     "december",
 )
 _RELEASE_RE = re.compile(r"(" + "|".join(_MONTHS) + r")-(?:\d{1,2}-)?(\d{4})", re.IGNORECASE)
-# A code without its dot: a letter, a digit, then up to five letters or digits (S72.001A).
-_CODE_RE = re.compile(r"[A-Z][0-9][0-9A-Z]{0,5}", re.ASCII)
+# A code (or the start of one) without its dot: a letter, then one to six letters or digits
+# (S72.001A; the second character is a digit except in QA0, new in FY2026).
+_CODE_RE = re.compile(r"[A-Z][0-9A-Z]{1,6}", re.ASCII)
 # Word characters as FTS5's unicode61 tokenizer sees them (letters and digits, no "_").
 _WORD_RE = re.compile(r"[^\W_]+")
 _MAX_WORDS = 12
@@ -567,8 +568,9 @@ class IcdIndex:
         if limit <= 0:
             return []
         found: list[Diagnosis] = []
-        prefix = normalize_code(text) if len(text.strip()) >= 2 else None
-        if prefix:
+        # Code-like text needs a digit: "qa0" is a code, "qa" and "arm" are words.
+        prefix = normalize_code(text)
+        if prefix and any(char.isdigit() for char in prefix):
             found = self._code_prefix(prefix, limit)
         if len(found) < limit:
             seen = {d.code for d in found}
