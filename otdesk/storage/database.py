@@ -2,9 +2,14 @@
 
 open_database() never overwrites a file it does not recognise: a foreign or damaged file
 raises an error naming it (with the newest backup to restore), a locked one raises
-DatabaseLockedError after a short wait. A new database is created and migrated; an existing
-one is checked (SQLite quick_check), backed up at the first open of the day and before any
-migration, and migrated. Alembic is imported only when a migration is due.
+DatabaseLockedError after a short wait. A new database is created and migrated.
+
+An existing one is checked at every open cheaply (the file header, otdesk's marker, the
+schema table and the schema revision: the pages every query needs). SQLite's quick_check,
+which reads the whole file (about 7 ms per MB: 175 ms for 50,000 visits), runs at the first
+open of each day, just before that day's backup, and before any migration; damage found by
+a later query is reported the same way (CorruptDatabaseError naming the file and the
+newest backup). Alembic is imported only when a migration is due.
 """
 
 from __future__ import annotations
@@ -157,6 +162,7 @@ def open_database(
     busy_timeout_ms: int = dialect.BUSY_TIMEOUT_MS,
     daily_backup: bool = True,
     durable: bool = True,
+    always_check: bool = False,
 ) -> Database:
     """Open (creating if needed) the clinic database at `path`. Raises
     NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError or
@@ -180,7 +186,15 @@ def open_database(
     )
     try:
         report = _prepare(
-            path, engine, settings, backups, now, existing, daily_backup, busy_timeout_ms
+            path,
+            engine,
+            settings,
+            backups,
+            now,
+            existing,
+            daily_backup,
+            busy_timeout_ms,
+            always_check,
         )
     except BaseException:
         engine.dispose()
@@ -199,6 +213,7 @@ def _prepare(
     existing: bool,
     daily_backup: bool,
     busy_timeout_ms: int,
+    always_check: bool,
 ) -> OpenReport:
     try:
         with engine.connect() as connection:
@@ -214,10 +229,12 @@ def _prepare(
                     )
                 revision = None
             else:
-                problems = dialect.integrity_problems(connection, quick=True)
-                if problems:
-                    raise _corrupt(path, backups, "; ".join(problems[:3]))
                 revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
+                first_today = not backups.has_backup_on(now.date())
+                if always_check or first_today or revision != HEAD_REVISION:
+                    problems = dialect.integrity_problems(connection, quick=True)
+                    if problems:
+                        raise _corrupt(path, backups, "; ".join(problems[:3]))
             connection.rollback()
             # The file is ours (or empty): now it may be switched to WAL.
             dialect.enable_wal(connection)
@@ -379,7 +396,11 @@ def restore_database(
     if _has_content(database):
         try:
             current = open_database(
-                database, now=now, lock_timeout_ms=lock_timeout_ms, daily_backup=False
+                database,
+                now=now,
+                lock_timeout_ms=lock_timeout_ms,
+                daily_backup=False,
+                always_check=True,
             )
         except (NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError):
             safety = _set_aside(database, now)

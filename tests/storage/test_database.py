@@ -190,16 +190,17 @@ def test_another_programs_database_is_not_touched(db_path):
     assert db_path.read_bytes() == before
 
 
-def _corrupt(path):
-    """Scribble over the pages after the schema page (the header stays valid)."""
+def _corrupt_the_end(path, pages=20):
+    """Scribble over the last pages (table data written last); the header and the schema
+    pages stay intact, so only a full check or a read of those rows notices."""
     size = path.stat().st_size
     with path.open("r+b") as handle:
-        for offset in range(4096 * 2, size, 4096):
+        for offset in range(max(size - 4096 * pages, 4096 * 8), size, 4096):
             handle.seek(offset + 8)
             handle.write(b"\xff" * 600)
 
 
-def test_a_damaged_database_is_reported_with_the_backup_and_left_alone(db_path):
+def _damaged_clinic(db_path):
     db_path.parent.mkdir()
     database = open_database(db_path, now=NOW)
     with database.write() as connection:
@@ -208,18 +209,35 @@ def test_a_damaged_database_is_reported_with_the_backup_and_left_alone(db_path):
         )
     backup = database.backup(now=NOW)
     database.close()
-    _corrupt(db_path)
+    _corrupt_the_end(db_path)
+    return backup
+
+
+def test_a_damaged_database_is_found_at_the_first_open_of_the_day(db_path):
+    backup = _damaged_clinic(db_path)
     before = db_path.read_bytes()
     with pytest.raises(CorruptDatabaseError) as caught:
-        open_database(db_path, now=NOW)
+        open_database(db_path, now=NOW + timedelta(days=1))
     assert "damaged" in str(caught.value) and str(db_path) in str(caught.value)
     assert caught.value.newest_backup == backup
     assert db_path.read_bytes() == before
 
     # restoring sets the damaged file aside (never deletes it) and brings the data back
-    report = restore_database(backup, db_path, now=NOW)
+    report = restore_database(backup, db_path, now=NOW + timedelta(days=1))
     assert report.safety_copy is not None and report.safety_copy.read_bytes() == before
     assert len(_meta(db_path)) == 400
+
+
+def test_damage_met_by_a_later_read_is_reported_the_same_way(db_path):
+    backup = _damaged_clinic(db_path)
+    # same day: the full check already ran this morning, so the open itself is cheap
+    database = open_database(db_path, now=NOW + timedelta(hours=1))
+    try:
+        with pytest.raises(CorruptDatabaseError) as caught, database.read() as connection:
+            connection.execute(select(s.meta)).all()
+        assert caught.value.newest_backup == backup
+    finally:
+        database.close()
 
 
 def test_a_locked_database_gets_a_clear_message_quickly(opened, db_path):
