@@ -1,0 +1,935 @@
+"""Superbills: what one shows (gathered from storage through the other services), whether it
+is complete enough to hand out, issuing it (the PDF's SHA-256 recorded with the version,
+when and who, in the same transaction as the audit entry), batches of a date or date range,
+the paper encounter form, and the clinic's superbill settings.
+
+Previewing never records anything; a document is "issued" when it leaves the app: saved to
+a file or sent to a printer. Void visits and replaced versions are never issued. A visit
+with completeness problems is issued only with a reason ("Issue anyway"), which goes into
+the audit log with the problems.
+
+Settings (paper size, the out-of-network statement, favourite codes for the encounter form,
+the practice logo, each provider's signature image) live in the database's key/value `meta`
+table under "superbill.*" keys, so the window and the command line share them and backups
+carry them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from otdesk.export.model import (
+    DEFAULT_OUT_OF_NETWORK_TEXT,
+    PAPERS,
+    DiagnosisLine,
+    EncounterFormData,
+    FormCode,
+    InsuranceBlock,
+    PatientBlock,
+    PaymentLine,
+    PracticeBlock,
+    ProviderBlock,
+    ServiceLine,
+    SuperbillData,
+)
+from otdesk.services import findings as fx
+from otdesk.services import validate as v
+from otdesk.services.context import ServiceContext
+from otdesk.services.errors import ServiceError, ValidationError
+from otdesk.services.patients import Patient, PatientService
+from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
+from otdesk.services.visits import VisitDetail, VisitService, VisitSummary
+from otdesk.storage import schema as s
+
+DEFAULT_FAVOURITES = (
+    "97165",
+    "97166",
+    "97167",
+    "97168",
+    "97110",
+    "97112",
+    "97140",
+    "97530",
+    "97535",
+    "97760",
+    "97763",
+    "97010",
+    "97018",
+)
+MAX_FAVOURITES = 30
+MAX_IMAGE_BYTES = 2_000_000
+_SETTINGS_KEY = "superbill.settings"
+_LOGO_KEY = "superbill.logo"
+_SIGNATURE_KEY = "superbill.signature.{}"
+
+Progress = Callable[[int, int], None]
+
+
+class SuperbillRefusedError(ServiceError):
+    """This visit's superbill cannot be issued at all (void, replaced, no services, no
+    practice set up)."""
+
+
+class IncompleteSuperbillError(ServiceError):
+    """The superbill has completeness problems and no reason was given to issue it anyway."""
+
+    def __init__(self, visit_id: int, problems: Sequence[str]) -> None:
+        listed = "; ".join(problems[:4])
+        more = f" (and {len(problems) - 4} more)" if len(problems) > 4 else ""
+        super().__init__(
+            f"The superbill of visit {visit_id} is incomplete: {listed}{more}. Fix these, or "
+            "issue it anyway with a reason."
+        )
+        self.visit_id = visit_id
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class SuperbillSettings:
+    paper: str = "letter"
+    out_of_network: bool = False
+    out_of_network_text: str = DEFAULT_OUT_OF_NETWORK_TEXT
+    favourite_codes: tuple[str, ...] = DEFAULT_FAVOURITES
+    has_logo: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "paper": self.paper,
+            "out_of_network": self.out_of_network,
+            "out_of_network_text": self.out_of_network_text,
+            "favourite_codes": list(self.favourite_codes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """What is missing before a superbill should be handed out. `refused` is set when it
+    cannot be issued at all; `problems` can be overridden with a reason."""
+
+    visit_id: int
+    version: int
+    status: str
+    problems: tuple[str, ...]
+    refused: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.refused is None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A visit's superbill data with its completeness check."""
+
+    data: SuperbillData
+    completeness: Completeness
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSuperbill:
+    id: int
+    visit_id: int
+    version: int
+    sha256: str
+    file_name: str
+    issued_at: Any
+    issued_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedVisit:
+    visit_id: int
+    version: int
+    date_of_service: date
+    account_number: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    issued: tuple[IssuedSuperbill, ...]
+    skipped: tuple[SkippedVisit, ...]
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    """The visits a batch would issue, checked, before anything is written."""
+
+    start: date
+    end: date
+    ready: tuple[Prepared, ...]
+    incomplete: tuple[Prepared, ...]
+    refused: tuple[Prepared, ...] = field(default=())
+
+    @property
+    def total(self) -> int:
+        return len(self.ready) + len(self.incomplete)
+
+
+def superbill_file_name(data: SuperbillData) -> str:
+    """The file of one visit's superbill: date, account number, visit and version; never a
+    patient's name (file names end up in folder listings, e-mails and backups)."""
+    account = "".join(ch for ch in data.patient.account_number if ch.isalnum() or ch == "-")
+    return (
+        f"superbill_{data.date_of_service.isoformat()}_{account or 'no-account'}"
+        f"_visit{data.visit_id}_v{data.version}.pdf"
+    )
+
+
+def batch_file_name(start: date, end: date) -> str:
+    if start == end:
+        return f"superbills_{start.isoformat()}.pdf"
+    return f"superbills_{start.isoformat()}_to_{end.isoformat()}.pdf"
+
+
+class SuperbillService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.visits = VisitService(ctx)
+        self.practice = PracticeService(ctx)
+        self.providers = ProviderService(ctx)
+        self.patients = PatientService(ctx)
+        self._icd: Any = None
+        self._icd_tried = False
+        self._places: dict[str, str] | None = None
+
+    # --- settings ---------------------------------------------------------------------------
+
+    def settings(self) -> SuperbillSettings:
+        with self.ctx.db.read() as connection:
+            stored = _meta(connection, _SETTINGS_KEY)
+            has_logo = _meta(connection, _LOGO_KEY) is not None
+        values = json.loads(stored) if stored else {}
+        return SuperbillSettings(
+            paper=values.get("paper", "letter"),
+            out_of_network=bool(values.get("out_of_network", False)),
+            out_of_network_text=values.get("out_of_network_text", DEFAULT_OUT_OF_NETWORK_TEXT),
+            favourite_codes=tuple(values.get("favourite_codes", DEFAULT_FAVOURITES)),
+            has_logo=has_logo,
+        )
+
+    def save_settings(self, **changes: Any) -> SuperbillSettings:
+        """Change paper ("letter" or "a4"), out_of_network (print the statement or not),
+        out_of_network_text, favourite_codes (the encounter form's codes, in order)."""
+        known = {"paper", "out_of_network", "out_of_network_text", "favourite_codes"}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValidationError(
+                sorted(unknown)[0], f"Unknown superbill setting(s): {sorted(unknown)}."
+            )
+        before = self.settings()
+        values = before.to_json()
+        if "paper" in changes:
+            values["paper"] = v.choice(str(changes["paper"]).lower(), "paper", PAPERS)
+        if "out_of_network" in changes:
+            if not isinstance(changes["out_of_network"], bool):
+                raise ValidationError("out_of_network", "Out of network must be yes or no.")
+            values["out_of_network"] = changes["out_of_network"]
+        if "out_of_network_text" in changes:
+            values["out_of_network_text"] = (
+                v.text(changes["out_of_network_text"], "out_of_network_text", max_len=600)
+                or DEFAULT_OUT_OF_NETWORK_TEXT
+            )
+        if "favourite_codes" in changes:
+            values["favourite_codes"] = self._clean_favourites(changes["favourite_codes"])
+        with self.ctx.db.write() as connection:
+            _set_meta(connection, _SETTINGS_KEY, json.dumps(values, sort_keys=True))
+            self.ctx.audit(
+                connection,
+                "superbill.settings",
+                "practice",
+                1,
+                before=before.to_json(),
+                after=values,
+            )
+        return self.settings()
+
+    def _clean_favourites(self, codes: Any) -> list[str]:
+        from otdesk.core.catalog import code_format_problem, normalize_code
+
+        if isinstance(codes, str):
+            codes = codes.replace(";", ",").replace(" ", ",").split(",")
+        cleaned: list[str] = []
+        for raw in codes:
+            if not str(raw).strip():
+                continue
+            problem = code_format_problem(str(raw))
+            if problem:
+                raise ValidationError("favourite_codes", f"Favourite codes: {problem}")
+            code = normalize_code(str(raw))
+            if code not in cleaned:
+                cleaned.append(code)
+        if len(cleaned) > MAX_FAVOURITES:
+            raise ValidationError(
+                "favourite_codes", f"Favourite codes: at most {MAX_FAVOURITES} fit on the form."
+            )
+        return cleaned
+
+    def set_logo(self, image: bytes | str | os.PathLike[str] | None) -> None:
+        """The practice logo printed in the superbill header (PNG or JPEG); None removes it."""
+        self._store_image(_LOGO_KEY, image, "logo", "practice", 1)
+
+    def logo(self) -> bytes | None:
+        with self.ctx.db.read() as connection:
+            return _image(connection, _LOGO_KEY)
+
+    def set_signature(self, provider_id: int, image: bytes | str | os.PathLike[str] | None) -> None:
+        """A provider's signature image, printed on finalized superbills instead of a blank
+        signature line; None removes it."""
+        self.providers.get(provider_id)
+        self._store_image(
+            _SIGNATURE_KEY.format(provider_id), image, "signature", "provider", provider_id
+        )
+
+    def signature(self, provider_id: int) -> bytes | None:
+        with self.ctx.db.read() as connection:
+            return _image(connection, _SIGNATURE_KEY.format(provider_id))
+
+    def _store_image(
+        self,
+        key: str,
+        image: bytes | str | os.PathLike[str] | None,
+        what: str,
+        entity: str,
+        entity_id: int,
+    ) -> None:
+        data = _read_image(image, what) if image is not None else None
+        with self.ctx.db.write() as connection:
+            if data is None:
+                connection.execute(delete(s.meta).where(s.meta.c.key == key))
+            else:
+                _set_meta(connection, key, base64.b64encode(data).decode("ascii"))
+            self.ctx.audit(
+                connection,
+                f"superbill.{what}",
+                entity,
+                entity_id,
+                after={"bytes": len(data)} if data else None,
+            )
+
+    # --- gathering --------------------------------------------------------------------------
+
+    def prepare(self, visit_id: int, settings: SuperbillSettings | None = None) -> Prepared:
+        """The superbill data of one visit version and its completeness check."""
+        settings = settings or self.settings()
+        detail = self.visits.get(visit_id)
+        practice = self.practice.get()
+        if practice is None:
+            raise SuperbillRefusedError(
+                "The practice is not set up yet (Clinic > Practice): a superbill needs its "
+                "name, address, TIN and NPI."
+            )
+        provider = self.providers.get(detail.provider_id)
+        supervisor = (
+            self.providers.get(provider.supervisor_id)
+            if provider.is_assistant and provider.supervisor_id is not None
+            else None
+        )
+        patient = self.patients.get(detail.patient_id)
+        policy = None
+        if detail.policy_id is not None:
+            policy = next(
+                (p for p in self.patients.policies(detail.patient_id) if p.id == detail.policy_id),
+                None,
+            )
+        with self.ctx.db.read() as connection:
+            plan = fx.plan_for(
+                connection,
+                detail.patient_id,
+                detail.discipline,
+                detail.date_of_service,
+                detail.plan_of_care_id,
+            )
+            payer_code = ""
+            if detail.payer_id is not None:
+                payer_code = (
+                    connection.execute(
+                        select(s.payers.c.payer_code).where(s.payers.c.id == detail.payer_id)
+                    ).scalar()
+                    or ""
+                )
+            payer_kind = (
+                connection.execute(
+                    select(s.payers.c.kind).where(s.payers.c.id == detail.payer_id)
+                ).scalar()
+                if detail.payer_id is not None
+                else "self-pay"
+            )
+            logo = _image(connection, _LOGO_KEY)
+            signature = _image(connection, _SIGNATURE_KEY.format(provider.id))
+        amends_version = None
+        if detail.amends_id is not None:
+            amends_version = next(
+                (x.version for x in self.visits.versions(visit_id) if x.id == detail.amends_id),
+                detail.version - 1,
+            )
+        insurance = None
+        if detail.payer_id is not None and payer_kind != "self-pay":
+            insurance = InsuranceBlock(
+                payer_name=detail.payer_name,
+                member_id=policy.member_id if policy else "",
+                group_number=policy.group_number if policy else "",
+                subscriber_name=(policy.subscriber_name if policy else "")
+                or (_full_name(patient) if policy and policy.relationship == "self" else ""),
+                relationship=policy.relationship if policy else "",
+                payer_code=payer_code,
+            )
+        signed_on = None
+        if detail.status != "draft" and detail.finalized_at is not None:
+            signed_on = detail.finalized_at.astimezone(self.ctx.now().tzinfo).date()
+        data = SuperbillData(
+            visit_id=detail.id,
+            version=detail.version,
+            status=detail.status,
+            date_of_service=detail.date_of_service,
+            place_of_service=detail.place_of_service,
+            place_of_service_name=self._place_name(detail.place_of_service),
+            practice=_practice_block(practice, logo),
+            provider=_provider_block(provider, supervisor, signature),
+            patient=_patient_block(patient),
+            insurance=insurance,
+            lines=tuple(_service_line(line) for line in detail.lines),
+            diagnoses=tuple(
+                DiagnosisLine("ABCDEFGHIJKL"[index], code, self._dx_description(code))
+                for index, code in enumerate(detail.diagnoses)
+            ),
+            total_timed_minutes=detail.total_timed_minutes,
+            total_treatment_minutes=detail.total_treatment_minutes,
+            total_charges=detail.total,
+            payments=tuple(
+                PaymentLine(p.received_on, p.kind, p.method, p.amount, p.reference)
+                for p in detail.payments
+            ),
+            referring_name=plan.referring_name if plan is not None else "",
+            referring_npi=plan.referring_npi if plan is not None else "",
+            plan_start=plan.start_date if plan is not None else None,
+            plan_certified_through=plan.certified_through if plan is not None else None,
+            amends_version=amends_version,
+            amend_reason=detail.amend_reason or "",
+            signed_on=signed_on,
+            out_of_network_text=settings.out_of_network_text if settings.out_of_network else "",
+        )
+        return Prepared(data, _completeness(detail, data, practice, provider))
+
+    def data(self, visit_id: int) -> SuperbillData:
+        return self.prepare(visit_id).data
+
+    def check(self, visit_id: int) -> Completeness:
+        """What is missing before the visit's superbill should be handed out."""
+        return self.prepare(visit_id).completeness
+
+    def _place_name(self, code: str) -> str:
+        if self._places is None:
+            from otdesk.core.catalog import load_places_of_service
+
+            self._places = {c: p.name for c, p in load_places_of_service().items()}
+        return self._places.get(code, "")
+
+    def _dx_description(self, code: str) -> str:
+        index = self.ctx.icd
+        if index is None and not self._icd_tried:
+            self._icd_tried = True
+            try:  # an index built before (never build one here: that takes a minute)
+                from otdesk.core import icd
+
+                self._icd = icd.open_index(build_if_missing=False)
+            except Exception:
+                self._icd = None
+        index = index or self._icd
+        if index is None:
+            return ""
+        found = index.get(code)
+        return found.description if found is not None else ""
+
+    # --- documents --------------------------------------------------------------------------
+
+    def render(self, visit_id: int, paper: str | None = None) -> bytes:
+        """The superbill PDF for previewing (nothing is recorded)."""
+        from otdesk.export import render_superbill
+
+        settings = self.settings()
+        return render_superbill(self.prepare(visit_id, settings).data, paper or settings.paper)
+
+    def issue(
+        self,
+        visit_id: int,
+        *,
+        out: str | os.PathLike[str] | None = None,
+        reason: str | None = None,
+        paper: str | None = None,
+        pdf: bytes | None = None,
+        how: str = "file",
+    ) -> tuple[IssuedSuperbill, bytes]:
+        """Issue the superbill: check it, make the PDF (or take `pdf`, e.g. the one shown in
+        the preview), write it to `out` (whole or not at all) when given, and record it.
+        `how` says where it went ("file" or "print"). Raises SuperbillRefusedError,
+        IncompleteSuperbillError (problems and no reason) or ExportError (the file)."""
+        from otdesk.export import render_superbill, sha256, write_file_atomic
+
+        settings = self.settings()
+        prepared = self.prepare(visit_id, settings)
+        why = self._check_issuable(prepared.completeness, reason)
+        document = (
+            pdf if pdf is not None else render_superbill(prepared.data, paper or settings.paper)
+        )
+        file_name = ""
+        if out is not None:
+            file_name = write_file_atomic(out, document).name
+        digest = sha256(document)
+        with self.ctx.db.write() as connection:
+            issued = self._record(connection, prepared, digest, file_name, why, how)
+        return issued, document
+
+    def _check_issuable(self, completeness: Completeness, reason: str | None) -> str | None:
+        if completeness.refused:
+            raise SuperbillRefusedError(completeness.refused)
+        why = v.text(reason, "reason", max_len=500) or None
+        if completeness.problems and not why:
+            raise IncompleteSuperbillError(completeness.visit_id, completeness.problems)
+        return why if completeness.problems else None
+
+    def _record(
+        self,
+        connection: Connection,
+        prepared: Prepared,
+        digest: str,
+        file_name: str,
+        reason: str | None,
+        how: str,
+    ) -> IssuedSuperbill:
+        data = prepared.data
+        now = self.ctx.now()
+        key = connection.execute(
+            insert(s.superbills).values(
+                visit_id=data.visit_id,
+                version=data.version,
+                file_sha256=digest,
+                file_name=file_name[:255],
+                issued_at=now,
+                issued_by=self.ctx.user,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        superbill_id = int(key[0])
+        after: dict[str, Any] = {
+            "superbill_id": superbill_id,
+            "version": data.version,
+            "status": data.status,
+            "sha256": digest,
+            "file": file_name,
+            "how": how,
+        }
+        if reason:
+            after["issued_anyway"] = list(prepared.completeness.problems)
+        self.ctx.audit(
+            connection, "superbill.issue", "visit", data.visit_id, after=after, reason=reason
+        )
+        return IssuedSuperbill(
+            superbill_id, data.visit_id, data.version, digest, file_name, now, self.ctx.user
+        )
+
+    def history(self, visit_id: int) -> list[IssuedSuperbill]:
+        """The superbills issued for every version of this visit, oldest first."""
+        ids = [summary.id for summary in self.visits.versions(visit_id)]
+        sb = s.superbills
+        with self.ctx.db.read() as connection:
+            rows = connection.execute(
+                select(sb).where(sb.c.visit_id.in_(ids)).order_by(sb.c.issued_at, sb.c.id)
+            )
+            return [
+                IssuedSuperbill(
+                    row.id,
+                    row.visit_id,
+                    row.version,
+                    row.file_sha256,
+                    row.file_name,
+                    row.issued_at,
+                    row.issued_by,
+                )
+                for row in rows
+            ]
+
+    # --- batches ----------------------------------------------------------------------------
+
+    def batch_visits(
+        self, start: date | str, end: date | str | None = None, *, include_drafts: bool = False
+    ) -> list[VisitSummary]:
+        """The visits a batch covers: finalized (and, when asked, draft) current versions of
+        the date or date range, by date and patient."""
+        first = v.date_value(start, "date")
+        last = v.date_value(end, "to") if end is not None else first
+        wanted = ("finalized", "draft") if include_drafts else ("finalized",)
+        return [x for x in self.visits.between(first, last) if x.status in wanted]
+
+    def plan_batch(
+        self,
+        start: date | str,
+        end: date | str | None = None,
+        *,
+        include_drafts: bool = False,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> BatchPlan:
+        """Gather and check every visit of the batch (nothing is written)."""
+        from otdesk.export import CancelledError
+
+        first = v.date_value(start, "date")
+        last = v.date_value(end, "to") if end is not None else first
+        visits = self.batch_visits(first, last, include_drafts=include_drafts)
+        settings = self.settings()
+        ready: list[Prepared] = []
+        incomplete: list[Prepared] = []
+        refused: list[Prepared] = []
+        for done, summary in enumerate(visits):
+            if cancelled is not None and cancelled():
+                raise CancelledError()
+            prepared = self.prepare(summary.id, settings)
+            if prepared.completeness.refused:
+                refused.append(prepared)
+            elif prepared.completeness.problems:
+                incomplete.append(prepared)
+            else:
+                ready.append(prepared)
+            if progress is not None:
+                progress(done + 1, len(visits))
+        return BatchPlan(first, last, tuple(ready), tuple(incomplete), tuple(refused))
+
+    def issue_batch(
+        self,
+        plan: BatchPlan,
+        *,
+        out: str | os.PathLike[str] | None = None,
+        folder: str | os.PathLike[str] | None = None,
+        reason: str | None = None,
+        paper: str | None = None,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> BatchResult:
+        """Issue a planned batch into one PDF (`out`) or one file per visit (`folder`).
+        Incomplete visits are skipped unless `reason` is given (then issued with it).
+        Cancelling (cancelled() True) writes and records nothing."""
+        from otdesk.export import (
+            CancelledError,
+            ExportError,
+            render_superbill,
+            render_superbills,
+            sha256,
+            write_file_atomic,
+        )
+
+        if (out is None) == (folder is None):
+            raise ValidationError("out", "Give either one output file or one folder.")
+        why = v.text(reason, "reason", max_len=500) or None
+        chosen = list(plan.ready)
+        skipped = [_skipped(p) for p in plan.refused]
+        if why:
+            chosen.extend(plan.incomplete)
+            chosen.sort(
+                key=lambda p: (p.data.date_of_service, p.data.patient.name, p.data.visit_id)
+            )
+        else:
+            skipped.extend(_skipped(p) for p in plan.incomplete)
+        if not chosen:
+            raise ServiceError(
+                f"No superbill to issue for {_span(plan.start, plan.end)}"
+                + (f": {len(skipped)} visit(s) skipped." if skipped else ".")
+            )
+        settings = self.settings()
+        paper = paper or settings.paper
+        documents: list[tuple[Path, bytes, list[Prepared]]] = []
+        if out is not None:
+            document = render_superbills(
+                [p.data for p in chosen], paper, progress=progress, cancelled=cancelled
+            )
+            documents.append((Path(out), document, chosen))
+        else:
+            target = Path(folder)  # type: ignore[arg-type]
+            if not target.is_dir():
+                raise ExportError(f"Cannot write into {target}: there is no such folder.")
+            for done, prepared in enumerate(chosen):
+                if cancelled is not None and cancelled():
+                    raise CancelledError()
+                path = target / superbill_file_name(prepared.data)
+                documents.append((path, render_superbill(prepared.data, paper), [prepared]))
+                if progress is not None:
+                    progress(done + 1, len(chosen))
+        if cancelled is not None and cancelled():
+            raise CancelledError()
+        written: list[Path] = []
+        try:
+            for path, document, _ in documents:
+                written.append(write_file_atomic(path, document))
+        except ExportError:
+            for path in written:  # all or nothing: no half batch on disk
+                path.unlink(missing_ok=True)
+            raise
+        issued: list[IssuedSuperbill] = []
+        with self.ctx.db.write() as connection:
+            for path, document, members in documents:
+                digest = sha256(document)
+                for prepared in members:
+                    reason_here = why if prepared.completeness.problems else None
+                    issued.append(
+                        self._record(connection, prepared, digest, path.name, reason_here, "file")
+                    )
+        return BatchResult(tuple(issued), tuple(skipped), tuple(written))
+
+    # --- the encounter form -----------------------------------------------------------------
+
+    def encounter_form(
+        self,
+        patient_id: int,
+        day: date | str | None = None,
+        *,
+        provider_id: int | None = None,
+        place_of_service: str = "11",
+        paper: str | None = None,
+    ) -> bytes:
+        """The paper form for one patient and date: the favourite codes with check boxes,
+        minutes and units left blank for the session."""
+        from otdesk.export import render_encounter_form
+
+        when = v.date_value(day, "date") if day is not None else self.ctx.today()
+        settings = self.settings()
+        practice = self.practice.get()
+        if practice is None:
+            raise SuperbillRefusedError(
+                "The practice is not set up yet (Clinic > Practice): the form needs its name."
+            )
+        patient = self.patients.get(patient_id)
+        policy = next(
+            (p for p in self.patients.policies(patient_id) if p.priority == 1 and p.covers(when)),
+            None,
+        )
+        insurance = (
+            InsuranceBlock(
+                payer_name=policy.payer_name,
+                member_id=policy.member_id,
+                group_number=policy.group_number,
+                subscriber_name=policy.subscriber_name,
+                relationship=policy.relationship,
+            )
+            if policy is not None
+            else None
+        )
+        provider = None
+        if provider_id is not None:
+            found = self.providers.get(provider_id)
+            supervisor = (
+                self.providers.get(found.supervisor_id)
+                if found.is_assistant and found.supervisor_id is not None
+                else None
+            )
+            provider = _provider_block(found, supervisor, None)
+        catalog = self.ctx.catalog
+        codes = []
+        for code in settings.favourite_codes:
+            procedure = catalog.get(code)
+            codes.append(
+                FormCode(
+                    code,
+                    procedure.label if procedure is not None else "",
+                    bool(procedure is not None and procedure.is_timed),
+                )
+            )
+        with self.ctx.db.read() as connection:
+            logo = _image(connection, _LOGO_KEY)
+        form = EncounterFormData(
+            practice=_practice_block(practice, logo),
+            patient=_patient_block(patient),
+            date_of_service=when,
+            codes=tuple(codes),
+            insurance=insurance,
+            provider=provider,
+            place_of_service=place_of_service,
+            place_of_service_name=self._place_name(place_of_service),
+        )
+        return render_encounter_form(form, paper or settings.paper)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _completeness(
+    detail: VisitDetail, data: SuperbillData, practice: Practice, provider: Provider
+) -> Completeness:
+    refused = None
+    if detail.status == "void":
+        refused = f"Visit {detail.id} is void; a void visit's superbill cannot be issued."
+    elif detail.status == "amended" or (detail.status == "finalized" and not detail.is_current):
+        refused = (
+            f"Version {detail.version} of visit {detail.id} has been replaced by a newer "
+            "version; issue the superbill of the current version."
+        )
+    elif detail.status == "draft" and not detail.is_current:
+        refused = f"Visit {detail.id} is an old draft version; open the current version."
+    elif not detail.lines:
+        refused = f"Visit {detail.id} has no services, so there is nothing to bill."
+    problems: list[str] = []
+    if not provider.npi:
+        problems.append(f"the rendering provider ({provider.display_name}) has no NPI")
+    if not practice.group_npi:
+        problems.append("the practice has no group NPI")
+    if not practice.tin:
+        problems.append("the practice has no TIN")
+    if data.insurance is not None and not data.insurance.member_id:
+        problems.append(f"no member ID for {data.insurance.payer_name}")
+    if not detail.diagnoses:
+        problems.append("no diagnosis")
+    unpointed = [str(index + 1) for index, line in enumerate(detail.lines) if not line.dx_pointers]
+    if unpointed and detail.diagnoses:
+        problems.append(f"no diagnosis pointer on line {', '.join(unpointed)}")
+    if not detail.place_of_service:
+        problems.append("no place of service")
+    for finding in detail.errors:
+        problems.append(f"error finding: {finding.message}")
+    return Completeness(detail.id, detail.version, detail.status, tuple(problems), refused)
+
+
+def _batch_order(prepared: Prepared) -> tuple[date, str, int]:
+    data = prepared.data
+    return (data.date_of_service, data.patient.name, data.visit_id)
+
+
+def _skipped(prepared: Prepared) -> SkippedVisit:
+    c = prepared.completeness
+    return SkippedVisit(
+        prepared.data.visit_id,
+        prepared.data.version,
+        prepared.data.date_of_service,
+        prepared.data.patient.account_number,
+        (c.refused,) if c.refused else c.problems,
+    )
+
+
+def _span(start: date, end: date) -> str:
+    return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _full_name(patient: Patient) -> str:
+    middle = f" {patient.middle_name}" if patient.middle_name else ""
+    return f"{patient.first_name}{middle} {patient.last_name}"
+
+
+def _practice_block(practice: Practice, logo: bytes | None) -> PracticeBlock:
+    city = ", ".join(part for part in (practice.city, practice.state) if part)
+    city_line = f"{city} {practice.postal_code}".strip()
+    return PracticeBlock(
+        name=practice.name,
+        address_lines=tuple(x for x in (practice.address1, practice.address2, city_line) if x),
+        phone=practice.phone,
+        tin=practice.tin,
+        group_npi=practice.group_npi,
+        taxonomy=practice.taxonomy,
+        logo=logo,
+    )
+
+
+def _provider_block(
+    provider: Provider, supervisor: Provider | None, signature: bytes | None
+) -> ProviderBlock:
+    return ProviderBlock(
+        name=provider.display_name,
+        role=provider.role,
+        npi=provider.npi,
+        license_number=provider.license_number,
+        license_state=provider.license_state,
+        taxonomy=provider.taxonomy,
+        supervisor_name=supervisor.display_name if supervisor else "",
+        supervisor_npi=supervisor.npi if supervisor else "",
+        signature=signature,
+    )
+
+
+def _patient_block(patient: Patient) -> PatientBlock:
+    middle = f" {patient.middle_name}" if patient.middle_name else ""
+    city = ", ".join(part for part in (patient.city, patient.state) if part)
+    city_line = f"{city} {patient.postal_code}".strip()
+    return PatientBlock(
+        name=f"{patient.last_name}, {patient.first_name}{middle}",
+        date_of_birth=patient.date_of_birth,
+        account_number=patient.account_number,
+        address_lines=tuple(x for x in (patient.address1, patient.address2, city_line) if x),
+        phone=patient.phone,
+    )
+
+
+def _service_line(line: Any) -> ServiceLine:
+    description = line.label
+    if line.description and line.description != line.label:
+        description = (
+            f"{line.label}: {line.description}"
+            if line.label != line.description and not line.label.startswith("(")
+            else line.description
+        )
+    return ServiceLine(
+        code=line.code,
+        description=description,
+        units=line.units,
+        modifiers=tuple(line.modifiers),
+        pointers=tuple(line.dx_pointers),
+        minutes=line.minutes if line.timed else None,
+        fee=line.fee,
+        total=line.charge,
+    )
+
+
+def _meta(connection: Connection, key: str) -> str | None:
+    return connection.execute(select(s.meta.c.value).where(s.meta.c.key == key)).scalar()
+
+
+def _set_meta(connection: Connection, key: str, value: str) -> None:
+    connection.execute(delete(s.meta).where(s.meta.c.key == key))
+    connection.execute(insert(s.meta).values(key=key, value=value))
+
+
+def _image(connection: Connection, key: str) -> bytes | None:
+    stored = _meta(connection, key)
+    return base64.b64decode(stored) if stored else None
+
+
+def _read_image(image: bytes | str | os.PathLike[str], what: str) -> bytes:
+    if isinstance(image, bytes):
+        data = image
+        name = f"The {what}"
+    else:
+        path = Path(image)
+        name = str(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise ValidationError(what, f"{name} cannot be read ({error.strerror}).") from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValidationError(
+            what, f"{name} is too large ({len(data):,} bytes; at most {MAX_IMAGE_BYTES:,})."
+        )
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
+        raise ValidationError(what, f"{name} is not a PNG or JPEG image.")
+    return data
+
+
+__all__ = [
+    "DEFAULT_FAVOURITES",
+    "BatchPlan",
+    "BatchResult",
+    "Completeness",
+    "IncompleteSuperbillError",
+    "IssuedSuperbill",
+    "Prepared",
+    "SkippedVisit",
+    "SuperbillRefusedError",
+    "SuperbillService",
+    "SuperbillSettings",
+    "batch_file_name",
+    "superbill_file_name",
+]
