@@ -23,7 +23,7 @@ from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ImportRejectedError, NotFoundError, ValidationError
 from otdesk.storage import schema as s
-from otdesk.storage.values import from_cents, to_cents
+from otdesk.storage.values import from_cents, inserted_id, to_cents
 
 FEE_COLUMNS = ("code", "payer", "charge", "allowed", "effective_from", "effective_to")
 _ANY = object()
@@ -77,9 +77,7 @@ class FeeScheduleService:
         with self.ctx.db.write() as connection:
             _check_payer(connection, payer_id)
             _check_overlap(connection, values, None)
-            new_id = connection.execute(
-                insert(s.fee_schedule).values(**values)
-            ).inserted_primary_key[0]
+            new_id = inserted_id(connection.execute(insert(s.fee_schedule).values(**values)))
             self.ctx.audit(connection, "fee.add", "fee", new_id, after=values)
             return _get(connection, new_id)
 

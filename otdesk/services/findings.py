@@ -309,10 +309,10 @@ def persist(
         values = {
             "units": ev.billed_units[index],
             "charge_cents": to_cents(ev.charges[index]),
-            "allowed_cents": to_cents(ev.allowed[index]) if ev.allowed[index] is not None else None,
+            "allowed_cents": _cents_or_none(ev.allowed[index]),
         }
         if not line.fee_entered:
-            values["fee_cents"] = to_cents(fee) if fee is not None else None
+            values["fee_cents"] = _cents_or_none(fee)
         if any(getattr(line, key) != value for key, value in values.items()):
             connection.execute(update(cl).where(cl.c.id == line.id).values(**values))
     errors = len(ev.check.errors)
@@ -325,6 +325,10 @@ def persist(
     }
     if any(getattr(row, key) != value for key, value in visit_values.items()):
         connection.execute(update(v).where(v.c.id == row.id).values(**visit_values))
+
+
+def _cents_or_none(amount: Money | None) -> int | None:
+    return to_cents(amount) if amount is not None else None
 
 
 def _units_per_line(units: Any, lines: tuple[ChargeLine, ...]) -> tuple[list[int], list[int]]:

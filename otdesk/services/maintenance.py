@@ -55,7 +55,7 @@ def check(data_dir: str | os.PathLike[str] | None = None) -> HealthReport:
     """Integrity and schema version of the clinic database (read-only), with its backups."""
     path = existing_database(data_dir)
     report = inspect_database(path)
-    backups = BackupStore(path.parent / BACKUP_DIRNAME).list()
+    backups = BackupStore(path.parent / BACKUP_DIRNAME).newest_first()
     return HealthReport(report, tuple(backups))
 
 

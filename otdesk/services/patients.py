@@ -18,6 +18,7 @@ from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
 from otdesk.services.fees import ImportReport
 from otdesk.storage import schema as s
+from otdesk.storage.values import inserted_id
 
 PATIENT_FIELDS = (
     "account_number",
@@ -123,14 +124,16 @@ class PatientService:
         if wanted_account:
             _check_account_free(connection, wanted_account, None)
         placeholder = wanted_account or f"new-{uuid.uuid4().hex[:12]}"
-        new_id = connection.execute(
-            insert(s.patients).values(
-                account_number=placeholder,
-                created_at=self.ctx.now(),
-                name_key=_key(clean),
-                **clean,
+        new_id = inserted_id(
+            connection.execute(
+                insert(s.patients).values(
+                    account_number=placeholder,
+                    created_at=self.ctx.now(),
+                    name_key=_key(clean),
+                    **clean,
+                )
             )
-        ).inserted_primary_key[0]
+        )
         if not wanted_account:
             account = _next_account(connection, new_id)
             connection.execute(
@@ -250,9 +253,9 @@ class PatientService:
         with self.ctx.db.write() as connection:
             _get(connection, patient_id)
             clean = _clean_policy(connection, fields)
-            new_id = connection.execute(
-                insert(s.policies).values(patient_id=patient_id, **clean)
-            ).inserted_primary_key[0]
+            new_id = inserted_id(
+                connection.execute(insert(s.policies).values(patient_id=patient_id, **clean))
+            )
             policy = _get_policy(connection, new_id)
             self.ctx.audit(connection, "policy.add", "patient", patient_id, after=policy)
             return policy
@@ -315,9 +318,9 @@ class PatientService:
         with self.ctx.db.write() as connection:
             _get(connection, patient_id)
             clean = _clean_plan(fields)
-            new_id = connection.execute(
-                insert(s.plans_of_care).values(patient_id=patient_id, **clean)
-            ).inserted_primary_key[0]
+            new_id = inserted_id(
+                connection.execute(insert(s.plans_of_care).values(patient_id=patient_id, **clean))
+            )
             plan = _get_plan(connection, new_id)
             self.ctx.audit(connection, "plan_of_care.add", "patient", patient_id, after=plan)
             return plan

@@ -13,6 +13,7 @@ from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ValidationError
 from otdesk.storage import schema as s
+from otdesk.storage.values import inserted_id
 
 TELEHEALTH_MODIFIERS = ("95", "GT", "GQ", "FQ", "93")
 # Which discipline a provider's visits belong to by default.
@@ -157,7 +158,7 @@ class ProviderService:
         supervisor_id (for assistants) are optional."""
         with self.ctx.db.write() as connection:
             clean = self._clean(connection, {"active": True, **fields}, None)
-            new_id = connection.execute(insert(s.providers).values(**clean)).inserted_primary_key[0]
+            new_id = inserted_id(connection.execute(insert(s.providers).values(**clean)))
             self.ctx.audit(connection, "provider.create", "provider", new_id, after=clean)
         return Provider(id=new_id, **clean)
 
@@ -248,7 +249,7 @@ class PayerService:
         kx_tracked (None: the usual for the kind), telehealth_modifier."""
         with self.ctx.db.write() as connection:
             clean = self._clean(connection, {"active": True, **fields}, None)
-            new_id = connection.execute(insert(s.payers).values(**clean)).inserted_primary_key[0]
+            new_id = inserted_id(connection.execute(insert(s.payers).values(**clean)))
             self.ctx.audit(connection, "payer.create", "payer", new_id, after=clean)
         return Payer(id=new_id, **clean)
 

@@ -31,7 +31,7 @@ from otdesk.services.errors import (
 from otdesk.services.fees import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.storage import schema as s
-from otdesk.storage.values import from_cents, join_codes, money, split_codes, to_cents
+from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
 
 LINE_FIELDS = (
     "code",
@@ -368,23 +368,25 @@ class VisitService:
                 },
                 self.ctx,
             )
-            chain_id = connection.execute(
-                insert(s.visit_chains).values(created_at=now)
-            ).inserted_primary_key[0]
-            visit_id = connection.execute(
-                insert(s.visits).values(
-                    chain_id=chain_id,
-                    version=1,
-                    is_current=True,
-                    patient_id=patient_id,
-                    status="draft",
-                    created_at=now,
-                    created_by=self.ctx.user,
-                    updated_at=now,
-                    updated_by=self.ctx.user,
-                    **values,
+            chain_id = inserted_id(
+                connection.execute(insert(s.visit_chains).values(created_at=now))
+            )
+            visit_id = inserted_id(
+                connection.execute(
+                    insert(s.visits).values(
+                        chain_id=chain_id,
+                        version=1,
+                        is_current=True,
+                        patient_id=patient_id,
+                        status="draft",
+                        created_at=now,
+                        created_by=self.ctx.user,
+                        updated_at=now,
+                        updated_by=self.ctx.user,
+                        **values,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             self.ctx.audit(
                 connection,
                 "visit.create",
@@ -457,9 +459,11 @@ class VisitService:
                 .select_from(s.charge_lines)
                 .where(s.charge_lines.c.visit_id == visit_id)
             ).scalar()
-            line_id = connection.execute(
-                insert(s.charge_lines).values(visit_id=visit_id, position=position, **values)
-            ).inserted_primary_key[0]
+            line_id = inserted_id(
+                connection.execute(
+                    insert(s.charge_lines).values(visit_id=visit_id, position=position, **values)
+                )
+            )
             self._touch(connection, visit_id)
             self.ctx.audit(
                 connection,
@@ -579,11 +583,11 @@ class VisitService:
         old = fx.diagnosis_codes(connection, row.id)
         if old == cleaned:
             return
-        dx = s.visit_diagnoses
-        connection.execute(delete(dx).where(dx.c.visit_id == row.id))
+        table = s.visit_diagnoses
+        connection.execute(delete(table).where(table.c.visit_id == row.id))
         if cleaned:
             connection.execute(
-                insert(dx),
+                insert(table),
                 [
                     {"visit_id": row.id, "position": index, "code": code}
                     for index, code in enumerate(cleaned)
@@ -761,22 +765,24 @@ class VisitService:
                 )
             now = self.ctx.now()
             copied = {key: getattr(row, key) for key in VISIT_FIELDS}
-            new_id = connection.execute(
-                insert(s.visits).values(
-                    chain_id=row.chain_id,
-                    version=row.version + 1,
-                    amends_id=row.id,
-                    is_current=True,
-                    patient_id=row.patient_id,
-                    status="draft",
-                    amend_reason=why,
-                    created_at=now,
-                    created_by=self.ctx.user,
-                    updated_at=now,
-                    updated_by=self.ctx.user,
-                    **copied,
+            new_id = inserted_id(
+                connection.execute(
+                    insert(s.visits).values(
+                        chain_id=row.chain_id,
+                        version=row.version + 1,
+                        amends_id=row.id,
+                        is_current=True,
+                        patient_id=row.patient_id,
+                        status="draft",
+                        amend_reason=why,
+                        created_at=now,
+                        created_by=self.ctx.user,
+                        updated_at=now,
+                        updated_by=self.ctx.user,
+                        **copied,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             connection.execute(
                 update(s.visits).where(s.visits.c.id == visit_id).values(is_current=False)
             )
@@ -833,14 +839,16 @@ class VisitService:
             row = self._row(connection, visit_id)
             if row.status == "void":
                 raise VisitNotEditableError(f"Visit {visit_id} is void; it takes no payments.")
-            payment_id = connection.execute(
-                insert(s.payments).values(
-                    chain_id=row.chain_id,
-                    created_at=self.ctx.now(),
-                    created_by=self.ctx.user,
-                    **values,
+            payment_id = inserted_id(
+                connection.execute(
+                    insert(s.payments).values(
+                        chain_id=row.chain_id,
+                        created_at=self.ctx.now(),
+                        created_by=self.ctx.user,
+                        **values,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             self.ctx.audit(
                 connection,
                 "payment.add",
@@ -947,7 +955,7 @@ class VisitService:
                         "".join(split_codes(line.dx_pointers)),
                         line.minutes,
                         line.units,
-                        from_cents(line.fee_cents).to_json() if line.fee_cents is not None else "",
+                        money(line.fee_cents).to_json() if line.fee_cents is not None else "",
                         money(line.charge_cents).to_json(),
                         *tail,
                     ]
@@ -961,16 +969,18 @@ class VisitService:
         """Note that a superbill of this visit version was issued (the PDF's SHA-256)."""
         with self.ctx.db.write() as connection:
             row = self._row(connection, visit_id)
-            superbill_id = connection.execute(
-                insert(s.superbills).values(
-                    visit_id=visit_id,
-                    version=row.version,
-                    file_sha256=v.text(sha256, "sha256", max_len=64, required=True),
-                    file_name=v.text(file_name, "file_name", max_len=255),
-                    issued_at=self.ctx.now(),
-                    issued_by=self.ctx.user,
+            superbill_id = inserted_id(
+                connection.execute(
+                    insert(s.superbills).values(
+                        visit_id=visit_id,
+                        version=row.version,
+                        file_sha256=v.text(sha256, "sha256", max_len=64, required=True),
+                        file_name=v.text(file_name, "file_name", max_len=255),
+                        issued_at=self.ctx.now(),
+                        issued_by=self.ctx.user,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             self.ctx.audit(
                 connection,
                 "superbill.issue",

@@ -48,7 +48,7 @@ class BackupStore:
         self.folder = folder
         self.keep = keep
 
-    def list(self) -> list[Backup]:
+    def newest_first(self) -> list[Backup]:
         """Complete backups, newest first."""
         try:
             names = os.listdir(self.folder)
@@ -67,7 +67,7 @@ class BackupStore:
         return [backup for _, _, backup in found]
 
     def newest(self) -> Path | None:
-        backups = self.list()
+        backups = self.newest_first()
         return backups[0].path if backups else None
 
     def has_backup_on(self, day: date) -> bool:
@@ -106,7 +106,7 @@ class BackupStore:
     def prune(self) -> list[Path]:
         """Delete all but the newest `keep` backups (protected ones never); returns them."""
         removed = []
-        ordinary = [b for b in self.list() if b.reason not in PROTECTED_REASONS]
+        ordinary = [b for b in self.newest_first() if b.reason not in PROTECTED_REASONS]
         for backup in ordinary[self.keep :]:
             with contextlib.suppress(FileNotFoundError):
                 backup.path.unlink()

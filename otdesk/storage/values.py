@@ -4,6 +4,7 @@ comma-joined modifier and pointer columns <-> tuples."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from otdesk.core.money import Money
 
@@ -30,3 +31,11 @@ def join_codes(codes: tuple[str, ...] | list[str]) -> str:
 
 def split_codes(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split(",") if part)
+
+
+def inserted_id(result: Any) -> int:
+    """The primary key of the row an INSERT made (SQLite's rowid, PostgreSQL's RETURNING)."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])

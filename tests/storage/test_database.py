@@ -111,7 +111,7 @@ def test_first_open_of_each_day_takes_a_backup_and_only_one(db_path):
     tomorrow = open_database(db_path, now=NOW + timedelta(days=1))
     tomorrow.close()
     assert tomorrow.report.backup is not None
-    backups = BackupStore(db_path.parent / "backups").list()
+    backups = BackupStore(db_path.parent / "backups").newest_first()
     assert [b.reason for b in backups] == ["daily", "daily"]
     # a backup is a complete database on its own (no WAL beside it)
     connection = sqlite3.connect(backups[0].path)
@@ -126,7 +126,7 @@ def test_only_the_newest_14_backups_are_kept_but_safety_copies_stay(opened):
     for day in range(20):
         opened.backup(now=NOW + timedelta(days=day))
     safety = opened.backups.take(opened.path, now=NOW - timedelta(days=30), reason="before-restore")
-    backups = opened.backups.list()
+    backups = opened.backups.newest_first()
     ordinary = [b for b in backups if b.reason == "manual"]
     assert len(ordinary) == 14
     assert ordinary[0].taken_at.date() == (NOW + timedelta(days=19)).date()
