@@ -7,6 +7,7 @@ import json
 import sys
 
 from otdesk.cli import CliError
+from otdesk.commands.units import print_units
 from otdesk.core.fixes import fix_label
 from otdesk.core.rules import RULES, check_visit
 from otdesk.core.units import UnitsInputError
@@ -108,11 +109,7 @@ def run_check(args: argparse.Namespace) -> int:
         return 0
     units = result.units
     print(f"Units ({units.rule} rule):")
-    for line in units.lines:
-        kind = "timed" if line.timed else "untimed"
-        name = f"{line.code}-{line.group}" if line.group else line.code
-        print(f"  {name:<9} {line.minutes:>4} min  {line.units:>2} units  ({kind})")
-    print(f"Total timed minutes: {units.total_timed_minutes}; timed units: {units.total_units}")
+    print_units(units, indent="  ")
     print(units.explanation)
     print()
     if not result.findings:

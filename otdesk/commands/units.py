@@ -12,6 +12,7 @@ from otdesk.core.units import (
     UnitLine,
     UnitRule,
     UnitsInputError,
+    UnitsResult,
     compute_units,
     parse_rule,
 )
@@ -74,10 +75,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json()))
         return 0
-    for line in result.lines:
-        kind = "timed" if line.timed else "untimed"
-        print(f"{line.code:<7} {line.minutes:>4} min  {line.units:>2} units  ({kind})")
-    print(f"Total timed minutes: {result.total_timed_minutes}; timed units: {result.total_units}")
+    print_units(result)
     print()
     print(result.explanation)
     return 0
+
+
+def print_units(result: UnitsResult, indent: str = "") -> None:
+    """The units as a small table, one line per (merged) charge line, and the totals."""
+    for line in result.lines:
+        kind = "timed" if line.timed else "untimed"
+        name = f"{line.code}-{line.group}" if line.group else line.code
+        word = "unit " if line.units == 1 else "units"
+        print(f"{indent}{name:<9} {line.minutes:>4} min  {line.units:>2} {word}  ({kind})")
+    print(f"Total timed minutes: {result.total_timed_minutes}; timed units: {result.total_units}")
