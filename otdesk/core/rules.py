@@ -12,6 +12,7 @@ through RuleTables, chosen by the date of service.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -368,7 +369,7 @@ def _assistant_share(ctx: RuleContext, index: int) -> tuple[bool, str]:
         return False, "no assistant minutes are recorded"
     if minutes <= 0:
         return True, f"an assistant did {done} minutes"
-    share = f"{done} of {minutes} minutes ({done * 100 / minutes:.0f}%)"
+    share = f"{done} of {minutes} minutes ({_percent(done * 100 / minutes)})"
     if done * 100 > ASSISTANT_DE_MINIMIS_PERCENT * minutes:
         return True, f"an assistant did {share}, more than 10%"
     return False, f"an assistant did {share}, not more than 10%"
@@ -825,6 +826,12 @@ def rule_kx_unneeded(ctx: RuleContext) -> Iterable[Finding]:
     )
 
 
+def _percent(value: float | Decimal) -> str:
+    """Rounded down to a tenth, so 99.6% never shows as 100% and 10.4% not as 10%."""
+    tenths = math.floor(value * 10)
+    return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
+
+
 def rule_kx_approaching(ctx: RuleContext) -> Iterable[Finding]:
     state = _kx_state(ctx)
     if state is None or state.threshold is None:
@@ -832,10 +839,10 @@ def rule_kx_approaching(ctx: RuleContext) -> Iterable[Finding]:
     total, threshold = state.known_total, state.threshold
     if total > threshold or total.amount < threshold.amount * KX_APPROACHING_SHARE:
         return
-    share = total.amount * 100 / threshold.amount
+    share = _percent(total.amount * 100 / threshold.amount)
     yield _finding(
         "kx-approaching",
-        f"{state.bucket_name} therapy for {state.year}: {state.sums()}, {share:.0f}% of the "
+        f"{state.bucket_name} therapy for {state.year}: {state.sums()}, {share} of the "
         f"{threshold} threshold; lines past it will need KX.{state.unknown_note(ctx)}",
     )
 
