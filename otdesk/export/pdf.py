@@ -139,6 +139,12 @@ def _styles() -> _Styles:
     )
 
 
+def _style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    """A table style whose cells default to the shipped font (ReportLab's default is
+    Helvetica, which would otherwise be referenced by empty cells)."""
+    return TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), *commands])
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (escaped: names may hold & or <)."""
     return Paragraph(escape(text), style)
@@ -227,16 +233,19 @@ class _Canvas(Canvas):
         self.setStrokeColor(RULE)
         self.setLineWidth(0.5)
         self.line(MARGIN, BOTTOM_MARGIN - 14, width - MARGIN, BOTTOM_MARGIN - 14)
+        page_label = f"Page {number} of {total}"
+        room = width - 2 * MARGIN - pdfmetrics.stringWidth(page_label, FONT_BOLD, 7.5) - 12
         self.setFont(FONT, 7)
         self.setFillColor(MUTED)
-        self.drawString(MARGIN, BOTTOM_MARGIN - 24, decoration.footer_left)
+        self.drawString(MARGIN, BOTTOM_MARGIN - 24, _clip(decoration.footer_left, room, 7))
         self.setFont(FONT_BOLD, 7.5)
         self.setFillColor(INK)
-        self.drawRightString(width - MARGIN, BOTTOM_MARGIN - 24, f"Page {number} of {total}")
+        self.drawRightString(width - MARGIN, BOTTOM_MARGIN - 24, page_label)
         if number > 1 and decoration.continued:
             self.setFont(FONT, 7.5)
             self.setFillColor(MUTED)
-            self.drawString(MARGIN, height - TOP_MARGIN + 12, decoration.continued)
+            text = _clip(decoration.continued, width - 2 * MARGIN, 7.5)
+            self.drawString(MARGIN, height - TOP_MARGIN + 12, text)
         if decoration.watermark:
             self.setFillColor(ALERT)
             self.setFillAlpha(0.11)
@@ -245,6 +254,15 @@ class _Canvas(Canvas):
             self.rotate(38)
             self.drawCentredString(0, -40, decoration.watermark)
         self.restoreState()
+
+
+def _clip(text: str, width: float, size: float) -> str:
+    """One line of `text` cut (with an ellipsis) to `width`."""
+    if pdfmetrics.stringWidth(text, FONT, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 class _StartOf(Flowable):
@@ -290,6 +308,10 @@ def _build(
         author="otdesk",
         creator="otdesk",
         invariant=1,
+        # every page starts in the shipped font, so no standard font is referenced at all
+        initialFontName=FONT,
+        initialFontSize=8,
+        initialLeading=10,
     )
     frame = Frame(
         MARGIN,
@@ -359,7 +381,7 @@ def _header(
             colWidths=[logo.drawWidth + 10, left_width - logo.drawWidth - 10],
         )
         inner.setStyle(
-            TableStyle(
+            _style(
                 [
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -373,7 +395,7 @@ def _header(
     right = [_p(title, st.title), Paragraph("<br/>".join(right_lines), st.title_sub)]
     table = Table([[left, right]], colWidths=[left_width, right_width])
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -411,7 +433,7 @@ def _box(title: str, rows: list[tuple[str, str]], st: _Styles, width: float) -> 
         data.append([label_text, shown])
     table = Table(data, colWidths=[BOX_LABEL_WIDTH, width - BOX_LABEL_WIDTH], rowHeights=heights)
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("SPAN", (0, 0), (-1, 0)),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
@@ -441,7 +463,7 @@ def _side_by_side(left: Flowable, right: Flowable, width: float) -> Table:
     half = (width - GAP) / 2
     table = Table([[left, "", right]], colWidths=[half, GAP, half])
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -620,7 +642,7 @@ def _diagnoses_table(data: SuperbillData, st: _Styles, width: float) -> list[Flo
     if not data.diagnoses:
         rows.append(["", "", "No diagnosis entered."])
     table = Table(rows, colWidths=[28, 62, width - 90], repeatRows=1)
-    table.setStyle(TableStyle([*_grid_style(), ("FONT", (0, 1), (0, -1), FONT_BOLD, 8, 9.8)]))
+    table.setStyle(_style([*_grid_style(), ("FONT", (0, 1), (0, -1), FONT_BOLD, 8, 9.8)]))
     return [_section("Diagnoses", st), Spacer(0, 3), table]
 
 
@@ -645,7 +667,7 @@ def _services_table(data: SuperbillData, st: _Styles, width: float) -> list[Flow
         rows.append(["", "", "No services entered.", "", "", "", "", ""])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 *_grid_style(),
                 ("ALIGN", (3, 0), (4, -1), "RIGHT"),
@@ -668,7 +690,7 @@ def _totals(data: SuperbillData, st: _Styles, width: float) -> Table:
     ]
     time_table = Table(time_rows, colWidths=[110, 60])
     time_table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("FONT", (0, 0), (-1, -1), FONT, 8),
                 ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
@@ -694,7 +716,7 @@ def _totals(data: SuperbillData, st: _Styles, width: float) -> Table:
     money_rows.append(["Balance due", str(data.balance)])
     money_table = Table(money_rows, colWidths=[label_width, money_width])
     money_table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("FONT", (0, 0), (-1, -1), FONT, 8.5),
                 ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8.5),
@@ -717,7 +739,7 @@ def _totals(data: SuperbillData, st: _Styles, width: float) -> Table:
         colWidths=[width - label_width - money_width, label_width + money_width],
     )
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -736,7 +758,7 @@ def _statement(text: str, st: _Styles, width: float) -> Table:
         colWidths=[width],
     )
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
@@ -764,7 +786,7 @@ def _signature(data: SuperbillData, st: _Styles, width: float) -> Table:
         colWidths=[width - date_width - 24, 24, date_width],
     )
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
                 ("LINEBELOW", (0, 0), (0, 0), 0.8, INK),
@@ -890,7 +912,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
         rows.append(["☐", "", "", "", "", "", ""])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("INNERGRID", (3, 0), (-1, -1), 0.4, RULE),
                 *_grid_style(),
@@ -919,7 +941,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
             dx_rows.append([letters[index], "", ""])
     dx_table = Table(dx_rows, colWidths=[28, 70, width - 98], repeatRows=1)
     dx_table.setStyle(
-        TableStyle(
+        _style(
             [
                 *_grid_style(),
                 ("FONT", (0, 1), (0, -1), FONT_BOLD, 8, 9.8),
@@ -931,7 +953,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
     story.extend([KeepTogether([_section("Diagnoses", st), Spacer(0, 3), dx_table])])
     notes = Table([[_p("NOTES", st.section)], [""]], colWidths=[width], rowHeights=[14, 40])
     notes.setStyle(
-        TableStyle(
+        _style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
@@ -946,7 +968,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
         rowHeights=[30, 12],
     )
     sign.setStyle(
-        TableStyle(
+        _style(
             [
                 ("LINEBELOW", (0, 0), (0, 0), 0.8, INK),
                 ("LINEBELOW", (2, 0), (2, 0), 0.8, INK),
