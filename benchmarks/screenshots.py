@@ -20,14 +20,14 @@ SIZES = ((1366, 768), (1920, 1080))
 def make_clinic(folder: Path, clock):
     from otdesk.services.clinic import Clinic
 
-    clinic = Clinic.open(folder, clock=clock)
     try:
-        from otdesk.services import demo
-
-        demo.seed(clinic)
-        return clinic
+        from otdesk.services.demo import install_demo
     except ImportError:
-        pass
+        install_demo = None
+    if install_demo is not None:
+        install_demo(folder, clock=clock)
+        return Clinic.open(folder, clock=clock)
+    clinic = Clinic.open(folder, clock=clock)
     clinic.practice.save(name="Harbor Hand & Occupational Therapy")
     ot = clinic.providers.create(
         last_name="Kim", first_name="Dana", credentials="OTR/L", role="OT", npi="1234567893"
@@ -77,9 +77,11 @@ def main() -> int:
         window._icd_ready(icd.open_index())
         window.show()
         visits = clinic.visits.day(datetime.now().astimezone().date())
-        rivera = next(v for v in visits if v.patient_name.startswith("Rivera"))
-        window.controller.open(rivera.id)
-        window.day.select_visit(rivera.id)
+        # a draft with findings to show (the one with the most)
+        drafts = [v for v in visits if v.status == "draft"] or visits
+        shown = max(drafts, key=lambda v: len(clinic.visits.get(v.id).findings))
+        window.controller.open(shown.id)
+        window.day.select_visit(shown.id)
         window.editor.lines.select_row(0)
         for width, height in SIZES:
             window.resize(width, height)

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 log = logging.getLogger("otdesk")
@@ -26,6 +26,7 @@ log = logging.getLogger("otdesk")
 APP_NAME = "otdesk"
 ORGANIZATION = "otdesk"
 DEMO_FOLDER = "demo"
+ICD_DELAY_MS = 300
 
 
 def log_dir() -> Path:
@@ -110,14 +111,16 @@ def open_clinic(data_dir: str | Path | None, clock: Any) -> Any:
     return Clinic.open(data_dir, clock=clock)
 
 
-def seed_demo(clinic: Any) -> bool:
-    """Fill a new demo database through the services' demo use case, when it exists."""
-    try:
-        from otdesk.services import demo
-    except ImportError:
-        return False
-    demo.seed(clinic)
-    return True
+def open_demo(folder: Path, clock: Any) -> Any:
+    """The demo clinic in its own folder, filled through the services the first time."""
+    from otdesk.services.demo import install_demo
+
+    clinic = open_clinic(folder, clock)
+    if clinic.practice.get() is None:
+        clinic.close()
+        install_demo(folder, clock=clock)
+        clinic = open_clinic(folder, clock)
+    return clinic
 
 
 def build_window(
@@ -128,12 +131,16 @@ def build_window(
     title_note: str = "",
 ) -> Any:
     from otdesk.core.catalog import default_catalog
+    from otdesk.ui import style
     from otdesk.ui.main_window import MainWindow
 
     window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
     add_management_actions(window)
+    style.apply_sheet(QApplication.instance())
     if loader is not None:
-        window.start_icd(loader)
+        # after the window is up: the index opens on another thread, but it still takes
+        # turns with the window's thread while the first screen is drawn
+        QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
     return window
 
 
@@ -193,12 +200,6 @@ def first_run(clinic: Any, data_dir: str | None, clock: Any) -> tuple[Any, str]:
                 return clinic, ""
             continue
         demo_dir = Path(clinic.db.path).parent / DEMO_FOLDER
-        demo = open_clinic(demo_dir, clock)
-        if demo.practice.get() is None and not seed_demo(demo):
-            demo.close()
-            QMessageBox.information(
-                None, "Demo clinic", "The demo clinic is not available in this version."
-            )
-            continue
+        demo = open_demo(demo_dir, clock)
         clinic.close()
         return demo, " (demo clinic)"

@@ -116,11 +116,19 @@ class CodePicker(QWidget):
         self.results.setShowGrid(False)
         self.results.setAlternatingRowColors(True)
         self.results.setWordWrap(False)
+        # Fixed widths from the font: sizing columns to their contents on every keystroke
+        # would cost more than the search itself.
         header = self.results.horizontalHeader()
-        header.setSectionResizeMode(COL_CODE, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.results.fontMetrics()
+        for column, sample in (
+            (COL_CODE, "G0283MM"),
+            (COL_KIND, "15-min add-onMM"),
+            (COL_CATEGORY, "constant attendance modalityM"),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, metrics.horizontalAdvance(sample))
         header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_KIND, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_CATEGORY, QHeaderView.ResizeMode.ResizeToContents)
+        self.results.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
         self.results.clicked.connect(self._choose_index)
         self.results.installEventFilter(self)
 
@@ -228,7 +236,8 @@ class CodePicker(QWidget):
         found = self._catalog.search(text, RESULT_LIMIT)
         self.model.set_records(found)
         if found:
-            self.stack.setCurrentIndex(1)
+            if self.stack.currentIndex() != 1:
+                self.stack.setCurrentIndex(1)
             self.results.selectRow(0)
         else:
             self.no_match.setText(

@@ -33,5 +33,6 @@ class UnitsPanel(QWidget):
         if units is None:
             self.total.setText("Units: no lines yet")
         else:
-            self.total.setText(f"{timed_minutes} timed minutes → {units} timed units")
+            word = "unit" if units == 1 else "units"
+            self.total.setText(f"{timed_minutes} timed minutes · {units} {word} billed")
         self.text.setText(explanation)

@@ -168,7 +168,7 @@ def test_units_and_totals_panels(qtbot):
     units = UnitsPanel()
     qtbot.addWidget(units)
     units.show_units(40, 3, "CMS total-time rule: 40 timed minutes -> 3 units.")
-    assert "3 timed units" in units.total.text()
+    assert units.total.text() == "40 timed minutes · 3 units billed"
     totals = TotalsPanel()
     qtbot.addWidget(totals)
     totals.show_totals(Money("150.00"), Money("20"))

@@ -19,10 +19,32 @@ R = TypeVar("R")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
+_BASE_ROLES = frozenset(
+    {
+        RECORD_ROLE,
+        SORT_ROLE,
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
+
+
 class RecordTableModel(QAbstractTableModel, Generic[R]):
     """Rows are records; columns are described by the subclass."""
 
     HEADERS: ClassVar[tuple[str, ...]] = ()
+    # Roles extra() answers (colours, fonts); views ask for many roles per cell, and the
+    # ones nobody answers are turned away first (it keeps typing-speed searches fast).
+    EXTRA_ROLES: ClassVar[frozenset[int]] = frozenset(
+        {
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.BackgroundRole,
+            Qt.ItemDataRole.FontRole,
+        }
+    )
 
     def __init__(self, records: Sequence[R] = (), parent=None) -> None:
         super().__init__(parent)
@@ -65,6 +87,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _BASE_ROLES and role not in self.EXTRA_ROLES:
+            return None
         if not index.isValid() or index.row() >= len(self._records):
             return None
         record = self._records[index.row()]

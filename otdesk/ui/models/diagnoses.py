@@ -40,6 +40,9 @@ class DiagnosesModel(RecordTableModel[DiagnosisRow]):
     def alignment(self, column: int) -> Any:
         return CENTER if column == COL_LETTER else None
 
+    def tooltip(self, record: DiagnosisRow, column: int) -> str | None:
+        return f"{record.letter}: {record.code} {record.description}".strip()
+
     def extra(self, row: int, record: DiagnosisRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and record.billable is False:
             return _WARN

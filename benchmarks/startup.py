@@ -1,0 +1,159 @@
+"""Start-up of the main window against a bare PySide6 QMainWindow, and keystroke latency.
+
+Run: python benchmarks/startup.py [--rounds N]
+Targets (issue 5 / DESIGN.md): window interactive (day list shown, code search ready)
+within 3x a bare QMainWindow start measured in the same run; keystroke to code-picker
+results and to ICD typeahead results <= 16 ms.
+
+Each start is a fresh subprocess, timed from just before it is launched to the moment it
+prints "ready"; bare and otdesk runs alternate so both see the same machine load. The
+otdesk runs open a demo clinic made once in a temporary folder (the ICD index is opened in
+the background, as in real use, and is not waited for). Uses QT_QPA_PLATFORM=offscreen
+unless a display is set. PYTHONDONTWRITEBYTECODE is dropped for the timed processes: an
+installed otdesk runs from compiled bytecode, and the warm-up runs write it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BARE = """
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1366, 768)
+window.show()
+app.processEvents()
+print("ready", flush=True)
+"""
+
+OTDESK = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from otdesk.ui import app as ui_app
+application = ui_app.create_app()
+clock = ui_app.SystemClock()
+clinic = ui_app.open_clinic(Path(sys.argv[1]), clock)
+settings = QSettings(str(Path(sys.argv[2])), QSettings.Format.IniFormat)
+window = ui_app.build_window(clinic, clock, settings)
+window.show()
+application.processEvents()
+assert window.day.visits_model.rowCount() > 0, "the day list is empty"
+assert window.editor.picker is not None
+print("ready", flush=True)
+worker = window.icd_worker()
+if worker is not None:
+    worker.cancel()
+    worker.wait(10000)
+clinic.close()
+"""
+
+
+def time_start(code: str, *args: str) -> float:
+    env = dict(os.environ)
+    # An installed app runs from compiled bytecode; let the warm-up run write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = time.perf_counter() - start
+    _, err = process.communicate(timeout=60)
+    if line.strip() != "ready":
+        raise SystemExit(f"the start failed:\n{err}")
+    return elapsed * 1000
+
+
+def keystrokes(data_dir: Path, settings: Path) -> tuple[list[float], list[float]]:
+    """Milliseconds from setting the search text to the results being in the model."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from otdesk.core import icd
+    from otdesk.ui import app as ui_app
+
+    application = ui_app.create_app()
+    clock = ui_app.SystemClock()
+    clinic = ui_app.open_clinic(data_dir, clock)
+    window = ui_app.build_window(
+        clinic, clock, QSettings(str(settings), QSettings.Format.IniFormat), loader=None
+    )
+    window._icd_ready(icd.open_index())
+    window.show()
+    visit = next(v for v in clinic.visits.day(clock().date()) if v.status == "draft")
+    window.controller.open(visit.id)
+    application.processEvents()
+
+    def typing(box, words: tuple[str, ...]) -> list[float]:
+        # one keystroke at a time, as typed: each prefix of each query
+        times = []
+        for _ in range(5):
+            for word in words:
+                box.clear()
+                application.processEvents()
+                for end in range(1, len(word) + 1):
+                    start = time.perf_counter()
+                    box.setText(word[:end])
+                    application.processEvents()
+                    times.append((time.perf_counter() - start) * 1000)
+        return times
+
+    codes = typing(window.editor.picker.search, ("ther ex", "ta", "ionto", "97110", "manual"))
+    dx = typing(window.editor.diagnoses.search, ("m62.81", "muscle weak", "r26.89", "pain in"))
+    window.close()
+    clinic.close()
+    return codes, dx
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    from otdesk.services.demo import install_demo
+
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "demo"
+        install_demo(data)
+        settings = Path(folder) / "settings.ini"
+        time_start(BARE)  # warm the file cache for both
+        time_start(OTDESK, str(data), str(settings))
+        bare, full = [], []
+        for _ in range(args.rounds):
+            bare.append(time_start(BARE))
+            full.append(time_start(OTDESK, str(data), str(settings)))
+        codes, dx = keystrokes(data, settings)
+    bare_ms, full_ms = statistics.median(bare), statistics.median(full)
+    print(f"bare QMainWindow start:      median {bare_ms:7.1f} ms over {args.rounds} runs")
+    print(f"otdesk window interactive:   median {full_ms:7.1f} ms over {args.rounds} runs")
+    print(f"ratio:                       {full_ms / bare_ms:7.2f}x (target <= 3x)")
+    p = statistics.quantiles(codes, n=100)
+    print(
+        f"code picker keystroke:       median {statistics.median(codes):6.2f} ms, "
+        f"p99 {p[98]:6.2f} ms (target <= 16 ms)"
+    )
+    p = statistics.quantiles(dx, n=100)
+    print(
+        f"ICD typeahead keystroke:     median {statistics.median(dx):6.2f} ms, "
+        f"p99 {p[98]:6.2f} ms (target <= 16 ms)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
