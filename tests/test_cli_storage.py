@@ -2,7 +2,9 @@
 line, against real database files."""
 
 import argparse
+import contextlib
 import csv
+import io
 import json
 import shutil
 from datetime import date
@@ -18,12 +20,23 @@ TODAY = date.today().isoformat()
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli") / "demo"
-    done = run_otdesk("demo", "--data-dir", str(folder))
-    assert done.returncode == 0, done.stderr
-    assert "20 invented patients" in done.stdout
-    return folder
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = cli.main(["demo", "--data-dir", str(folder)])
+    return folder, code, output.getvalue()
+
+
+@pytest.fixture
+def demo_dir(demo_run):
+    return demo_run[0]
+
+
+def test_demo_says_what_it_made(demo_run):
+    _, code, out = demo_run
+    assert code == 0
+    assert "20 invented patients" in out and "otdesk visits --date" in out
 
 
 @pytest.fixture

@@ -65,12 +65,16 @@ class Clinic:
         *,
         clock: Clock | None = None,
         path: Path | None = None,
+        daily_backup: bool = True,
         **options: Any,
     ) -> Clinic:
         """Open (creating if needed) the clinic database in `data_dir`, or at `path`.
-        Raises the otdesk.storage errors for a foreign, damaged or locked file."""
+        Raises the otdesk.storage errors for a foreign, damaged or locked file.
+        `daily_backup=False` skips the first-open-of-the-day backup (scripts, tests)."""
         clock = clock or SystemClock()
-        db = open_database(path or database_path(data_dir), now=clock.now())
+        db = open_database(
+            path or database_path(data_dir), now=clock.now(), daily_backup=daily_backup
+        )
         return cls(db, clock=clock, **options)
 
     def close(self) -> None:

@@ -33,34 +33,47 @@ def clock():
     return FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory):
+    """An empty migrated clinic and the seeded one, built once and copied per test (a
+    migration and some 30 durable commits would cost each test a few hundred ms)."""
+    root = tmp_path_factory.mktemp("templates")
+    clock = FixedClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    with Clinic.open(root / "empty", clock=clock, user="setup"):
+        pass
+    with Clinic.open(root / "seeded", clock=clock, user="setup") as seeded:
+        ids = _seed(seeded)
+    for name in ("empty", "seeded"):
+        shutil.rmtree(root / name / "backups", ignore_errors=True)
+    return root, ids
+
+
+def _copy(template, folder):
+    folder.mkdir(mode=0o700, exist_ok=True)
+    shutil.copy2(template / "otdesk.db", folder / "otdesk.db")
+
+
 @pytest.fixture
-def clinic(tmp_path, clock):
-    opened = Clinic.open(tmp_path / "data", clock=clock, user="frontdesk")
+def clinic(tmp_path, clock, _templates):
+    """An empty clinic (the seeded one when the test also asks for `setup`)."""
+    _copy(_templates[0] / "empty", tmp_path / "data")
+    opened = Clinic.open(tmp_path / "data", clock=clock, user="frontdesk", daily_backup=False)
     yield opened
     opened.close()
 
 
-@pytest.fixture(scope="session")
-def _template(tmp_path_factory):
-    """The seeded clinic, built once (migrations and some 30 commits) and copied per test."""
-    folder = tmp_path_factory.mktemp("template") / "data"
-    clock = FixedClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
-    with Clinic.open(folder, clock=clock, user="setup") as seeded:
-        ids = _seed(seeded)
-    shutil.rmtree(folder / "backups", ignore_errors=True)
-    return folder, ids
-
-
 @pytest.fixture
-def setup(_template, tmp_path, clinic) -> Setup:
+def setup(_templates, clinic) -> Setup:
     """The seeded clinic in `clinic` (its database replaced by a copy of the template)."""
-    folder, ids = _template
+    root, ids = _templates
     path = clinic.db.path
     clinic.close()
     for leftover in path.parent.glob("otdesk.db*"):
         leftover.unlink()
-    shutil.copy2(folder / "otdesk.db", path)
-    reopened = Clinic.open(path.parent, clock=clinic.ctx.clock, user="frontdesk")
+    _copy(root / "seeded", path.parent)
+    reopened = Clinic.open(
+        path.parent, clock=clinic.ctx.clock, user="frontdesk", daily_backup=False
+    )
     clinic.__dict__.update(reopened.__dict__)
     return ids
 
