@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"otdesk {__version__}")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check that this install works end to end (offscreen, in a temporary folder; "
+        "nothing of yours is touched), print one line per step and exit",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, common)
@@ -54,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.smoke_test:
+        from otdesk import smoke
+
+        return smoke.main()
     if not getattr(args, "run", None):
         # Qt is imported only here, so every other command starts without it.
         from otdesk.ui.app import run as open_window

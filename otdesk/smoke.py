@@ -1,0 +1,455 @@
+"""`otdesk --smoke-test`: prove that an install or a frozen bundle works, end to end.
+
+Runs offscreen (QT_QPA_PLATFORM=offscreen unless already set) in a temporary folder that
+holds the database and the ICD-10-CM index cache; nothing of the user's is read or written.
+Each step prints one line, "ok   <step>: <detail>" or "FAIL <step>: <why>"; a step that needs
+an earlier one that failed prints "skip <step>: needs <step>". The last line says whether the
+test passed; the exit code is 0 only when every step passed.
+
+The shipped-files check compares the data/ and resources/ folders otdesk.paths finds with the
+file list written into a bundle at build time (MANIFEST_NAME at the bundle's top, made by
+make_manifest() from the source tree), so a file the spec failed to collect is named; from a
+source checkout or a wheel it checks the files the code asks for by name (REQUIRED) and
+every file present is readable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+MANIFEST_NAME = "otdesk-manifest.json"
+# Files the code opens by name through otdesk.paths (data_file / resource_file).
+REQUIRED = {
+    "data": (
+        "procedures.csv",
+        "modifiers.csv",
+        "pos.csv",
+        "ncci_ptp.csv",
+        "mue.csv",
+        "kx_thresholds.csv",
+        "deleted_codes.csv",
+    ),
+    "resources": (
+        "fonts/DejaVuSans.ttf",
+        "fonts/DejaVuSans-Bold.ttf",
+        "icons/otdesk.png",
+    ),
+}
+SHIPPED_KINDS = ("data", "resources")
+# Steps can be limited (packaging/build.py times the window start alone): a comma list of
+# step keys in $OTDESK_SMOKE_STEPS; the steps they need run too.
+STEPS_ENV = "OTDESK_SMOKE_STEPS"
+ICD_PROBE = "hand pain"
+WINDOW_TIMEOUT_S = 120.0
+
+
+class StepError(Exception):
+    """A step's check did not hold; the message says what was found."""
+
+
+# --- the file list ---------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _listing(folder: Path) -> dict[str, dict[str, Any]]:
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            relative = path.relative_to(folder).as_posix()
+            files[relative] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+    return files
+
+
+def make_manifest(root: Path) -> dict[str, Any]:
+    """The file list of a source tree's data/ and resources/ (relative path -> size and
+    SHA-256), as the spec writes it into the bundle."""
+    return {kind: _listing(Path(root) / kind) for kind in SHIPPED_KINDS}
+
+
+def write_manifest(root: Path, out: Path) -> Path:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(make_manifest(root), indent=1, sort_keys=True), encoding="utf-8")
+    return out
+
+
+def bundle_dir() -> Path | None:
+    """The folder of a PyInstaller bundle (sys._MEIPASS), or None when not frozen."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return Path(bundle) if bundle else None
+
+
+def check_shipped_files() -> str:
+    """Every shipped data file and resource is present, readable and (in a bundle) the one
+    built into it. Raises StepError naming each missing or altered file."""
+    from otdesk.paths import MissingResourceError, data_file, resource_file
+
+    problems: list[str] = []
+    bundle = bundle_dir()
+    expected: dict[str, dict[str, Any]]
+    if bundle is not None:
+        manifest_path = bundle / MANIFEST_NAME
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            expected = {kind: dict(manifest[kind]) for kind in SHIPPED_KINDS}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise StepError(
+                f"the bundle's file list {manifest_path} is missing or unreadable ({error})"
+            ) from None
+    else:
+        expected = {kind: {} for kind in SHIPPED_KINDS}
+    for kind in SHIPPED_KINDS:
+        for name in REQUIRED[kind]:
+            expected[kind].setdefault(name, {})
+    finders = {"data": data_file, "resources": resource_file}
+    checked = 0
+    for kind in SHIPPED_KINDS:
+        for name, facts in sorted(expected[kind].items()):
+            try:
+                path = finders[kind](name)
+            except MissingResourceError as error:
+                problems.append(f"missing {kind}/{name} ({error})")
+                continue
+            try:
+                size = path.stat().st_size
+                digest = _sha256(path) if facts.get("sha256") else ""
+            except OSError as error:
+                problems.append(f"unreadable {kind}/{name} ({error})")
+                continue
+            if "size" in facts and size != facts["size"]:
+                problems.append(f"{kind}/{name} is {size} bytes, built with {facts['size']}")
+            elif facts.get("sha256") and digest != facts["sha256"]:
+                problems.append(f"{kind}/{name} differs from the file built into the bundle")
+            elif size == 0 and name in REQUIRED[kind]:
+                problems.append(f"{kind}/{name} is empty")
+            checked += 1
+    if problems:
+        raise StepError("; ".join(problems))
+    counts = ", ".join(f"{len(expected[kind])} {kind}" for kind in SHIPPED_KINDS)
+    source = f"against {MANIFEST_NAME}" if bundle is not None else "by name"
+    return f"{checked} files ({counts}) checked {source}"
+
+
+# --- the steps ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What the steps share: the temporary folder and what earlier steps made."""
+
+    folder: Path
+    data_dir: Path = field(init=False)
+    cache_dir: Path = field(init=False)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.data_dir = self.folder / "data"
+        self.cache_dir = self.folder / "cache"
+
+
+class _Clock:
+    """The computer's clock, usable both as a services Clock and as a widget callable."""
+
+    def now(self) -> datetime:
+        return datetime.now().astimezone()
+
+    def __call__(self) -> datetime:
+        return self.now()
+
+
+def step_files(ctx: Context) -> str:
+    return check_shipped_files()
+
+
+def step_database(ctx: Context) -> str:
+    from otdesk.services.clinic import Clinic
+
+    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+        path = clinic.db.path
+        if clinic.practice.get() is not None:
+            raise StepError(f"the new database {path} is not empty")
+    return f"created {path.name} in a temporary folder"
+
+
+def step_seed(ctx: Context) -> str:
+    from otdesk.services.demo import install_demo
+
+    report = install_demo(ctx.data_dir, clock=_Clock())
+    if report.patients <= 0 or report.visits <= 0:
+        raise StepError(f"the demo clinic has {report.patients} patients, {report.visits} visits")
+    ctx.values["today"] = report.today
+    return f"{report.patients} patients, {report.visits} visits"
+
+
+def step_units(ctx: Context) -> str:
+    from otdesk.services.clinic import Clinic
+
+    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+        today = clinic.visits.day(ctx.values["today"])
+        details = [clinic.visits.get(summary.id) for summary in today]
+    with_lines = [d for d in details if d.lines]
+    if not with_lines:
+        raise StepError(f"none of today's {len(details)} demo visits has charge lines")
+    flagged = [d for d in with_lines if d.findings]
+    if not flagged:
+        raise StepError(
+            f"no finding on any of today's {len(with_lines)} demo visits (the demo raises some)"
+        )
+    visit = flagged[0]
+    if visit.total_units <= 0 or visit.total_units != sum(line.units for line in visit.lines):
+        raise StepError(
+            f"visit {visit.id}: {visit.total_units} units in total, lines add up to "
+            f"{sum(line.units for line in visit.lines)}"
+        )
+    ctx.values["visit_id"] = next(
+        (d.id for d in with_lines if not d.errors and d.status == "finalized"), with_lines[0].id
+    )
+    rules = ", ".join(sorted({f.rule for f in visit.findings}))
+    return (
+        f"visit {visit.id}: {_count(len(visit.lines), 'line')}, "
+        f"{_count(visit.total_units, 'unit')}, {_count(len(visit.findings), 'finding')} ({rules})"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def step_superbill(ctx: Context) -> str:
+    from otdesk.services.clinic import Clinic
+    from otdesk.services.superbills import SuperbillService
+
+    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+        service = getattr(clinic, "superbills", None) or SuperbillService(clinic.ctx)
+        pdf = service.render(ctx.values["visit_id"])
+    if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
+        raise StepError(f"the superbill is not a whole PDF ({len(pdf)} bytes)")
+    if b"DejaVu" not in pdf:
+        raise StepError("the superbill PDF does not embed the shipped DejaVu Sans font")
+    out = ctx.folder / "superbill.pdf"
+    out.write_bytes(pdf)
+    return f"visit {ctx.values['visit_id']}: {len(pdf):,} bytes of PDF"
+
+
+def step_icd(ctx: Context) -> str:
+    from otdesk.core import icd
+
+    source = icd.find_source()
+    if source is None:
+        raise StepError(
+            f"the ICD-10-CM data files of the {icd.DATA_PACKAGE} package are not installed "
+            "(in a bundle: the spec must collect them)"
+        )
+    started = time.perf_counter()
+    index = icd.open_index()  # $OTDESK_CACHE_DIR points into the temporary folder
+    built = time.perf_counter() - started
+    try:
+        found = index.search(ICD_PROBE)
+    finally:
+        index.close()
+    if not found:
+        raise StepError(f"searching the new index for {ICD_PROBE!r} found nothing")
+    return f"release {source.release} built in {built:.1f} s; {ICD_PROBE!r} -> {found[0].code}"
+
+
+# What Qt's offscreen platform says about itself on every window; other messages are shown.
+_OFFSCREEN_NOTES = ("does not support propagateSizeHints",)
+
+
+def _quiet_offscreen_notes() -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(kind: Any, context: Any, message: str) -> None:
+        if not any(note in message for note in _OFFSCREEN_NOTES):
+            print(f"qt: {message}", file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+def step_window(ctx: Context) -> str:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from otdesk.ui import app as ui_app
+
+    _quiet_offscreen_notes()
+    application = ui_app.create_app([sys.argv[0]])
+    clock = ui_app.SystemClock()
+    clinic = ui_app.open_clinic(ctx.data_dir, clock)
+    ctx.values["clinic"] = clinic
+    settings = QSettings(str(ctx.folder / "settings.ini"), QSettings.Format.IniFormat)
+    loader = ui_app.icd_loader if "icd" in ctx.values.get("passed", ()) else None
+    window = ui_app.build_window(clinic, clock, settings, loader=loader)
+    ctx.values["window"] = window
+    window.show()
+    application.processEvents()
+    if not window.isVisible():
+        raise StepError("the main window is not visible after show()")
+    rows = window.day.visits_model.rowCount()
+    if rows <= 0:
+        raise StepError("the day list shows no visit of the demo clinic")
+    note = "diagnosis search not started (the index step did not pass)"
+    if loader is not None:
+        # The window starts loading the index a moment after it is shown, on a worker.
+        deadline = time.monotonic() + WINDOW_TIMEOUT_S
+        worker = window.icd_worker()
+        while (worker is None or not worker.done) and time.monotonic() < deadline:
+            application.processEvents()
+            time.sleep(0.01)
+            worker = window.icd_worker()
+        application.processEvents()
+        if worker is None or not worker.done:
+            raise StepError(f"the diagnosis index did not load within {WINDOW_TIMEOUT_S:.0f} s")
+        if worker.error or clinic.ctx.icd is None:
+            raise StepError(f"the diagnosis index failed to load: {worker.error}")
+        note = "diagnosis search ready"
+    QApplication.processEvents()
+    return f"{window.windowTitle()!r}: {rows} visits today, {note}"
+
+
+def step_close(ctx: Context) -> str:
+    from PySide6.QtWidgets import QApplication
+
+    window = ctx.values.pop("window")
+    clinic = ctx.values.pop("clinic")
+    closed = window.close()
+    QApplication.processEvents()
+    clinic.close()
+    if not closed or window.isVisible():
+        raise StepError("the main window refused to close")
+    window.deleteLater()
+    QApplication.processEvents()
+    return "closed; settings saved"
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    name: str
+    run: Callable[[Context], str]
+    needs: tuple[str, ...] = ()
+
+
+STEPS = (
+    Step("files", "check shipped files", step_files),
+    Step("database", "create temporary database", step_database),
+    Step("seed", "seed demo clinic", step_seed, ("database",)),
+    Step("units", "compute units and findings", step_units, ("seed",)),
+    Step("superbill", "render superbill", step_superbill, ("units",)),
+    Step("icd", "build ICD-10-CM index", step_icd),
+    Step("window", "open main window", step_window, ("seed",)),
+    Step("close", "close main window", step_close, ("window",)),
+)
+
+
+def _selected(spec: str | None) -> list[Step]:
+    if not spec:
+        return list(STEPS)
+    by_key = {step.key: step for step in STEPS}
+    wanted: set[str] = set()
+    pending = [key.strip() for key in spec.split(",") if key.strip()]
+    unknown = [key for key in pending if key not in by_key]
+    if unknown:
+        raise SystemExit(
+            f"otdesk: unknown smoke-test step {', '.join(unknown)} in ${STEPS_ENV} "
+            f"(steps: {', '.join(by_key)})"
+        )
+    while pending:
+        key = pending.pop()
+        if key not in wanted:
+            wanted.add(key)
+            pending.extend(by_key[key].needs)
+    return [step for step in STEPS if step.key in wanted]
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, StepError):
+        return str(error)
+    text = str(error) or "(no message)"
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
+    return f"{type(error).__name__}: {text}{where}"
+
+
+def run(out: Callable[[str], None] = print) -> int:
+    """Run the steps; returns 0 when every step passed, 1 otherwise."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    steps = _selected(os.environ.get(STEPS_ENV))
+    started = time.perf_counter()
+    failed: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="otdesk-smoke-", ignore_cleanup_errors=True) as folder:
+        ctx = Context(Path(folder))
+        # The index is built into the temporary folder, never the user's cache.
+        saved_cache = os.environ.get("OTDESK_CACHE_DIR")
+        os.environ["OTDESK_CACHE_DIR"] = str(ctx.cache_dir)
+        passed: list[str] = []
+        ctx.values["passed"] = passed
+        names = {step.key: step.name for step in STEPS}
+        try:
+            for step in steps:
+                missing = [need for need in step.needs if need not in passed]
+                if missing:
+                    out(f"skip {step.name}: needs {', '.join(names[m] for m in missing)}")
+                    failed.append(step.name)
+                    continue
+                try:
+                    detail = step.run(ctx)
+                except Exception as error:  # every failure is reported, none is fatal
+                    out(f"FAIL {step.name}: {_reason(error)}")
+                    failed.append(step.name)
+                    continue
+                passed.append(step.key)
+                out(f"ok   {step.name}: {detail}")
+        finally:
+            _cleanup(ctx)
+            if saved_cache is None:
+                os.environ.pop("OTDESK_CACHE_DIR", None)
+            else:
+                os.environ["OTDESK_CACHE_DIR"] = saved_cache
+    elapsed = time.perf_counter() - started
+    if failed:
+        out(f"smoke test FAILED at: {', '.join(failed)} ({elapsed:.1f} s)")
+        return 1
+    where = "frozen bundle" if getattr(sys, "frozen", False) else "source install"
+    out(f"smoke test passed: {len(steps)} steps in {elapsed:.1f} s ({where})")
+    return 0
+
+
+def _cleanup(ctx: Context) -> None:
+    # A step that failed halfway may leave the window or the database open; close them so
+    # the temporary folder can be removed (Windows refuses to delete open files).
+    window = ctx.values.pop("window", None)
+    if window is not None:
+        with contextlib.suppress(Exception):  # best effort on the way out
+            window.close()
+    clinic = ctx.values.pop("clinic", None)
+    if clinic is not None:
+        with contextlib.suppress(Exception):
+            clinic.close()
+
+
+def main() -> int:
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
