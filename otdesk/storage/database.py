@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +48,7 @@ DB_FILENAME = "otdesk.db"
 OPEN_LOCK_TIMEOUT_MS = 1500
 
 log = logging.getLogger(__name__)
+_DB_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, *dialect.DRIVER_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class Database:
     def translate_errors(self) -> Iterator[None]:
         try:
             yield
-        except (exc.DBAPIError, sqlite3.Error) as error:
+        except _DB_ERRORS as error:
             if dialect.is_locked_error(error):
                 raise DatabaseLockedError(self.path) from error
             if dialect.is_corrupt_error(error):
@@ -240,7 +240,7 @@ def _prepare(
             dialect.enable_wal(connection)
             settings["wal"] = 1
             dialect.set_busy_timeout(connection, busy_timeout_ms)
-    except (exc.DBAPIError, sqlite3.Error) as error:
+    except _DB_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
         if dialect.is_corrupt_error(error):
@@ -277,7 +277,7 @@ def _migrate(engine: Engine, path: Path) -> None:
         with engine.connect() as connection:
             upgrade(connection)
             connection.commit()
-    except (exc.DBAPIError, sqlite3.Error) as error:
+    except _DB_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
         raise
@@ -340,7 +340,7 @@ def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS)
         marked, problems, tables, revision = dialect.check_file(
             path, busy_timeout_ms=lock_timeout_ms
         )
-    except sqlite3.DatabaseError as error:
+    except dialect.DRIVER_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
         problems, revision, marked, tables = [str(error)], None, True, []
@@ -379,7 +379,7 @@ def restore_database(
         raise BackupError(f"There is no backup file {backup}.", path=backup)
     try:
         marked, problems, _tables, _revision = dialect.check_file(backup)
-    except sqlite3.DatabaseError as error:
+    except dialect.DRIVER_ERRORS as error:
         raise BackupError(f"{backup} is not an otdesk backup ({error}).", path=backup) from None
     if not marked:
         raise BackupError(f"{backup} is not an otdesk backup.", path=backup)
@@ -412,27 +412,14 @@ def restore_database(
     if not database.exists():
         create_private_file(database)
     try:
-        _copy_into(backup, database, lock_timeout_ms)
-    except sqlite3.OperationalError as error:
+        dialect.restore_file(backup, database, busy_timeout_ms=lock_timeout_ms)
+    except dialect.DRIVER_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(database) from error
         raise
     secure_database_files(database)
     backups.prune()
     return RestoreReport(backup, database, safety)
-
-
-def _copy_into(source: Path, target: Path, lock_timeout_ms: int) -> None:
-    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target, timeout=lock_timeout_ms / 1000)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = WAL")
-        finally:
-            dst.close()
-    finally:
-        src.close()
 
 
 def _set_aside(database: Path, now: datetime) -> Path:

@@ -30,6 +30,8 @@ _SQLITE_LOCKED = 6
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 SQLITE_HEADER = b"SQLite format 3\x00"
+# The driver's own errors, for the few places that use it below SQLAlchemy.
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 
 def sqlite_url(path: Path) -> URL:
@@ -161,6 +163,22 @@ def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEO
             src.backup(dst)
             # A backup is a single self-contained file: no WAL beside it.
             dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def restore_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Copy the backup `source` over the database `target` with the online backup API (a
+    transaction on `target`: other connections see the old or the new database, never half
+    of one), then switch `target` to WAL."""
+    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target, timeout=busy_timeout_ms / 1000)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = WAL")
         finally:
             dst.close()
     finally:
