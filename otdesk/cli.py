@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "otdesk.commands.storage",
     "otdesk.commands.visits",
     "otdesk.commands.demo",
+    "otdesk.commands.superbills",
 )
 
 EXIT_BAD_INPUT = 2
