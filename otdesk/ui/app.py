@@ -136,12 +136,29 @@ def build_window(
 
     window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
     add_management_actions(window)
+    add_superbill_preview(window)
     style.apply_sheet(QApplication.instance())
     if loader is not None:
         # after the window is up: the index opens on another thread, but it still takes
         # turns with the window's thread while the first screen is drawn
         QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
     return window
+
+
+def add_superbill_preview(window: Any) -> None:
+    """Print superbill (Ctrl+P) appears once the preview window exists: a module
+    otdesk.ui.superbill_dialog with show_for(window, visit_id)."""
+    import importlib.util
+
+    if importlib.util.find_spec("otdesk.ui.superbill_dialog") is None:
+        return
+
+    def show(parent: Any, visit_id: int) -> None:
+        from otdesk.ui import superbill_dialog
+
+        superbill_dialog.show_for(parent, visit_id)
+
+    window.set_superbill_handler(show)
 
 
 def add_management_actions(window: Any) -> None:

@@ -116,6 +116,11 @@ class MainWindow(QMainWindow):
         self.void_action = self._action("&Void visit…", None, self.editor.void)
         self.delete_action = self._action("&Delete draft…", None, self.editor.delete_draft)
         self.payment_action = self._action("Record &payment…", None, self.editor.record_payment)
+        self.print_action = self._action("&Print superbill…", "Ctrl+P", self._print_superbill)
+        # Hidden until the superbill preview is plugged in (set_superbill_handler): the
+        # menu never offers a dead entry.
+        self.print_action.setVisible(False)
+        self._superbill_handler = None
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.code_action = self._action("Add a &service", "Ctrl+K", self._focus_codes)
         self.lines_action = self._action("Charge &lines", "Ctrl+L", self._focus_lines)
@@ -137,6 +142,7 @@ class MainWindow(QMainWindow):
             self.delete_action,
             None,
             self.payment_action,
+            self.print_action,
             None,
             self.quit_action,
         ):
@@ -163,6 +169,17 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         self._visit_shown(None)
+
+    def set_superbill_handler(self, handler) -> None:
+        """Show Print superbill (Ctrl+P); handler(window, visit_id) opens the preview."""
+        self._superbill_handler = handler
+        self.print_action.setVisible(handler is not None)
+        self._visit_shown(self.controller.visit)
+
+    def _print_superbill(self) -> None:
+        visit = self.controller.visit
+        if self._superbill_handler is not None and visit is not None:
+            self._superbill_handler(self, visit.id)
 
     def add_clinic_action(self, text: str, slot) -> QAction:
         """A management dialog in the Clinic menu (added by the app, once it exists)."""
@@ -217,6 +234,7 @@ class MainWindow(QMainWindow):
         self.amend_action.setEnabled(finalized)
         self.void_action.setEnabled(finalized)
         self.payment_action.setEnabled(visit is not None and visit.status != "void")
+        self.print_action.setEnabled(visit is not None and visit.status != "void")
         self.code_action.setEnabled(editable)
 
     def show_status(self, text: str) -> None:

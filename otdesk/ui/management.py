@@ -29,8 +29,33 @@ def _payers(window: Any) -> None:
     window.controller.reload()
 
 
+def _fees(window: Any) -> None:
+    from otdesk.ui import fee_schedule_dialog
+
+    fee_schedule_dialog.ask(window, window.clinic)
+    window.controller.reload()
+
+
+def _patients(window: Any) -> None:
+    from otdesk.ui import patients_dialog
+
+    patients_dialog.ask(window, window.clinic)
+    window.controller.reload()
+    window.refresh_day()
+
+
+def _ncci(window: Any) -> None:
+    from otdesk.ui import ncci_import_dialog
+
+    if ncci_import_dialog.ask(window, window.clinic):
+        window.controller.reload()
+
+
 ENTRIES: list[tuple[str, Callable[[Any], None]]] = [
     ("&Practice…", _practice),
     ("P&roviders…", _providers),
     ("Pa&yers…", _payers),
+    ("&Fee schedule…", _fees),
+    ("Pa&tients…", _patients),
+    ("&NCCI and MUE tables…", _ncci),
 ]

@@ -1,0 +1,365 @@
+"""Patients: find one (name, birth date, account, member ID) or add one; their details,
+insurance policies and plan-of-care episodes. Dates are typed MM/DD/YYYY; a date that
+does not exist, a bad NPI or a missing field gets the services' message beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from otdesk.ui.forms import Form, npi_check
+from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
+
+SEXES = [("Unknown", "U"), ("Female", "F"), ("Male", "M"), ("X", "X")]
+RELATIONSHIPS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("Other", "other")]
+PRIORITIES = [("Primary", 1), ("Secondary", 2), ("Tertiary", 3)]
+DISCIPLINES = [("OT", "OT"), ("PT", "PT"), ("SLP", "SLP")]
+
+
+def _us(day: Any) -> str:
+    return day.strftime("%m/%d/%Y") if day else ""
+
+
+def _blank_none(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: (None if k in names and v == "" else v) for k, v in values.items()}
+
+
+class _SubList(QWidget):
+    """A list of a patient's records with a form, New and Save (policies, plans)."""
+
+    def __init__(self, noun: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.noun = noun
+        self.current_id: int | None = None
+        self.list = QListWidget()
+        self.list.setAccessibleName(f"{noun.capitalize()} list")
+        self.list.setMaximumHeight(110)
+        self.list.currentItemChanged.connect(self._chosen)
+        self.form = Form()
+        self.new_button = QPushButton(f"New {noun}")
+        self.new_button.setAccessibleName(f"New {noun}")
+        self.new_button.clicked.connect(self.start_new)
+        self.save_button = QPushButton(f"Save {noun}")
+        self.save_button.setAccessibleName(f"Save {noun}")
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+        self.message.setAccessibleName(f"{noun.capitalize()} message")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(self.form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.values_of = lambda record: {}
+        self.title_of = str
+        self.defaults: dict[str, Any] = {}
+
+    def show_records(self, records: list[Any], select_id: int | None = None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        chosen = None
+        for record in records:
+            item = QListWidgetItem(self.title_of(record))
+            item.setData(Qt.ItemDataRole.UserRole, record)
+            self.list.addItem(item)
+            if record.id == select_id:
+                chosen = item
+        self.list.blockSignals(False)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        elif self.list.count():
+            self.list.setCurrentRow(0)
+        else:
+            self.start_new()
+
+    def _chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
+        if item is None:
+            return
+        record = item.data(Qt.ItemDataRole.UserRole)
+        self.current_id = record.id
+        self.form.set_values(self.values_of(record))
+        self.message.clear()
+
+    def start_new(self) -> None:
+        self.current_id = None
+        self.list.clearSelection()
+        self.form.set_values(self.defaults)
+        self.message.clear()
+
+    def show_error(self, error: Exception) -> None:
+        field = getattr(error, "field", None)
+        if not (field and self.form.show_error(field, str(error))):
+            self.message.setText(str(error))
+
+
+class PatientsDialog(QDialog):
+    def __init__(self, clinic: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.clinic = clinic
+        self.setWindowTitle("Patients")
+        self.resize(940, 640)
+        self.patient_id: int | None = None
+
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Find patient")
+        self.search.setPlaceholderText("Name, birth date, account or member ID")
+        self.search.textChanged.connect(self._search)
+        self.results_model = PatientResultsModel(parent=self)
+        self.results = QTableView()
+        self.results.setModel(self.results_model)
+        self.results.setAccessibleName("Patients found")
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.verticalHeader().hide()
+        self.results.setTabKeyNavigation(False)
+        self.results.horizontalHeader().setSectionResizeMode(
+            COL_NAME, QHeaderView.ResizeMode.Stretch
+        )
+        self.results.selectionModel().currentRowChanged.connect(
+            lambda current, _p: self._open_row(current.row())
+        )
+        self.new_patient = QPushButton("&New patient")
+        self.new_patient.setAccessibleName("New patient")
+        self.new_patient.clicked.connect(self.start_new)
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.results, 1)
+        left.addWidget(self.new_patient)
+
+        self.details = Form()
+        self.details.add_text("first_name", "&First name")
+        self.details.add_text("middle_name", "&Middle name")
+        self.details.add_text("last_name", "&Last name")
+        self.details.add_text("date_of_birth", "&Date of birth", "MM/DD/YYYY")
+        self.details.add_choice("sex", "&Sex", SEXES)
+        self.details.add_text("address1", "&Address")
+        self.details.add_text("city", "&City")
+        self.details.add_text("state", "S&tate", "2 letters")
+        self.details.add_text("postal_code", "&ZIP")
+        self.details.add_text("phone", "&Phone")
+        self.details.add_text("account_number", "Acc&ount", "blank: next number")
+        self.save_patient = QPushButton("&Save patient")
+        self.save_patient.setAccessibleName("Save patient")
+        self.save_patient.clicked.connect(self.save)
+        self.patient_message = QLabel()
+        self.patient_message.setProperty("role", "error")
+        self.patient_message.setAccessibleName("Patient message")
+        self.patient_message.setWordWrap(True)
+        details_page = QWidget()
+        details_layout = QVBoxLayout(details_page)
+        details_layout.addWidget(self.details)
+        details_layout.addWidget(self.patient_message)
+        details_layout.addWidget(self.save_patient, 0, Qt.AlignmentFlag.AlignRight)
+        details_layout.addStretch(1)
+
+        self.policies = _SubList("policy")
+        form = self.policies.form
+        self.payer_choice = form.add_choice("payer_id", "Pa&yer", [])
+        form.add_text("member_id", "Member &ID")
+        form.add_text("group_number", "&Group number")
+        form.add_text("subscriber_name", "Su&bscriber", "blank when the patient")
+        form.add_choice("relationship", "&Relationship", RELATIONSHIPS)
+        form.add_choice("priority", "&Order", PRIORITIES)
+        form.add_text("effective_from", "Effective &from", "MM/DD/YYYY (optional)")
+        form.add_text("effective_to", "Effective &to", "MM/DD/YYYY (optional)")
+        self.policies.title_of = lambda p: (
+            f"{p.payer_name} · {p.member_id} ({dict((v, k) for k, v in PRIORITIES)[p.priority]})"
+        )
+        self.policies.values_of = lambda p: {
+            "payer_id": p.payer_id,
+            "member_id": p.member_id,
+            "group_number": p.group_number,
+            "subscriber_name": p.subscriber_name,
+            "relationship": p.relationship,
+            "priority": p.priority,
+            "effective_from": _us(p.effective_from),
+            "effective_to": _us(p.effective_to),
+        }
+        self.policies.defaults = {"relationship": "self", "priority": 1}
+        self.policies.save_button.clicked.connect(self.save_policy)
+
+        self.plans = _SubList("plan of care")
+        form = self.plans.form
+        form.add_choice("discipline", "&Discipline", DISCIPLINES)
+        form.add_text("start_date", "&Start", "MM/DD/YYYY")
+        form.add_text("certified_through", "&Certified through", "MM/DD/YYYY (optional)")
+        form.add_text("last_progress_report", "Last &progress report", "MM/DD/YYYY (optional)")
+        form.add_text("referring_name", "&Referring provider")
+        form.add_text("referring_npi", "Referring &NPI", "10 digits (optional)", npi_check())
+        self.plans.title_of = lambda p: (
+            f"{p.discipline} from {_us(p.start_date)}"
+            + (f" to {_us(p.certified_through)}" if p.certified_through else "")
+        )
+        self.plans.values_of = lambda p: {
+            "discipline": p.discipline,
+            "start_date": _us(p.start_date),
+            "certified_through": _us(p.certified_through),
+            "last_progress_report": _us(p.last_progress_report),
+            "referring_name": p.referring_name,
+            "referring_npi": p.referring_npi,
+        }
+        self.plans.defaults = {"discipline": "OT"}
+        self.plans.save_button.clicked.connect(self.save_plan)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Patient pages")
+        self.tabs.addTab(details_page, "Patient")
+        self.tabs.addTab(self.policies, "Insurance")
+        self.tabs.addTab(self.plans, "Plans of care")
+
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addWidget(self.tabs, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(close)
+        self._fill_payers()
+        self.start_new()
+
+    # --- finding ----------------------------------------------------------------------------
+
+    def _search(self, text: str) -> None:
+        self.results_model.set_records(self.clinic.patients.search(text) if text.strip() else [])
+
+    def _open_row(self, row: int) -> None:
+        match = self.results_model.record(row)
+        if match is not None:
+            self.open_patient(match.patient.id)
+
+    def open_patient(self, patient_id: int) -> None:
+        patient = self.clinic.patients.get(patient_id)
+        self.patient_id = patient.id
+        self.details.set_values(
+            {
+                "first_name": patient.first_name,
+                "middle_name": patient.middle_name,
+                "last_name": patient.last_name,
+                "date_of_birth": _us(patient.date_of_birth),
+                "sex": patient.sex,
+                "address1": patient.address1,
+                "city": patient.city,
+                "state": patient.state,
+                "postal_code": patient.postal_code,
+                "phone": patient.phone,
+                "account_number": patient.account_number,
+            }
+        )
+        self.patient_message.clear()
+        self._reload_subs()
+
+    def start_new(self) -> None:
+        self.patient_id = None
+        self.details.set_values({"sex": "U"})
+        self.patient_message.setText("")
+        self.policies.show_records([])
+        self.plans.show_records([])
+        self.tabs.setCurrentIndex(0)
+        self.details.fields["first_name"].setFocus()
+        self._enable_subs()
+
+    def _fill_payers(self) -> None:
+        self.payer_choice.clear()
+        for payer in self.clinic.payers.list():
+            self.payer_choice.addItem(payer.name, payer.id)
+
+    def _reload_subs(self, policy_id: int | None = None, plan_id: int | None = None) -> None:
+        if self.patient_id is not None:
+            self.policies.show_records(self.clinic.patients.policies(self.patient_id), policy_id)
+            self.plans.show_records(self.clinic.patients.plans_of_care(self.patient_id), plan_id)
+        self._enable_subs()
+
+    def _enable_subs(self) -> None:
+        has_patient = self.patient_id is not None
+        self.tabs.setTabEnabled(1, has_patient)
+        self.tabs.setTabEnabled(2, has_patient)
+
+    # --- saving -----------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        from otdesk.services.errors import ServiceError
+
+        self.details.clear_errors()
+        values = self.details.values()
+        try:
+            if self.patient_id is None:
+                patient = self.clinic.patients.create(**values)
+            else:
+                patient = self.clinic.patients.update(self.patient_id, **values)
+        except ServiceError as error:
+            field = getattr(error, "field", None)
+            if not (field and self.details.show_error(field, str(error))):
+                self.patient_message.setText(str(error))
+            return False
+        self.open_patient(patient.id)
+        self.patient_message.setProperty("role", "hint")
+        self.patient_message.setText("Saved.")
+        return True
+
+    def save_policy(self) -> bool:
+        return self._save_sub(
+            self.policies,
+            lambda values: self.clinic.patients.add_policy(self.patient_id, **values),
+            lambda record_id, values: self.clinic.patients.update_policy(record_id, **values),
+            ("effective_from", "effective_to"),
+            "policy",
+        )
+
+    def save_plan(self) -> bool:
+        return self._save_sub(
+            self.plans,
+            lambda values: self.clinic.patients.add_plan_of_care(self.patient_id, **values),
+            lambda record_id, values: self.clinic.patients.update_plan_of_care(record_id, **values),
+            ("certified_through", "last_progress_report"),
+            "plan",
+        )
+
+    def _save_sub(self, sub: _SubList, create, update, optional_dates, which: str) -> bool:
+        from otdesk.services.errors import ServiceError
+
+        if self.patient_id is None or sub.form.problems():
+            return False
+        sub.form.clear_errors()
+        values = _blank_none(sub.form.values(), *optional_dates)
+        try:
+            record = create(values) if sub.current_id is None else update(sub.current_id, values)
+        except ServiceError as error:
+            sub.show_error(error)
+            return False
+        if which == "policy":
+            self._reload_subs(policy_id=record.id)
+        else:
+            self._reload_subs(plan_id=record.id)
+        return True
+
+
+def ask(parent: QWidget | None, clinic: Any) -> None:
+    dialog = PatientsDialog(clinic, parent)
+    try:
+        dialog.exec()
+    finally:
+        dialog.deleteLater()

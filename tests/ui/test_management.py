@@ -1,0 +1,151 @@
+"""Management dialogs over a real clinic: fee schedule (table edits, CSV import/export),
+patients with policies and plans of care, payers, NCCI/MUE import with progress, and the
+Clinic menu and Print superbill entries of the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from otdesk.core.money import Money
+from otdesk.ui import app as ui_app
+from otdesk.ui.fee_schedule_dialog import FeeScheduleDialog
+from otdesk.ui.models.fees import COL_ALLOWED, COL_CHARGE, FeesModel
+from otdesk.ui.ncci_import_dialog import NcciImportDialog
+from otdesk.ui.patients_dialog import PatientsDialog
+from otdesk.ui.payers_dialog import PayersDialog
+from tests.ui.helpers import show, type_into_cell
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ncci"
+
+
+def test_fees_model(qtmodeltester, clinic):
+    clinic.fees.add("97110", charge="45.00", effective_from="2020-01-01")
+    model = FeesModel(clinic.fees.list())
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, COL_CHARGE)) == "$45.00"
+
+
+def test_fee_schedule_edit_add_import_export(qtbot, clinic, tmp_path):
+    dialog = show(qtbot, FeeScheduleDialog(clinic))
+    dialog.code.setText("97110")
+    dialog.charge.setText("45")
+    dialog.start.setText("01/01/2026")
+    assert dialog.add_fee()
+    assert [(f.code, f.charge) for f in clinic.fees.list()] == [("97110", Money("45"))]
+
+    # edit in place; bad money is refused beside the table
+    type_into_cell(qtbot, dialog.table, dialog.model.index(0, COL_CHARGE), "50.25")
+    assert clinic.fees.list()[0].charge == Money("50.25")
+    type_into_cell(qtbot, dialog.table, dialog.model.index(0, COL_ALLOWED), "lots")
+    assert "not an amount" in dialog.message.text()
+    assert clinic.fees.list()[0].allowed is None
+
+    dialog.charge.setText("abc")
+    dialog.code.setText("97140")
+    assert not dialog.add_fee()
+    assert "not an amount" in dialog.message.text()
+
+    out = tmp_path / "fees.csv"
+    assert dialog.export_csv(out)
+    assert "97110" in out.read_text(encoding="utf-8-sig")
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,charge\n97140,40.00\n97530,forty\n", encoding="utf-8")
+    assert not dialog.import_csv(bad)
+    assert "row 3" in dialog.message.text()
+    assert len(clinic.fees.list()) == 1  # nothing half-imported
+    good = tmp_path / "good.csv"
+    good.write_text("code,charge,effective_from\n97140,40.00,2026-01-01\n", encoding="utf-8")
+    assert dialog.import_csv(good)
+    assert "1 added" in dialog.message.text()
+    assert dialog.model.rowCount() == 2
+
+
+def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
+    dialog = show(qtbot, PatientsDialog(clinic))
+    form = dialog.details
+    qtbot.keyClicks(form.fields["first_name"], "Cy")
+    qtbot.keyClicks(form.fields["last_name"], "Park")
+    qtbot.keyClicks(form.fields["date_of_birth"], "02/30/1970")
+    assert not dialog.save()
+    assert "not a date" in form.messages["date_of_birth"].text()
+    form.fields["date_of_birth"].setText("02/28/1970")
+    assert dialog.save()
+    patient = clinic.patients.search("park")[0].patient
+    assert patient.first_name == "Cy" and str(patient.date_of_birth) == "1970-02-28"
+
+    assert dialog.tabs.isTabEnabled(1)
+    policies = dialog.policies
+    policies.form.fields["member_id"].setText("1EG4TE5MK99")
+    assert dialog.save_policy()
+    assert [p.member_id for p in clinic.patients.policies(patient.id)] == ["1EG4TE5MK99"]
+
+    plans = dialog.plans
+    plans.form.fields["start_date"].setText("03/01/2026")
+    qtbot.keyClicks(plans.form.fields["referring_npi"], "1234567890")
+    assert "check digit" in plans.form.messages["referring_npi"].text()
+    assert not dialog.save_plan()
+    plans.form.fields["referring_npi"].setText("1234567893")
+    plans.form.fields["certified_through"].setText("05/30/2026")
+    assert dialog.save_plan()
+    saved = clinic.patients.plans_of_care(patient.id)
+    assert [(str(p.start_date), str(p.certified_through)) for p in saved] == [
+        ("2026-03-01", "2026-05-30")
+    ]
+
+    # find an existing patient by member ID and open them
+    dialog.search.setText("ACM123")
+    dialog.results.selectRow(0)
+    assert form.fields["last_name"].text() == "Olsen"
+
+
+def test_payers_dialog_saves_the_rule_settings(qtbot, clinic):
+    dialog = show(qtbot, PayersDialog(clinic))
+    qtbot.mouseClick(dialog.new_button, Qt.LeftButton)
+    form = dialog.form
+    form.fields["name"].setText("State Medicaid")
+    form.fields["kind"].setCurrentIndex(form.fields["kind"].findData("medicaid"))
+    form.fields["ncci_applies"].setCurrentIndex(form.fields["ncci_applies"].findData(False))
+    assert dialog.save()
+    payer = next(p for p in clinic.payers.list() if p.name == "State Medicaid")
+    assert payer.kind == "medicaid" and payer.unit_rule == "cms" and payer.ncci_applies is False
+    form.fields["name"].setText("Medicare Part B")  # taken
+    assert not dialog.save()
+    assert "already" in form.messages["name"].text()
+
+
+def test_ncci_import_runs_in_a_worker_and_reports(qtbot, clinic):
+    dialog = show(qtbot, NcciImportDialog(clinic))
+    assert dialog.import_ptp([FIXTURES / "ptp_practitioner.txt"])
+    assert "PTP edits" in dialog.result.text()
+    from otdesk.core import ncci
+
+    assert (clinic.db.path.parent / ncci.PTP_FILE_NAME).exists()
+    assert not dialog.import_mue(FIXTURES / "mue_bad_value.txt")
+    assert "Nothing was imported" in dialog.result.text()
+    assert dialog.import_mue(FIXTURES / "mue_practitioner.csv")
+    assert "MUE values" in dialog.result.text()
+
+
+def test_clinic_menu_and_print_entry(qtbot, window, clinic):
+    ui_app.add_management_actions(window)
+    texts = [a.text().replace("&", "") for a in window.clinic_menu.actions()]
+    assert texts == [
+        "Practice…",
+        "Providers…",
+        "Payers…",
+        "Fee schedule…",
+        "Patients…",
+        "NCCI and MUE tables…",
+    ]
+    assert not window.print_action.isVisible()
+    opened = []
+    seeded = clinic.seeded
+    visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
+    window.controller.open(visit.id)
+    window.set_superbill_handler(lambda parent, visit_id: opened.append(visit_id))
+    assert window.print_action.isVisible() and window.print_action.isEnabled()
+    qtbot.keyClick(window, Qt.Key_P, Qt.ControlModifier)
+    assert opened == [visit.id]
