@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--data-dir",
         metavar="DIR",
+        # SUPPRESS: the subcommand's copy of this option must not reset a value given
+        # before the subcommand (`otdesk --data-dir X visits`).
+        default=argparse.SUPPRESS,
         help="folder of the clinic database (default: the user data folder, or $OTDESK_DATA_DIR)",
     )
     parser = argparse.ArgumentParser(
@@ -61,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not hasattr(args, "data_dir"):
+        args.data_dir = None
     if args.smoke_test:
         from otdesk import smoke
 

@@ -79,3 +79,12 @@ def test_help_lists_the_commands():
     assert done.returncode == 0
     assert "usage: otdesk" in done.stdout
     assert "units" in done.stdout
+
+
+def test_data_dir_before_or_after_the_subcommand(tmp_path):
+    from otdesk.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--data-dir", str(tmp_path), "npi", "check", "1234567893"])
+    after = parser.parse_args(["npi", "check", "1234567893", "--data-dir", str(tmp_path)])
+    assert before.data_dir == after.data_dir == str(tmp_path)
