@@ -162,6 +162,16 @@ class BatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedBatch:
+    """A batch made into one PDF, not yet recorded (printing)."""
+
+    document: bytes
+    chosen: tuple[Prepared, ...]
+    skipped: tuple[SkippedVisit, ...]
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class BatchPlan:
     """The visits a batch would issue, checked, before anything is written."""
 
@@ -629,21 +639,7 @@ class SuperbillService:
 
         if (out is None) == (folder is None):
             raise ValidationError("out", "Give either one output file or one folder.")
-        why = v.text(reason, "reason", max_len=500) or None
-        chosen = list(plan.ready)
-        skipped = [_skipped(p) for p in plan.refused]
-        if why:
-            chosen.extend(plan.incomplete)
-            chosen.sort(
-                key=lambda p: (p.data.date_of_service, p.data.patient.name, p.data.visit_id)
-            )
-        else:
-            skipped.extend(_skipped(p) for p in plan.incomplete)
-        if not chosen:
-            raise ServiceError(
-                f"No superbill to issue for {_span(plan.start, plan.end)}"
-                + (f": {len(skipped)} visit(s) skipped." if skipped else ".")
-            )
+        why, chosen, skipped = _choose(plan, reason)
         settings = self.settings()
         paper = paper or settings.paper
         documents: list[tuple[Path, bytes, list[Prepared]]] = []
@@ -683,6 +679,46 @@ class SuperbillService:
                         self._record(connection, prepared, digest, path.name, reason_here, "file")
                     )
         return BatchResult(tuple(issued), tuple(skipped), tuple(written))
+
+    def render_batch(
+        self,
+        plan: BatchPlan,
+        *,
+        reason: str | None = None,
+        paper: str | None = None,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> RenderedBatch:
+        """One PDF of a planned batch for printing; nothing is recorded until
+        record_printed() says it was printed."""
+        from otdesk.export import render_superbills
+
+        why, chosen, skipped = _choose(plan, reason)
+        document = render_superbills(
+            [p.data for p in chosen],
+            paper or self.settings().paper,
+            progress=progress,
+            cancelled=cancelled,
+        )
+        return RenderedBatch(document, tuple(chosen), tuple(skipped), why)
+
+    def record_printed(self, rendered: RenderedBatch) -> tuple[IssuedSuperbill, ...]:
+        """Record every superbill of a printed batch as issued (one transaction)."""
+        from otdesk.export import sha256
+
+        digest = sha256(rendered.document)
+        with self.ctx.db.write() as connection:
+            return tuple(
+                self._record(
+                    connection,
+                    prepared,
+                    digest,
+                    "",
+                    rendered.reason if prepared.completeness.problems else None,
+                    "print",
+                )
+                for prepared in rendered.chosen
+            )
 
     # --- the encounter form -----------------------------------------------------------------
 
@@ -794,6 +830,26 @@ def _completeness(
     for finding in detail.errors:
         problems.append(f"error finding: {finding.message}")
     return Completeness(detail.id, detail.version, detail.status, tuple(problems), refused)
+
+
+def _choose(
+    plan: BatchPlan, reason: str | None
+) -> tuple[str | None, list[Prepared], list[SkippedVisit]]:
+    """The visits a batch issues (incomplete ones only with a reason) and those it skips."""
+    why = v.text(reason, "reason", max_len=500) or None
+    chosen = list(plan.ready)
+    skipped = [_skipped(p) for p in plan.refused]
+    if why:
+        chosen.extend(plan.incomplete)
+        chosen.sort(key=_batch_order)
+    else:
+        skipped.extend(_skipped(p) for p in plan.incomplete)
+    if not chosen:
+        raise ServiceError(
+            f"No superbill to issue for {_span(plan.start, plan.end)}"
+            + (f": {len(skipped)} visit(s) skipped." if skipped else ".")
+        )
+    return why, chosen, skipped
 
 
 def _batch_order(prepared: Prepared) -> tuple[date, str, int]:
@@ -926,6 +982,7 @@ __all__ = [
     "IncompleteSuperbillError",
     "IssuedSuperbill",
     "Prepared",
+    "RenderedBatch",
     "SkippedVisit",
     "SuperbillRefusedError",
     "SuperbillService",
