@@ -994,34 +994,10 @@ def render_encounter_form(form: EncounterFormData, paper: str = "letter") -> byt
     )
 
 
-# For the benchmark: a page of comparable content made with ReportLab alone.
-def bare_page(paper: str = "letter") -> bytes:
-    """A page with a table of the same size as a superbill's, in a standard font."""
-    from reportlab.lib.styles import getSampleStyleSheet
-
-    sheet = getSampleStyleSheet()
-    buffer = io.BytesIO()
-    doc = BaseDocTemplate(buffer, pagesize=PAGE_SIZES[paper], invariant=1)
-    frame = Frame(MARGIN, BOTTOM_MARGIN, content_width(paper), 650, id="f")
-    doc.addPageTemplates([PageTemplate(id="p", frames=[frame])])
-    rows = [["Code", "Description", "Units", "Fee"]] + [
-        ["97110", Paragraph("Therapeutic exercise", sheet["Normal"]), "2", "$60.00"]
-        for _ in range(6)
-    ]
-    story = [
-        Paragraph("Practice name", sheet["Title"]),
-        Paragraph("Patient, address, insurance " * 6, sheet["Normal"]),
-        Table(rows, colWidths=[50, 300, 50, 80]),
-    ]
-    doc.build(story)
-    return buffer.getvalue()
-
-
 __all__ = [
     "FORM_COLUMNS",
     "SERVICE_COLUMNS",
     "CancelledError",
-    "bare_page",
     "content_width",
     "encounter_form_story",
     "register_fonts",
