@@ -29,6 +29,7 @@ SHORTCUTS = (
     ("Ctrl+L", "Go to the charge lines"),
     ("Ctrl+D", "Add a diagnosis"),
     ("Ctrl+Enter", "Finalize the visit"),
+    ("Ctrl+P / Ctrl+Shift+P", "Print the superbill / the superbills of the day"),
     ("F5 / F6 / F7", "Timer: start on the selected line / pause or resume / stop"),
     ("Ctrl+PgUp / Ctrl+PgDown", "Previous / next day"),
     ("Ctrl+T", "Today"),
@@ -121,6 +122,10 @@ class MainWindow(QMainWindow):
         # menu never offers a dead entry.
         self.print_action.setVisible(False)
         self._superbill_handler = None
+        self.print_day_action = self._action(
+            "Print superbills of the &day…", "Ctrl+Shift+P", self._print_day
+        )
+        self.print_day_action.setVisible(False)
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.code_action = self._action("Add a &service", "Ctrl+K", self._focus_codes)
         self.lines_action = self._action("Charge &lines", "Ctrl+L", self._focus_lines)
@@ -143,6 +148,7 @@ class MainWindow(QMainWindow):
             None,
             self.payment_action,
             self.print_action,
+            self.print_day_action,
             None,
             self.quit_action,
         ):
@@ -174,12 +180,20 @@ class MainWindow(QMainWindow):
         """Show Print superbill (Ctrl+P); handler(window, visit_id) opens the preview."""
         self._superbill_handler = handler
         self.print_action.setVisible(handler is not None)
+        self.print_day_action.setVisible(handler is not None)
         self._visit_shown(self.controller.visit)
 
     def _print_superbill(self) -> None:
         visit = self.controller.visit
         if self._superbill_handler is not None and visit is not None:
             self._superbill_handler(self, visit.id)
+
+    def _print_day(self) -> None:
+        """The superbills of the day shown, all at once (otdesk.ui.batch_print_dialog)."""
+        if self._superbill_handler is not None:
+            from otdesk.ui.superbill_dialog import show_batch_for
+
+            show_batch_for(self, self.day.current_date())
 
     def add_clinic_action(self, text: str, slot) -> QAction:
         """A management dialog in the Clinic menu (added by the app, once it exists)."""

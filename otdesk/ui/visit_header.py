@@ -42,6 +42,7 @@ class VisitHeader(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Visit header")
         self._loading = False
+        self.payer_choices: list[tuple[int | None, int | None]] = []
         self.patient = QLabel()
         self.patient.setAccessibleName("Patient")
         self.patient.setProperty("role", "title")
@@ -163,17 +164,20 @@ class VisitHeader(QWidget):
             if self.provider.findData(visit.provider_id) < 0:
                 self.provider.addItem(visit.provider_name, visit.provider_id)
             self.provider.setCurrentIndex(self.provider.findData(visit.provider_id))
+            # (policy id, payer id) per item, kept here: Qt's item data loses a None
             self.payer.clear()
+            self.payer_choices = []
             for item in policies:
                 text = f"{item.payer_name} ({'primary' if item.priority == 1 else 'secondary'})"
-                self.payer.addItem(text, (item.id, item.payer_id))
-            self.payer.addItem(SELF_PAY, (None, None))
+                self.payer.addItem(text)
+                self.payer_choices.append((item.id, item.payer_id))
+            self.payer.addItem(SELF_PAY)
+            self.payer_choices.append((None, None))
             current = (visit.policy_id, visit.payer_id)
-            index = self.payer.findData(current)
-            if index < 0 and visit.payer_id is not None:
-                self.payer.addItem(visit.payer_name, current)
-                index = self.payer.count() - 1
-            self.payer.setCurrentIndex(max(index, 0))
+            if current not in self.payer_choices:
+                self.payer.addItem(visit.payer_name)
+                self.payer_choices.append(current)
+            self.payer.setCurrentIndex(self.payer_choices.index(current))
             self.pos.setCurrentIndex(max(self.pos.findData(visit.place_of_service), 0))
             self.discipline.setCurrentIndex(max(self.discipline.findData(visit.discipline), 0))
             total = visit.total_treatment_minutes
@@ -219,7 +223,7 @@ class VisitHeader(QWidget):
         if which == "provider":
             self.changed.emit({"provider_id": data})
         elif which == "payer":
-            policy_id, payer_id = data
+            policy_id, payer_id = self.payer_choices[combo.currentIndex()]
             self.changed.emit({"policy_id": policy_id, "payer_id": payer_id})
         elif which == "pos":
             self.changed.emit({"place_of_service": data})

@@ -235,3 +235,35 @@ def test_a_cancelled_batch_leaves_nothing(qtbot, clinic, service, day, tmp_path)
     assert "Cancelled" in dialog.message.text()
     assert not (tmp_path / "folder").exists() or list((tmp_path / "folder").iterdir()) == []
     assert all(service.history(visit) == [] for visit in day[0])
+
+
+def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clinic):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from otdesk.ui.app import add_superbill_preview
+
+    assert not window.print_action.isVisible()
+    add_superbill_preview(window)
+    assert window.print_action.shortcut().toString() == "Ctrl+P"
+    assert window.print_action.isVisible() and window.print_day_action.isVisible()
+    window.controller.open(clinic.demo.visit)
+    seen = {}
+
+    def look_and_close(kind):
+        dialog = QApplication.activeModalWidget()
+        seen[kind] = dialog
+        if isinstance(dialog, SuperbillPreview):
+            seen["pages"] = dialog.page_count()
+        else:
+            seen["summary"] = dialog.summary.text()
+        dialog.reject()
+
+    QTimer.singleShot(200, lambda: look_and_close("preview"))
+    window.print_action.trigger()
+    assert isinstance(seen["preview"], SuperbillPreview) and seen["pages"] == 1
+    window.day.set_date(clinic.visits.get(clinic.demo.visit).date_of_service)
+    QTimer.singleShot(200, lambda: look_and_close("batch"))
+    window.print_day_action.trigger()
+    assert isinstance(seen["batch"], BatchPrintDialog)
+    assert seen["summary"] == "1 visit on 03/02/2026."

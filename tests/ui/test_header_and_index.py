@@ -1,0 +1,108 @@
+"""The visit header saves as it is changed; bad input is refused beside the field; the
+diagnosis index arrives from a worker while the window stays usable."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication
+
+from otdesk.core.catalog import default_catalog
+from otdesk.ui.main_window import MainWindow
+from otdesk.ui.models.charge_lines import COL_CODE
+from tests.ui.helpers import type_into_cell
+
+
+def open_draft(window, clinic, patient="ana"):
+    seeded = clinic.seeded
+    visit = clinic.visits.create(seeded[patient].id, provider_id=seeded["ot"].id)
+    visit = clinic.visits.add_line(visit.id, "97110", minutes=20)
+    window.refresh_day()
+    window.controller.open(visit.id)
+    QApplication.processEvents()
+    return visit
+
+
+def test_header_changes_are_saved_at_once(qtbot, window, clinic):
+    visit = open_draft(window, clinic)
+    header = window.editor.header
+    assert header.payer.currentText().startswith("Medicare Part B")
+    self_pay = header.payer_choices.index((None, None))
+    header.payer.setCurrentIndex(self_pay)
+    header.payer.activated.emit(self_pay)
+    stored = clinic.visits.get(visit.id)
+    assert stored.payer_id is None and stored.policy_id is None
+    assert not any("need GO" in f.message for f in stored.findings)
+
+    pos = header.pos.findData("02")
+    header.pos.setCurrentIndex(pos)
+    header.pos.activated.emit(pos)
+    assert clinic.visits.get(visit.id).place_of_service == "02"
+
+    header.total_time.setText("4o")
+    header.total_time.editingFinished.emit()
+    assert "whole number" in header.message.text()
+    assert clinic.visits.get(visit.id).total_treatment_minutes is None
+    header.total_time.setText("45")
+    header.total_time.editingFinished.emit()
+    assert clinic.visits.get(visit.id).total_treatment_minutes == 45
+    assert not header.message.isVisible()
+
+    header.date.setDate(QDate(2026, 3, 4))
+    header.date.editingFinished.emit()
+    assert clinic.visits.get(visit.id).date_of_service == date(2026, 3, 4)
+    assert window.day.current_date() == date(2026, 3, 4)  # the day list follows the visit
+    assert window.day.visits_model.row_of(visit.id) == 0
+
+
+def test_a_code_outside_the_catalog_is_refused_beside_the_table(qtbot, window, clinic):
+    visit = open_draft(window, clinic)
+    model = window.editor.lines_model
+    type_into_cell(qtbot, window.editor.lines.view, model.index(0, COL_CODE), "ABC")
+    assert window.editor.lines.message.isVisible()
+    assert "ABC" in window.editor.lines.message.text()
+    assert clinic.visits.get(visit.id).lines[0].code == "97110"
+
+
+def test_the_index_arrives_from_a_worker(qtbot, clinic, clock, settings, icd_index):
+    steps = []
+
+    def loader(progress):
+        for done in (0, 500, 1000):
+            progress(done, 1000)
+            steps.append(done)
+        return icd_index
+
+    window = MainWindow(clinic, default_catalog(), clock, settings)
+    qtbot.addWidget(window)
+    window.start_icd(loader)
+    panel = window.editor.diagnoses
+    assert panel.index() is None
+    assert "Building the diagnosis index" in panel.search.placeholderText()
+    qtbot.waitUntil(lambda: panel.index() is not None, timeout=10000)
+    assert steps == [0, 500, 1000]
+    assert clinic.ctx.icd is icd_index
+    assert "M62.81" in panel.search.placeholderText()
+
+
+def test_an_index_that_cannot_be_built_says_so(qtbot, clinic, clock, settings):
+    def loader(progress):
+        raise OSError("disk full")
+
+    window = MainWindow(clinic, default_catalog(), clock, settings)
+    qtbot.addWidget(window)
+    window.start_icd(loader)
+    panel = window.editor.diagnoses
+    qtbot.waitUntil(lambda: "not available" in panel.status.text(), timeout=10000)
+    assert "disk full" in panel.status.text()
+    assert panel.index() is None
+
+
+def test_keyboard_shortcuts_window(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(self.text()))
+    qtbot.keyClick(window, Qt.Key_F1)
+    assert shown and "Ctrl+Enter" in shown[0]
