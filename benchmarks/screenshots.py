@@ -80,6 +80,11 @@ def main() -> int:
         # a draft with findings to show (the one with the most)
         drafts = [v for v in visits if v.status == "draft"] or visits
         shown = max(drafts, key=lambda v: len(clinic.visits.get(v.id).findings))
+        if shown.status == "draft":
+            # two more lines, so the checks show an NCCI pair and a units note too
+            clinic.visits.add_line(shown.id, "97140", minutes=7)
+            clinic.visits.add_line(shown.id, "97110", minutes=12)
+        window.refresh_day()
         window.controller.open(shown.id)
         window.day.select_visit(shown.id)
         window.editor.lines.select_row(0)

@@ -44,6 +44,8 @@ from otdesk.ui.units_panel import UnitsPanel
 from otdesk.ui.visit_controller import VisitController
 from otdesk.ui.visit_header import VisitHeader
 
+BOTTOM_ROW_HEIGHT = 230
+
 
 def finding_fix_label(finding: Finding) -> str | None:
     if not finding.fix:
@@ -144,11 +146,15 @@ class VisitEditor(QWidget):
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
         centre_layout.setContentsMargins(0, 0, 0, 0)
-        centre_layout.addWidget(_box("Charge lines", self.lines, "Charge lines box"), 5)
-        bottom = QHBoxLayout()
+        centre_layout.addWidget(_box("Charge lines", self.lines, "Charge lines box"), 1)
+        # Diagnoses and units keep a set height: the lines table gets the rest.
+        bottom_row = QWidget()
+        bottom_row.setMaximumHeight(BOTTOM_ROW_HEIGHT)
+        bottom = QHBoxLayout(bottom_row)
+        bottom.setContentsMargins(0, 0, 0, 0)
         bottom.addWidget(_box("Diagnoses (A-L)", self.diagnoses, "Diagnoses box"), 1)
         bottom.addWidget(_box("Units", self.units, "Units box"), 1)
-        centre_layout.addLayout(bottom, 3)
+        centre_layout.addWidget(bottom_row)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
