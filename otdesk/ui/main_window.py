@@ -195,6 +195,28 @@ class MainWindow(QMainWindow):
 
             show_batch_for(self, self.day.current_date())
 
+    def favourite_service(self) -> Any:
+        """The service that keeps the clinic's favourite codes (the superbill settings: the
+        same list prints on the encounter form)."""
+        service = getattr(self.clinic, "superbills", None)
+        if service is None:
+            from otdesk.services.superbills import SuperbillService
+
+            service = SuperbillService(self.clinic.ctx)
+        return service
+
+    def load_favourites(self) -> None:
+        from otdesk.ui.code_picker import group_favourites
+
+        try:
+            codes = self.favourite_service().settings().favourite_codes
+        except Exception as error:  # keep the shipped favourites; say why
+            self.show_status(f"Could not read the favourite codes: {error}")
+            return
+        groups = group_favourites(codes, self.editor.picker.catalog())
+        if groups:
+            self.editor.picker.set_favourites(groups)
+
     def add_clinic_action(self, text: str, slot) -> QAction:
         """A management dialog in the Clinic menu (added by the app, once it exists)."""
         action = self._action(text, None, slot)
