@@ -137,6 +137,7 @@ def build_window(
     window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
     add_management_actions(window)
     add_superbill_preview(window)
+    window.load_favourites()
     style.apply_sheet(QApplication.instance())
     if loader is not None:
         # after the window is up: the index opens on another thread, but it still takes

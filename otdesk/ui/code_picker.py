@@ -73,6 +73,28 @@ SHORT_NAMES = {
 }
 
 
+# Catalog categories as the picker groups them, in this order.
+GROUP_OF_CATEGORY = {
+    "evaluation": "Evaluation",
+    "therapeutic procedure": "Treatment",
+    "group": "Treatment",
+    "constant attendance modality": "Modalities",
+    "supervised modality": "Modalities",
+}
+GROUP_ORDER = ("Evaluation", "Treatment", "Modalities", "Other")
+
+
+def group_favourites(codes: Sequence[str], catalog: Catalog) -> list[tuple[str, tuple[str, ...]]]:
+    """The clinic's favourite codes (one list, in its order) grouped by kind of service."""
+    groups: dict[str, list[str]] = {name: [] for name in GROUP_ORDER}
+    for code in dict.fromkeys(codes):
+        procedure = catalog.get(code)
+        if procedure is None:
+            continue
+        groups[GROUP_OF_CATEGORY.get(procedure.category, "Other")].append(procedure.code)
+    return [(name, tuple(found)) for name, found in groups.items() if found]
+
+
 def button_words(code: str, label: str) -> str:
     return SHORT_NAMES.get(code) or short_label(label, 16)
 
@@ -207,6 +229,12 @@ class CodePicker(QWidget):
             label = procedure.label if procedure else code
             self._recent_layout.addWidget(self._code_button(code, "", label, recent=True))
         self._recent_layout.addStretch(1)
+
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    def favourite_codes(self) -> list[str]:
+        return list(self.favourite_buttons)
 
     def recent(self) -> list[str]:
         return list(self._recent)

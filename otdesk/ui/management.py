@@ -44,6 +44,14 @@ def _patients(window: Any) -> None:
     window.refresh_day()
 
 
+def _favourites(window: Any) -> None:
+    from otdesk.ui import favourites_dialog
+
+    service = window.favourite_service()
+    if favourites_dialog.ask(window, service, window.editor.picker.catalog()):
+        window.load_favourites()
+
+
 def _ncci(window: Any) -> None:
     from otdesk.ui import ncci_import_dialog
 
@@ -56,6 +64,7 @@ ENTRIES: list[tuple[str, Callable[[Any], None]]] = [
     ("P&roviders…", _providers),
     ("Pa&yers…", _payers),
     ("&Fee schedule…", _fees),
+    ("Fa&vourite codes…", _favourites),
     ("Pa&tients…", _patients),
     ("&NCCI and MUE tables…", _ncci),
 ]

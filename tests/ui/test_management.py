@@ -137,6 +137,7 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
         "Providers…",
         "Payers…",
         "Fee schedule…",
+        "Favourite codes…",
         "Patients…",
         "NCCI and MUE tables…",
     ]
@@ -149,3 +150,34 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
     assert window.print_action.isVisible() and window.print_action.isEnabled()
     qtbot.keyClick(window, Qt.Key_P, Qt.ControlModifier)
     assert opened == [visit.id]
+
+
+def test_favourite_codes_are_the_clinics_and_grouped(qtbot, window, clinic):
+    from otdesk.ui.code_picker import group_favourites
+    from otdesk.ui.favourites_dialog import FavouritesDialog
+
+    service = window.favourite_service()
+    catalog = window.editor.picker.catalog()
+    dialog = show(qtbot, FavouritesDialog(service, catalog))
+    before = dialog.codes()
+    dialog.code.setText("97999")
+    assert not dialog.add_code()
+    assert "not in the procedure catalog" in dialog.message.text()
+    dialog.code.setText("97033")
+    if "97033" in before:
+        assert not dialog.add_code()
+    dialog.list.clear()
+    for code in ("97530", "97165", "97035", "97110"):
+        dialog.code.setText(code)
+        assert dialog.add_code()
+    dialog.list.setCurrentRow(3)
+    qtbot.mouseClick(dialog.up, Qt.LeftButton)
+    dialog.accept()
+    assert service.settings().favourite_codes == ("97530", "97165", "97110", "97035")
+    window.load_favourites()
+    assert window.editor.picker.favourite_codes() == ["97165", "97530", "97110", "97035"]
+    assert group_favourites(["97530", "97165", "G0283", "NOPE"], catalog) == [
+        ("Evaluation", ("97165",)),
+        ("Treatment", ("97530",)),
+        ("Modalities", ("G0283",)),
+    ]
