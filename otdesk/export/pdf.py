@@ -839,8 +839,14 @@ def render_superbills(
 
 FORM_COLUMNS = ("", "Code", "Service", "Minutes", "Units", "Modifiers", "Dx pointers")
 FORM_BLANK_DIAGNOSES = 4
-FORM_BLANK_ROWS = 2
+FORM_BLANK_ROWS = 1
 _FORM_WIDTHS = (18.0, 40.0, None, 52.0, 42.0, 70.0, 66.0)
+
+
+def short_label(text: str) -> str:
+    """A code's words without their parenthesised examples, for a one-line check list."""
+    head = text.split(" (", 1)[0].strip()
+    return head or text
 
 
 def form_widths(width: float) -> list[float]:
@@ -899,7 +905,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
             [
                 "☐",
                 code.code,
-                wrap(code.description, widths[2] - 2 * CELL_PADDING),
+                wrap(short_label(code.description), widths[2] - 2 * CELL_PADDING),
                 "" if code.timed else "untimed",
                 "",
                 "",
@@ -921,14 +927,17 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
                 ("FONT", (3, 1), (3, -1), FONT, 6.5, 9.8),
                 ("TEXTCOLOR", (3, 1), (3, -1), MUTED),
                 ("ALIGN", (3, 1), (3, -1), "CENTER"),
-                ("TOPPADDING", (0, 1), (-1, -1), 4.5),
-                ("BOTTOMPADDING", (0, 1), (-1, -1), 4.5),
+                ("TOPPADDING", (0, 1), (-1, -1), 3.2),
+                ("BOTTOMPADDING", (0, 1), (-1, -1), 3.2),
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
                 *untimed,
             ]
         )
     )
     story.extend([_section("Services", st), Spacer(0, 3), table, Spacer(0, 9)])
+    # Diagnoses and notes side by side: the form should fit one page.
+    dx_width = round(width * 0.58)
+    notes_width = width - dx_width - GAP
     dx_rows: list[list[Any]] = [["Ptr", "ICD-10-CM", "Diagnosis"]]
     letters = "ABCDEFGHIJKL"
     known = list(form.diagnoses)
@@ -936,22 +945,26 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
     for index in range(min(count, len(letters))):
         if index < len(known):
             dx = known[index]
-            dx_rows.append([dx.letter, dx.code, wrap(dx.description, width - 98 - 6)])
+            dx_rows.append([dx.letter, dx.code, wrap(dx.description, dx_width - 98 - 6)])
         else:
             dx_rows.append([letters[index], "", ""])
-    dx_table = Table(dx_rows, colWidths=[28, 70, width - 98], repeatRows=1)
+    dx_table = Table(dx_rows, colWidths=[28, 70, dx_width - 98], repeatRows=1)
     dx_table.setStyle(
         _style(
             [
                 *_grid_style(),
                 ("FONT", (0, 1), (0, -1), FONT_BOLD, 8, 9.8),
-                ("TOPPADDING", (0, 1), (-1, -1), 4.5),
-                ("BOTTOMPADDING", (0, 1), (-1, -1), 4.5),
+                ("TOPPADDING", (0, 1), (-1, -1), 3.5),
+                ("BOTTOMPADDING", (0, 1), (-1, -1), 3.5),
             ]
         )
     )
-    story.extend([KeepTogether([_section("Diagnoses", st), Spacer(0, 3), dx_table])])
-    notes = Table([[_p("NOTES", st.section)], [""]], colWidths=[width], rowHeights=[14, 40])
+    notes_height = 16.8 * len(dx_rows) - 2
+    notes = Table(
+        [[_p("NOTES", st.section)], [""]],
+        colWidths=[notes_width],
+        rowHeights=[14, notes_height],
+    )
     notes.setStyle(
         _style(
             [
@@ -962,10 +975,25 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
             ]
         )
     )
+    lower = Table(
+        [[[_section("Diagnoses", st), Spacer(0, 3), dx_table], "", [Spacer(0, 12), notes]]],
+        colWidths=[dx_width, GAP, notes_width],
+    )
+    lower.setStyle(
+        _style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     sign = Table(
         [["", "", ""], [_p("Provider signature", st.small), "", _p("Date", st.small)]],
         colWidths=[width - 154, 24, 130],
-        rowHeights=[30, 12],
+        rowHeights=[22, 12],
     )
     sign.setStyle(
         _style(
@@ -976,7 +1004,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
             ]
         )
     )
-    story.append(KeepTogether([Spacer(0, 8), notes, Spacer(0, 8), sign]))
+    story.append(KeepTogether([lower, Spacer(0, 6), sign]))
     return story
 
 
