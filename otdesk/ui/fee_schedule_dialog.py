@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from otdesk.ui.models.fees import CLINIC_CHARGE, FeesModel, parse_date, parse_money
+from otdesk.ui.models.fees import CLINIC_CHARGE, COL_PAYER, FeesModel, parse_date, parse_money
 from otdesk.ui.models.parsing import InputError
 
 
@@ -56,7 +56,9 @@ class FeeScheduleDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_PAYER, QHeaderView.ResizeMode.Stretch)
 
         self.code = QLineEdit()
         self.code.setAccessibleName("New fee code")
