@@ -51,6 +51,10 @@ SHIPPED_KINDS = ("data", "resources")
 # Steps can be limited (packaging/build.py times the window start alone): a comma list of
 # step keys in $OTDESK_SMOKE_STEPS; the steps they need run too.
 STEPS_ENV = "OTDESK_SMOKE_STEPS"
+# packaging/build.py times the window's start with this set to a data folder holding a
+# clinic: the same entry point opens that clinic's window, prints "ready" once it is shown,
+# and exits (no smoke steps run).
+STARTUP_PROBE_ENV = "OTDESK_STARTUP_PROBE"
 ICD_PROBE = "hand pain"
 WINDOW_TIMEOUT_S = 120.0
 
@@ -447,7 +451,35 @@ def _cleanup(ctx: Context) -> None:
             clinic.close()
 
 
+def startup_probe(data_dir: Path, out: Callable[[str], None] = print) -> int:
+    """Open the main window on an existing clinic folder, print "ready" once it is shown
+    and its day list is filled, close it. Used to time the start-up, frozen and not."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from otdesk.ui import app as ui_app
+
+    _quiet_offscreen_notes()
+    application = ui_app.create_app([sys.argv[0]])
+    clock = ui_app.SystemClock()
+    clinic = ui_app.open_clinic(data_dir, clock)
+    try:
+        settings = QSettings(str(data_dir / "probe-settings.ini"), QSettings.Format.IniFormat)
+        window = ui_app.build_window(clinic, clock, settings, loader=None)
+        window.show()
+        application.processEvents()
+        rows = window.day.visits_model.rowCount()
+        out(f"ready ({rows} visits today)")
+        window.close()
+    finally:
+        clinic.close()
+    return 0
+
+
 def main() -> int:
+    probe = os.environ.get(STARTUP_PROBE_ENV)
+    if probe:
+        return startup_probe(Path(probe))
     return run()
 
 
