@@ -1,8 +1,13 @@
 """otdesk: charge entry and superbills for outpatient occupational therapy clinics."""
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("otdesk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+def __getattr__(name: str) -> str:
+    # The version is looked up only when asked for: importlib.metadata costs ~25 ms at start-up.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("otdesk")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0.0.0+source"
+    raise AttributeError(f"module 'otdesk' has no attribute {name!r}")

@@ -9,7 +9,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from otdesk import __version__
+import otdesk
+from otdesk.errors import UserError
 
 # Each module has register(subparsers, common) and sets a `run(args) -> int` default.
 COMMAND_MODULES = (
@@ -32,6 +33,13 @@ class CliError(Exception):
     """A problem with what the user asked for; its message is shown as is."""
 
 
+class _VersionAction(argparse.Action):
+    # Looks the version up only when asked: every start (the window's too) builds the parser.
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        print(f"otdesk {otdesk.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -48,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "for outpatient occupational therapy clinics.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"otdesk {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version")
     parser.add_argument(
         "--smoke-test",
         action="store_true",
@@ -77,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return open_window(args.data_dir)
     try:
         return int(args.run(args) or 0)
-    except CliError as error:
+    except (CliError, UserError) as error:
         print(f"otdesk: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -88,3 +88,22 @@ def test_data_dir_before_or_after_the_subcommand(tmp_path):
     before = parser.parse_args(["--data-dir", str(tmp_path), "npi", "check", "1234567893"])
     after = parser.parse_args(["npi", "check", "1234567893", "--data-dir", str(tmp_path)])
     assert before.data_dir == after.data_dir == str(tmp_path)
+
+
+def test_commands_that_need_no_database_do_not_load_it():
+    """Every start builds the whole parser; SQLAlchemy, Qt and ReportLab must wait until a
+    command needs them (they cost hundreds of milliseconds)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from otdesk.cli import main\n"
+        "main(['units', '97110=33'])\n"
+        "heavy = ('sqlalchemy', 'PySide6', 'reportlab', 'alembic')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from otdesk.cli import CliError
-from otdesk.services import ServiceError
-from otdesk.storage import StorageError
+from otdesk.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -34,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         report = install_demo(args.data_dir, force=args.force)
-    except (StorageError, ServiceError) as error:
+    except UserError as error:
         raise CliError(str(error)) from None
     print(
         f"Demo clinic written to {report.path}: {report.patients} invented patients, "

@@ -6,8 +6,7 @@ import argparse
 import json
 
 from otdesk.cli import CliError
-from otdesk.services import ServiceError
-from otdesk.storage import StorageError
+from otdesk.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,7 +48,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
     try:
         path = maintenance.backup_now(args.data_dir)
-    except (StorageError, ServiceError) as error:
+    except UserError as error:
         raise CliError(str(error)) from None
     print(f"Backup written: {path}")
     return 0
@@ -60,7 +59,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
     try:
         report = maintenance.restore(args.file, args.data_dir)
-    except (StorageError, ServiceError) as error:
+    except UserError as error:
         raise CliError(str(error)) from None
     print(f"Restored {report.database} from {report.restored_from}.")
     if report.safety_copy is not None:
@@ -73,7 +72,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     try:
         health = maintenance.check(args.data_dir)
-    except (StorageError, ServiceError) as error:
+    except UserError as error:
         raise CliError(str(error)) from None
     report = health.check
     newest = health.backups[0].path if health.backups else None

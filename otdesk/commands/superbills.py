@@ -14,8 +14,7 @@ from pathlib import Path
 
 from otdesk.cli import CliError
 from otdesk.commands.visits import export_actions
-from otdesk.services import ServiceError
-from otdesk.storage import StorageError
+from otdesk.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -103,7 +102,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_superbill(args: argparse.Namespace) -> int:
-    from otdesk.export import ExportError
+
     from otdesk.services.superbills import IncompleteSuperbillError
 
     with _service(args) as service:
@@ -113,7 +112,7 @@ def run_superbill(args: argparse.Namespace) -> int:
             )
         except IncompleteSuperbillError as error:
             raise CliError(_incomplete(error.visit_id, error.problems)) from None
-        except (ServiceError, ExportError) as error:
+        except UserError as error:
             raise CliError(str(error)) from None
     pages = _page_count(document)
     print(
@@ -125,7 +124,6 @@ def run_superbill(args: argparse.Namespace) -> int:
 
 
 def run_superbills(args: argparse.Namespace) -> int:
-    from otdesk.export import ExportError
 
     with _service(args) as service:
         try:
@@ -139,7 +137,7 @@ def run_superbills(args: argparse.Namespace) -> int:
                 reason=args.issue_anyway,
                 paper=args.paper,
             )
-        except (ServiceError, ExportError) as error:
+        except UserError as error:
             if plan_skips := _skips_of(locals().get("plan")):
                 print(plan_skips, file=sys.stderr)
             raise CliError(str(error)) from None
@@ -165,7 +163,7 @@ def run_superbills(args: argparse.Namespace) -> int:
 
 
 def run_encounter_form(args: argparse.Namespace) -> int:
-    from otdesk.export import ExportError, write_file_atomic
+    from otdesk.export import write_file_atomic
 
     with _service(args) as service:
         try:
@@ -174,7 +172,7 @@ def run_encounter_form(args: argparse.Namespace) -> int:
                 patient_id, args.date, provider_id=args.provider, paper=args.paper
             )
             write_file_atomic(args.out, document)
-        except (ServiceError, ExportError) as error:
+        except UserError as error:
             raise CliError(str(error)) from None
     print(f"Wrote the encounter form to {args.out}.")
     return 0
@@ -203,7 +201,7 @@ def run_settings(args: argparse.Namespace) -> int:
                 except ValueError:
                     raise CliError(f"{provider!r} is not a provider id.") from None
                 service.set_signature(provider_id, None if image == "-" else image)
-        except ServiceError as error:
+        except UserError as error:
             raise CliError(str(error)) from None
         settings = service.settings()
     print(f"Paper: {settings.paper}")
@@ -227,7 +225,7 @@ class _Opened:
 
         try:
             self.clinic = Clinic.open(path=existing_database(args.data_dir))
-        except (StorageError, ServiceError) as error:
+        except UserError as error:
             raise CliError(str(error)) from None
         self.clinic.ctx.icd = _icd_index()
         self.service = SuperbillService(self.clinic.ctx)

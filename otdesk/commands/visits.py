@@ -11,8 +11,7 @@ from datetime import date
 
 from otdesk.cli import CliError
 from otdesk.core.money import Money
-from otdesk.services import ServiceError
-from otdesk.storage import StorageError
+from otdesk.errors import UserError
 
 _EXPORT_ACTIONS = "_otdesk_export_actions"
 
@@ -69,7 +68,7 @@ def run_visits(args: argparse.Namespace) -> int:
     with _clinic(args) as clinic:
         try:
             found = clinic.visits.day(day)
-        except ServiceError as error:
+        except UserError as error:
             raise CliError(str(error)) from None
     if args.json:
         print(json.dumps([summary.to_json() for summary in found], ensure_ascii=False))
@@ -94,7 +93,7 @@ def run_export_visits(args: argparse.Namespace) -> int:
     with _clinic(args) as clinic:
         try:
             count = clinic.visits.export_csv(args.csv, args.start, args.end)
-        except ServiceError as error:
+        except UserError as error:
             raise CliError(str(error)) from None
         except OSError as error:
             raise CliError(f"Cannot write {args.csv}: {error.strerror}.") from None
@@ -108,5 +107,5 @@ def _clinic(args: argparse.Namespace):  # -> Clinic
 
     try:
         return Clinic.open(path=existing_database(args.data_dir))
-    except (StorageError, ServiceError) as error:
+    except UserError as error:
         raise CliError(str(error)) from None

@@ -10,8 +10,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from otdesk.errors import UserError
 
-class ExportError(Exception):
+
+class ExportError(UserError):
     """A document could not be made or written; the message says why in one sentence."""
 
 

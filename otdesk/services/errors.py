@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from otdesk.errors import UserError
+
 if TYPE_CHECKING:
     from otdesk.core.visit import Finding
 
 
-class ServiceError(Exception):
+class ServiceError(UserError):
     """A request the services refused; nothing was changed."""
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from otdesk.errors import UserError
 
-class StorageError(Exception):
+
+class StorageError(UserError):
     """A problem with the clinic database; str() is one or two sentences for the user."""
 
     def __init__(self, message: str, *, path: Path | None = None) -> None:
