@@ -397,6 +397,11 @@ def _reason(error: BaseException) -> str:
 def run(out: Callable[[str], None] = print) -> int:
     """Run the steps; returns 0 when every step passed, 1 otherwise."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # A Windows console or CI log may not encode every name in the demo clinic: a step's
+    # line must never fail for that.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     steps = _selected(os.environ.get(STEPS_ENV))
     started = time.perf_counter()
     failed: list[str] = []

@@ -205,6 +205,9 @@ def verdict(ratio: float, target: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-figures", action="store_true", help="build and smoke test only")
+    parser.add_argument(
+        "--figures-only", action="store_true", help="figures of the bundle already in dist/"
+    )
     parser.add_argument("--runs", type=int, default=7, help="start-up runs of each (7)")
     parser.add_argument("--strict", action="store_true", help="fail when a target is missed")
     args = parser.parse_args(argv)
@@ -212,13 +215,19 @@ def main(argv: list[str] | None = None) -> int:
     import PyInstaller
 
     say(f"PyInstaller {PyInstaller.__version__}, Python {sys.version.split()[0]}, {sys.platform}")
-    seconds = build_bundle()
     bundle = DIST / "otdesk"
     frozen = frozen_executable()
-    say(f"built {bundle.relative_to(ROOT)} in {seconds:.0f} s")
-    if not smoke_test(frozen):
-        say("the frozen smoke test FAILED")
-        return 1
+    if args.figures_only:
+        if not frozen.is_file():
+            say(f"{frozen} is missing: build first")
+            return 1
+        seconds = 0.0
+    else:
+        seconds = build_bundle()
+        say(f"built {bundle.relative_to(ROOT)} in {seconds:.0f} s")
+        if not smoke_test(frozen):
+            say("the frozen smoke test FAILED")
+            return 1
     if args.no_figures:
         return 0
 
@@ -236,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ratio {ratio:.2f}x (target <= {SIZE_TARGET}x: {verdict(ratio, SIZE_TARGET)})")
         if ratio > SIZE_TARGET:
             missed.append("size")
-        print(f"                built in {seconds:.0f} s (bare: {bare_seconds:.0f} s)")
+        if not args.figures_only:
+            print(f"                built in {seconds:.0f} s (bare: {bare_seconds:.0f} s)")
         print("largest parts   " + ", ".join(f"{n} {mb(s)}" for n, s in largest_parts(bundle)))
         for name, figure in startup_figures(frozen, args.runs, folder).items():
             (frozen_s, frozen_cpu), (unfrozen_s, unfrozen_cpu) = (
