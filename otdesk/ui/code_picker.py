@@ -317,6 +317,9 @@ def _clear(layout) -> None:
         item = layout.takeAt(0)
         widget = item.widget()
         if widget is not None:
+            # Hidden at once: deleteLater waits for the event loop, and until then the old
+            # button would still be drawn over the new rows.
+            widget.hide()
             widget.deleteLater()
         elif item.layout() is not None:
             _clear(item.layout())

@@ -73,6 +73,16 @@ def test_code_picker_click_on_result_and_favourite(qtbot, picker):
     assert chosen.args == ["97530"]
 
 
+def test_code_picker_new_favourites_replace_the_old_buttons_at_once(qtbot, picker):
+    old = dict(picker.favourite_buttons)
+    assert "97033" in old
+    picker.set_favourites([("Treatment", ("97110", "97530"))])
+    assert list(picker.favourite_buttons) == ["97110", "97530"]
+    # no old button may still be drawn over the new rows while its deletion is pending
+    assert not any(button.isVisible() for button in old.values())
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in picker.favourite_buttons.values()))
+
+
 def test_code_picker_unknown_text_says_so(qtbot, picker):
     qtbot.keyClicks(picker.search, "zzzz")
     assert picker.stack.currentWidget() is picker.no_match
