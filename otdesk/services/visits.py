@@ -963,33 +963,6 @@ class VisitService:
         csvio.write_rows(path, EXPORT_COLUMNS, rows)
         return len(summaries)
 
-    # superbills ----------------------------------------------------------------------------
-
-    def record_superbill(self, visit_id: int, sha256: str, file_name: str = "") -> int:
-        """Note that a superbill of this visit version was issued (the PDF's SHA-256)."""
-        with self.ctx.db.write() as connection:
-            row = self._row(connection, visit_id)
-            superbill_id = inserted_id(
-                connection.execute(
-                    insert(s.superbills).values(
-                        visit_id=visit_id,
-                        version=row.version,
-                        file_sha256=v.text(sha256, "sha256", max_len=64, required=True),
-                        file_name=v.text(file_name, "file_name", max_len=255),
-                        issued_at=self.ctx.now(),
-                        issued_by=self.ctx.user,
-                    )
-                )
-            )
-            self.ctx.audit(
-                connection,
-                "superbill.issue",
-                "visit",
-                visit_id,
-                after={"superbill_id": superbill_id, "sha256": sha256, "file": file_name},
-            )
-            return superbill_id
-
     # internals -----------------------------------------------------------------------------
 
     def _row(self, connection: Connection, visit_id: int) -> Any:
