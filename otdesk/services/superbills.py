@@ -49,6 +49,7 @@ from otdesk.services.patients import Patient, PatientService
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
 from otdesk.services.visits import VisitDetail, VisitService, VisitSummary
 from otdesk.storage import schema as s
+from otdesk.storage.values import inserted_id
 
 DEFAULT_FAVOURITES = (
     "97165",
@@ -519,18 +520,18 @@ class SuperbillService:
     ) -> IssuedSuperbill:
         data = prepared.data
         now = self.ctx.now()
-        key = connection.execute(
-            insert(s.superbills).values(
-                visit_id=data.visit_id,
-                version=data.version,
-                file_sha256=digest,
-                file_name=file_name[:255],
-                issued_at=now,
-                issued_by=self.ctx.user,
+        superbill_id = inserted_id(
+            connection.execute(
+                insert(s.superbills).values(
+                    visit_id=data.visit_id,
+                    version=data.version,
+                    file_sha256=digest,
+                    file_name=file_name[:255],
+                    issued_at=now,
+                    issued_by=self.ctx.user,
+                )
             )
-        ).inserted_primary_key
-        assert key is not None
-        superbill_id = int(key[0])
+        )
         after: dict[str, Any] = {
             "superbill_id": superbill_id,
             "version": data.version,
