@@ -376,22 +376,7 @@ def _header(
     left: Any = left_parts
     if practice.logo:
         logo = _image(practice.logo, 110, 52)
-        inner = Table(
-            [[logo, left_parts]],
-            colWidths=[logo.drawWidth + 10, left_width - logo.drawWidth - 10],
-        )
-        inner.setStyle(
-            _style(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
-        )
-        left = inner
+        left = _beside([logo, left_parts], [logo.drawWidth + 10, left_width - logo.drawWidth - 10])
     right = [_p(title, st.title), Paragraph("<br/>".join(right_lines), st.title_sub)]
     table = Table([[left, right]], colWidths=[left_width, right_width])
     table.setStyle(
@@ -459,9 +444,30 @@ def _box(title: str, rows: list[tuple[str, str]], st: _Styles, width: float) -> 
     return table
 
 
-def _side_by_side(left: Flowable, right: Flowable, width: float) -> Table:
+def _two_boxes(
+    left: tuple[str, list[tuple[str, str]]],
+    right: tuple[str, list[tuple[str, str]]],
+    st: _Styles,
+    width: float,
+) -> Table:
+    """Two titled boxes (title, rows) side by side, each half the width."""
     half = (width - GAP) / 2
-    table = Table([[left, "", right]], colWidths=[half, GAP, half])
+    return _beside([_box(*left, st, half), "", _box(*right, st, half)], [half, GAP, half])
+
+
+def _patient_and_insurance(
+    patient: PatientBlock, insurance: InsuranceBlock | None, st: _Styles, width: float
+) -> Table:
+    """The patient and insurance boxes, alike on the superbill and the encounter form."""
+    return _two_boxes(
+        ("Patient", _patient_rows(patient)), ("Insurance", _insurance_rows(insurance)), st, width
+    )
+
+
+def _beside(cells: list[Any], widths: list[float]) -> Table:
+    """One row of flowables side by side. The table only places them: no padding of its own
+    (the cells' contents keep theirs), tops aligned."""
+    table = Table([cells], colWidths=widths)
     table.setStyle(
         _style(
             [
@@ -593,14 +599,7 @@ def superbill_story(data: SuperbillData, paper: str = "letter") -> list[Flowable
     story.append(Spacer(0, 6))
     for note in notes:
         story.extend([note, Spacer(0, 3)])
-    half = (width - GAP) / 2
-    story.append(
-        _side_by_side(
-            _box("Patient", _patient_rows(data.patient), st, half),
-            _box("Insurance", _insurance_rows(data.insurance), st, half),
-            width,
-        )
-    )
+    story.append(_patient_and_insurance(data.patient, data.insurance, st, width))
     story.append(Spacer(0, 6))
     visit_rows = [
         ("Date of service", us_date(data.date_of_service)),
@@ -615,10 +614,8 @@ def superbill_story(data: SuperbillData, paper: str = "letter") -> list[Flowable
         through = us_date(data.plan_certified_through) or "open"
         visit_rows.append(("Plan of care", f"{us_date(data.plan_start)} to {through}"))
     story.append(
-        _side_by_side(
-            _box("Rendering provider", _provider_rows(data.provider), st, half),
-            _box("Visit", visit_rows, st, half),
-            width,
+        _two_boxes(
+            ("Rendering provider", _provider_rows(data.provider)), ("Visit", visit_rows), st, width
         )
     )
     story.append(Spacer(0, 9))
@@ -734,22 +731,10 @@ def _totals(data: SuperbillData, st: _Styles, width: float) -> Table:
             ]
         )
     )
-    table = Table(
-        [[time_table, money_table]],
-        colWidths=[width - label_width - money_width, label_width + money_width],
+    return _beside(
+        [time_table, money_table],
+        [width - label_width - money_width, label_width + money_width],
     )
-    table.setStyle(
-        _style(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return table
 
 
 def _statement(text: str, st: _Styles, width: float) -> Table:
@@ -858,20 +843,13 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
     register_fonts()
     st = _styles()
     width = content_width(paper)
-    half = (width - GAP) / 2
     right_lines = [
         f"<b>Date of service {us_date(form.date_of_service)}</b>",
         "Tick the services given.",
     ]
     story: list[Flowable] = [_header(form.practice, "ENCOUNTER FORM", right_lines, st, width)]
     story.append(Spacer(0, 8))
-    story.append(
-        _side_by_side(
-            _box("Patient", _patient_rows(form.patient), st, half),
-            _box("Insurance", _insurance_rows(form.insurance), st, half),
-            width,
-        )
-    )
+    story.append(_patient_and_insurance(form.patient, form.insurance, st, width))
     story.append(Spacer(0, 6))
     provider_rows = (
         _provider_rows(form.provider)
@@ -890,11 +868,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
         ("Treatment minutes", WRITE_IN),
     ]
     story.append(
-        _side_by_side(
-            _box("Rendering provider", provider_rows, st, half),
-            _box("Visit", visit_rows, st, half),
-            width,
-        )
+        _two_boxes(("Rendering provider", provider_rows), ("Visit", visit_rows), st, width)
     )
     story.append(Spacer(0, 9))
     widths = form_widths(width)
@@ -975,20 +949,9 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
             ]
         )
     )
-    lower = Table(
-        [[[_section("Diagnoses", st), Spacer(0, 3), dx_table], "", [Spacer(0, 12), notes]]],
-        colWidths=[dx_width, GAP, notes_width],
-    )
-    lower.setStyle(
-        _style(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+    lower = _beside(
+        [[_section("Diagnoses", st), Spacer(0, 3), dx_table], "", [Spacer(0, 12), notes]],
+        [dx_width, GAP, notes_width],
     )
     sign = Table(
         [["", "", ""], [_p("Provider signature", st.small), "", _p("Date", st.small)]],
