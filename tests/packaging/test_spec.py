@@ -28,6 +28,7 @@ SAMPLE_BINARIES = [
     ("PySide6/Qt/plugins/imageformats/libqtiff.so", "/x/libqtiff.so", "BINARY"),
     ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/x/libqgtk3.so", "BINARY"),
     ("PySide6/Qt/plugins/styles/libqmacstyle.dylib", "/x/libqmacstyle.dylib", "BINARY"),
+    ("PySide6/Qt/plugins/platforms/darwin/libqdarwin.dylib", "/x/libqdarwin.dylib", "BINARY"),
     ("PySide6\\plugins\\platforms\\qwindows.dll", "C:\\x\\qwindows.dll", "BINARY"),
     ("PySide6\\plugins\\platforms\\qdirect2d.dll", "C:\\x\\qdirect2d.dll", "BINARY"),
     ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
@@ -43,6 +44,8 @@ SAMPLE_SCRIPTS = [
     ("pyiboot01_bootstrap", "/x/boot.py", "PYSOURCE"),
     ("pyi_rth_pyside6", "/x/pyi_rth_pyside6.py", "PYSOURCE"),
     ("pyi_rth_otdesk_qt", "/x/pyi_rth_otdesk_qt.py", "PYSOURCE"),
+    ("pyi_rth_inspect", "/x/pyi_rth_inspect.py", "PYSOURCE"),
+    ("pyi_rth_multiprocessing", "/x/pyi_rth_multiprocessing.py", "PYSOURCE"),
     ("launch", "/x/launch.py", "PYSOURCE"),
 ]
 
@@ -73,6 +76,7 @@ class FakeQtLibraryInfo:
             "imageformats": ["libqico.so", "libqtiff.so", "libqwebp.so", "libqsvg.so"],
             "generic": ["libqevdevkeyboardplugin.so"],
             "styles": ["libqmacstyle.dylib"],
+            "platforms/darwin": ["libqdarwin.dylib"],
         }[plugin_type]
         target = f"PySide6/Qt/plugins/{plugin_type}"
         return [(f"/qt/plugins/{plugin_type}/{name}", target) for name in names]
@@ -181,6 +185,7 @@ def test_unused_qt_plugins_translations_and_qml_are_left_out(monkeypatch, tmp_pa
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
         "PySide6/Qt/plugins/imageformats/libqico.so",
         "PySide6/Qt/plugins/styles/libqmacstyle.dylib",
+        "PySide6/Qt/plugins/platforms/darwin/libqdarwin.dylib",
         "PySide6\\plugins\\platforms\\qwindows.dll",
         "PySide6/Qt/lib/libQt6Core.so.6",
         "libpython3.11.so.1.0",
@@ -200,17 +205,29 @@ def test_the_qt_hook_collects_only_the_kept_plugins(monkeypatch, tmp_path):
     assert names == {"libqico.so", "libqsvg.so"}
     assert info.collect_plugins("generic") == []
     assert len(info.collect_plugins("styles")) == 1
+    assert len(info.collect_plugins("platforms/darwin")) == 1
 
 
 def test_pyinstallers_eager_qt_runtime_hook_is_replaced_by_ours(monkeypatch, tmp_path):
     _, made = run_spec(monkeypatch, tmp_path)
     analysis = made["FakeAnalysis"][0]
     names = [name for name, _src, _kind in analysis.scripts]
-    assert "pyi_rth_pyside6" not in names
-    assert names[0] == "pyiboot01_bootstrap" and names[-1] == "launch"
+    assert names == ["pyiboot01_bootstrap", "pyi_rth_otdesk_qt", "pyi_rth_inspect", "launch"]
     hooks = analysis.kwargs["runtime_hooks"]
     assert [Path(h).name for h in hooks] == ["pyi_rth_otdesk_qt.py"]
     assert Path(hooks[0]).is_file()
+
+
+def test_otdesk_never_imports_multiprocessing():
+    # The spec drops PyInstaller's multiprocessing run-time hook (12 ms at every start);
+    # without it, child processes started through multiprocessing misbehave when frozen.
+    for path in (ROOT / "otdesk").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for word in ("multiprocessing", "ProcessPoolExecutor"):
+            assert word not in text, (
+                f"{path.relative_to(ROOT)} uses {word}: keep pyi_rth_multiprocessing in "
+                "packaging/otdesk.spec (DROPPED_RUNTIME_HOOKS)"
+            )
 
 
 def test_linux_one_console_executable(monkeypatch, tmp_path):
