@@ -439,7 +439,7 @@ def run(out: Callable[[str], None] = print) -> int:
         out(f"smoke test FAILED at: {', '.join(failed)} ({elapsed:.1f} s)")
         return 1
     where = "frozen bundle" if getattr(sys, "frozen", False) else "source install"
-    out(f"smoke test passed: {len(steps)} steps in {elapsed:.1f} s ({where})")
+    out(f"smoke test passed: {_count(len(steps), 'step')} in {elapsed:.1f} s ({where})")
     return 0
 
 
