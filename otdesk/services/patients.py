@@ -530,12 +530,7 @@ def _clean_patient(values: dict[str, Any]) -> dict[str, Any]:
         "middle_name": v.text(values.get("middle_name"), "middle_name", max_len=100),
         "date_of_birth": born,
         "sex": sex,
-        "address1": v.text(values.get("address1"), "address1"),
-        "address2": v.text(values.get("address2"), "address2"),
-        "city": v.text(values.get("city"), "city", max_len=100),
-        "state": v.state(values.get("state"), "state"),
-        "postal_code": v.postal_code(values.get("postal_code"), "postal_code"),
-        "phone": v.text(values.get("phone"), "phone", max_len=30),
+        **v.address(values),
         "active": bool(values.get("active", True)),
     }
 

@@ -132,12 +132,7 @@ class PracticeService:
 def _clean_practice(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": v.text(values.get("name"), "name", required=True),
-        "address1": v.text(values.get("address1"), "address1"),
-        "address2": v.text(values.get("address2"), "address2"),
-        "city": v.text(values.get("city"), "city", max_len=100),
-        "state": v.state(values.get("state"), "state"),
-        "postal_code": v.postal_code(values.get("postal_code"), "postal_code"),
-        "phone": v.text(values.get("phone"), "phone", max_len=30),
+        **v.address(values),
         "tin": v.tin(values.get("tin"), "tin"),
         "group_npi": v.npi(values.get("group_npi"), "group_npi"),
         "taxonomy": v.taxonomy(values.get("taxonomy"), "taxonomy"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -155,6 +155,18 @@ def postal_code(value: Any, field: str) -> str:
     if cleaned and not _ZIP.fullmatch(cleaned):
         raise ValidationError(field, f"{label(field)} must be a ZIP code (5 or 9 digits).")
     return cleaned
+
+
+def address(values: Mapping[str, Any]) -> dict[str, str]:
+    """The postal address and phone number, as patients and the practice both keep them."""
+    return {
+        "address1": text(values.get("address1"), "address1"),
+        "address2": text(values.get("address2"), "address2"),
+        "city": text(values.get("city"), "city", max_len=100),
+        "state": state(values.get("state"), "state"),
+        "postal_code": postal_code(values.get("postal_code"), "postal_code"),
+        "phone": text(values.get("phone"), "phone", max_len=30),
+    }
 
 
 def tin(value: Any, field: str) -> str:
