@@ -251,6 +251,7 @@ def step_superbill(ctx: Context) -> str:
         raise StepError("the superbill PDF does not embed the shipped DejaVu Sans font")
     out = ctx.folder / "superbill.pdf"
     out.write_bytes(pdf)
+    ctx.values["pdf"] = pdf
     return f"visit {ctx.values['visit_id']}: {len(pdf):,} bytes of PDF"
 
 
@@ -330,6 +331,37 @@ def step_window(ctx: Context) -> str:
     return f"{window.windowTitle()!r}: {rows} visits today, {note}"
 
 
+def step_preview(ctx: Context) -> str:
+    """The superbill read back and drawn by QtPdf, as the window's preview and printing do
+    (QtPdf's PDF engine is a large native library: the bundle must carry all of it)."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QImage
+
+    from otdesk.ui.superbill_preview import load_pdf
+
+    document, buffer = load_pdf(ctx.values["pdf"])
+    try:
+        pages = document.pageCount()
+        if pages < 1:
+            raise StepError("QtPdf found no page in the superbill")
+        image = document.render(0, QSize(425, 550))
+        if image.isNull():
+            raise StepError("QtPdf drew nothing for page 1")
+        gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+        dark = sum(
+            1
+            for y in range(0, gray.height(), 5)
+            for x in range(0, gray.width(), 5)
+            if gray.pixelColor(x, y).value() < 128
+        )
+        if dark == 0:
+            raise StepError("page 1 of the superbill came out blank")
+    finally:
+        document.close()
+        buffer.close()
+    return f"{_count(pages, 'page')}, page 1 drawn at {image.width()}x{image.height()}"
+
+
 def step_close(ctx: Context) -> str:
     from PySide6.QtWidgets import QApplication
 
@@ -361,6 +393,7 @@ STEPS = (
     Step("superbill", "render superbill", step_superbill, ("units",)),
     Step("icd", "build ICD-10-CM index", step_icd),
     Step("window", "open main window", step_window, ("seed",)),
+    Step("preview", "preview superbill with QtPdf", step_preview, ("superbill", "window")),
     Step("close", "close main window", step_close, ("window",)),
 )
 
