@@ -33,6 +33,7 @@ SAMPLE_BINARIES = [
     ("PySide6\\plugins\\platforms\\qdirect2d.dll", "C:\\x\\qdirect2d.dll", "BINARY"),
     ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
     ("libpython3.11.so.1.0", "/x/libpython3.11.so.1.0", "BINARY"),
+    ("PySide6\\opengl32sw.dll", "C:\\x\\opengl32sw.dll", "BINARY"),
 ]
 SAMPLE_DATAS = [
     ("PySide6/Qt/translations/qtbase_de.qm", "/x/qtbase_de.qm", "DATA"),
