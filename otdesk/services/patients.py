@@ -35,6 +35,24 @@ PATIENT_FIELDS = (
     "phone",
     "active",
 )
+POLICY_FIELDS = (
+    "payer_id",
+    "member_id",
+    "group_number",
+    "subscriber_name",
+    "relationship",
+    "priority",
+    "effective_from",
+    "effective_to",
+)
+PLAN_FIELDS = (
+    "discipline",
+    "start_date",
+    "certified_through",
+    "last_progress_report",
+    "referring_name",
+    "referring_npi",
+)
 POLICY_CSV_FIELDS = ("payer", "member_id", "group_number", "subscriber_name", "relationship")
 PATIENT_CSV_COLUMNS = (*PATIENT_FIELDS[:-1], *POLICY_CSV_FIELDS)
 SEARCH_LIMIT = 50
@@ -263,19 +281,7 @@ class PatientService:
     def update_policy(self, policy_id: int, **changes: Any) -> Policy:
         with self.ctx.db.write() as connection:
             before = _get_policy(connection, policy_id)
-            merged = {
-                key: getattr(before, key)
-                for key in (
-                    "payer_id",
-                    "member_id",
-                    "group_number",
-                    "subscriber_name",
-                    "relationship",
-                    "priority",
-                    "effective_from",
-                    "effective_to",
-                )
-            }
+            merged = {key: getattr(before, key) for key in POLICY_FIELDS}
             merged.update(changes)
             clean = _clean_policy(connection, merged)
             connection.execute(
@@ -328,17 +334,7 @@ class PatientService:
     def update_plan_of_care(self, plan_id: int, **changes: Any) -> PlanOfCare:
         with self.ctx.db.write() as connection:
             before = _get_plan(connection, plan_id)
-            merged = {
-                key: getattr(before, key)
-                for key in (
-                    "discipline",
-                    "start_date",
-                    "certified_through",
-                    "last_progress_report",
-                    "referring_name",
-                    "referring_npi",
-                )
-            }
+            merged = {key: getattr(before, key) for key in PLAN_FIELDS}
             merged.update(changes)
             clean = _clean_plan(merged)
             connection.execute(
@@ -581,17 +577,7 @@ def _patient(row: Any) -> Patient:
 
 
 def _clean_policy(connection: Connection, values: dict[str, Any]) -> dict[str, Any]:
-    known = {
-        "payer_id",
-        "member_id",
-        "group_number",
-        "subscriber_name",
-        "relationship",
-        "priority",
-        "effective_from",
-        "effective_to",
-    }
-    unknown = set(values) - known
+    unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationError(sorted(unknown)[0], f"Unknown policy field(s): {sorted(unknown)}.")
     payer_id = values.get("payer_id")
@@ -662,15 +648,7 @@ def _policy(row: Any) -> Policy:
 
 
 def _clean_plan(values: dict[str, Any]) -> dict[str, Any]:
-    known = {
-        "discipline",
-        "start_date",
-        "certified_through",
-        "last_progress_report",
-        "referring_name",
-        "referring_npi",
-    }
-    unknown = set(values) - known
+    unknown = set(values) - set(PLAN_FIELDS)
     if unknown:
         raise ValidationError(
             sorted(unknown)[0], f"Unknown plan of care field(s): {sorted(unknown)}."
