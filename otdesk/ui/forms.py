@@ -126,6 +126,13 @@ class Form(QWidget):
         message.setVisible(bool(text))
         return True
 
+    def show_refusal(self, error: Exception, fallback: QLabel) -> None:
+        """A service's refusal under the field it names (a ValidationError's `field`), or in
+        `fallback` when it names none or one this form does not have."""
+        field = getattr(error, "field", None)
+        if not (field and self.show_error(field, str(error))):
+            fallback.setText(str(error))
+
     def clear_errors(self) -> None:
         for message in self.messages.values():
             message.clear()

@@ -109,9 +109,7 @@ class _SubList(QWidget):
         self.message.clear()
 
     def show_error(self, error: Exception) -> None:
-        field = getattr(error, "field", None)
-        if not (field and self.form.show_error(field, str(error))):
-            self.message.setText(str(error))
+        self.form.show_refusal(error, self.message)
 
 
 class PatientsDialog(QDialog):
@@ -311,9 +309,7 @@ class PatientsDialog(QDialog):
             else:
                 patient = self.clinic.patients.update(self.patient_id, **values)
         except ServiceError as error:
-            field = getattr(error, "field", None)
-            if not (field and self.details.show_error(field, str(error))):
-                self.patient_message.setText(str(error))
+            self.details.show_refusal(error, self.patient_message)
             return False
         self.open_patient(patient.id)
         self.patient_message.setProperty("role", "hint")

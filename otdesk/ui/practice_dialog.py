@@ -45,18 +45,14 @@ class PracticeDialog(QDialog):
         layout.addWidget(buttons)
 
     def accept(self) -> None:
-        from otdesk.services.errors import ServiceError, ValidationError
+        from otdesk.services.errors import ServiceError
 
         if self.form.problems():
             return
         try:
             self.clinic.practice.save(**self.form.values())
-        except ValidationError as error:
-            if not self.form.show_error(error.field, str(error)):
-                self.message.setText(str(error))
-            return
         except ServiceError as error:
-            self.message.setText(str(error))
+            self.form.show_refusal(error, self.message)
             return
         super().accept()
 

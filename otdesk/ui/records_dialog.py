@@ -132,7 +132,7 @@ class RecordsDialog(QDialog):
             first.setFocus()
 
     def save(self) -> bool:
-        from otdesk.services.errors import ServiceError, ValidationError
+        from otdesk.services.errors import ServiceError
 
         self.message.clear()
         if self.form.problems():
@@ -143,12 +143,8 @@ class RecordsDialog(QDialog):
                 record = self.create(values)
             else:
                 record = self.update(self.current_id, values)
-        except ValidationError as error:
-            if not self.form.show_error(error.field, str(error)):
-                self.message.setText(str(error))
-            return False
         except ServiceError as error:
-            self.message.setText(str(error))
+            self.form.show_refusal(error, self.message)
             return False
         self.reload(record.id)
         self.saved_note.setText("Saved.")

@@ -92,7 +92,7 @@ class SetupDialog(QDialog):
         layout.addWidget(buttons)
 
     def accept(self) -> None:
-        from otdesk.services.errors import ServiceError, ValidationError
+        from otdesk.services.errors import ServiceError
 
         if self.practice.problems() or self.provider.problems():
             return
@@ -110,13 +110,9 @@ class SetupDialog(QDialog):
             for name, kind in wanted:
                 if name.lower() not in existing:
                     self.clinic.payers.create(name=name, kind=kind)
-        except ValidationError as error:
-            form = self.practice if step == "practice" else self.provider
-            if not form.show_error(error.field, str(error)):
-                self.message.setText(str(error))
-            return
         except ServiceError as error:
-            self.message.setText(str(error))
+            form = self.practice if step == "practice" else self.provider
+            form.show_refusal(error, self.message)
             return
         super().accept()
 
