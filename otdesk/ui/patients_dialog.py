@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from otdesk.ui.forms import Form, npi_check
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
+from otdesk.ui.records_dialog import fill_list
 
 SEXES = [("Unknown", "U"), ("Female", "F"), ("Male", "M"), ("X", "X")]
 RELATIONSHIPS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("Other", "other")]
@@ -77,21 +78,7 @@ class _SubList(QWidget):
         self.defaults: dict[str, Any] = {}
 
     def show_records(self, records: list[Any], select_id: int | None = None) -> None:
-        self.list.blockSignals(True)
-        self.list.clear()
-        chosen = None
-        for record in records:
-            item = QListWidgetItem(self.title_of(record))
-            item.setData(Qt.ItemDataRole.UserRole, record)
-            self.list.addItem(item)
-            if record.id == select_id:
-                chosen = item
-        self.list.blockSignals(False)
-        if chosen is not None:
-            self.list.setCurrentItem(chosen)
-        elif self.list.count():
-            self.list.setCurrentRow(0)
-        else:
+        if not fill_list(self.list, records, self.title_of, select_id):
             self.start_new()
 
     def _chosen(self, item: QListWidgetItem | None, _previous=None) -> None:

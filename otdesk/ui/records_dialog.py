@@ -3,7 +3,7 @@ Save: the shape of the providers and payers dialogs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -95,21 +95,7 @@ class RecordsDialog(QDialog):
     # --- behaviour --------------------------------------------------------------------------
 
     def reload(self, select_id: int | None = None) -> None:
-        self.list.blockSignals(True)
-        self.list.clear()
-        chosen = None
-        for record in self.list_records():
-            item = QListWidgetItem(self.title_of(record))
-            item.setData(Qt.ItemDataRole.UserRole, record)
-            self.list.addItem(item)
-            if record.id == select_id:
-                chosen = item
-        self.list.blockSignals(False)
-        if chosen is not None:
-            self.list.setCurrentItem(chosen)
-        elif self.list.count():
-            self.list.setCurrentRow(0)
-        else:
+        if not fill_list(self.list, self.list_records(), self.title_of, select_id):
             self.start_new()
 
     def _chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
@@ -149,6 +135,34 @@ class RecordsDialog(QDialog):
         self.reload(record.id)
         self.saved_note.setText("Saved.")
         return True
+
+
+def fill_list(
+    view: QListWidget,
+    records: Iterable[Any],
+    title_of: Callable[[Any], str],
+    select_id: int | None,
+) -> bool:
+    """Put records in a list (each item carries its record) and select the one whose id is
+    `select_id`, else the first. Signals wait until the list is full, so the form is loaded
+    once, with the selected record. False when there is nothing to select."""
+    view.blockSignals(True)
+    view.clear()
+    chosen = None
+    for record in records:
+        item = QListWidgetItem(title_of(record))
+        item.setData(Qt.ItemDataRole.UserRole, record)
+        view.addItem(item)
+        if record.id == select_id:
+            chosen = item
+    view.blockSignals(False)
+    if chosen is not None:
+        view.setCurrentItem(chosen)
+    elif view.count():
+        view.setCurrentRow(0)
+    else:
+        return False
+    return True
 
 
 def run(dialog: RecordsDialog) -> None:
