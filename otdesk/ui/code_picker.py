@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,6 +36,7 @@ from otdesk.ui.models.code_results import (
     COL_LABEL,
     CodeResultsModel,
 )
+from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 
 RESULT_LIMIT = 20
 CAPTION_WIDTH = 80
@@ -131,13 +131,8 @@ class CodePicker(QWidget):
         self.results = QTableView()
         self.results.setModel(self.model)
         self.results.setAccessibleName("Code search results")
-        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.results.verticalHeader().hide()
-        self.results.setShowGrid(False)
+        list_of_rows(self.results)
         self.results.setAlternatingRowColors(True)
-        self.results.setWordWrap(False)
         # Fixed widths from the font: sizing columns to their contents on every keystroke
         # would cost more than the search itself.
         header = self.results.horizontalHeader()
@@ -277,9 +272,7 @@ class CodePicker(QWidget):
     def _choose_current(self) -> None:
         if self.model.rowCount() == 0:
             return
-        current = self.results.currentIndex()
-        row = current.row() if current.isValid() else 0
-        self._choose_index(self.model.index(row, 0))
+        self._choose_index(self.model.index(chosen_row(self.results), 0))
 
     def _choose_index(self, index) -> None:
         procedure = self.model.data(self.model.index(index.row(), 0), RECORD_ROLE)
@@ -297,11 +290,7 @@ class CodePicker(QWidget):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                if self.model.rowCount():
-                    current = self.results.currentIndex().row()
-                    step = 1 if key == Qt.Key.Key_Down else -1
-                    row = max(0, min(self.model.rowCount() - 1, current + step))
-                    self.results.selectRow(row)
+                step_row(self.results, 1 if key == Qt.Key.Key_Down else -1)
                 return True
             if watched is self.search and key == Qt.Key.Key_Escape and self.search.text():
                 self.search.clear()

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +29,7 @@ from otdesk.ui.models.day_visits import (
     DayVisitsModel,
 )
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
+from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 
 PATIENT_LIMIT = 12
 
@@ -222,8 +222,7 @@ class DayView(QWidget):
         if self.patients_model.rowCount() == 0:
             return
         if row is None:
-            current = self.patient_results.currentIndex()
-            row = current.row() if current.isValid() else 0
+            row = chosen_row(self.patient_results)
         match = self.patients_model.record(row)
         if match is not None:
             self.search.clear()
@@ -233,11 +232,7 @@ class DayView(QWidget):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                if self.patients_model.rowCount():
-                    current = self.patient_results.currentIndex().row()
-                    step = 1 if key == Qt.Key.Key_Down else -1
-                    row = max(0, min(self.patients_model.rowCount() - 1, current + step))
-                    self.patient_results.selectRow(row)
+                step_row(self.patient_results, 1 if key == Qt.Key.Key_Down else -1)
                 return True
             if watched is self.search and key == Qt.Key.Key_Escape and self.search.text():
                 self.search.clear()
@@ -249,12 +244,7 @@ class DayView(QWidget):
 
 
 def _list_like(view: QTableView) -> None:
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.setShowGrid(False)
-    view.setWordWrap(False)
+    list_of_rows(view)
     view.setAlternatingRowColors(True)
     view.setTabKeyNavigation(False)
     view.verticalHeader().setDefaultSectionSize(28)

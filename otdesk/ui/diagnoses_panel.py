@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,6 +31,7 @@ from otdesk.ui.models.diagnoses import (
     DiagnosesModel,
     DxResultsModel,
 )
+from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 
 RESULT_LIMIT = 12
 SUGGESTIONS = 4
@@ -174,8 +174,7 @@ class DiagnosesPanel(QWidget):
     def _choose_current(self) -> None:
         if self.results_model.rowCount() == 0:
             return
-        current = self.results.currentIndex()
-        self._choose_row(current.row() if current.isValid() else 0)
+        self._choose_row(chosen_row(self.results))
 
     def _choose_row(self, row: int) -> None:
         diagnosis = self.results_model.record(row)
@@ -260,11 +259,7 @@ class DiagnosesPanel(QWidget):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
-                if self.results_model.rowCount():
-                    current = self.results.currentIndex().row()
-                    step = 1 if key == Qt.Key.Key_Down else -1
-                    row = max(0, min(self.results_model.rowCount() - 1, current + step))
-                    self.results.selectRow(row)
+                step_row(self.results, 1 if key == Qt.Key.Key_Down else -1)
                 return True
             if watched is self.results and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self._choose_current()
@@ -284,11 +279,6 @@ class DiagnosesPanel(QWidget):
 
 
 def _plain_table(view: QTableView) -> None:
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.setShowGrid(False)
-    view.setWordWrap(False)
+    list_of_rows(view)
     view.setTabKeyNavigation(False)
     view.horizontalHeader().setHighlightSections(False)
