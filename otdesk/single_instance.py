@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from otdesk.errors import UserError
+
 LOCK_NAME = "otdesk.lock"
 
 
@@ -45,7 +47,7 @@ class Holder:
     appname: str
 
 
-class AlreadyOpenError(Exception):
+class AlreadyOpenError(UserError):
     """Another otdesk has this data folder open; the message is for the person at the desk."""
 
     def __init__(self, folder: Path, holder: Holder, this_host: str) -> None:

@@ -102,3 +102,35 @@ def test_a_lock_from_another_computer_says_how_to_clear_it(tmp_path):
     assert "on the computer FRONTDESK-2" in message
     assert str(tmp_path / LOCK_NAME) in message
     assert "Close otdesk there first" in message
+
+
+@pytest.mark.parametrize("command", [["demo"], ["restore", "backup.db"]])
+def test_demo_and_restore_wait_for_the_open_window(tmp_path, command):
+    data = tmp_path / "clinic"
+    (tmp_path / "backup.db").write_bytes(b"not used: refused before it is read")
+    with single_instance.acquire(data):
+        done = subprocess.run(
+            [sys.executable, "-m", "otdesk", *command, "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "otdesk is already open" in done.stderr
+    assert done.stdout == ""
+    assert not (data / "otdesk.db").exists()
+
+
+def test_the_window_is_refused_while_another_copy_has_the_folder(tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from otdesk.ui import app as ui_app
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(ui_app, "setup_logging", lambda: None)
+    with single_instance.acquire(tmp_path):
+        assert ui_app.run(str(tmp_path)) == 1
+    assert len(shown) == 1 and "already open" in shown[0]
+    assert not (tmp_path / "otdesk.db").exists()

@@ -29,10 +29,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
+    from otdesk import single_instance
+    from otdesk.paths import user_data_dir
     from otdesk.services.demo import install_demo
 
     try:
-        report = install_demo(args.data_dir, force=args.force)
+        # Not under an open window: a reseed replaces everything it shows.
+        with single_instance.acquire(user_data_dir(args.data_dir)):
+            report = install_demo(args.data_dir, force=args.force)
     except UserError as error:
         raise CliError(str(error)) from None
     print(

@@ -55,10 +55,14 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    from otdesk import single_instance
+    from otdesk.paths import user_data_dir
     from otdesk.services import maintenance
 
     try:
-        report = maintenance.restore(args.file, args.data_dir)
+        # Not under an open window: it would go on showing the data that was replaced.
+        with single_instance.acquire(user_data_dir(args.data_dir)):
+            report = maintenance.restore(args.file, args.data_dir)
     except UserError as error:
         raise CliError(str(error)) from None
     print(f"Restored {report.database} from {report.restored_from}.")

@@ -19,7 +19,10 @@ from types import TracebackType
 from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from otdesk.paths import resource_file, user_data_dir
 
 log = logging.getLogger("otdesk")
 
@@ -178,6 +181,23 @@ def run(data_dir: str | None = None) -> int:
     except OSError:
         log_path = None
     app = create_app()
+    app.setWindowIcon(QIcon(str(resource_file("icons/otdesk.png"))))
+    from otdesk import single_instance
+
+    # One window per clinic folder: a second copy would show stale visits, and a restore
+    # or demo reset in one would pull the data from under the other.
+    try:
+        instance = single_instance.acquire(user_data_dir(data_dir))
+    except single_instance.AlreadyOpenError as error:
+        QMessageBox.information(None, "otdesk is already open", str(error))
+        return 1
+    try:
+        return _run_window(app, data_dir, log_path)
+    finally:
+        instance.release()
+
+
+def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) -> int:
     holder: dict[str, Any] = {}
     install_excepthook(lambda: holder.get("window"), log_path)
     clock = SystemClock()
