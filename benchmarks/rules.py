@@ -12,12 +12,13 @@ queried by the visit's codes; 400,000 synthetic edits written to a temporary fol
 from __future__ import annotations
 
 import random
-import statistics
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from timing import time_per_call
 
 from otdesk.core.catalog import default_catalog
 from otdesk.core.money import Money
@@ -35,6 +36,7 @@ from otdesk.core.visit import (
 )
 
 TARGET = 1e-3
+ROUNDS = 3000
 
 
 def line(code, minutes, *mods, **kw):
@@ -87,17 +89,6 @@ class DictDx:
         return self
 
 
-def time_per_call(func, rounds=3000, batch=20):
-    samples = []
-    for _ in range(rounds // batch):
-        start = time.perf_counter()
-        for _ in range(batch):
-            func()
-        samples.append((time.perf_counter() - start) / batch)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
-
-
 def report(name, median, p99, units_median):
     verdict = "met" if median <= TARGET else "NOT met"
     print(
@@ -127,13 +118,13 @@ def main() -> None:
     print(f"12-line visit: {len(result.findings)} findings, {result.units.total_units} units")
 
     lines = unit_lines(VISIT, catalog)
-    units_median, units_p99 = time_per_call(lambda: compute_units(lines, "cms"))
+    units_median, units_p99 = time_per_call(lambda: compute_units(lines, "cms"), ROUNDS)
     print(
         f"{'compute_units alone':<44} median {units_median * 1e6:7.1f} us, "
         f"p99 {units_p99 * 1e6:7.1f} us"
     )
     median, p99 = time_per_call(
-        lambda: check_visit(VISIT, catalog=catalog, dx_check=dx, tables=tables)
+        lambda: check_visit(VISIT, catalog=catalog, dx_check=dx, tables=tables), ROUNDS
     )
     report("check_visit, dict dx check, shipped tables", median, p99, units_median)
 
@@ -146,7 +137,8 @@ def main() -> None:
     else:
         with index:
             median, p99 = time_per_call(
-                lambda: check_visit(VISIT, catalog=catalog, dx_check=index.validate, tables=tables)
+                lambda: check_visit(VISIT, catalog=catalog, dx_check=index.validate, tables=tables),
+                ROUNDS,
             )
         report("check_visit, real ICD-10-CM index", median, p99, units_median)
 
@@ -156,7 +148,7 @@ def main() -> None:
         built = time.perf_counter() - start
         big = RuleTables(ptp=ptp, mue=tables.mue, kx=tables.kx, deleted=tables.deleted)
         median, p99 = time_per_call(
-            lambda: check_visit(VISIT, catalog=catalog, dx_check=dx, tables=big)
+            lambda: check_visit(VISIT, catalog=catalog, dx_check=dx, tables=big), ROUNDS
         )
         report("check_visit, 400k-edit imported PTP table", median, p99, units_median)
         ptp._cache.clear()

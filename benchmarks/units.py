@@ -8,10 +8,11 @@ so the ratio says what the explanation and the checks cost on this machine today
 
 from __future__ import annotations
 
-import statistics
-import time
+from timing import time_per_call
 
 from otdesk.core.units import UnitLine, compute_units
+
+ROUNDS = 2000
 
 VISIT = [
     UnitLine("97165", 45, False),
@@ -42,21 +43,11 @@ def bare_cms(lines):
     return full
 
 
-def time_per_call(func, rounds=2000, batch=20):
-    samples = []
-    for _ in range(rounds // batch):
-        start = time.perf_counter()
-        for _ in range(batch):
-            func()
-        samples.append((time.perf_counter() - start) / batch)
-    return statistics.median(samples), sorted(samples)[int(len(samples) * 0.99) - 1]
-
-
 def main() -> None:
     for rule in ("cms", "per-code"):
         compute_units(VISIT, rule)  # warm up
-        median, p99 = time_per_call(lambda rule=rule: compute_units(VISIT, rule))
-        ref_median, _ = time_per_call(lambda: bare_cms(VISIT))
+        median, p99 = time_per_call(lambda rule=rule: compute_units(VISIT, rule), ROUNDS)
+        ref_median, _ = time_per_call(lambda: bare_cms(VISIT), ROUNDS)
         print(
             f"units, 12 lines, rule={rule:<8}: median {median * 1e6:7.1f} us, "
             f"p99 {p99 * 1e6:7.1f} us; bare arithmetic {ref_median * 1e6:6.1f} us "
