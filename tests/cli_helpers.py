@@ -7,7 +7,13 @@ import subprocess
 import sys
 
 
-def run_otdesk(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd=None):
+def run_otdesk(
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd=None,
+    timeout: float = 120,
+):
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
@@ -17,5 +23,5 @@ def run_otdesk(*args: str, stdin: str | None = None, env: dict[str, str] | None 
         text=True,
         env=full_env,
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
     )

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from otdesk.cli import main
+from tests.cli_helpers import run_otdesk
 
 
 def otdesk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "otdesk", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_otdesk(*args, timeout=60)
 
 
 def test_search_json_through_the_entry_point():

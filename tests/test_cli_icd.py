@@ -18,6 +18,7 @@ import pytest
 
 from otdesk.commands.icd import _ProgressBar
 from otdesk.core import icd
+from tests.cli_helpers import run_otdesk
 from tests.core.test_icd import shared_index_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,16 +34,7 @@ def cache(tmp_path_factory):
 
 
 def otdesk_icd(*args: str, cache: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, **{icd.CACHE_DIR_ENV: str(cache)})
-    return subprocess.run(
-        [sys.executable, "-m", "otdesk", "icd", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=120,
-    )
+    return run_otdesk("icd", *args, stdin=stdin, env={icd.CACHE_DIR_ENV: str(cache)}, cwd=REPO)
 
 
 def assert_one_sentence_error(done: subprocess.CompletedProcess, *words: str) -> None:
