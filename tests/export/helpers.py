@@ -177,6 +177,12 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pdf_pages(data))
 
 
+def flat(text: str) -> str:
+    """Every run of white space (line breaks too) as one space, so a phrase is found
+    wherever the PDF's lines were broken."""
+    return " ".join(text.split())
+
+
 def page_texts(data: bytes) -> list[str]:
     return [page.extract_text() for page in pdf_pages(data)]
 

@@ -30,6 +30,7 @@ from tests.export.helpers import (
     GROUP_NPI,
     OT_NPI,
     OTA_NPI,
+    flat,
     image_count,
     open_clinic,
     overlapping,
@@ -55,10 +56,6 @@ def clinic(tmp_path):
 @pytest.fixture
 def demo(clinic):
     return seed(clinic)
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def test_importing_export_does_not_import_reportlab():

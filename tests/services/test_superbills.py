@@ -16,6 +16,7 @@ from otdesk.services.superbills import (
 )
 from tests.export.helpers import (
     finalized_visit,
+    flat,
     open_clinic,
     page_texts,
     pdf_pages,
@@ -40,10 +41,6 @@ def demo(clinic):
 @pytest.fixture
 def service(clinic):
     return SuperbillService(clinic.ctx)
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def test_issuing_writes_the_file_and_records_its_hash(clinic, demo, service, tmp_path):
