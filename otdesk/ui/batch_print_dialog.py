@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.ui import reason_dialog
+from otdesk.ui.modal import run_modal
 from otdesk.ui.superbill_preview import (
     AskPrinter,
     AskReason,
@@ -302,6 +303,5 @@ class BatchPrintDialog(QDialog):
 
 def show_batch(parent: QWidget | None, service: Any, day: date, **seams: Any) -> BatchPrintDialog:
     dialog = BatchPrintDialog(service, day, parent, **seams)
-    dialog.exec()
-    dialog.deleteLater()
+    run_modal(dialog)
     return dialog

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
+from otdesk.ui.modal import run_modal
 
 
 class FavouritesDialog(QDialog):
@@ -123,8 +124,4 @@ class FavouritesDialog(QDialog):
 
 
 def ask(parent: QWidget | None, service: Any, catalog: Catalog) -> bool:
-    dialog = FavouritesDialog(service, catalog, parent)
-    try:
-        return dialog.exec() == QDialog.DialogCode.Accepted
-    finally:
-        dialog.deleteLater()
+    return run_modal(FavouritesDialog(service, catalog, parent))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.modal import run_modal
 from otdesk.ui.models.fees import CLINIC_CHARGE, COL_PAYER, FeesModel, parse_date, parse_money
 from otdesk.ui.models.parsing import InputError
 
@@ -199,8 +200,4 @@ class FeeScheduleDialog(QDialog):
 
 
 def ask(parent: QWidget | None, clinic: Any) -> None:
-    dialog = FeeScheduleDialog(clinic, parent)
-    try:
-        dialog.exec()
-    finally:
-        dialog.deleteLater()
+    run_modal(FeeScheduleDialog(clinic, parent))

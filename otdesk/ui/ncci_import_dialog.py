@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.modal import run_modal
 from otdesk.ui.worker import run_with_progress
 
 
@@ -113,8 +114,5 @@ class NcciImportDialog(QDialog):
 def ask(parent: QWidget | None, clinic: Any) -> bool:
     """True when a table was imported (the open visit's findings should be redone)."""
     dialog = NcciImportDialog(clinic, parent)
-    try:
-        dialog.exec()
-        return dialog.imported
-    finally:
-        dialog.deleteLater()
+    run_modal(dialog)
+    return dialog.imported

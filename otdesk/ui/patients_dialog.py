@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.ui.forms import Form, npi_check
+from otdesk.ui.modal import run_modal
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
 from otdesk.ui.records_dialog import fill_list
 
@@ -341,8 +342,4 @@ class PatientsDialog(QDialog):
 
 
 def ask(parent: QWidget | None, clinic: Any) -> None:
-    dialog = PatientsDialog(clinic, parent)
-    try:
-        dialog.exec()
-    finally:
-        dialog.deleteLater()
+    run_modal(PatientsDialog(clinic, parent))

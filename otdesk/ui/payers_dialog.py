@@ -7,7 +7,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from otdesk.ui.records_dialog import RecordsDialog, run
+from otdesk.ui.modal import run_modal
+from otdesk.ui.records_dialog import RecordsDialog
 
 KINDS = [
     ("Medicare", "medicare"),
@@ -77,4 +78,4 @@ class PayersDialog(RecordsDialog):
 
 
 def ask(parent: QWidget | None, clinic: Any) -> None:
-    run(PayersDialog(clinic, parent))
+    run_modal(PayersDialog(clinic, parent))

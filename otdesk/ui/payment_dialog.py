@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.money import Money, MoneyError
+from otdesk.ui.modal import run_modal
 
 KINDS = (("copay", "Copay"), ("payment", "Payment"))
 METHODS = (("card", "Card"), ("cash", "Cash"), ("check", "Check"), ("other", "Other"))
@@ -121,9 +122,4 @@ class PaymentDialog(QDialog):
 
 def ask(parent: QWidget | None, balance: Money, today: date) -> PaymentResult | None:
     dialog = PaymentDialog(parent, balance, today)
-    try:
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            return dialog.result_value()
-        return None
-    finally:
-        dialog.deleteLater()
+    return dialog.result_value() if run_modal(dialog) else None

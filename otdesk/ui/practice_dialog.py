@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from otdesk.ui.forms import Form, npi_check
+from otdesk.ui.modal import run_modal
 
 
 class PracticeDialog(QDialog):
@@ -58,8 +59,4 @@ class PracticeDialog(QDialog):
 
 
 def ask(parent: QWidget | None, clinic: Any) -> bool:
-    dialog = PracticeDialog(clinic, parent)
-    try:
-        return dialog.exec() == QDialog.DialogCode.Accepted
-    finally:
-        dialog.deleteLater()
+    return run_modal(PracticeDialog(clinic, parent))

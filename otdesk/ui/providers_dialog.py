@@ -8,7 +8,8 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from otdesk.ui.forms import npi_check
-from otdesk.ui.records_dialog import RecordsDialog, run
+from otdesk.ui.modal import run_modal
+from otdesk.ui.records_dialog import RecordsDialog
 
 ROLES = [
     ("OT - occupational therapist", "OT"),
@@ -73,4 +74,4 @@ class ProvidersDialog(RecordsDialog):
 
 
 def ask(parent: QWidget | None, clinic: Any) -> None:
-    run(ProvidersDialog(clinic, parent))
+    run_modal(ProvidersDialog(clinic, parent))

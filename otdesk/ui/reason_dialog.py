@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.modal import run_modal
+
 MIN_REASON = 5
 
 
@@ -85,9 +87,4 @@ def ask(
     details: Sequence[str] = (),
 ) -> ReasonResult | None:
     dialog = ReasonDialog(parent, title, prompt, action, details)
-    try:
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            return dialog.result_value()
-        return None
-    finally:
-        dialog.deleteLater()
+    return dialog.result_value() if run_modal(dialog) else None

@@ -165,11 +165,4 @@ def fill_list(
     return True
 
 
-def run(dialog: RecordsDialog) -> None:
-    try:
-        dialog.exec()
-    finally:
-        dialog.deleteLater()
-
-
 Factory = Callable[[Any, QWidget | None], RecordsDialog]

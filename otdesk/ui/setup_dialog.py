@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.ui.forms import Form, npi_check
+from otdesk.ui.modal import run_modal
 
 ROLES = (
     ("Occupational therapist (OT)", "OT"),
@@ -118,8 +119,4 @@ class SetupDialog(QDialog):
 
 
 def ask(parent: QWidget | None, clinic: Any) -> bool:
-    dialog = SetupDialog(clinic, parent)
-    try:
-        return dialog.exec() == QDialog.DialogCode.Accepted
-    finally:
-        dialog.deleteLater()
+    return run_modal(SetupDialog(clinic, parent))

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from otdesk.ui.modal import run_modal
+
 
 def _service(window: Any) -> Any:
     from otdesk.services.superbills import SuperbillService
@@ -28,8 +30,7 @@ def show_for(window: Any, visit_id: int) -> None:
             f"Superbill of visit {issued.visit_id} issued (version {issued.version})."
         )
     )
-    dialog.exec()
-    dialog.deleteLater()
+    run_modal(dialog)
 
 
 def show_batch_for(window: Any, day: date) -> None:
@@ -38,5 +39,4 @@ def show_batch_for(window: Any, day: date) -> None:
 
     dialog = BatchPrintDialog(_service(window), day, window)
     dialog.finished_batch.connect(window.show_status)
-    dialog.exec()
-    dialog.deleteLater()
+    run_modal(dialog)

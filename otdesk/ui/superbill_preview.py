@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.ui import reason_dialog
+from otdesk.ui.modal import run_modal
 
 AskPrinter = Callable[[QWidget | None, str], QPrinter | None]
 AskSavePath = Callable[[QWidget | None, str], str | None]
@@ -67,12 +68,7 @@ def ask_printer(parent: QWidget | None, paper: str = "letter") -> QPrinter | Non
     printer.setFullPage(True)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Print superbill")
-    try:
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            return printer
-        return None
-    finally:
-        dialog.deleteLater()
+    return printer if run_modal(dialog) else None
 
 
 def ask_save_path(parent: QWidget | None, suggested: str) -> str | None:
@@ -337,6 +333,5 @@ def show_preview(
 ) -> SuperbillPreview:
     """Open the preview of a visit's superbill (modal) and return it once closed."""
     dialog = SuperbillPreview(service, visit_id, parent, **seams)
-    dialog.exec()
-    dialog.deleteLater()
+    run_modal(dialog)
     return dialog

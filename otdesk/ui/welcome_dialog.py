@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from otdesk.ui.modal import run_modal
+
 
 class WelcomeChoice(StrEnum):
     SET_UP = "set-up"
@@ -49,8 +51,5 @@ class WelcomeDialog(QDialog):
 
 def ask(parent: QWidget | None = None) -> WelcomeChoice | None:
     dialog = WelcomeDialog(parent)
-    try:
-        dialog.exec()
-        return dialog.choice
-    finally:
-        dialog.deleteLater()
+    run_modal(dialog)
+    return dialog.choice
