@@ -143,7 +143,7 @@ class FeeScheduleService:
         rows = csvio.read_rows(path, required=("code", "charge"), optional=FEE_COLUMNS[1:])
         added = updated = 0
         with self.ctx.db.write() as connection:
-            payer_ids = _payer_lookup(connection)
+            payer_ids = payer_lookup(connection)
             for row_number, row in rows:
                 try:
                     payer_text = row.get("payer", "")
@@ -348,7 +348,9 @@ def _check_overlap(connection: Connection, values: dict[str, Any], fee_id: int |
         )
 
 
-def _payer_lookup(connection: Connection) -> dict[str, int]:
+def payer_lookup(connection: Connection) -> dict[str, int]:
+    """Payer ids by the name or payer ID a CSV file gives (any case). A name wins over another
+    payer's identical payer ID: names are what people type; the IDs are a fallback."""
     lookup: dict[str, int] = {}
     for payer_id, name, code in connection.execute(
         select(s.payers.c.id, s.payers.c.name, s.payers.c.payer_code)

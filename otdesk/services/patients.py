@@ -16,7 +16,7 @@ from otdesk.services import csvio
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
-from otdesk.services.fees import ImportReport
+from otdesk.services.fees import ImportReport, payer_lookup
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
 
@@ -382,14 +382,7 @@ class PatientService:
         )
         added = updated = 0
         with self.ctx.db.write() as connection:
-            payers = {
-                key.casefold(): payer_id
-                for payer_id, name, code in connection.execute(
-                    select(s.payers.c.id, s.payers.c.name, s.payers.c.payer_code)
-                )
-                for key in (name, code)
-                if key
-            }
+            payers = payer_lookup(connection)
             seen_accounts: dict[str, int] = {}
             for row_number, row in rows:
                 fields = {k: row[k] for k in PATIENT_FIELDS if k in row}

@@ -124,6 +124,23 @@ def test_csv_import_adds_updates_and_sets_the_primary_policy(clinic, setup, tmp_
     assert policy.payer_name == "Evergreen Health" and policy.member_id == "EVG-1001"
 
 
+def test_csv_payer_names_win_over_another_payers_payer_id(clinic, setup, tmp_path):
+    # A payer whose payer ID happens to be another payer's name: people type names.
+    clinic.payers.create(name="Harbor Plan", kind="commercial", payer_code="Evergreen Health")
+    path = tmp_path / "patients.csv"
+    path.write_text(
+        "last_name,first_name,date_of_birth,payer,member_id\n"
+        "Demo,Named,1990-01-01,evergreen health,EVG-2\n"
+        "Demo,Coded,1990-01-01,MCR01,MCR-3\n",
+        encoding="utf-8",
+    )
+    clinic.patients.import_csv(path)
+    [named] = clinic.patients.search("demo named")
+    [coded] = clinic.patients.search("demo coded")
+    assert clinic.patients.policies(named.patient.id)[0].payer_name == "Evergreen Health"
+    assert clinic.patients.policies(coded.patient.id)[0].payer_name == "Medicare Part B"
+
+
 @pytest.mark.parametrize(
     ("line", "needle"),
     [
