@@ -20,6 +20,13 @@ def test_every_python_package_is_listed_in_pyproject():
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "otdesk").rglob("__init__.py")
     }
+    # every folder of shipped files too: setuptools only ships a listed folder's files
+    for top, name in (("data", "otdesk._data"), ("resources", "otdesk._resources")):
+        found |= {
+            ".".join((name, *folder.relative_to(ROOT / top).parts))
+            for folder in (ROOT / top).rglob("*")
+            if folder.is_dir() and "__pycache__" not in folder.parts
+        }
     assert found - listed == set(), "add these to [tool.setuptools] packages"
 
 
@@ -60,6 +67,8 @@ def test_wheel_contains_the_reference_data(installed):
     for data in ("procedures.csv", "modifiers.csv", "pos.csv"):
         assert f"otdesk/_data/{data}" in names
     assert "otdesk/_resources/README.md" in names
+    assert "otdesk/_resources/fonts/DejaVuSans.ttf" in names
+    assert "otdesk/_resources/icons/otdesk.png" in names
 
 
 def test_installed_commands_work_outside_the_source_tree(installed, tmp_path):
