@@ -109,6 +109,8 @@ def acquire(folder: str | os.PathLike[str], wait_ms: int = 0) -> InstanceLock:
     # Never stale by age (the default is 30 s): only a holder that is gone frees the lock.
     lock.setStaleLockTime(0)
     if lock.tryLock(wait_ms):
+        if os.name == "posix":
+            path.chmod(0o600)  # like every file in the data folder: owner only
         return InstanceLock(lock, path)
     if lock.error() != QLockFile.LockError.LockFailedError:
         raise OSError(f"otdesk could not create its lock file {path} ({lock.error().name})")

@@ -45,6 +45,8 @@ def test_a_second_copy_is_refused_and_told_where_the_first_runs(tmp_path):
     with single_instance.acquire(tmp_path) as lock:
         assert lock.held
         assert (tmp_path / LOCK_NAME).is_file()
+        if os.name == "posix":
+            assert (tmp_path / LOCK_NAME).stat().st_mode & 0o777 == 0o600
         done = second_copy(tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
     message = done.stdout.strip()
