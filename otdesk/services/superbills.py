@@ -19,9 +19,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,15 @@ _LOGO_KEY = "superbill.logo"
 _SIGNATURE_KEY = "superbill.signature.{}"
 
 Progress = Callable[[int, int], None]
+# A logo or signature: the image's bytes or the file holding it.
+Image = bytes | str | os.PathLike[str]
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP  # save_all(logo=KEEP): leave the stored logo as it is
 
 
 class SuperbillRefusedError(ServiceError):
@@ -197,6 +207,12 @@ def superbill_file_name(data: SuperbillData) -> str:
     )
 
 
+def encounter_form_file_name(account_number: str, day: date) -> str:
+    """The file of an encounter form: date and account number, never the patient's name."""
+    account = "".join(ch for ch in account_number if ch.isalnum() or ch == "-")
+    return f"encounter-form_{day.isoformat()}_{account or 'no-account'}.pdf"
+
+
 def batch_file_name(start: date, end: date) -> str:
     if start == end:
         return f"superbills_{start.isoformat()}.pdf"
@@ -232,14 +248,55 @@ class SuperbillService:
     def save_settings(self, **changes: Any) -> SuperbillSettings:
         """Change paper ("letter" or "a4"), out_of_network (print the statement or not),
         out_of_network_text, favourite_codes (the encounter form's codes, in order)."""
+        before, values = self._settings_values(changes)
+        with self.ctx.db.write() as connection:
+            self._write_settings(connection, before, values)
+        return self.settings()
+
+    def save_all(
+        self,
+        changes: Mapping[str, Any] | None = None,
+        *,
+        logo: Image | None | _Keep = KEEP,
+        signatures: Mapping[int, Image | None] | None = None,
+    ) -> SuperbillSettings:
+        """The settings (as save_settings), the logo and providers' signature images changed
+        together in one transaction, all or nothing (the window's Save). `logo` KEEP leaves
+        the logo as it is, None removes it; `signatures` maps provider ids to an image or
+        None (removed). Every value and image is checked before anything is written."""
+        prepared = self._settings_values(changes) if changes else None
+        new_logo = None if logo is None or logo is KEEP else _read_image(logo, "logo")
+        new_signatures: dict[int, bytes | None] = {}
+        for provider_id, image in (signatures or {}).items():
+            self.providers.get(provider_id)
+            new_signatures[provider_id] = (
+                _read_image(image, "signature") if image is not None else None
+            )
+        with self.ctx.db.write() as connection:
+            if prepared is not None:
+                self._write_settings(connection, *prepared)
+            if logo is not KEEP:
+                _write_image(self.ctx, connection, _LOGO_KEY, new_logo, "logo", "practice", 1)
+            for provider_id, data in new_signatures.items():
+                key = _SIGNATURE_KEY.format(provider_id)
+                _write_image(self.ctx, connection, key, data, "signature", "provider", provider_id)
+        return self.settings()
+
+    def check_image(self, image: Image, what: str = "logo") -> bytes:
+        """The image's bytes if it can be a logo or signature (a PNG or JPEG file of at most
+        MAX_IMAGE_BYTES); ValidationError saying why not otherwise. Nothing is stored."""
+        return _read_image(image, what)
+
+    def _settings_values(self, changes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the settings before, the settings after `changes`), checked."""
         known = {"paper", "out_of_network", "out_of_network_text", "favourite_codes"}
         unknown = set(changes) - known
         if unknown:
             raise ValidationError(
                 sorted(unknown)[0], f"Unknown superbill setting(s): {sorted(unknown)}."
             )
-        before = self.settings()
-        values = before.to_json()
+        before = self.settings().to_json()
+        values = dict(before)
         if "paper" in changes:
             values["paper"] = v.choice(str(changes["paper"]).lower(), "paper", PAPERS)
         if "out_of_network" in changes:
@@ -253,17 +310,13 @@ class SuperbillService:
             )
         if "favourite_codes" in changes:
             values["favourite_codes"] = self._clean_favourites(changes["favourite_codes"])
-        with self.ctx.db.write() as connection:
-            _set_meta(connection, _SETTINGS_KEY, json.dumps(values, sort_keys=True))
-            self.ctx.audit(
-                connection,
-                "superbill.settings",
-                "practice",
-                1,
-                before=before.to_json(),
-                after=values,
-            )
-        return self.settings()
+        return before, values
+
+    def _write_settings(
+        self, connection: Connection, before: dict[str, Any], values: dict[str, Any]
+    ) -> None:
+        _set_meta(connection, _SETTINGS_KEY, json.dumps(values, sort_keys=True))
+        self.ctx.audit(connection, "superbill.settings", "practice", 1, before=before, after=values)
 
     def _clean_favourites(self, codes: Any) -> list[str]:
         from otdesk.core.catalog import code_format_problem, normalize_code
@@ -286,7 +339,7 @@ class SuperbillService:
             )
         return cleaned
 
-    def set_logo(self, image: bytes | str | os.PathLike[str] | None) -> None:
+    def set_logo(self, image: Image | None) -> None:
         """The practice logo printed in the superbill header (PNG or JPEG); None removes it."""
         self._store_image(_LOGO_KEY, image, "logo", "practice", 1)
 
@@ -294,7 +347,7 @@ class SuperbillService:
         with self.ctx.db.read() as connection:
             return _image(connection, _LOGO_KEY)
 
-    def set_signature(self, provider_id: int, image: bytes | str | os.PathLike[str] | None) -> None:
+    def set_signature(self, provider_id: int, image: Image | None) -> None:
         """A provider's signature image, printed on finalized superbills instead of a blank
         signature line; None removes it."""
         self.providers.get(provider_id)
@@ -309,24 +362,14 @@ class SuperbillService:
     def _store_image(
         self,
         key: str,
-        image: bytes | str | os.PathLike[str] | None,
+        image: Image | None,
         what: str,
         entity: str,
         entity_id: int,
     ) -> None:
         data = _read_image(image, what) if image is not None else None
         with self.ctx.db.write() as connection:
-            if data is None:
-                connection.execute(delete(s.meta).where(s.meta.c.key == key))
-            else:
-                _set_meta(connection, key, base64.b64encode(data).decode("ascii"))
-            self.ctx.audit(
-                connection,
-                f"superbill.{what}",
-                entity,
-                entity_id,
-                after={"bytes": len(data)} if data else None,
-            )
+            _write_image(self.ctx, connection, key, data, what, entity, entity_id)
 
     # --- gathering --------------------------------------------------------------------------
 
@@ -950,12 +993,34 @@ def _set_meta(connection: Connection, key: str, value: str) -> None:
     connection.execute(insert(s.meta).values(key=key, value=value))
 
 
+def _write_image(
+    ctx: ServiceContext,
+    connection: Connection,
+    key: str,
+    data: bytes | None,
+    what: str,
+    entity: str,
+    entity_id: int,
+) -> None:
+    if data is None:
+        connection.execute(delete(s.meta).where(s.meta.c.key == key))
+    else:
+        _set_meta(connection, key, base64.b64encode(data).decode("ascii"))
+    ctx.audit(
+        connection,
+        f"superbill.{what}",
+        entity,
+        entity_id,
+        after={"bytes": len(data)} if data else None,
+    )
+
+
 def _image(connection: Connection, key: str) -> bytes | None:
     stored = _meta(connection, key)
     return base64.b64decode(stored) if stored else None
 
 
-def _read_image(image: bytes | str | os.PathLike[str], what: str) -> bytes:
+def _read_image(image: Image, what: str) -> bytes:
     if isinstance(image, bytes):
         data = image
         name = f"The {what}"
@@ -977,6 +1042,7 @@ def _read_image(image: bytes | str | os.PathLike[str], what: str) -> bytes:
 
 __all__ = [
     "DEFAULT_FAVOURITES",
+    "KEEP",
     "BatchPlan",
     "BatchResult",
     "Completeness",
@@ -989,5 +1055,6 @@ __all__ = [
     "SuperbillService",
     "SuperbillSettings",
     "batch_file_name",
+    "encounter_form_file_name",
     "superbill_file_name",
 ]

@@ -266,3 +266,53 @@ def test_images_must_be_png_or_jpeg(demo, service, tmp_path):
     service.set_logo(tiny_png())
     assert service.settings().has_logo
     assert service.logo() == tiny_png()
+
+
+def test_save_all_changes_settings_logo_and_signatures_in_one_go(clinic, demo, service, tmp_path):
+    service.set_signature(demo.ot, tiny_png())
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(tiny_png(120, 40))
+    saved = service.save_all(
+        {"paper": "a4", "out_of_network": True, "out_of_network_text": "Paid in full."},
+        logo=logo,
+        signatures={demo.ota: tiny_png(160, 30), demo.ot: None},
+    )
+    assert (saved.paper, saved.out_of_network, saved.out_of_network_text) == (
+        "a4",
+        True,
+        "Paid in full.",
+    )
+    assert service.logo() == tiny_png(120, 40)
+    assert service.signature(demo.ota) == tiny_png(160, 30)
+    assert service.signature(demo.ot) is None
+    # KEEP (the default) leaves the logo alone; no settings given leaves them alone
+    service.save_all(signatures={demo.ot: tiny_png()})
+    assert service.logo() == tiny_png(120, 40) and service.settings().paper == "a4"
+    service.save_all(logo=None)
+    assert service.logo() is None and not service.settings().has_logo
+
+
+def test_save_all_writes_nothing_when_any_part_is_refused(clinic, demo, service, tmp_path):
+    bad = tmp_path / "logo.gif"
+    bad.write_bytes(b"GIF89a....")
+    entries = len(clinic.audit.entries())
+    with pytest.raises(ValidationError, match="not a PNG or JPEG"):
+        service.save_all({"paper": "a4"}, logo=bad)
+    with pytest.raises(ValidationError, match="Paper"):
+        service.save_all({"paper": "legal"}, signatures={demo.ot: tiny_png()})
+    with pytest.raises(ValidationError, match="too large"):
+        service.save_all({"paper": "a4"}, signatures={demo.ot: b"\x89PNG\r\n\x1a\n" * 300_000})
+    assert service.settings().paper == "letter"
+    assert service.logo() is None and service.signature(demo.ot) is None
+    assert len(clinic.audit.entries()) == entries
+
+
+def test_check_image_says_why_and_stores_nothing(service, tmp_path):
+    bad = tmp_path / "scan.bmp"
+    bad.write_bytes(b"BM....")
+    with pytest.raises(ValidationError, match="scan.bmp is not a PNG or JPEG image"):
+        service.check_image(bad, "logo")
+    good = tmp_path / "logo.png"
+    good.write_bytes(tiny_png())
+    assert service.check_image(good) == tiny_png()
+    assert service.logo() is None
