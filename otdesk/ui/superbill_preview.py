@@ -6,6 +6,10 @@ Nothing is recorded while previewing. Printing or saving issues the superbill: t
 record the PDF's SHA-256 with the version, when and who. An incomplete superbill is issued
 only with a reason ("Issue anyway"), which goes into the audit log.
 
+The encounter form (the paper form filled in during a session) is shown in the same window
+(PdfPreview, the part both share); printing or saving it records nothing, as it is not a
+superbill.
+
 The dialogs it opens are seams (ask_printer, ask_save_path, ask_reason) so tests replace
 them; ReportLab is imported only when the first document is made.
 """
@@ -13,6 +17,7 @@ them; ReportLab is imported only when the first document is made.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +140,159 @@ def _draw_page(painter: QPainter, document: QPdfDocument, page: int) -> None:
         painter.drawImage(QPointF(left, top + band), image)
 
 
-class SuperbillPreview(QDialog):
+class PdfPreview(QDialog):
+    """A document exactly as it will print, the paper to print it on, Print and Save as PDF.
+    Subclasses say what the document is (render, suggested_file_name) and what printing or
+    saving it means (before_output, printed, save_to)."""
+
+    def __init__(
+        self,
+        window_title: str,
+        heading: str,
+        paper: str,
+        parent: QWidget | None = None,
+        *,
+        ask_printer: AskPrinter = ask_printer,
+        ask_save_path: AskSavePath = ask_save_path,
+    ) -> None:
+        super().__init__(parent)
+        self._ask_printer = ask_printer
+        self._ask_save_path = ask_save_path
+        self.pdf_bytes = b""
+        self.paper = paper
+        self._document: QPdfDocument | None = None
+        self._buffer: QBuffer | None = None
+        self.setWindowTitle(window_title)
+        self.setAccessibleName(window_title)
+        self.resize(900, 760)
+
+        layout = QVBoxLayout(self)
+        self.title = QLabel(heading)
+        self.title.setAccessibleName("Document of")
+        layout.addWidget(self.title)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName("Completeness check")
+        self.problems.setProperty("role", "error")
+        self.problems.hide()
+        layout.addWidget(self.problems)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Paper:"))
+        self.paper_box = QComboBox()
+        self.paper_box.setAccessibleName("Paper size")
+        for key, label in PAPER_LABELS:
+            self.paper_box.addItem(label, key)
+        self.paper_box.setCurrentIndex(0 if paper == "letter" else 1)
+        self.paper_box.currentIndexChanged.connect(self._paper_changed)
+        bar.addWidget(self.paper_box)
+        bar.addStretch(1)
+        self.page_note = QLabel()
+        self.page_note.setAccessibleName("Pages")
+        bar.addWidget(self.page_note)
+        layout.addLayout(bar)
+
+        self.view = QPdfView(self)
+        self.view.setAccessibleName("Document pages")
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        layout.addWidget(self.view, 1)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Preview message")
+        layout.addWidget(self.message)
+
+        buttons = QHBoxLayout()
+        self.print_button = QPushButton("&Print…")
+        self.print_button.setAccessibleName("Print")
+        self.print_button.clicked.connect(self.print_document)
+        self.save_button = QPushButton("&Save as PDF…")
+        self.save_button.setAccessibleName("Save as PDF")
+        self.save_button.clicked.connect(self.save_pdf)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons.addStretch(1)
+        for button in (self.print_button, self.save_button, close):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.print_button.setDefault(True)
+
+    # --- what the document is (subclasses) --------------------------------------------------
+
+    def render(self, paper: str) -> bytes:
+        raise NotImplementedError
+
+    def suggested_file_name(self) -> str:
+        raise NotImplementedError
+
+    def before_output(self) -> tuple[bool, str | None]:
+        """(go on, reason) before printing or saving; asked once per Print or Save."""
+        return True, None
+
+    def printed(self, pages: int, reason: str | None) -> bool:
+        self.message.setText(f"Printed {pages} page{'s' if pages != 1 else ''}.")
+        return True
+
+    def save_to(self, path: str, reason: str | None) -> bool:
+        """Write the document shown to `path` (whole or not at all)."""
+        from otdesk.export import ExportError, write_file_atomic
+
+        try:
+            written = write_file_atomic(path, self.pdf_bytes)
+        except ExportError as error:
+            self.message.setText(str(error))
+            return False
+        self.message.setText(f"Saved {written.name}.")
+        return True
+
+    # --- showing ----------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        self.pdf_bytes = self.render(self.paper)
+        old = (self._document, self._buffer)
+        self._document, self._buffer = load_pdf(self.pdf_bytes, self)
+        self.view.setDocument(self._document)
+        for item in old:
+            if item is not None:
+                item.deleteLater()
+        pages = self._document.pageCount()
+        self.page_note.setText(f"{pages} page{'s' if pages != 1 else ''}")
+
+    def page_count(self) -> int:
+        return self._document.pageCount() if self._document is not None else 0
+
+    def _paper_changed(self) -> None:
+        self.paper = self.paper_box.currentData()
+        self._render()
+
+    # --- printing and saving ----------------------------------------------------------------
+
+    def print_document(self) -> bool:
+        go, reason = self.before_output()
+        if not go:
+            return False
+        printer = self._ask_printer(self, self.paper)
+        if printer is None:
+            return False
+        try:
+            pages = print_pdf(self.pdf_bytes, printer)
+        except PrintError as error:
+            self.message.setText(str(error))
+            return False
+        return self.printed(pages, reason)
+
+    def save_pdf(self) -> bool:
+        go, reason = self.before_output()
+        if not go:
+            return False
+        path = self._ask_save_path(self, self.suggested_file_name())
+        if not path:
+            return False
+        return self.save_to(path, reason)
+
+
+class SuperbillPreview(PdfPreview):
     """Preview one visit's superbill; Print or Save as PDF issues it."""
 
     issued = Signal(object)  # IssuedSuperbill
@@ -150,82 +307,37 @@ class SuperbillPreview(QDialog):
         ask_save_path: AskSavePath = ask_save_path,
         ask_reason: AskReason = reason_dialog.ask,
     ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.visit_id = visit_id
-        self._ask_printer = ask_printer
-        self._ask_save_path = ask_save_path
-        self._ask_reason = ask_reason
-        self.pdf_bytes = b""
-        self._document: QPdfDocument | None = None
-        self._buffer: QBuffer | None = None
-        self.setWindowTitle("Superbill preview")
-        self.setAccessibleName("Superbill preview")
-        self.resize(900, 760)
-
-        self.prepared = service.prepare(visit_id)
-        data = self.prepared.data
-        self.paper = service.settings().paper
-
-        layout = QVBoxLayout(self)
-        self.title = QLabel(
+        prepared = service.prepare(visit_id)
+        data = prepared.data
+        super().__init__(
+            "Superbill preview",
             f"<b>{_html(data.patient.name)}</b> · date of service "
             f"{data.date_of_service:%m/%d/%Y} · visit {data.visit_id}, version {data.version}"
-            f" · {data.status}"
+            f" · {data.status}",
+            service.settings().paper,
+            parent,
+            ask_printer=ask_printer,
+            ask_save_path=ask_save_path,
         )
+        self.service = service
+        self.visit_id = visit_id
+        self.prepared = prepared
+        self._ask_reason = ask_reason
         self.title.setAccessibleName("Superbill of")
-        layout.addWidget(self.title)
-        self.problems = QLabel()
-        self.problems.setWordWrap(True)
-        self.problems.setAccessibleName("Completeness check")
-        self.problems.setProperty("role", "error")
-        layout.addWidget(self.problems)
-
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Paper:"))
-        self.paper_box = QComboBox()
-        self.paper_box.setAccessibleName("Paper size")
-        for key, label in PAPER_LABELS:
-            self.paper_box.addItem(label, key)
-        self.paper_box.setCurrentIndex(0 if self.paper == "letter" else 1)
-        self.paper_box.currentIndexChanged.connect(self._paper_changed)
-        bar.addWidget(self.paper_box)
-        bar.addStretch(1)
-        self.page_note = QLabel()
-        self.page_note.setAccessibleName("Pages")
-        bar.addWidget(self.page_note)
-        layout.addLayout(bar)
-
-        self.view = QPdfView(self)
         self.view.setAccessibleName("Superbill pages")
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        layout.addWidget(self.view, 1)
-
-        self.message = QLabel()
-        self.message.setWordWrap(True)
         self.message.setAccessibleName("Superbill message")
-        layout.addWidget(self.message)
-
-        buttons = QHBoxLayout()
-        self.print_button = QPushButton("&Print…")
-        self.print_button.setAccessibleName("Print")
-        self.print_button.clicked.connect(self.print_superbill)
-        self.save_button = QPushButton("&Save as PDF…")
-        self.save_button.setAccessibleName("Save as PDF")
-        self.save_button.clicked.connect(self.save_pdf)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        buttons.addStretch(1)
-        for button in (self.print_button, self.save_button, close):
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
-
         self._show_check()
         self._render()
-        self.print_button.setDefault(True)
 
-    # --- showing ----------------------------------------------------------------------------
+    def render(self, paper: str) -> bytes:
+        from otdesk.export import render_superbill
+
+        return render_superbill(self.prepared.data, paper)
+
+    def suggested_file_name(self) -> str:
+        from otdesk.services.superbills import superbill_file_name
+
+        return superbill_file_name(self.prepared.data)
 
     def _show_check(self) -> None:
         check = self.prepared.completeness
@@ -244,29 +356,9 @@ class SuperbillPreview(QDialog):
         self.print_button.setEnabled(check.refused is None)
         self.save_button.setEnabled(check.refused is None)
 
-    def _render(self) -> None:
-        from otdesk.export import render_superbill
-
-        self.pdf_bytes = render_superbill(self.prepared.data, self.paper)
-        old = (self._document, self._buffer)
-        self._document, self._buffer = load_pdf(self.pdf_bytes, self)
-        self.view.setDocument(self._document)
-        for item in old:
-            if item is not None:
-                item.deleteLater()
-        pages = self._document.pageCount()
-        self.page_note.setText(f"{pages} page{'s' if pages != 1 else ''}")
-
-    def page_count(self) -> int:
-        return self._document.pageCount() if self._document is not None else 0
-
-    def _paper_changed(self) -> None:
-        self.paper = self.paper_box.currentData()
-        self._render()
-
     # --- issuing ----------------------------------------------------------------------------
 
-    def _reason(self) -> tuple[bool, str | None]:
+    def before_output(self) -> tuple[bool, str | None]:
         """(go on, reason): asks for a reason when the check found problems."""
         problems = self.prepared.completeness.problems
         if not problems:
@@ -284,28 +376,12 @@ class SuperbillPreview(QDialog):
         return True, answer.reason
 
     def print_superbill(self) -> bool:
-        go, reason = self._reason()
-        if not go:
-            return False
-        printer = self._ask_printer(self, self.paper)
-        if printer is None:
-            return False
-        try:
-            pages = print_pdf(self.pdf_bytes, printer)
-        except PrintError as error:
-            self.message.setText(str(error))
-            return False
+        return self.print_document()
+
+    def printed(self, pages: int, reason: str | None) -> bool:
         return self._issue(reason, how="print", done=f"Printed {pages} page(s)")
 
-    def save_pdf(self) -> bool:
-        from otdesk.services.superbills import superbill_file_name
-
-        go, reason = self._reason()
-        if not go:
-            return False
-        path = self._ask_save_path(self, superbill_file_name(self.prepared.data))
-        if not path:
-            return False
+    def save_to(self, path: str, reason: str | None) -> bool:
         return self._issue(reason, how="file", out=path, done=f"Saved {Path(path).name}")
 
     def _issue(self, reason: str | None, *, how: str, done: str, out: str | None = None) -> bool:
@@ -322,6 +398,57 @@ class SuperbillPreview(QDialog):
         self.message.setText(f"{done}; recorded as issued (SHA-256 {issued.sha256[:12]}…).")
         self.issued.emit(issued)
         return True
+
+
+class EncounterFormPreview(PdfPreview):
+    """Preview a patient's encounter form (the paper filled in during the session) with
+    Print and Save as PDF. The form is not a superbill: nothing is recorded as issued."""
+
+    def __init__(
+        self,
+        service: Any,  # otdesk.services.superbills.SuperbillService
+        patient_id: int,
+        day: date,
+        parent: QWidget | None = None,
+        *,
+        provider_id: int | None = None,
+        place_of_service: str = "11",
+        ask_printer: AskPrinter = ask_printer,
+        ask_save_path: AskSavePath = ask_save_path,
+    ) -> None:
+        patient = service.patients.get(patient_id)
+        super().__init__(
+            "Encounter form preview",
+            f"<b>Encounter form</b> · {_html(patient.display_name)} · date of service "
+            f"{day:%m/%d/%Y}",
+            service.settings().paper,
+            parent,
+            ask_printer=ask_printer,
+            ask_save_path=ask_save_path,
+        )
+        self.service = service
+        self.patient_id = patient_id
+        self.account_number = patient.account_number
+        self.day = day
+        self.provider_id = provider_id
+        self.place_of_service = place_of_service
+        self.title.setAccessibleName("Encounter form of")
+        self.view.setAccessibleName("Encounter form pages")
+        self._render()
+
+    def render(self, paper: str) -> bytes:
+        return self.service.encounter_form(
+            self.patient_id,
+            self.day,
+            provider_id=self.provider_id,
+            place_of_service=self.place_of_service,
+            paper=paper,
+        )
+
+    def suggested_file_name(self) -> str:
+        from otdesk.services.superbills import encounter_form_file_name
+
+        return encounter_form_file_name(self.account_number, self.day)
 
 
 def _html(text: str) -> str:
