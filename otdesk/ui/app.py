@@ -8,11 +8,13 @@ so the other commands never load Qt.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import logging.handlers
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -108,10 +110,28 @@ def icd_loader(progress: Callable[[int, int], None]) -> Any:
     return icd.open_index(progress=progress)
 
 
-def open_clinic(data_dir: str | Path | None, clock: Any) -> Any:
-    from otdesk.services.clinic import Clinic
+@contextlib.contextmanager
+def start_up_objects() -> Iterator[None]:
+    """No garbage collection while start-up imports modules and builds what lives as long as
+    the app (SQLAlchemy, the services, the window); then those objects are frozen out of later
+    collections. The collections start-up triggered rescanned everything built so far and
+    freed about 100 objects, for some 50 ms of a 470 ms start; frozen, the start-up objects
+    also stay out of the full collections that would otherwise pause typing later."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
-    return Clinic.open(data_dir, clock=clock)
+
+def open_clinic(data_dir: str | Path | None, clock: Any) -> Any:
+    with start_up_objects():
+        from otdesk.services.clinic import Clinic
+
+        return Clinic.open(data_dir, clock=clock)
 
 
 def open_demo(folder: Path, clock: Any) -> Any:
@@ -133,15 +153,16 @@ def build_window(
     loader: Callable[..., Any] | None = icd_loader,
     title_note: str = "",
 ) -> Any:
-    from otdesk.core.catalog import default_catalog
-    from otdesk.ui import style
-    from otdesk.ui.main_window import MainWindow
+    with start_up_objects():
+        from otdesk.core.catalog import default_catalog
+        from otdesk.ui import style
+        from otdesk.ui.main_window import MainWindow
 
-    window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
-    add_management_actions(window)
-    add_superbill_preview(window)
-    window.load_favourites()
-    style.apply_sheet(QApplication.instance())
+        window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
+        add_management_actions(window)
+        add_superbill_preview(window)
+        window.load_favourites()
+        style.apply_sheet(QApplication.instance())
     if loader is not None:
         # after the window is up: the index opens on another thread, but it still takes
         # turns with the window's thread while the first screen is drawn

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -117,6 +118,26 @@ def test_unexpected_errors_are_logged_without_their_message(qtbot, tmp_path, mon
     logged = records[0].getMessage()
     assert "ValueError" in logged and "test_app_and_dialogs.py" in logged
     assert "Rivera" not in logged and "1950" not in logged
+
+
+def test_start_up_runs_without_garbage_collections_and_freezes_what_it_built():
+    import gc
+
+    frozen = gc.get_freeze_count()
+    try:
+        with ui_app.start_up_objects():
+            assert not gc.isenabled()
+            built = [[] for _ in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(built)
+        # a caller that had turned collection off keeps it off, even when start-up fails
+        gc.disable()
+        with pytest.raises(RuntimeError), ui_app.start_up_objects():
+            raise RuntimeError("no database")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()  # the rest of the test session collects as usual
 
 
 def test_reason_dialog_wants_a_real_reason(qtbot):
