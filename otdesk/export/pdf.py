@@ -739,7 +739,10 @@ def _totals(data: SuperbillData, st: _Styles, width: float) -> Table:
 
 def _statement(text: str, st: _Styles, width: float) -> Table:
     table = Table(
-        [[_p("For out-of-network reimbursement".upper(), st.section)], [_p(text, st.body)]],
+        [
+            [_p("For out-of-network reimbursement".upper(), st.section)],
+            [Paragraph(_lines(*text.splitlines()), st.body)],  # its line breaks kept
+        ],
         colWidths=[width],
     )
     table.setStyle(

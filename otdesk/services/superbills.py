@@ -69,6 +69,7 @@ DEFAULT_FAVOURITES = (
 )
 MAX_FAVOURITES = 30
 MAX_IMAGE_BYTES = 2_000_000
+MAX_STATEMENT = 600  # characters of the out-of-network statement
 _SETTINGS_KEY = "superbill.settings"
 _LOGO_KEY = "superbill.logo"
 _SIGNATURE_KEY = "superbill.signature.{}"
@@ -247,7 +248,8 @@ class SuperbillService:
 
     def save_settings(self, **changes: Any) -> SuperbillSettings:
         """Change paper ("letter" or "a4"), out_of_network (print the statement or not),
-        out_of_network_text, favourite_codes (the encounter form's codes, in order)."""
+        out_of_network_text (its wording; line breaks are kept), favourite_codes (the
+        encounter form's codes, in order)."""
         before, values = self._settings_values(changes)
         with self.ctx.db.write() as connection:
             self._write_settings(connection, before, values)
@@ -304,10 +306,7 @@ class SuperbillService:
                 raise ValidationError("out_of_network", "Out of network must be yes or no.")
             values["out_of_network"] = changes["out_of_network"]
         if "out_of_network_text" in changes:
-            values["out_of_network_text"] = (
-                v.text(changes["out_of_network_text"], "out_of_network_text", max_len=600)
-                or DEFAULT_OUT_OF_NETWORK_TEXT
-            )
+            values["out_of_network_text"] = _statement_text(changes["out_of_network_text"])
         if "favourite_codes" in changes:
             values["favourite_codes"] = self._clean_favourites(changes["favourite_codes"])
         return before, values
@@ -914,6 +913,22 @@ def _skipped(prepared: Prepared) -> SkippedVisit:
 
 def _span(start: date, end: date) -> str:
     return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+
+
+def _statement_text(value: Any) -> str:
+    """The out-of-network wording: its line breaks kept (a paragraph a line), spaces within
+    a line tidied, blank lines dropped; the standard wording when it is left empty."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("out_of_network_text", "The out-of-network statement must be text.")
+    lines = (" ".join(line.split()) for line in (value or "").splitlines())
+    cleaned = "\n".join(line for line in lines if line)
+    if len(cleaned) > MAX_STATEMENT:
+        raise ValidationError(
+            "out_of_network_text",
+            f"The out-of-network statement is too long ({len(cleaned)} characters; at most "
+            f"{MAX_STATEMENT}).",
+        )
+    return cleaned or DEFAULT_OUT_OF_NETWORK_TEXT
 
 
 def _full_name(patient: Patient) -> str:

@@ -316,3 +316,19 @@ def test_check_image_says_why_and_stores_nothing(service, tmp_path):
     good.write_bytes(tiny_png())
     assert service.check_image(good) == tiny_png()
     assert service.logo() is None
+
+
+def test_the_statement_keeps_its_line_breaks_on_the_superbill(demo, service):
+    saved = service.save_settings(
+        out_of_network=True,
+        out_of_network_text="  Paid in full   at the visit.\n\n\nPlease reimburse the patient.\n",
+    )
+    assert saved.out_of_network_text == "Paid in full at the visit.\nPlease reimburse the patient."
+    lines = pdf_text(service.render(demo.visit)).splitlines()
+    assert "Paid in full at the visit." in lines
+    assert "Please reimburse the patient." in lines
+    with pytest.raises(ValidationError, match="too long"):
+        service.save_settings(out_of_network_text="word " * 200)
+    assert service.save_settings(out_of_network_text=" \n ").out_of_network_text.startswith(
+        "The patient has paid"
+    )
