@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
             "Print superbills of the &day…", "Ctrl+Shift+P", self._print_day
         )
         self.print_day_action.setVisible(False)
+        self.encounter_action = self._action("&Encounter form…", None, self._encounter_form)
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.code_action = self._action("Add a &service", "Ctrl+K", self._focus_codes)
         self.lines_action = self._action("Charge &lines", "Ctrl+L", self._focus_lines)
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
             self.payment_action,
             self.print_action,
             self.print_day_action,
+            self.encounter_action,
             None,
             self.quit_action,
         ):
@@ -194,6 +196,12 @@ class MainWindow(QMainWindow):
             from otdesk.ui.superbill_dialog import show_batch_for
 
             show_batch_for(self, self.day.current_date())
+
+    def _encounter_form(self) -> None:
+        """The paper encounter form of the open visit's patient (or of one asked for)."""
+        from otdesk.ui.superbill_dialog import show_encounter_form_for
+
+        show_encounter_form_for(self)
 
     def favourite_service(self) -> Any:
         """The service that keeps the clinic's favourite codes (the superbill settings: the
