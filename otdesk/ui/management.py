@@ -44,12 +44,22 @@ def _patients(window: Any) -> None:
     window.refresh_day()
 
 
-def _favourites(window: Any) -> None:
+def _favourites(window: Any, parent: Any = None) -> None:
     from otdesk.ui import favourites_dialog
 
     service = window.favourite_service()
-    if favourites_dialog.ask(window, service, window.editor.picker.catalog()):
+    if favourites_dialog.ask(parent or window, service, window.editor.picker.catalog()):
         window.load_favourites()
+
+
+def _superbill_settings(window: Any) -> None:
+    from otdesk.ui import superbill_settings_dialog
+
+    superbill_settings_dialog.ask(
+        window,
+        window.favourite_service(),
+        edit_favourites=lambda parent: _favourites(window, parent),
+    )
 
 
 def _ncci(window: Any) -> None:
@@ -65,6 +75,7 @@ ENTRIES: list[tuple[str, Callable[[Any], None]]] = [
     ("Pa&yers…", _payers),
     ("&Fee schedule…", _fees),
     ("Fa&vourite codes…", _favourites),
+    ("&Superbill settings…", _superbill_settings),
     ("Pa&tients…", _patients),
     ("&NCCI and MUE tables…", _ncci),
 ]

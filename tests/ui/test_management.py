@@ -138,6 +138,7 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
         "Payers…",
         "Fee schedule…",
         "Favourite codes…",
+        "Superbill settings…",
         "Patients…",
         "NCCI and MUE tables…",
     ]
