@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
     def start_icd(self, loader: IcdLoader) -> None:
         """Load (or build, the first time) the diagnosis index in a worker; the typeahead
         says so meanwhile and works as soon as it is ready."""
-        self.editor.diagnoses.set_index(
+        self.editor.set_diagnosis_index(
             None, "Building the diagnosis index (first start only, about a minute)…"
         )
         worker = Worker(loader, self)
@@ -371,7 +371,7 @@ class MainWindow(QMainWindow):
 
     def _icd_progress(self, done: int, total: int) -> None:
         percent = int(100 * done / total) if total else 0
-        self.editor.diagnoses.set_index(
+        self.editor.set_diagnosis_index(
             None, f"Building the diagnosis index… {percent}% (first start only)"
         )
 
@@ -380,11 +380,11 @@ class MainWindow(QMainWindow):
             self._icd_failed("the diagnosis data is not installed")
             return
         self.clinic.ctx.icd = index
-        self.editor.diagnoses.set_index(index)
+        self.editor.set_diagnosis_index(index)
         self.controller.reload()
 
     def _icd_failed(self, message: str) -> None:
-        self.editor.diagnoses.set_index(None, f"Diagnosis search is not available: {message}")
+        self.editor.set_diagnosis_index(None, f"Diagnosis search is not available: {message}")
 
     def icd_worker(self) -> Worker | None:
         return self._icd_worker
@@ -397,13 +397,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(geometry))
         else:
             self.resize(1366, 740)
-        for splitter, key in (
-            (self.splitter, "window/main_splitter"),
-            (self.editor.splitter, "window/editor_splitter"),
+        for restore, key in (
+            (self.splitter.restoreState, "window/main_splitter"),
+            (self.editor.restore_splitter_state, "window/editor_splitter"),
         ):
             state = self.settings.value(key)
             if isinstance(state, QByteArray | bytes):
-                splitter.restoreState(QByteArray(state))
+                restore(QByteArray(state))
         # The last day shown comes back only on the same calendar day; a new day opens on
         # today (the front desk's usual start).
         saved_on = self.settings.value("day/saved_on")
@@ -415,7 +415,9 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/main_splitter", self.splitter.saveState())
-        self.settings.setValue("window/editor_splitter", self.editor.splitter.saveState())
+        editor_state = self.editor.splitter_state()
+        if editor_state is not None:
+            self.settings.setValue("window/editor_splitter", editor_state)
         self.settings.setValue("day/last", self.day.current_date().isoformat())
         self.settings.setValue("day/saved_on", self._today().isoformat())
         self.settings.sync()

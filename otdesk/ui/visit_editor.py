@@ -4,6 +4,10 @@ session timer, findings, totals and the visit's actions on the right.
 Every change goes through the VisitController (one service call each, saved at once), and
 every widget is redrawn from the VisitDetail the service returns, so what is shown is what
 is stored.
+
+The window starts on "No visit open": only the code picker is built with it (code search is
+ready at once); the other panels are built when the first visit is shown, or when one of
+them is first asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -29,22 +33,33 @@ from PySide6.QtWidgets import (
 from otdesk.core.catalog import Catalog
 from otdesk.core.fixes import fix_label
 from otdesk.core.visit import DX_LETTERS, Finding
-from otdesk.ui import payment_dialog, reason_dialog
 from otdesk.ui.code_picker import CodePicker
-from otdesk.ui.diagnoses_panel import DiagnosesPanel
-from otdesk.ui.findings_panel import FindingsPanel
-from otdesk.ui.lines_table import LinesTable
-from otdesk.ui.models.charge_lines import COL_MINUTES, ChargeLinesModel
-from otdesk.ui.models.diagnoses import DiagnosesModel
-from otdesk.ui.models.findings import FindingsModel
+from otdesk.ui.models.charge_lines import COL_MINUTES
 from otdesk.ui.models.records import DiagnosisRow
-from otdesk.ui.timer_panel import TimerPanel
-from otdesk.ui.totals_panel import TotalsPanel
-from otdesk.ui.units_panel import UnitsPanel
 from otdesk.ui.visit_controller import VisitController
-from otdesk.ui.visit_header import VisitHeader
 
 BOTTOM_ROW_HEIGHT = 230
+# What build_panels() makes; asking for any of them builds them all.
+PANELS = frozenset(
+    {
+        "header",
+        "lines_model",
+        "lines",
+        "units",
+        "dx_model",
+        "diagnoses",
+        "timer",
+        "findings_model",
+        "findings",
+        "totals",
+        "finalize_button",
+        "void_button",
+        "amend_button",
+        "delete_button",
+        "message",
+        "splitter",
+    }
+)
 
 
 def finding_fix_label(finding: Finding) -> str | None:
@@ -79,13 +94,67 @@ class VisitEditor(QWidget):
         self.controller = controller
         self._clock = clock
         self._focus_search_after_minutes: int | None = None
+        self._panels_built = False
+        # Kept for the panels until they exist: the diagnosis index (or why there is none
+        # yet) and the splitter position restored from the settings.
+        self._dx_index: tuple[Any, str] | None = None
+        self._splitter_state: QByteArray | None = None
         self.setAccessibleName("Visit editor")
-
-        self.header = VisitHeader()
-        self.header.changed.connect(self._header_changed)
 
         self.picker = CodePicker(catalog)
         self.picker.code_chosen.connect(self._add_code)
+        self.page = QWidget()
+        self._page_layout = QVBoxLayout(self.page)
+        self._page_layout.setContentsMargins(0, 0, 0, 0)
+        self._page_layout.addWidget(_box("Add a service", self.picker, "Add a service"))
+
+        self.empty = QLabel(
+            "<h3>No visit open</h3>"
+            "Pick a visit from the day list, or press <b>Ctrl+N</b> to start a new one."
+        )
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAccessibleName("No visit open")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        controller.changed.connect(self.show_visit)
+        controller.failed.connect(self.show_error)
+        self.show_visit(None)
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an attribute not set yet: a panel asked for before any visit.
+        if name in PANELS and not self.__dict__.get("_panels_built", True):
+            self.build_panels()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def build_panels(self) -> None:
+        """Build the header, charge lines, diagnoses, units, timer, checks, totals and the
+        visit's buttons (once): most of the editor, and about 30 ms the window's start does
+        without, since it opens on "No visit open"."""
+        if self._panels_built:
+            return
+        self._panels_built = True
+        from otdesk.ui.diagnoses_panel import DiagnosesPanel
+        from otdesk.ui.findings_panel import FindingsPanel
+        from otdesk.ui.lines_table import LinesTable
+        from otdesk.ui.models.charge_lines import ChargeLinesModel
+        from otdesk.ui.models.diagnoses import DiagnosesModel
+        from otdesk.ui.models.findings import FindingsModel
+        from otdesk.ui.timer_panel import TimerPanel
+        from otdesk.ui.totals_panel import TotalsPanel
+        from otdesk.ui.units_panel import UnitsPanel
+        from otdesk.ui.visit_header import VisitHeader
+
+        controller = self.controller
+        clock = self._clock
+
+        self.header = VisitHeader()
+        self.header.changed.connect(self._header_changed)
 
         self.lines_model = ChargeLinesModel(parent=self)
         self.lines = LinesTable(self.lines_model)
@@ -177,41 +246,48 @@ class VisitEditor(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
-        editor = QWidget()
-        editor_layout = QVBoxLayout(editor)
-        editor_layout.setContentsMargins(0, 0, 0, 0)
-        editor_layout.addWidget(self.header)
-        editor_layout.addWidget(self.message)
+        # above and below the code picker, already on the page
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
-        editor_layout.addWidget(line)
-        editor_layout.addWidget(_box("Add a service", self.picker, "Add a service"))
-        editor_layout.addWidget(self.splitter, 1)
+        for position, widget in enumerate((self.header, self.message, line)):
+            self._page_layout.insertWidget(position, widget)
+        self._page_layout.addWidget(self.splitter, 1)
 
-        self.empty = QLabel(
-            "<h3>No visit open</h3>"
-            "Pick a visit from the day list, or press <b>Ctrl+N</b> to start a new one."
-        )
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setAccessibleName("No visit open")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(editor)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.stack)
-
+        if self._dx_index is not None:
+            self.diagnoses.set_index(*self._dx_index)
+        if self._splitter_state is not None:
+            self.splitter.restoreState(self._splitter_state)
+        self.timer.show_state(None)
         self._set_tab_order()
-        controller.changed.connect(self.show_visit)
-        controller.failed.connect(self.show_error)
-        self.show_visit(None)
+
+    # --- what the window keeps for the editor -----------------------------------------------
+
+    def set_diagnosis_index(self, index: Any, message: str = "") -> None:
+        """Hand the ICD index to the diagnoses panel (None while there is none; message says
+        why), now or when the panel is built."""
+        self._dx_index = (index, message)
+        if self._panels_built:
+            self.diagnoses.set_index(index, message)
+
+    def splitter_state(self) -> QByteArray | None:
+        """Where the panels' splitter is, for the settings (as restored, until built)."""
+        return self.splitter.saveState() if self._panels_built else self._splitter_state
+
+    def restore_splitter_state(self, state: QByteArray) -> None:
+        self._splitter_state = state
+        if self._panels_built:
+            self.splitter.restoreState(state)
 
     # --- showing ----------------------------------------------------------------------------
 
     def show_visit(self, visit: Any) -> None:
+        if visit is not None:
+            self.build_panels()
         self.stack.setCurrentIndex(0 if visit is None else 1)
         self.visit_changed.emit(visit)
         if visit is None:
+            if not self._panels_built:
+                return
             self.lines_model.set_records([])
             self.findings_model.set_records([])
             self.dx_model.set_records([])
@@ -264,6 +340,7 @@ class VisitEditor(QWidget):
         self.void_button.setVisible(finalized)
 
     def show_error(self, text: str) -> None:
+        self.build_panels()
         field = self.controller.last_field
         if field in (
             "date_of_service",
@@ -294,6 +371,8 @@ class VisitEditor(QWidget):
         QTimer.singleShot(12000, self.message.hide)
 
     def clear_messages(self) -> None:
+        if not self._panels_built:
+            return
         self.message.hide()
         self.header.show_message("")
 
@@ -319,6 +398,8 @@ class VisitEditor(QWidget):
             QTimer.singleShot(0, self.focus_code_search)
 
     def _ask_units_reason(self, what: str) -> str | None:
+        from otdesk.ui import reason_dialog
+
         answer = reason_dialog.ask(
             self,
             "Set units by hand",
@@ -378,6 +459,8 @@ class VisitEditor(QWidget):
             return
         self.clear_messages()
         if visit.errors:
+            from otdesk.ui import reason_dialog
+
             answer = reason_dialog.ask(
                 self,
                 "Finalize with errors?",
@@ -396,6 +479,8 @@ class VisitEditor(QWidget):
         visit = self.controller.visit
         if visit is None or visit.status != "finalized":
             return
+        from otdesk.ui import reason_dialog
+
         answer = reason_dialog.ask(
             self,
             "Void visit",
@@ -410,6 +495,8 @@ class VisitEditor(QWidget):
         visit = self.controller.visit
         if visit is None or visit.status != "finalized":
             return
+        from otdesk.ui import reason_dialog
+
         answer = reason_dialog.ask(
             self,
             "Amend visit",
@@ -436,6 +523,8 @@ class VisitEditor(QWidget):
         visit = self.controller.visit
         if visit is None:
             return
+        from otdesk.ui import payment_dialog
+
         today: date = self._clock().date()
         answer = payment_dialog.ask(self, visit.balance, today)
         if answer is not None:
@@ -454,11 +543,13 @@ class VisitEditor(QWidget):
         self.picker.search.selectAll()
 
     def focus_lines(self) -> None:
+        self.build_panels()
         self.lines.view.setFocus()
         if self.lines.current_row() < 0:
             self.lines.select_row(0, COL_MINUTES)
 
     def focus_diagnoses(self) -> None:
+        self.build_panels()
         self.diagnoses.search.setFocus()
 
     def _set_tab_order(self) -> None:
