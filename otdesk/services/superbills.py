@@ -46,31 +46,16 @@ from otdesk.services import findings as fx
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ServiceError, ValidationError
+from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, stored_settings
 from otdesk.services.patients import Patient, PatientService
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
 from otdesk.services.visits import VisitDetail, VisitService, VisitSummary
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
 
-DEFAULT_FAVOURITES = (
-    "97165",
-    "97166",
-    "97167",
-    "97168",
-    "97110",
-    "97112",
-    "97140",
-    "97530",
-    "97535",
-    "97760",
-    "97763",
-    "97010",
-    "97018",
-)
 MAX_FAVOURITES = 30
 MAX_IMAGE_BYTES = 2_000_000
 MAX_STATEMENT = 600  # characters of the out-of-network statement
-_SETTINGS_KEY = "superbill.settings"
 _LOGO_KEY = "superbill.logo"
 _SIGNATURE_KEY = "superbill.signature.{}"
 
@@ -235,9 +220,8 @@ class SuperbillService:
 
     def settings(self) -> SuperbillSettings:
         with self.ctx.db.read() as connection:
-            stored = _meta(connection, _SETTINGS_KEY)
+            values = stored_settings(connection)
             has_logo = _meta(connection, _LOGO_KEY) is not None
-        values = json.loads(stored) if stored else {}
         return SuperbillSettings(
             paper=values.get("paper", "letter"),
             out_of_network=bool(values.get("out_of_network", False)),
@@ -314,7 +298,7 @@ class SuperbillService:
     def _write_settings(
         self, connection: Connection, before: dict[str, Any], values: dict[str, Any]
     ) -> None:
-        _set_meta(connection, _SETTINGS_KEY, json.dumps(values, sort_keys=True))
+        _set_meta(connection, SETTINGS_KEY, json.dumps(values, sort_keys=True))
         self.ctx.audit(connection, "superbill.settings", "practice", 1, before=before, after=values)
 
     def _clean_favourites(self, codes: Any) -> list[str]:

@@ -214,10 +214,11 @@ class MainWindow(QMainWindow):
         return service
 
     def load_favourites(self) -> None:
+        from otdesk.services.favourites import favourite_codes
         from otdesk.ui.code_picker import group_favourites
 
         try:
-            codes = self.favourite_service().settings().favourite_codes
+            codes = favourite_codes(self.clinic.ctx)
         except Exception as error:  # keep the shipped favourites; say why
             self.show_status(f"Could not read the favourite codes: {error}")
             return

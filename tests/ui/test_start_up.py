@@ -3,6 +3,9 @@ built for the first visit and then work as if they had always been there."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -76,3 +79,41 @@ def test_the_editor_splitter_is_kept_by_a_run_that_opens_no_visit(
     built = splitter.saveState()
     splitter.restoreState(state)
     assert splitter.saveState() == built
+
+
+def test_opening_the_window_loads_neither_superbills_nor_dialogs(tmp_path):
+    """The first screen needs none of them: they load when first used."""
+    code = f"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from otdesk.ui import app as ui_app
+application = ui_app.create_app()
+clock = ui_app.SystemClock()
+clinic = ui_app.open_clinic(Path({str(tmp_path / "data")!r}), clock)
+settings = QSettings({str(tmp_path / "settings.ini")!r}, QSettings.Format.IniFormat)
+window = ui_app.build_window(clinic, clock, settings, loader=None)
+window.show()
+application.processEvents()
+print(" ".join(sorted(sys.modules)))
+clinic.close()
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "otdesk.ui.code_picker" in loaded
+    not_yet = {
+        "reportlab",
+        "otdesk.export",
+        "otdesk.services.superbills",
+        "otdesk.ui.superbill_dialog",
+        "otdesk.ui.patients_dialog",
+        "otdesk.ui.fee_schedule_dialog",
+        "otdesk.ui.payment_dialog",
+        "otdesk.ui.reason_dialog",
+        "otdesk.ui.lines_table",
+        "otdesk.ui.diagnoses_panel",
+    }
+    assert not_yet & loaded == set()
