@@ -1,5 +1,6 @@
 """What the window does without at start (it opens on "No visit open"): the visit panels are
-built for the first visit and then work as if they had always been there."""
+built for the first visit and then work as if they had always been there; the superbill,
+export and dialog modules load when first used."""
 
 from __future__ import annotations
 
