@@ -104,6 +104,8 @@ class VisitSummary:
     paid: Money
     error_count: int
     warning_count: int
+    # when the visit (its first version) was started, UTC: the time shown in the day list
+    started_at: datetime | None = None
 
     @property
     def balance(self) -> Money:
@@ -125,6 +127,7 @@ class VisitSummary:
             "balance": self.balance.to_json(),
             "errors": self.error_count,
             "warnings": self.warning_count,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
         }
 
 
@@ -1346,6 +1349,12 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
         .where(pay.c.chain_id == vt.c.chain_id)
         .scalar_subquery()
     )
+    first = s.visits.alias("first_version")
+    started = (
+        select(func.min(first.c.created_at))
+        .where(first.c.chain_id == vt.c.chain_id)
+        .scalar_subquery()
+    )
     query = (
         select(
             vt.c.id,
@@ -1367,6 +1376,7 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
             pr.c.credentials,
             py.c.name.label("payer_name"),
             paid.label("paid_cents"),
+            started.label("started_at"),
         )
         .join(p, p.c.id == vt.c.patient_id)
         .join(pr, pr.c.id == vt.c.provider_id)
@@ -1392,6 +1402,7 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
             paid=money(row.paid_cents),
             error_count=row.error_count,
             warning_count=row.warning_count,
+            started_at=row.started_at,
         )
         for row in connection.execute(query)
     ]

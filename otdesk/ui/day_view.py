@@ -25,6 +25,7 @@ from otdesk.ui.models.day_visits import (
     COL_PATIENT,
     COL_PROVIDER,
     COL_STATUS,
+    COL_TIME,
     COL_TOTAL,
     DayVisitsModel,
 )
@@ -77,6 +78,7 @@ class DayView(QWidget):
         self.visits.setAccessibleName("Visits of the day")
         _list_like(self.visits)
         header = self.visits.horizontalHeader()
+        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_PATIENT, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_PROVIDER, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.ResizeToContents)

@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([330, 1030])
+        # wide enough for a time, a readable patient name, provider, status and total
+        self.splitter.setSizes([390, 970])
         self.setCentralWidget(self.splitter)
         self.splitter.setContentsMargins(8, 6, 8, 4)
 

@@ -242,8 +242,10 @@ def test_amend_makes_a_new_version_and_keeps_the_old_one(clinic, setup, clock):
     assert amendment.amends_id == done.id and amendment.chain_id == done.chain_id
     assert [line.code for line in amendment.lines] == ["97110", "97535"]
     assert amendment.diagnoses == done.diagnoses
-    # the day list shows the newest version only
+    # the day list shows the newest version only, at the time the visit was first started
     assert [s.id for s in clinic.visits.day(TODAY)] == [amendment.id]
+    assert clinic.visits.day(TODAY)[0].started_at == done.created_at
+    assert clinic.visits.day(TODAY)[0].started_at < clock.now()
     # the old version is still there and cannot be amended twice
     with pytest.raises(VisitNotEditableError):
         clinic.visits.amend(done.id, "again")
@@ -329,6 +331,7 @@ def test_the_day_list_shows_each_visit_with_totals(clinic, setup):
     assert day[1].total == Money("185.00")
     json_row = day[1].to_json()
     assert {"id", "patient", "provider", "status", "total"} <= set(json_row)
+    assert json_row["started_at"] == day[1].started_at.isoformat()
     assert clinic.visits.day("2026-03-03")[0].patient_name == "Demo, Avery"
     assert len(clinic.visits.between("2026-03-01", "2026-03-31")) == 3
     with pytest.raises(ValidationError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -18,6 +20,8 @@ from otdesk.ui.models.parsing import (
     parse_units,
 )
 from otdesk.ui.models.records import DiagnosisRow, LineRow, VisitSummary
+
+STARTED = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 
 LINES = [
     LineRow(1, "97110", "Therapeutic exercise", 33, 2, charge=Money("90.00")),
@@ -102,7 +106,7 @@ def test_day_visits_model(qtmodeltester):
     visits = [
         VisitSummary(1, "Rivera, Ana", "Kim, OTR/L", "draft", Money("120.00"), error_count=1),
         VisitSummary(2, "Olsen, Bo", "Kim, OTR/L", "finalized", Money("80.5"), version=2),
-        VisitSummary(3, "Park, Cy", "Ito, PT", "void", Money(0)),
+        VisitSummary(3, "Park, Cy", "Ito, PT", "void", Money(0), started_at=STARTED),
     ]
     model = day_visits.DayVisitsModel(visits)
     qtmodeltester.check(model)
@@ -111,6 +115,10 @@ def test_day_visits_model(qtmodeltester):
     assert model.data(model.index(1, day_visits.COL_TOTAL), SORT_ROLE) == 8050
     assert model.data(model.index(1, day_visits.COL_STATUS)) == "Final v2"
     assert model.row_of(2) == 1 and model.row_of(99) == -1
+    local = STARTED.astimezone().strftime("%H:%M")
+    assert model.data(model.index(2, day_visits.COL_TIME)) == local
+    assert model.data(model.index(0, day_visits.COL_TIME)) == ""
+    assert model.headerData(day_visits.COL_TIME, Qt.Horizontal) == "Time"
 
 
 def test_findings_model(qtmodeltester):

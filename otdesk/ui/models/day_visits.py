@@ -9,10 +9,11 @@ from PySide6.QtGui import QBrush, QColor
 
 from otdesk.ui.models.base import RIGHT, RecordTableModel
 
-COL_PATIENT = 0
-COL_PROVIDER = 1
-COL_STATUS = 2
-COL_TOTAL = 3
+COL_TIME = 0
+COL_PATIENT = 1
+COL_PROVIDER = 2
+COL_STATUS = 3
+COL_TOTAL = 4
 
 STATUS_TEXT = {
     "draft": "Draft",
@@ -34,6 +35,12 @@ def short_provider(name: str) -> str:
     return words[-1] if words else name
 
 
+def started_text(record: Any) -> str:
+    """The local time the visit was started, e.g. "09:05"; empty when not known."""
+    started = record.started_at
+    return started.astimezone().strftime("%H:%M") if started is not None else ""
+
+
 def status_text(record: Any) -> str:
     text = STATUS_TEXT.get(record.status, record.status)
     if record.version > 1 and record.status in ("draft", "finalized"):
@@ -44,9 +51,11 @@ def status_text(record: Any) -> str:
 
 
 class DayVisitsModel(RecordTableModel):
-    HEADERS = ("Patient", "Provider", "Status", "Total")
+    HEADERS = ("Time", "Patient", "Provider", "Status", "Total")
 
     def display(self, record: Any, column: int) -> str:
+        if column == COL_TIME:
+            return started_text(record)
         if column == COL_PATIENT:
             return record.patient_name
         if column == COL_PROVIDER:
@@ -60,6 +69,8 @@ class DayVisitsModel(RecordTableModel):
     def sort_value(self, record: Any, column: int) -> Any:
         if column == COL_TOTAL:
             return int(record.total.amount * 100)
+        if column == COL_TIME:
+            return record.started_at.isoformat() if record.started_at is not None else ""
         return self.display(record, column).lower()
 
     def alignment(self, column: int) -> Any:

@@ -44,6 +44,7 @@ class VisitSummary:
     error_count: int = 0
     warning_count: int = 0
     version: int = 1
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
