@@ -480,11 +480,11 @@ class VisitService:
     def update_line(self, line_id: int, **changes: Any) -> VisitDetail:
         """Change a line's fields; only the ones given change."""
         with self.ctx.db.write() as connection:
-            return self._update_line(connection, line_id, changes, "line.update")
+            visit_id = self._update_line(connection, line_id, changes)
+            return self._recompute(connection, visit_id)
 
-    def _update_line(
-        self, connection: Connection, line_id: int, changes: Mapping[str, Any], action: str
-    ) -> VisitDetail:
+    def _update_line(self, connection: Connection, line_id: int, changes: Mapping[str, Any]) -> int:
+        """Write a line's changes (audited); returns its visit's id. The caller recomputes."""
         line = self._line(connection, line_id)
         row = self._draft(connection, line.visit_id)
         before = _line_values(line)
@@ -500,13 +500,13 @@ class VisitService:
             self._touch(connection, row.id)
             self.ctx.audit(
                 connection,
-                action,
+                "line.update",
                 "visit",
                 row.id,
                 before={"line_id": line_id, **{k: getattr(line, k) for k in changed}},
                 after={"line_id": line_id, **changed},
             )
-        return self._recompute(connection, row.id)
+        return row.id
 
     def remove_line(self, line_id: int) -> VisitDetail:
         with self.ctx.db.write() as connection:
@@ -659,7 +659,7 @@ class VisitService:
                     if new.units is not None:
                         changes["override_reason"] = f"applied fix: {_fix_words(fix)}"
                 if changes:
-                    self._update_line(connection, line.id, changes, "line.update")
+                    self._update_line(connection, line.id, changes)
             for index in sorted(removed, reverse=True):
                 line = self._line(connection, lines[index].id)
                 self._remove_line(connection, line)

@@ -158,12 +158,21 @@ def test_findings_come_from_the_rules_engine_with_fixes(clinic, setup):
     assert summary.error_count == len(visit.errors) > 0
 
 
-def test_applying_a_fix_edits_the_lines_in_one_audited_step(clinic, setup):
+def test_applying_a_fix_edits_the_lines_in_one_audited_step(clinic, setup, monkeypatch):
+    from otdesk.services import findings
+
     visit = _draft(clinic, setup)
     visit = clinic.visits.add_line(visit.id, "97110", minutes=20, dx_pointers="A")
     visit = clinic.visits.add_line(visit.id, "97535", minutes=20, dx_pointers="A")
     fix = next(f for f in visit.findings if f.rule == "therapy-modifier-missing").fix
+    evaluations = []
+    evaluate = findings.evaluate
+    monkeypatch.setattr(
+        findings, "evaluate", lambda *args: evaluations.append(1) or evaluate(*args)
+    )
     visit = clinic.visits.apply_fix(visit.id, fix)
+    # the visit is evaluated to apply the fix and once after it, not once per edited line
+    assert len(evaluations) == 2
     assert [line.modifiers for line in visit.lines] == [("GO",), ("GO",)]
     assert "therapy-modifier-missing" not in _rules(visit)
     actions = [e.action for e in clinic.audit.visit_history(visit.id)]
