@@ -132,7 +132,6 @@ class CodePicker(QWidget):
         self.results.setModel(self.model)
         self.results.setAccessibleName("Code search results")
         list_of_rows(self.results)
-        self.results.setAlternatingRowColors(True)
         # Fixed widths from the font: sizing columns to their contents on every keystroke
         # would cost more than the search itself.
         header = self.results.horizontalHeader()

@@ -76,7 +76,8 @@ class DayView(QWidget):
         self.visits = QTableView()
         self.visits.setModel(self.visits_model)
         self.visits.setAccessibleName("Visits of the day")
-        _list_like(self.visits)
+        list_of_rows(self.visits)
+        self.visits.verticalHeader().setDefaultSectionSize(28)
         header = self.visits.horizontalHeader()
         header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_PATIENT, QHeaderView.ResizeMode.Stretch)
@@ -100,7 +101,8 @@ class DayView(QWidget):
         self.patient_results = QTableView()
         self.patient_results.setModel(self.patients_model)
         self.patient_results.setAccessibleName("Patients found")
-        _list_like(self.patient_results)
+        list_of_rows(self.patient_results)
+        self.patient_results.verticalHeader().setDefaultSectionSize(28)
         self.patient_results.horizontalHeader().setSectionResizeMode(
             COL_NAME, QHeaderView.ResizeMode.Stretch
         )
@@ -243,10 +245,3 @@ class DayView(QWidget):
                 self._choose_patient()
                 return True
         return super().eventFilter(watched, event)
-
-
-def _list_like(view: QTableView) -> None:
-    list_of_rows(view)
-    view.setAlternatingRowColors(True)
-    view.setTabKeyNavigation(False)
-    view.verticalHeader().setDefaultSectionSize(28)

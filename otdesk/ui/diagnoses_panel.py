@@ -61,8 +61,9 @@ class DiagnosesPanel(QWidget):
         self.results = QTableView()
         self.results.setModel(self.results_model)
         self.results.setAccessibleName("Diagnosis search results")
-        _plain_table(self.results)
+        list_of_rows(self.results, alternating=False)
         rh = self.results.horizontalHeader()
+        rh.setHighlightSections(False)
         rh.setSectionResizeMode(DX_COL_CODE, QHeaderView.ResizeMode.Fixed)
         rh.resizeSection(DX_COL_CODE, self.results.fontMetrics().horizontalAdvance("S72.001AMM"))
         rh.setSectionResizeMode(DX_COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
@@ -79,8 +80,9 @@ class DiagnosesPanel(QWidget):
         self.list = QTableView()
         self.list.setModel(model)
         self.list.setAccessibleName("Diagnosis list, A to L")
-        _plain_table(self.list)
+        list_of_rows(self.list, alternating=False)
         lh = self.list.horizontalHeader()
+        lh.setHighlightSections(False)
         lh.setSectionResizeMode(COL_LETTER, QHeaderView.ResizeMode.ResizeToContents)
         lh.setSectionResizeMode(COL_CODE, QHeaderView.ResizeMode.ResizeToContents)
         lh.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
@@ -276,9 +278,3 @@ class DiagnosesPanel(QWidget):
                     self._remove()
                     return True
         return super().eventFilter(watched, event)
-
-
-def _plain_table(view: QTableView) -> None:
-    list_of_rows(view)
-    view.setTabKeyNavigation(False)
-    view.horizontalHeader().setHighlightSections(False)

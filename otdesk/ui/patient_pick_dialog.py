@@ -54,7 +54,6 @@ class PatientPickDialog(QDialog):
         self.results.setModel(self.model)
         self.results.setAccessibleName("Patients found")
         list_of_rows(self.results)
-        self.results.setAlternatingRowColors(True)
         self.results.horizontalHeader().setSectionResizeMode(
             COL_NAME, QHeaderView.ResizeMode.Stretch
         )

@@ -8,15 +8,18 @@ from __future__ import annotations
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 
-def list_of_rows(view: QTableView) -> None:
+def list_of_rows(view: QTableView, *, alternating: bool = True) -> None:
     """A read-only table of whole rows: one selected at a time, no row numbers, no grid,
-    one line a row."""
+    one line a row, rows shaded in turn (unless `alternating` is False), and Tab leaving
+    the table instead of stepping through its cells."""
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.verticalHeader().hide()
     view.setShowGrid(False)
     view.setWordWrap(False)
+    view.setAlternatingRowColors(alternating)
+    view.setTabKeyNavigation(False)
 
 
 def step_row(view: QTableView, step: int) -> None:

@@ -183,3 +183,25 @@ def test_units_and_totals_panels(qtbot):
     qtbot.addWidget(totals)
     totals.show_totals(Money("150.00"), Money("20"))
     assert totals.balance.text() == "$130.00"
+
+
+def test_search_result_tables_read_as_lists(qtbot):
+    from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+    from otdesk.ui.search_results import list_of_rows
+
+    shaded, plain = QTableView(), QTableView()
+    qtbot.addWidget(shaded)
+    qtbot.addWidget(plain)
+    list_of_rows(shaded)
+    list_of_rows(plain, alternating=False)
+    for view in (shaded, plain):
+        assert view.selectionBehavior() == QAbstractItemView.SelectionBehavior.SelectRows
+        assert view.selectionMode() == QAbstractItemView.SelectionMode.SingleSelection
+        assert view.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+        assert view.verticalHeader().isHidden()
+        assert not view.showGrid()
+        assert not view.wordWrap()
+        assert not view.tabKeyNavigation()  # Tab leaves the list
+    assert shaded.alternatingRowColors()
+    assert not plain.alternatingRowColors()
