@@ -524,10 +524,6 @@ def normalize_code(text: str) -> str | None:
     return nodot if _CODE_RE.fullmatch(nodot) else None
 
 
-def with_dot(nodot: str) -> str:
-    return nodot if len(nodot) <= 3 else f"{nodot[:3]}.{nodot[3:]}"
-
-
 def fts_query(text: str) -> str | None:
     """An FTS5 query where every word of text must prefix-match; None when text has no
     words. Each word is quoted, so quotes, *, -, parentheses and AND/OR/NEAR are data."""
