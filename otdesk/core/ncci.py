@@ -385,9 +385,8 @@ def _squash(text: str) -> str:
 def _find_header(
     records: Iterator[tuple[int, list[str]]], path: Path, is_header, what: str
 ) -> tuple[int, list[str]]:
-    """Skip the copyright lines; return the header line number and its column texts with
-    any continuation lines (a blank first cell: the header of the Excel export spans two
-    rows) merged in."""
+    """Skip the copyright lines; return the header line number and its column texts.
+    (A second header row of an Excel export is merged in by parse_ptp_file.)"""
     for number, fields in records:
         if is_header(fields):
             return number, fields
@@ -454,9 +453,7 @@ def _check_ptp_columns(columns: list[str], path: Path, line: int) -> None:
 def _ptp_row(fields: list[str], source: str) -> PtpEdit:
     while len(fields) > 7 and not fields[-1]:
         fields = fields[:-1]
-    if len(fields) < 6:
-        raise ValueError(f"{len(fields)} fields where a PTP edit has 6 or 7")
-    if len(fields) > 7:
+    if not 6 <= len(fields) <= 7:
         raise ValueError(f"{len(fields)} fields where a PTP edit has 6 or 7")
     column1 = _code(fields[0], "column 1 code")
     column2 = _code(fields[1], "column 2 code")
