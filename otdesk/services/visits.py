@@ -1349,12 +1349,6 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
         .where(pay.c.chain_id == vt.c.chain_id)
         .scalar_subquery()
     )
-    first = s.visits.alias("first_version")
-    started = (
-        select(func.min(first.c.created_at))
-        .where(first.c.chain_id == vt.c.chain_id)
-        .scalar_subquery()
-    )
     query = (
         select(
             vt.c.id,
@@ -1376,8 +1370,9 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
             pr.c.credentials,
             py.c.name.label("payer_name"),
             paid.label("paid_cents"),
-            started.label("started_at"),
+            s.visit_chains.c.created_at.label("started_at"),
         )
+        .join(s.visit_chains, s.visit_chains.c.id == vt.c.chain_id)
         .join(p, p.c.id == vt.c.patient_id)
         .join(pr, pr.c.id == vt.c.provider_id)
         .outerjoin(py, py.c.id == vt.c.payer_id)
