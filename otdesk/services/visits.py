@@ -302,20 +302,7 @@ class VisitService:
         """The visit with its lines, diagnoses, payments, units and findings (computed now;
         nothing is written)."""
         with self.ctx.db.read() as connection:
-            row = self._row(connection, visit_id)
-            lines = fx.line_rows(connection, visit_id)
-            diagnoses = fx.diagnosis_codes(connection, visit_id)
-            ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
-            return self._detail(connection, row, lines, diagnoses, ev)
-
-    def check(self, visit_id: int) -> Any:
-        """The core's CheckResult (units and findings) for the visit as stored."""
-        with self.ctx.db.read() as connection:
-            row = self._row(connection, visit_id)
-            lines = fx.line_rows(connection, visit_id)
-            return fx.evaluate(
-                self.ctx, connection, row, lines, fx.diagnosis_codes(connection, visit_id)
-            ).check
+            return self._detail_now(connection, visit_id)
 
     # drafts --------------------------------------------------------------------------------
 
