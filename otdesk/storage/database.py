@@ -99,17 +99,8 @@ class Database:
         ):
             yield connection
 
-    @contextlib.contextmanager
-    def translate_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except _DB_ERRORS as error:
-            if dialect.is_locked_error(error):
-                raise DatabaseLockedError(self.path) from error
-            if dialect.is_corrupt_error(error):
-                detail = str(getattr(error, "orig", error))
-                raise _corrupt(self.path, self.backups, detail) from error
-            raise
+    def translate_errors(self) -> contextlib.AbstractContextManager[None]:
+        return _translate_errors(self.path, self.backups)
 
     def backup(self, *, now: datetime, reason: str = "manual") -> Path:
         path = self.backups.take(self.path, now=now, reason=reason)
@@ -215,37 +206,30 @@ def _prepare(
     busy_timeout_ms: int,
     always_check: bool,
 ) -> OpenReport:
-    try:
-        with engine.connect() as connection:
-            dialect.probe_write_lock(connection)
-            marked, tables = dialect.file_marker(connection)
-            if not marked:
-                if tables:
-                    raise NotAnOtdeskDatabaseError(
-                        f"{path} is a database of another program, not an otdesk database; "
-                        "it has not been changed.",
-                        path=path,
-                        newest_backup=backups.newest(),
-                    )
-                revision = None
-            else:
-                revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
-                first_today = not backups.has_backup_on(now.date())
-                if always_check or first_today or revision != HEAD_REVISION:
-                    problems = dialect.integrity_problems(connection, quick=True)
-                    if problems:
-                        raise _corrupt(path, backups, "; ".join(problems[:3]))
-            connection.rollback()
-            # The file is ours (or empty): now it may be switched to WAL.
-            dialect.enable_wal(connection)
-            settings["wal"] = 1
-            dialect.set_busy_timeout(connection, busy_timeout_ms)
-    except _DB_ERRORS as error:
-        if dialect.is_locked_error(error):
-            raise DatabaseLockedError(path) from error
-        if dialect.is_corrupt_error(error):
-            raise _corrupt(path, backups, str(getattr(error, "orig", error))) from error
-        raise
+    with _translate_errors(path, backups), engine.connect() as connection:
+        dialect.probe_write_lock(connection)
+        marked, tables = dialect.file_marker(connection)
+        if not marked:
+            if tables:
+                raise NotAnOtdeskDatabaseError(
+                    f"{path} is a database of another program, not an otdesk database; "
+                    "it has not been changed.",
+                    path=path,
+                    newest_backup=backups.newest(),
+                )
+            revision = None
+        else:
+            revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
+            first_today = not backups.has_backup_on(now.date())
+            if always_check or first_today or revision != HEAD_REVISION:
+                problems = dialect.integrity_problems(connection, quick=True)
+                if problems:
+                    raise _corrupt(path, backups, "; ".join(problems[:3]))
+        connection.rollback()
+        # The file is ours (or empty): now it may be switched to WAL.
+        dialect.enable_wal(connection)
+        settings["wal"] = 1
+        dialect.set_busy_timeout(connection, busy_timeout_ms)
 
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise SchemaTooNewError(
@@ -309,6 +293,20 @@ def _check_header(path: Path, backups: BackupStore) -> None:
             path=path,
             newest_backup=backups.newest(),
         )
+
+
+@contextlib.contextmanager
+def _translate_errors(path: Path, backups: BackupStore) -> Iterator[None]:
+    """SQLite's "locked" and "corrupt" errors as DatabaseLockedError and
+    CorruptDatabaseError; any other database error as it is."""
+    try:
+        yield
+    except _DB_ERRORS as error:
+        if dialect.is_locked_error(error):
+            raise DatabaseLockedError(path) from error
+        if dialect.is_corrupt_error(error):
+            raise _corrupt(path, backups, str(getattr(error, "orig", error))) from error
+        raise
 
 
 def _corrupt(path: Path, backups: BackupStore, detail: str) -> CorruptDatabaseError:
