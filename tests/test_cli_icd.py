@@ -220,3 +220,14 @@ def test_progress_bar_elsewhere_prints_one_line_and_nothing_without_a_build():
     bar.finish()
     assert stream.getvalue().startswith("Building the ICD-10-CM 2026-04 index: done in ")
     assert stream.getvalue().count("\n") == 1
+
+
+def test_the_help_names_the_cache_folder_variable_the_index_reads():
+    # otdesk.commands.icd keeps its own copy so that building the parser does not import
+    # otdesk.core.icd; the two must agree.
+    from otdesk.commands import icd as icd_command
+
+    assert icd_command._CACHE_DIR_ENV == icd.CACHE_DIR_ENV
+    done = run_otdesk("icd", "--help")
+    assert done.returncode == 0
+    assert f"${icd.CACHE_DIR_ENV}" in done.stdout

@@ -174,3 +174,22 @@ def test_rules_list():
     rules = json.loads(done.stdout)
     assert {"rule": "ncci-pair", "severity": "warning"} in rules
     assert len(rules) == 33
+
+
+def test_building_the_parser_leaves_the_rules_icd_and_ncci_modules_unloaded():
+    """Every start (the window's too) builds the whole parser; the rules engine, its tables,
+    the NCCI importers and the ICD index code are imported only when their command runs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from otdesk.cli import build_parser\n"
+        "build_parser()\n"
+        "lazy = ('otdesk.core.rules', 'otdesk.core.tables', 'otdesk.core.ncci',\n"
+        "        'otdesk.core.icd', 'otdesk.core.fixes', 'otdesk.core.visit_json')\n"
+        "print([m for m in lazy if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -10,10 +10,16 @@ import argparse
 import json
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from otdesk.cli import CliError
-from otdesk.core import icd
+
+if TYPE_CHECKING:
+    from otdesk.core import icd
+
+# Every start builds the whole parser: otdesk.core.icd (sqlite3, XML parser) is imported
+# only when an icd command runs.
+_CACHE_DIR_ENV = "OTDESK_CACHE_DIR"  # otdesk.core.icd.CACHE_DIR_ENV
 
 _SHOW_CHILDREN = 30
 _BAR_WIDTH = 30
@@ -24,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "icd",
         help="search and check ICD-10-CM diagnosis codes",
         description=f"ICD-10-CM diagnosis codes. The search index is kept in the cache folder "
-        f"(${icd.CACHE_DIR_ENV} when set) and built on first use.",
+        f"(${_CACHE_DIR_ENV} when set) and built on first use.",
     )
     actions = parser.add_subparsers(dest="icd_command", metavar="ACTION", required=True)
 
@@ -144,6 +150,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
+    from otdesk.core import icd
+
     source = icd.find_source()
     if args.rebuild:
         if source is None:
@@ -170,6 +178,8 @@ def run_index(args: argparse.Namespace) -> int:
 
 def _open_index(source: icd.IcdSource | None = None) -> icd.IcdIndex:
     """The index, built first (progress on stderr) when missing or out of date."""
+    from otdesk.core import icd
+
     source = source or icd.find_source()
     bar = _ProgressBar(sys.stderr, source.release if source else "")
     try:
@@ -181,7 +191,9 @@ def _open_index(source: icd.IcdSource | None = None) -> icd.IcdIndex:
 
 
 def _cli_error(error: Exception) -> CliError:
-    if isinstance(error, icd.IcdError):
+    from otdesk.core.icd import IcdError
+
+    if isinstance(error, IcdError):
         text = str(error)
         return CliError(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
     assert isinstance(error, OSError)

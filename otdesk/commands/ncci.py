@@ -9,8 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from otdesk.cli import CliError
-from otdesk.core.ncci import TableError, import_mue_file, import_ptp_files
 from otdesk.paths import user_data_dir
+
+# Every start builds the whole parser: otdesk.core.ncci (sqlite3, csv) is imported only when
+# an import runs.
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,11 +51,13 @@ def _existing(name: str) -> Path:
     return path
 
 
-def _rejected(error: TableError) -> str:
+def _rejected(error: Exception) -> str:
     return f"{str(error).rstrip('.')}; nothing was imported and the previous table stays in force."
 
 
 def run_ncci_import(args: argparse.Namespace) -> int:
+    from otdesk.core.ncci import TableError, import_ptp_files
+
     paths = [_existing(name) for name in args.files]
     try:
         summary = import_ptp_files(paths, user_data_dir(args.data_dir), date.today())
@@ -64,6 +68,8 @@ def run_ncci_import(args: argparse.Namespace) -> int:
 
 
 def run_mue_import(args: argparse.Namespace) -> int:
+    from otdesk.core.ncci import TableError, import_mue_file
+
     path = _existing(args.file)
     try:
         summary = import_mue_file(path, user_data_dir(args.data_dir))

@@ -8,14 +8,13 @@ import sys
 
 from otdesk.cli import CliError
 from otdesk.commands.units import print_units
-from otdesk.core.fixes import fix_label
-from otdesk.core.rules import RULES, check_visit
-from otdesk.core.units import UnitsInputError
-from otdesk.core.visit import Severity
-from otdesk.core.visit_json import VisitInputError, visit_from_json
+
+# Every start builds the whole parser: the rules engine, its tables and the visit JSON reader
+# are imported only when a rules command runs.
 
 MAX_VISIT_BYTES = 1_000_000
-_HEADINGS = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Notes"}
+# By Severity value, most serious first.
+_HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def read_visit_file(name: str):
     """The Visit in a JSON file ('-' for stdin); CliError with one sentence otherwise."""
+    from otdesk.core.visit_json import VisitInputError, visit_from_json
+
     label = "standard input" if name == "-" else name
     try:
         if name == "-":
@@ -88,7 +89,10 @@ def _dx_checker(args: argparse.Namespace):
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from otdesk.core.fixes import fix_label
+    from otdesk.core.rules import check_visit
     from otdesk.core.tables import RuleTables, TableError
+    from otdesk.core.units import UnitsInputError
     from otdesk.paths import user_data_dir
 
     visit = read_visit_file(args.visit)
@@ -115,11 +119,11 @@ def run_check(args: argparse.Namespace) -> int:
     if not result.findings:
         print("No findings: the charges pass every rule.")
         return 0
-    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        found = [f for f in result.findings if f.severity is severity]
+    for severity, heading in _HEADINGS.items():
+        found = [f for f in result.findings if f.severity == severity]
         if not found:
             continue
-        print(f"{_HEADINGS[severity]} ({len(found)}):")
+        print(f"{heading} ({len(found)}):")
         for finding in found:
             print(f"  [{finding.rule}] {finding.message}")
             if finding.fix:
@@ -129,6 +133,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from otdesk.core.rules import RULES
+
     if args.json:
         print(json.dumps([{"rule": rule_id, "severity": str(sev)} for rule_id, sev, _ in RULES]))
         return 0
