@@ -48,6 +48,10 @@ class DiagnosesPanel(QWidget):
         self.model = model
         self._index = None
         self._read_only = False
+        self._pending_select: int | None = None  # the row to select after a move
+        # What the warning and its buttons were last drawn for (row, code, index offered):
+        # the list resets on every change to the visit, mostly with the same diagnoses.
+        self._warning_shown: tuple | None = ()
         self.setAccessibleName("Diagnoses")
 
         self.search = QLineEdit()
@@ -211,35 +215,43 @@ class DiagnosesPanel(QWidget):
             self.remove_requested.emit(row)
 
     def _after_reset(self) -> None:
-        target = getattr(self, "_pending_select", None)
+        target = self._pending_select
         self._pending_select = None
         if target is not None and 0 <= target < self.model.rowCount():
             self.list.setCurrentIndex(self.model.index(target, COL_CODE))
         self._show_warning()
 
     def _show_warning(self, *_args) -> None:
-        for button in self.suggestion_buttons:
-            button.deleteLater()
-        self.suggestion_buttons = []
-        while self._suggestions_layout.count():
-            self._suggestions_layout.takeAt(0)
         problems = [
             (row, record)
             for row, record in enumerate(self.model.records())
             if record.billable is False
         ]
-        if not problems:
+        offer = self._index is not None and not self._read_only
+        if problems:
+            current = self.current_row()
+            row, record = next(((r, rec) for r, rec in problems if r == current), problems[0])
+            shown = (row, record.code, self._index if offer else None)
+        else:
+            shown = None
+        if shown == self._warning_shown:
+            return
+        self._warning_shown = shown
+        for button in self.suggestion_buttons:
+            button.deleteLater()
+        self.suggestion_buttons = []
+        while self._suggestions_layout.count():
+            self._suggestions_layout.takeAt(0)
+        if shown is None:
             self.warning.hide()
             self.suggestions.hide()
             return
-        current = self.current_row()
-        row, record = next(((r, rec) for r, rec in problems if r == current), problems[0])
         self.warning.setText(
             f"{record.code} is a category, not a billable code: claims need a more specific "
-            "code." + (" Choose one:" if self._index is not None and not self._read_only else "")
+            "code." + (" Choose one:" if offer else "")
         )
         self.warning.show()
-        if self._index is None or self._read_only:
+        if not offer:
             self.suggestions.hide()
             return
         for child in self._index.billable_children(record.code, SUGGESTIONS):

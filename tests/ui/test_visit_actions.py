@@ -54,6 +54,12 @@ def test_non_billable_diagnosis_offers_billable_codes(qtbot, window, clinic):
     qtbot.keyClick(panel.search, Qt.Key_Return)
     assert clinic.visits.get(visit.id).diagnoses == ("M62.8",)
     assert panel.warning.isVisible() and "not a billable code" in panel.warning.text()
+    offered = list(panel.suggestion_buttons)
+    assert "M62.81" in [b.text() for b in offered]
+    # showing the same visit again (every change does) keeps the very same buttons
+    window.controller.reload()
+    assert all(a is b for a, b in zip(panel.suggestion_buttons, offered, strict=True))
+    assert panel.warning.isVisible() and "not a billable code" in panel.warning.text()
     choice = next(b for b in panel.suggestion_buttons if b.text() == "M62.81")
     qtbot.mouseClick(choice, Qt.LeftButton)
     assert clinic.visits.get(visit.id).diagnoses == ("M62.81",)
