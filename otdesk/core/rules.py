@@ -18,7 +18,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from otdesk.core.catalog import BillingKind, Procedure, code_format_problem, normalize_code
+from otdesk.core.catalog import (
+    BillingKind,
+    Procedure,
+    code_format_problem,
+    default_catalog,
+    normalize_code,
+)
 from otdesk.core.money import Money
 from otdesk.core.npi import npi_problem
 from otdesk.core.tables import DeletedCode, RuleTables
@@ -1130,8 +1136,6 @@ def check_visit(
     the ICD-10-CM rules (dx-unknown, dx-not-billable) are skipped. Raises
     otdesk.core.units.UnitsInputError for minutes the units engine cannot use."""
     if catalog is None:
-        from otdesk.core.catalog import default_catalog
-
         catalog = default_catalog()
     if tables is None:
         tables = RuleTables.shipped()

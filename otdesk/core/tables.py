@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from otdesk.core.catalog import code_format_problem, normalize_code
 from otdesk.core.money import Money, MoneyError
 from otdesk.core.ncci import (
     MUE_FILE_NAME,
@@ -249,9 +250,6 @@ def read_deleted_codes(path: Path) -> dict[str, DeletedCode]:
 
 
 def _code(text: str) -> str:
-    # Local import: catalog.py reads its own data at first use only; the check is a regex.
-    from otdesk.core.catalog import code_format_problem, normalize_code
-
     problem = code_format_problem(text)
     if problem:
         raise ValueError(problem.rstrip("."))
