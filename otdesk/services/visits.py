@@ -676,7 +676,6 @@ class VisitService:
             if not lines:
                 raise ServiceError(f"Visit {visit_id} has no charge lines to finalize.")
             diagnoses = fx.diagnosis_codes(connection, visit_id)
-            row = self._row(connection, visit_id)
             ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
             fx.persist(self.ctx, connection, row, lines, ev)
             errors = ev.check.errors
