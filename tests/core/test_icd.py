@@ -157,6 +157,7 @@ def test_get_takes_the_code_with_or_without_dot_in_any_case(index, spelling):
 def test_get_unknown_is_none(index, text):
     if text == "M62.81.":  # a stray trailing dot is forgiven
         assert index.get(text) is not None
+        assert index.get(text) == Diagnosis("M62.81", "Muscle weakness (generalized)", True)
     else:
         assert index.get(text) is None
 
@@ -178,6 +179,9 @@ def test_seventh_character_codes_are_spelled_out(index):
     )
     # a placeholder X pads short codes to six characters before the 7th
     assert index.get("T71.20XA") is not None
+    padded = index.get("t7120xa")
+    assert padded is not None and (padded.code, padded.billable) == ("T71.20XA", True)
+    assert padded.description.endswith(", initial encounter")
 
 
 def test_inclusion_terms(index):
