@@ -1,6 +1,6 @@
 """Errors, warnings and information from the rules engine, each with its one-click fix.
 
-The rows are drawn from a FindingsModel (rebuilt whenever the model resets) as wrapped text
+The rows are drawn from a FindingsModel (rebuilt when a reset brings other findings) as wrapped text
 and real buttons, so long messages stay readable and every fix is reachable with Tab.
 """
 
@@ -55,6 +55,9 @@ class FindingsPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(scroll, 1)
         self.fix_buttons: list[QPushButton] = []
+        # The findings last drawn: the model resets on every change to the visit, mostly
+        # with the same findings, and their rows are kept then.
+        self._drawn: list[Finding] | None = None
         model.modelReset.connect(self._rebuild)
         self._rebuild()
 
@@ -63,12 +66,15 @@ class FindingsPanel(QWidget):
             button.setEnabled(enabled)
 
     def _rebuild(self) -> None:
+        findings = self.model.records()
+        if findings == self._drawn:
+            return
+        self._drawn = findings
         while self._rows_layout.count():
             item = self._rows_layout.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.fix_buttons = []
-        findings = self.model.records()
         counts = self.model.counts()
         if not findings:
             self.summary.setText("No problems found.")

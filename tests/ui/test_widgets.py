@@ -172,6 +172,13 @@ def test_findings_panel_fix_buttons(qtbot):
     with qtbot.waitSignal(panel.fix_requested) as fix:
         qtbot.mouseClick(panel.fix_buttons[0], Qt.LeftButton)
     assert fix.args == [finding]
+    # the same findings again (every change to the visit) keep their rows and buttons
+    button = panel.fix_buttons[0]
+    model.set_records([finding, Finding("kx", Severity.INFO, "Near KX")])
+    assert panel.fix_buttons == [button] and panel.fix_buttons[0] is button
+    model.set_records([Finding("kx", Severity.INFO, "Near KX")])
+    assert panel.summary.text() == "1 note"
+    assert panel.fix_buttons == []
 
 
 def test_units_and_totals_panels(qtbot):
