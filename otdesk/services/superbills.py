@@ -387,21 +387,14 @@ class SuperbillService:
                 detail.date_of_service,
                 detail.plan_of_care_id,
             )
-            payer_code = ""
+            payer_code, payer_kind = "", "self-pay"
             if detail.payer_id is not None:
-                payer_code = (
-                    connection.execute(
-                        select(s.payers.c.payer_code).where(s.payers.c.id == detail.payer_id)
-                    ).scalar()
-                    or ""
-                )
-            payer_kind = (
-                connection.execute(
-                    select(s.payers.c.kind).where(s.payers.c.id == detail.payer_id)
-                ).scalar()
-                if detail.payer_id is not None
-                else "self-pay"
-            )
+                payer = connection.execute(
+                    select(s.payers.c.payer_code, s.payers.c.kind).where(
+                        s.payers.c.id == detail.payer_id
+                    )
+                ).one()
+                payer_code, payer_kind = payer.payer_code or "", payer.kind
             logo = _image(connection, _LOGO_KEY)
             signature = _image(connection, _SIGNATURE_KEY.format(provider.id))
         amends_version = None
