@@ -397,12 +397,8 @@ class SuperbillService:
                 payer_code, payer_kind = payer.payer_code or "", payer.kind
             logo = _image(connection, _LOGO_KEY)
             signature = _image(connection, _SIGNATURE_KEY.format(provider.id))
-        amends_version = None
-        if detail.amends_id is not None:
-            amends_version = next(
-                (x.version for x in self.visits.versions(visit_id) if x.id == detail.amends_id),
-                detail.version - 1,
-            )
+        # an amendment is always the version after the one it amends (VisitService.amend)
+        amends_version = detail.version - 1 if detail.amends_id is not None else None
         insurance = None
         if detail.payer_id is not None and payer_kind != "self-pay":
             insurance = InsuranceBlock(
