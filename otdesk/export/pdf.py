@@ -559,7 +559,7 @@ def service_widths(width: float) -> list[float]:
 
 
 def _status_banner(data: SuperbillData) -> str:
-    if data.status == "draft":
+    if data.is_draft:
         return "DRAFT: this visit is not finalized yet. Not for billing."
     if data.status == "void":
         return "VOID: this visit was voided. Not for billing."

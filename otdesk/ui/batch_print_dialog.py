@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.ui import reason_dialog
-from otdesk.ui.modal import run_modal
 from otdesk.ui.superbill_preview import (
     AskPrinter,
     AskReason,
@@ -299,9 +298,3 @@ class BatchPrintDialog(QDialog):
             )
             return None
         return worker.result
-
-
-def show_batch(parent: QWidget | None, service: Any, day: date, **seams: Any) -> BatchPrintDialog:
-    dialog = BatchPrintDialog(service, day, parent, **seams)
-    run_modal(dialog)
-    return dialog

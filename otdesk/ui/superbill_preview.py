@@ -453,12 +453,3 @@ class EncounterFormPreview(PdfPreview):
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def show_preview(
-    parent: QWidget | None, service: Any, visit_id: int, **seams: Any
-) -> SuperbillPreview:
-    """Open the preview of a visit's superbill (modal) and return it once closed."""
-    dialog = SuperbillPreview(service, visit_id, parent, **seams)
-    run_modal(dialog)
-    return dialog
