@@ -51,9 +51,17 @@ def test_charge_lines_model_shows_override_and_sorts_numbers(qtmodeltester):
     assert model.data(model.index(0, charge_lines.COL_MINUTES), SORT_ROLE) == 33
     assert model.data(model.index(1, charge_lines.COL_CHARGE)) == ""
     assert model.data(model.index(2, charge_lines.COL_MODIFIERS)) == "GO"
+    assert model.data(model.index(0, 0), Qt.BackgroundRole) is None
     model.set_timed_row(1)
     qtmodeltester.check(model)
     assert model.data(model.index(1, 0), Qt.BackgroundRole) is not None
+    # the timed row only, in every column
+    assert model.data(model.index(0, 0), Qt.BackgroundRole) is None
+    assert model.data(model.index(1, charge_lines.COL_CHARGE), Qt.BackgroundRole) == (
+        model.data(model.index(1, 0), Qt.BackgroundRole)
+    )
+    model.set_timed_row(-1)
+    assert model.data(model.index(1, 0), Qt.BackgroundRole) is None
 
 
 def test_charge_lines_model_edits_are_announced_not_applied(qtbot):
