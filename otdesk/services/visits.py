@@ -132,6 +132,28 @@ class VisitSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class DayTotals:
+    """What a day list sums up: its visits, the drafts among them, and the charges of the
+    visits that count (drafts and finalized; void and replaced versions do not)."""
+
+    visits: int
+    drafts: int
+    charged: Money | None  # None when no visit counts
+
+
+CHARGED_STATUSES = ("draft", "finalized")
+
+
+def day_totals(visits: Sequence[VisitSummary]) -> DayTotals:
+    charges = [v.total for v in visits if v.status in CHARGED_STATUSES]
+    return DayTotals(
+        visits=len(visits),
+        drafts=sum(1 for v in visits if v.status == "draft"),
+        charged=sum(charges, Money(0)) if charges else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class TimerState:
     line_id: int
     running: bool

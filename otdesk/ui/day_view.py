@@ -169,17 +169,17 @@ class DayView(QWidget):
                 self.visits.selectRow(row)
         finally:
             self.visits.selectionModel().blockSignals(blocker)
-        drafts = sum(1 for v in visits if v.status == "draft")
-        billed = [v.total for v in visits if v.status in ("draft", "finalized")]
-        total = sum(billed[1:], billed[0]) if billed else None
+        from otdesk.services.visits import day_totals
+
+        totals = day_totals(visits)
         if not visits:
             self.summary.setText("No visits on this day yet.")
         else:
-            parts = [f"{len(visits)} visit{'s' if len(visits) != 1 else ''}"]
-            if drafts:
-                parts.append(f"{drafts} draft{'s' if drafts != 1 else ''}")
-            if total is not None:
-                parts.append(f"{total} charged")
+            parts = [f"{totals.visits} visit{'s' if totals.visits != 1 else ''}"]
+            if totals.drafts:
+                parts.append(f"{totals.drafts} draft{'s' if totals.drafts != 1 else ''}")
+            if totals.charged is not None:
+                parts.append(f"{totals.charged} charged")
             self.summary.setText(" · ".join(parts))
 
     def select_visit(self, visit_id: int | None) -> None:

@@ -405,3 +405,22 @@ def test_a_typed_fee_replaces_the_fee_schedule(clinic, setup):
     visit = _draft(clinic, setup)
     visit = clinic.visits.add_line(visit.id, "97110", minutes=30, fee="50")
     assert visit.lines[0].fee_entered and visit.lines[0].charge == Money("100.00")
+
+
+def test_day_totals_count_drafts_and_charge_only_live_visits(clinic, setup):
+    from otdesk.services.visits import day_totals
+
+    assert day_totals([]).charged is None
+    finalized = clinic.visits.finalize(_clean_visit(clinic, setup).id)
+    clinic.visits.amend(finalized.id, "minutes were wrong")  # replaced v1, draft v2
+    other = clinic.patients.create(last_name="Demo", first_name="Avery", date_of_birth="1990-01-01")
+    visit = clinic.visits.create(other.id, provider_id=setup.ot)
+    clinic.visits.add_diagnosis(visit.id, "M62.81")
+    clinic.visits.add_line(visit.id, "97110", minutes=30, modifiers=["GO"], dx_pointers=["A"])
+    voided = clinic.visits.finalize(visit.id)
+    clinic.visits.void(voided.id, "wrong patient")
+    day = clinic.visits.day(TODAY)
+    totals = day_totals(day)
+    assert totals.visits == 2 and totals.drafts == 1
+    # only the amendment (a draft) counts; the void visit does not
+    assert totals.charged == Money("185.00")
