@@ -13,6 +13,7 @@ from pathlib import Path
 
 APP_NAME = "otdesk"
 DATA_DIR_ENV = "OTDESK_DATA_DIR"
+DB_FILENAME = "otdesk.db"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -65,6 +66,12 @@ def user_data_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return _private_dir(path.expanduser())
+
+
+def database_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The clinic database file: otdesk.db in the data folder (--data-dir, else
+    $OTDESK_DATA_DIR, else the platform's user data folder)."""
+    return user_data_dir(data_dir) / DB_FILENAME
 
 
 def user_cache_dir() -> Path:

@@ -1,29 +1,34 @@
 """Use cases over the clinic database (open a day, save a line, finalize, amend, import...).
-The window and the command line call only these; results are plain dataclasses."""
+The window and the command line call only these; results are plain dataclasses.
 
-from otdesk.services.clinic import Clinic, database_path
-from otdesk.services.clock import Clock, FixedClock, SystemClock
-from otdesk.services.errors import (
-    DemoRefusedError,
-    FinalizeBlockedError,
-    ImportRejectedError,
-    NotFoundError,
-    ServiceError,
-    ValidationError,
-    VisitNotEditableError,
-)
+The names below load on first use, so the modules the window's first screen needs
+(summaries, first_screen) come without SQLAlchemy.
+"""
 
-__all__ = [
-    "Clinic",
-    "Clock",
-    "DemoRefusedError",
-    "FinalizeBlockedError",
-    "FixedClock",
-    "ImportRejectedError",
-    "NotFoundError",
-    "ServiceError",
-    "SystemClock",
-    "ValidationError",
-    "VisitNotEditableError",
-    "database_path",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_FROM = {
+    "Clinic": "clinic",
+    "database_path": "clinic",
+    "Clock": "clock",
+    "FixedClock": "clock",
+    "SystemClock": "clock",
+    "DemoRefusedError": "errors",
+    "FinalizeBlockedError": "errors",
+    "ImportRejectedError": "errors",
+    "NotFoundError": "errors",
+    "ServiceError": "errors",
+    "ValidationError": "errors",
+    "VisitNotEditableError": "errors",
+}
+
+__all__ = sorted(_FROM)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)

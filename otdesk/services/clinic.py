@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from otdesk.paths import database_path
 from otdesk.services.audit import AuditService
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.context import ServiceContext, os_user
@@ -15,15 +16,9 @@ from otdesk.services.patients import PatientService
 from otdesk.services.setup import PayerService, PracticeService, ProviderService
 from otdesk.services.timers import TimerService
 from otdesk.services.visits import VisitService
-from otdesk.storage.database import DB_FILENAME, Database, open_database
+from otdesk.storage.database import Database, open_database
 
-
-def database_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The clinic database file: otdesk.db in the data folder (--data-dir, else
-    $OTDESK_DATA_DIR, else the platform's user data folder)."""
-    from otdesk.paths import user_data_dir
-
-    return user_data_dir(data_dir) / DB_FILENAME
+__all__ = ["Clinic", "database_path"]
 
 
 class Clinic:

@@ -49,7 +49,8 @@ from otdesk.services.errors import ServiceError, ValidationError
 from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, stored_settings
 from otdesk.services.patients import Patient, PatientService
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
-from otdesk.services.visits import VisitDetail, VisitService, VisitSummary
+from otdesk.services.summaries import VisitSummary
+from otdesk.services.visits import VisitDetail, VisitService
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
 

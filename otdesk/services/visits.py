@@ -30,6 +30,7 @@ from otdesk.services.errors import (
 )
 from otdesk.services.fees import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
+from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
 
@@ -82,75 +83,6 @@ EXPORT_COLUMNS = (
 
 
 # --- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class VisitSummary:
-    """One row of a day list."""
-
-    id: int
-    chain_id: int
-    version: int
-    status: str
-    date_of_service: date
-    patient_id: int
-    patient_name: str
-    account_number: str
-    provider_id: int
-    provider_name: str
-    payer_name: str
-    total: Money
-    total_units: int
-    paid: Money
-    error_count: int
-    warning_count: int
-    # when the visit (its first version) was started, UTC: the time shown in the day list
-    started_at: datetime | None = None
-
-    @property
-    def balance(self) -> Money:
-        return self.total - self.paid
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "version": self.version,
-            "date_of_service": self.date_of_service.isoformat(),
-            "patient": self.patient_name,
-            "account_number": self.account_number,
-            "provider": self.provider_name,
-            "payer": self.payer_name,
-            "status": self.status,
-            "total": self.total.to_json(),
-            "units": self.total_units,
-            "paid": self.paid.to_json(),
-            "balance": self.balance.to_json(),
-            "errors": self.error_count,
-            "warnings": self.warning_count,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class DayTotals:
-    """What a day list sums up: its visits, the drafts among them, and the charges of the
-    visits that count (drafts and finalized; void and replaced versions do not)."""
-
-    visits: int
-    drafts: int
-    charged: Money | None  # None when no visit counts
-
-
-CHARGED_STATUSES = ("draft", "finalized")
-
-
-def day_totals(visits: Sequence[VisitSummary]) -> DayTotals:
-    charges = [v.total for v in visits if v.status in CHARGED_STATUSES]
-    return DayTotals(
-        visits=len(visits),
-        drafts=sum(1 for v in visits if v.status == "draft"),
-        charged=sum(charges, Money(0)) if charges else None,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1107,7 +1039,7 @@ class VisitService:
             patient_name=f"{names.last_name}, {names.first_name}",
             account_number=names.account_number,
             provider_id=row.provider_id,
-            provider_name=_provider_name(
+            provider_name=provider_name(
                 names.provider_first, names.provider_last, names.credentials
             ),
             payer_id=row.payer_id,
@@ -1240,11 +1172,6 @@ def _state(row: Any) -> str:
     return {"finalized": "finalized", "void": "void", "amended": "replaced by an amendment"}.get(
         row.status, row.status
     )
-
-
-def _provider_name(first: str, last: str, credentials: str) -> str:
-    name = f"{first} {last}"
-    return f"{name}, {credentials}" if credentials else name
 
 
 def _fix_words(fix: Mapping[str, Any]) -> str:
@@ -1387,25 +1314,4 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
         .where(*conditions)
         .order_by(vt.c.date_of_service, p.c.last_name, p.c.first_name, vt.c.id)
     )
-    return [
-        VisitSummary(
-            id=row.id,
-            chain_id=row.chain_id,
-            version=row.version,
-            status=row.status,
-            date_of_service=row.date_of_service,
-            patient_id=row.patient_id,
-            patient_name=f"{row.last_name}, {row.first_name}",
-            account_number=row.account_number,
-            provider_id=row.provider_id,
-            provider_name=_provider_name(row.provider_first, row.provider_last, row.credentials),
-            payer_name=row.payer_name or "Self-pay",
-            total=money(row.total_charge_cents),
-            total_units=row.total_units,
-            paid=money(row.paid_cents),
-            error_count=row.error_count,
-            warning_count=row.warning_count,
-            started_at=row.started_at,
-        )
-        for row in connection.execute(query)
-    ]
+    return [summary_from_row(row._mapping) for row in connection.execute(query)]

@@ -43,7 +43,6 @@ from otdesk.storage.errors import (
 )
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
-DB_FILENAME = "otdesk.db"
 # How long opening waits for another program's write lock before saying it is locked.
 OPEN_LOCK_TIMEOUT_MS = 1500
 

@@ -8,13 +8,15 @@ has to fill in the other branch of each function here.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, event
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:  # imported where used: read_only() must work before SQLAlchemy loads
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.engine import URL
 
 # Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
 # otdesk database before reading any table: "otds" in ASCII.
@@ -35,6 +37,8 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 
 def sqlite_url(path: Path) -> URL:
+    from sqlalchemy.engine import URL
+
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
@@ -50,6 +54,8 @@ def configure_engine(
     Returns the settings; changing "busy_timeout_ms" applies to connections made later."""
     # "wal" stays off while a file is being identified: switching a foreign file to WAL
     # would change it.
+    from sqlalchemy import event
+
     settings = {"busy_timeout_ms": busy_timeout_ms, "wal": int(wal)}
     if engine.dialect.name != "sqlite":
         return settings
@@ -207,6 +213,33 @@ def check_file(
     finally:
         connection.close()
     return app_id == APPLICATION_ID, ([] if problems == ["ok"] else problems), tables, revision
+
+
+@contextlib.contextmanager
+def read_only(
+    path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> Iterator[sqlite3.Connection]:
+    """A read-only connection through the driver itself, for the reads the window shows
+    before SQLAlchemy has loaded; rows read by column name. Never writes the database;
+    raises one of DRIVER_ERRORS for a missing, locked or unreadable file."""
+    connection = sqlite3.connect(
+        path.resolve().as_uri() + "?mode=ro", uri=True, timeout=busy_timeout_ms / 1000
+    )
+    connection.row_factory = sqlite3.Row
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def marked_revision(connection: sqlite3.Connection) -> str | None:
+    """The schema revision of an otdesk database on a driver connection (None for a file
+    that is not marked as otdesk's)."""
+    (app_id,) = connection.execute("PRAGMA application_id").fetchone()
+    if app_id != APPLICATION_ID:
+        return None
+    found = connection.execute(stored_revision_sql()).fetchone()
+    return found[0] if found else None
 
 
 def stored_revision_sql() -> str:

@@ -408,7 +408,7 @@ def test_a_typed_fee_replaces_the_fee_schedule(clinic, setup):
 
 
 def test_day_totals_count_drafts_and_charge_only_live_visits(clinic, setup):
-    from otdesk.services.visits import day_totals
+    from otdesk.services.summaries import day_totals
 
     assert day_totals([]).charged is None
     finalized = clinic.visits.finalize(_clean_visit(clinic, setup).id)

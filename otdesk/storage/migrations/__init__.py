@@ -9,8 +9,10 @@ the previous one), then update HEAD_REVISION; the schema test compares the two.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 HEAD_REVISION = "0001"
 # Every revision this version of otdesk knows, oldest first; a stored revision outside it
