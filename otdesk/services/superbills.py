@@ -46,7 +46,7 @@ from otdesk.services import findings as fx
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ServiceError, ValidationError
-from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, stored_settings
+from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, codes_in, stored_settings
 from otdesk.services.patients import Patient, PatientService
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
 from otdesk.services.summaries import VisitSummary
@@ -227,7 +227,7 @@ class SuperbillService:
             paper=values.get("paper", "letter"),
             out_of_network=bool(values.get("out_of_network", False)),
             out_of_network_text=values.get("out_of_network_text", DEFAULT_OUT_OF_NETWORK_TEXT),
-            favourite_codes=tuple(values.get("favourite_codes", DEFAULT_FAVOURITES)),
+            favourite_codes=codes_in(values),
             has_logo=has_logo,
         )
 

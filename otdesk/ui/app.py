@@ -152,13 +152,23 @@ def build_window(
     settings: QSettings,
     loader: Callable[..., Any] | None = icd_loader,
     title_note: str = "",
+    first_screen: Any = None,
 ) -> Any:
+    """The main window over an open clinic, or (clinic None) over its first screen until
+    MainWindow.load_clinic() has opened it."""
     with start_up_objects():
         from otdesk.core.catalog import default_catalog
         from otdesk.ui import style
         from otdesk.ui.main_window import MainWindow
 
-        window = MainWindow(clinic, default_catalog(), clock, settings, title_note=title_note)
+        window = MainWindow(
+            clinic,
+            default_catalog(),
+            clock,
+            settings,
+            title_note=title_note,
+            first_screen=first_screen,
+        )
         add_management_actions(window)
         add_superbill_preview(window)
         window.load_favourites()
@@ -167,6 +177,31 @@ def build_window(
         # after the window is up: the index opens on another thread, but it still takes
         # turns with the window's thread while the first screen is drawn
         QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
+    return window
+
+
+def show_first_screen(
+    data_dir: str | Path | None,
+    clock: Any,
+    settings: QSettings,
+    loader: Callable[..., Any] | None = icd_loader,
+) -> Any:
+    """Show the window on the clinic's first screen (the day list, the code search) before
+    the services have loaded, then open them on a worker thread: SQLAlchemy alone takes
+    about 150 ms to import, longer than a bare Qt window takes to appear. Returns the window,
+    or None when the database must be opened by the services first (a new one, one that
+    needs a migration or has no practice yet, or a damaged or locked file)."""
+    with start_up_objects():
+        from otdesk.services.first_screen import FirstScreen
+
+        first = FirstScreen.open(data_dir)
+    if first is None:
+        return None
+    window = build_window(None, clock, settings, loader, first_screen=first)
+    window.show()
+    # the first paint happens before the services' thread competes for the interpreter
+    QApplication.processEvents()
+    window.load_clinic(lambda: open_clinic(data_dir, clock))
     return window
 
 
@@ -222,26 +257,29 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
     holder: dict[str, Any] = {}
     install_excepthook(lambda: holder.get("window"), log_path)
     clock = SystemClock()
-    from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
-
-    try:
-        clinic = open_clinic(data_dir, clock)
-    except StorageError as error:
-        QMessageBox.critical(None, "otdesk cannot open the clinic database", str(error))
-        return 1
-    note = ""
-    if clinic.practice.get() is None:
-        clinic, note = first_run(clinic, data_dir, clock)
-        if clinic is None:
-            return 0
     settings = QSettings()
-    window = build_window(clinic, clock, settings, title_note=note)
+    window = show_first_screen(data_dir, clock, settings)
+    if window is None:
+        from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
+
+        try:
+            clinic = open_clinic(data_dir, clock)
+        except StorageError as error:
+            QMessageBox.critical(None, "otdesk cannot open the clinic database", str(error))
+            return 1
+        note = ""
+        if clinic.practice.get() is None:
+            clinic, note = first_run(clinic, data_dir, clock)
+            if clinic is None:
+                return 0
+        window = build_window(clinic, clock, settings, title_note=note)
+        window.show()
     holder["window"] = window
-    window.show()
     try:
-        return app.exec()
+        code = app.exec()
     finally:
-        clinic.close()
+        window.close_clinic()
+    return 1 if window.open_failed else code
 
 
 def first_run(clinic: Any, data_dir: str | None, clock: Any) -> tuple[Any, str]:

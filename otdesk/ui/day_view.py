@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.services.summaries import day_totals
 from otdesk.ui.models.base import RECORD_ROLE
 from otdesk.ui.models.day_visits import (
     COL_PATIENT,
@@ -47,7 +48,8 @@ class DayView(QWidget):
 
     def __init__(self, patients: Any, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._patients = patients  # the patients service: search(text, limit=...)
+        # the patients service: search(text, limit=...); None until the services are open
+        self._patients = patients
         self.setAccessibleName("Day view")
 
         self.previous = QPushButton("◀")
@@ -169,8 +171,6 @@ class DayView(QWidget):
                 self.visits.selectRow(row)
         finally:
             self.visits.selectionModel().blockSignals(blocker)
-        from otdesk.services.visits import day_totals
-
         totals = day_totals(visits)
         if not visits:
             self.summary.setText("No visits on this day yet.")
@@ -206,7 +206,14 @@ class DayView(QWidget):
         self.search_note.setText(note)
         self.search_note.setVisible(bool(note))
 
+    def set_patients(self, patients: Any) -> None:
+        """The patients service, once open; a search typed before then runs now."""
+        self._patients = patients
+        self._search(self.search.text())
+
     def _search(self, text: str) -> None:
+        if self._patients is None:
+            return
         if not text.strip():
             self.patients_model.set_records([])
             self.patient_results.hide()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
 
@@ -22,6 +22,7 @@ Clock = Callable[[], datetime]
 # Loads (building on first use) the ICD-10-CM index; progress(done, total). Runs in a worker.
 IcdLoader = Callable[[Callable[[int, int], None]], Any]
 
+OPENING_NOTE = "Opening the clinic…"
 SHORTCUTS = (
     ("Ctrl+N", "New visit: find the patient"),
     ("Ctrl+F", "Find a patient"),
@@ -39,6 +40,13 @@ SHORTCUTS = (
 
 
 class MainWindow(QMainWindow):
+    """The window over an open clinic, or over its first screen (`clinic` None,
+    `first_screen` an otdesk.services.first_screen.FirstScreen) until load_clinic() has
+    opened the services on a worker thread: what the person does meanwhile waits for them
+    and then runs, in order."""
+
+    clinic_opened = Signal()
+
     def __init__(
         self,
         clinic: Any,
@@ -48,19 +56,28 @@ class MainWindow(QMainWindow):
         icd_loader: IcdLoader | None = None,
         title_note: str = "",
         parent: QWidget | None = None,
+        first_screen: Any = None,
     ) -> None:
         super().__init__(parent)
         self.clinic = clinic
+        self._first_screen = first_screen
+        self._waiting: list[Callable[[], None]] = []
+        self._clinic_worker: Worker | None = None
+        self.open_failed = False  # the services could not open the database (load_clinic)
+        self._icd_index: Any = None
         self._clock = clock
         self.settings = settings
         self._icd_worker: Worker | None = None
-        practice = clinic.practice.get()
-        name = practice.name if practice else "otdesk"
+        if clinic is not None:
+            practice = clinic.practice.get()
+            name = practice.name if practice else "otdesk"
+        else:
+            name = first_screen.practice_name
         self.setWindowTitle(f"{name} — otdesk{title_note}")
         self.setAccessibleName("otdesk main window")
 
         self.controller = VisitController(clinic, clock, self)
-        self.day = DayView(clinic.patients, self._today())
+        self.day = DayView(clinic.patients if clinic is not None else None, self._today())
         self.editor = VisitEditor(self.controller, catalog, clock)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -79,8 +96,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_note, 1)
 
         self.day.date_changed.connect(self._date_changed)
-        self.day.visit_chosen.connect(self._open_visit)
-        self.day.patient_chosen.connect(self._patient_chosen)
+        self.day.visit_chosen.connect(self._when_open(self._open_visit))
+        self.day.patient_chosen.connect(self._when_open(self._patient_chosen))
         self.day.new_visit_requested.connect(self.new_visit)
         self.controller.saved.connect(self._visit_saved)
         self.controller.changed.connect(self._visit_shown)
@@ -93,6 +110,61 @@ class MainWindow(QMainWindow):
     def _today(self) -> date:
         return self._clock().astimezone().date()
 
+    # --- the clinic's services --------------------------------------------------------------
+
+    def _when_open(self, slot: Callable[..., None]) -> Callable[..., None]:
+        """`slot`, run now when the services are open, else as soon as they are: a click or
+        a shortcut in the first moments after start is kept, not lost."""
+
+        def run(*args: Any) -> None:
+            if self.clinic is not None:
+                slot(*args)
+            else:
+                self._waiting.append(lambda: slot(*args))
+
+        return run
+
+    def load_clinic(self, opener: Callable[[], Any]) -> None:
+        """Open the services on a worker thread (opener() -> Clinic) and take them on when
+        they are ready; a failure to open is shown and closes the window (open_failed)."""
+        worker = Worker(lambda _progress: opener(), self)
+        worker.finished.connect(self.attach_clinic)
+        worker.failed.connect(self._clinic_failed)
+        self._clinic_worker = worker
+        self.show_status(OPENING_NOTE)
+        worker.start()
+
+    def attach_clinic(self, clinic: Any) -> None:
+        self.clinic = clinic
+        self.controller.clinic = clinic
+        self._first_screen = None
+        if self._icd_index is not None:
+            clinic.ctx.icd = self._icd_index
+        self.day.set_patients(clinic.patients)
+        self.refresh_day()
+        if self.status_note.text() == OPENING_NOTE:
+            self.show_status("")
+        waiting, self._waiting = self._waiting, []
+        for call in waiting:
+            call()
+        self.clinic_opened.emit()
+
+    def _clinic_failed(self, message: str) -> None:
+        QMessageBox.critical(self, "otdesk cannot open the clinic database", message)
+        self._waiting.clear()
+        self.open_failed = True
+        self.close()
+
+    def close_clinic(self) -> None:
+        """Close the clinic's database (waiting for it to finish opening if the window was
+        closed first)."""
+        worker = self._clinic_worker
+        if worker is not None and not worker.done:
+            worker.wait(60000)
+        clinic = self.clinic if self.clinic is not None else getattr(worker, "result", None)
+        if clinic is not None:
+            clinic.close()
+
     def _action(
         self, text: str, shortcut: str | QKeySequence | None, slot, name: str | None = None
     ) -> QAction:
@@ -100,7 +172,7 @@ class MainWindow(QMainWindow):
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
+        action.triggered.connect(self._when_open(lambda: slot()))
         action.setObjectName(name or text)
         self.addAction(action)
         return action
@@ -215,11 +287,15 @@ class MainWindow(QMainWindow):
         return service
 
     def load_favourites(self) -> None:
-        from otdesk.services.favourites import favourite_codes
         from otdesk.ui.code_picker import group_favourites
 
         try:
-            codes = favourite_codes(self.clinic.ctx)
+            if self.clinic is None:
+                codes = self._first_screen.favourite_codes()
+            else:
+                from otdesk.services.favourites import favourite_codes
+
+                codes = favourite_codes(self.clinic.ctx)
         except Exception as error:  # keep the shipped favourites; say why
             self.show_status(f"Could not read the favourite codes: {error}")
             return
@@ -237,8 +313,9 @@ class MainWindow(QMainWindow):
 
     def refresh_day(self, select_id: int | None = None) -> None:
         day = self.day.current_date()
+        source = self.clinic.visits if self.clinic is not None else self._first_screen
         try:
-            visits = self.clinic.visits.day(day)
+            visits = source.day(day)
         except Exception as error:  # a locked or damaged database: say so, keep running
             self.show_status(f"Could not read the visits of {day:%m/%d/%Y}: {error}")
             visits = []
@@ -381,7 +458,9 @@ class MainWindow(QMainWindow):
         if index is None:
             self._icd_failed("the diagnosis data is not installed")
             return
-        self.clinic.ctx.icd = index
+        self._icd_index = index
+        if self.clinic is not None:
+            self.clinic.ctx.icd = index
         self.editor.set_diagnosis_index(index)
         self.controller.reload()
 

@@ -30,6 +30,7 @@ class _Runner(QObject):
         super().__init__()
         self._job = job
         self.cancelled = False
+        self.result: Any = None
 
     @Slot()
     def run(self) -> None:
@@ -46,7 +47,12 @@ class _Runner(QObject):
             log.warning("background job failed: %s", traceback.format_exc())
             self.failed.emit(str(error) or type(error).__name__)
         else:
+            self.result = result
             self.finished.emit(result)
+        finally:
+            # The thread ends with its job, so wait() returns as soon as the job is done,
+            # even when the window's thread no longer delivers the signals (shutdown).
+            QThread.currentThread().quit()
 
 
 class Worker(QObject):
@@ -77,8 +83,12 @@ class Worker(QObject):
         self._runner.cancelled = True
 
     def wait(self, ms: int = 30000) -> bool:
-        """Block until the job ends (tests and shutdown)."""
-        return self._thread.wait(ms)
+        """Block until the job ends (tests and shutdown); `result` is then set even if the
+        finished signal has not been delivered yet."""
+        ended = bool(self._thread.wait(ms))
+        if ended and self.result is None:
+            self.result = self._runner.result
+        return ended
 
     def _done(self, result: object) -> None:
         self.result = result

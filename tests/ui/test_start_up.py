@@ -4,14 +4,17 @@ export and dialog modules load when first used."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from otdesk.core.catalog import default_catalog
 from otdesk.ui.main_window import MainWindow
+
+from .conftest import CLINIC_START
 
 
 def names(widget: QWidget) -> set[str]:
@@ -118,3 +121,114 @@ clinic.close()
         "otdesk.ui.diagnoses_panel",
     }
     assert not_yet & loaded == set()
+
+
+# --- the first screen: shown before the services have loaded ------------------------------
+
+
+def closed_clinic_folder(clinic):
+    """The clinic's data folder with one draft visit today and two favourite codes, the
+    database closed (as when the app starts)."""
+    from otdesk.services.superbills import SuperbillService
+
+    seeded = clinic.seeded
+    visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
+    SuperbillService(clinic.ctx).save_settings(favourite_codes="97530 97110")
+    folder = clinic.db.path.parent
+    clinic.close()
+    return folder, visit
+
+
+def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
+    qtbot, clinic, clock, settings
+):
+    from otdesk.ui import app as ui_app
+
+    folder, visit = closed_clinic_folder(clinic)
+    window = ui_app.show_first_screen(folder, clock, settings, loader=None)
+    qtbot.addWidget(window)
+    assert window.clinic is None  # the services are still opening on their thread
+    assert window.windowTitle().startswith("Harbor Hand & OT")
+    assert [v.id for v in window.day.visits_model.records()] == [visit.id]
+    assert "1 visit" in window.day.summary.text()
+    assert set(window.editor.picker.favourite_buttons) == {"97530", "97110"}  # code search
+
+    window.day.visits.selectRow(0)  # a click on the visit, and a patient search typed
+    window.day.search.setText("Olsen")
+    assert window.clinic is None and window.controller.visit is None
+    with qtbot.waitSignal(window.clinic_opened, timeout=20000):
+        pass
+    assert window.controller.visit.id == visit.id  # the click ran once the services opened
+    assert window.day.patients_model.rowCount() == 1
+    assert [v.id for v in window.day.visits_model.records()] == [visit.id]
+    window.close()
+    window.close_clinic()
+
+
+def test_a_database_the_services_cannot_open_is_said_and_the_window_closes(
+    qtbot, clinic, clock, settings, monkeypatch
+):
+    from otdesk.ui import app as ui_app
+
+    folder, _visit = closed_clinic_folder(clinic)
+    other_program = sqlite3.connect(folder / "otdesk.db")
+    other_program.execute("BEGIN IMMEDIATE")  # holds the write lock; reading still works
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: shown.append(text))
+    try:
+        window = ui_app.show_first_screen(folder, clock, settings, loader=None)
+        qtbot.addWidget(window)
+        assert window.day.visits_model.rowCount() == 1
+        qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    finally:
+        other_program.rollback()
+        other_program.close()
+    assert "locked" in shown[0] and str(folder / "otdesk.db") in shown[0]
+    assert not window.isVisible() and window.clinic is None and window.open_failed
+
+
+def test_closing_before_the_services_open_still_closes_the_database(qtbot, clinic, clock, settings):
+    from otdesk.ui import app as ui_app
+
+    folder, _visit = closed_clinic_folder(clinic)
+    window = ui_app.show_first_screen(folder, clock, settings, loader=None)
+    qtbot.addWidget(window)
+    window.close()
+    window.close_clinic()  # waits for the services, then closes them
+    # SQLite removes the write-ahead log when the last connection to the file closes
+    assert not (folder / "otdesk.db-wal").exists()
+
+
+def test_a_new_or_empty_database_is_opened_by_the_services_first(qtbot, tmp_path, clock, settings):
+    from otdesk.services.clinic import Clinic
+    from otdesk.ui import app as ui_app
+
+    assert ui_app.show_first_screen(tmp_path / "new", clock, settings, loader=None) is None
+    Clinic.open(tmp_path / "empty", clock=clock.fixed).close()  # no practice: the welcome
+    assert ui_app.show_first_screen(tmp_path / "empty", clock, settings, loader=None) is None
+
+
+def test_the_first_screen_window_is_built_without_sqlalchemy(clinic, tmp_path):
+    """What makes the first screen quick: nothing the window needs to appear imports it."""
+    folder, _visit = closed_clinic_folder(clinic)
+    code = f"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from datetime import datetime
+from PySide6.QtCore import QSettings
+from otdesk.services.first_screen import FirstScreen
+from otdesk.ui import app as ui_app
+application = ui_app.create_app()
+first = FirstScreen.open({str(folder)!r})
+settings = QSettings({str(tmp_path / "settings.ini")!r}, QSettings.Format.IniFormat)
+clock = lambda: datetime.fromisoformat({CLINIC_START.isoformat()!r})
+window = ui_app.build_window(None, clock, settings, None, first_screen=first)
+window.show()
+application.processEvents()
+print(window.day.visits_model.rowCount())
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines() == ["1", "[]"]

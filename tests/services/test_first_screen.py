@@ -1,0 +1,105 @@
+"""The window's first screen read without SQLAlchemy: the same day list, practice name and
+favourite codes as the services give, and None (the services open it first) for every file
+it should not trust."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from otdesk.services import Clinic, FixedClock
+from otdesk.services.demo import install_demo
+from otdesk.services.first_screen import FirstScreen
+from otdesk.services.superbills import SuperbillService
+
+DEMO_DAY = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("first-screen") / "data"
+    install_demo(folder, clock=FixedClock(DEMO_DAY))
+    return folder
+
+
+def test_every_day_list_is_the_services_one(demo):
+    first = FirstScreen.open(demo)
+    assert first is not None
+    with Clinic.open(demo, clock=FixedClock(DEMO_DAY), daily_backup=False) as clinic:
+        everything = clinic.visits.between("2026-01-01", "2026-12-31")
+        days = sorted({visit.date_of_service for visit in everything})
+        # the demo has what a day list must get right: each status, an amendment (a second
+        # version), payments, several payers
+        assert {v.status for v in everything} == {"draft", "finalized", "void"}
+        assert any(v.version > 1 for v in everything)
+        assert any(v.paid.amount > 0 for v in everything)
+        assert len({v.payer_name for v in everything}) > 2
+        assert len(days) > 5
+        for day in days:
+            assert first.day(day) == clinic.visits.day(day), day
+        assert first.practice_name == clinic.practice.get().name
+    assert first.day(datetime(2025, 1, 1).date()) == []
+
+
+def test_favourite_codes_follow_the_superbill_settings(demo, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(demo, folder)
+    with Clinic.open(folder, clock=FixedClock(DEMO_DAY), daily_backup=False) as clinic:
+        service = SuperbillService(clinic.ctx)
+        assert FirstScreen.open(folder).favourite_codes() == service.settings().favourite_codes
+        service.save_settings(favourite_codes="97530 97110 97010")
+    assert FirstScreen.open(folder).favourite_codes() == ("97530", "97110", "97010")
+
+
+def test_reading_it_loads_no_sqlalchemy_and_changes_nothing(demo):
+    database = demo / "otdesk.db"
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    code = f"""
+import sys
+from datetime import date
+from otdesk.services.first_screen import FirstScreen
+first = FirstScreen.open({str(demo)!r})
+print(len(first.day(date(2026, 6, 15))), len(first.favourite_codes()))
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    counts, loaded = done.stdout.splitlines()
+    visits, favourites = map(int, counts.split())
+    assert visits > 0 and favourites > 0
+    assert loaded == "[]"
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+
+
+def test_files_the_services_must_open_first(demo, tmp_path):
+    assert FirstScreen.open(tmp_path / "nothing-here") is None
+
+    with Clinic.open(tmp_path / "new", daily_backup=False):
+        pass  # a database with no practice yet: the welcome shows
+    assert FirstScreen.open(tmp_path / "new") is None
+
+    older = tmp_path / "older"
+    shutil.copytree(demo, older)
+    with sqlite3.connect(older / "otdesk.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0000'")
+    connection.close()
+    assert FirstScreen.open(older) is None  # a migration is due
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "otdesk.db") as connection:
+        connection.execute("CREATE TABLE notes (text)")
+    connection.close()
+    assert FirstScreen.open(foreign) is None
+
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "otdesk.db").write_bytes(b"this is not a database" * 100)
+    assert FirstScreen.open(damaged) is None
