@@ -45,28 +45,33 @@ print("ready", flush=True)
 
 OTDESK = """
 import sys
+import time
 from pathlib import Path
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 from otdesk.ui import app as ui_app
 application = ui_app.create_app()
 clock = ui_app.SystemClock()
-clinic = ui_app.open_clinic(Path(sys.argv[1]), clock)
 settings = QSettings(str(Path(sys.argv[2])), QSettings.Format.IniFormat)
-window = ui_app.build_window(clinic, clock, settings)
-window.show()
-application.processEvents()
+# as `otdesk` starts: the first screen, then the services on a worker thread
+window = ui_app.show_first_screen(Path(sys.argv[1]), clock, settings)
+assert window is not None, "the first screen was not used"
 assert window.day.visits_model.rowCount() > 0, "the day list is empty"
 assert window.editor.picker is not None
 print("ready", flush=True)
+while window.clinic is None:
+    application.processEvents()
+    time.sleep(0.001)
+print("services", flush=True)
 worker = window.icd_worker()
 if worker is not None:
     worker.cancel()
     worker.wait(10000)
-clinic.close()
+window.close_clinic()
 """
 
 
-def time_start(code: str, *args: str) -> float:
+def time_start(code: str, *args: str, last: str = "ready") -> dict[str, float]:
     env = dict(os.environ)
     # An installed app runs from compiled bytecode; let the warm-up run write it.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -81,12 +86,16 @@ def time_start(code: str, *args: str) -> float:
         env=env,
     )
     assert process.stdout is not None
-    line = process.stdout.readline()
-    elapsed = time.perf_counter() - start
+    # milliseconds from launch to each line printed: "ready", then (otdesk) "services"
+    times: dict[str, float] = {}
+    for line in process.stdout:
+        times[line.strip()] = (time.perf_counter() - start) * 1000
+        if line.strip() == last:
+            break
     _, err = process.communicate(timeout=60)
-    if line.strip() != "ready":
+    if last not in times:
         raise SystemExit(f"the start failed:\n{err}")
-    return elapsed * 1000
+    return times
 
 
 def keystrokes(data_dir: Path, settings: Path) -> tuple[list[float], list[float]]:
@@ -141,16 +150,23 @@ def main() -> int:
         install_demo(data)
         settings = Path(folder) / "settings.ini"
         time_start(BARE)  # warm the file cache for both
-        time_start(OTDESK, str(data), str(settings))
-        bare, full = [], []
+        time_start(OTDESK, str(data), str(settings), last="services")
+        bare, ready, services = [], [], []
         for _ in range(args.rounds):
-            bare.append(time_start(BARE))
-            full.append(time_start(OTDESK, str(data), str(settings)))
+            bare.append(time_start(BARE)["ready"])
+            times = time_start(OTDESK, str(data), str(settings), last="services")
+            ready.append(times["ready"])
+            services.append(times["services"])
         codes, dx = keystrokes(data, settings)
-    bare_ms, full_ms = statistics.median(bare), statistics.median(full)
+    bare_ms, ready_ms = statistics.median(bare), statistics.median(ready)
+    services_ms = statistics.median(services)
     print(f"bare QMainWindow start:      median {bare_ms:7.1f} ms over {args.rounds} runs")
-    print(f"otdesk window interactive:   median {full_ms:7.1f} ms over {args.rounds} runs")
-    print(f"ratio:                       {full_ms / bare_ms:7.2f}x (target <= 3x)")
+    print(f"otdesk window interactive:   median {ready_ms:7.1f} ms over {args.rounds} runs")
+    print(f"ratio:                       {ready_ms / bare_ms:7.2f}x (target <= 3x)")
+    print(
+        f"services open (after):       median {services_ms:7.1f} ms "
+        f"({services_ms / bare_ms:.2f}x; a click before this waits for it)"
+    )
     p = statistics.quantiles(codes, n=100)
     print(
         f"code picker keystroke:       median {statistics.median(codes):6.2f} ms, "
