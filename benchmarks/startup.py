@@ -6,20 +6,25 @@ within 3x a bare QMainWindow start measured in the same run; keystroke to code-p
 results and to ICD typeahead results <= 16 ms.
 
 Each start is a fresh subprocess, timed from just before it is launched to the moment it
-prints "ready"; bare and otdesk runs alternate so both see the same machine load. The
-otdesk runs open a demo clinic made once in a temporary folder (the ICD index is opened in
-the background, as in real use, and is not waited for). Uses QT_QPA_PLATFORM=offscreen
-unless a display is set. PYTHONDONTWRITEBYTECODE is dropped for the timed processes: an
-installed otdesk runs from compiled bytecode, and the warm-up runs write it.
+prints "ready" (the window shown with the day list filled and the code search built), and
+then "services" (the clinic's services open and attached; a click made before then waits
+for them and then runs). Bare and otdesk runs alternate so both see the same machine load.
+The otdesk runs start as `otdesk` does (app.show_first_screen) on a demo clinic made once in
+a temporary folder (the ICD index is opened in the background, as in real use, and is not
+waited for). Uses QT_QPA_PLATFORM=offscreen unless a display is set. PYTHONDONTWRITEBYTECODE
+is dropped for the timed processes: an installed otdesk runs from compiled bytecode, and
+the warm-up runs write it.
 
-Where the otdesk start went (offscreen, November 2026, bare start about 95 ms): importing
-SQLAlchemy and its SQLite dialect about 150 ms (after PySide6, whose import hook reads the
-source of every module imported later; SQLAlchemy brings asyncio and importlib.metadata),
-so SQLAlchemy and one query shown in a QTableView already start at about 2.7x; the services'
-modules about 40 ms (half of it making dataclasses); PySide6 making the Qt namespace's 94
-enums on first use about 13 ms; the window's modules and widgets about 50 ms; the style
-sheet about 7 ms; the first paint about 13 ms. Start-up runs without garbage collections
-(app.start_up_objects), and the visit panels wait for the first visit.
+Why the first screen comes before the services (offscreen, November 2026, bare start about
+80-95 ms): importing SQLAlchemy and its SQLite dialect takes about 150 ms (after PySide6,
+whose import hook reads the source of every module imported later), so a window that waits
+for the services cannot start below about 2.7x, and the whole start measured 3.9-4.2x. The
+first screen is read through the sqlite3 driver instead (otdesk.services.first_screen) and
+shows at about 2.2x; the services then open on a worker thread while the window is idle.
+The rest of the start: the window's modules and widgets about 50 ms, PySide6 making the Qt
+namespace's enums on first use about 13 ms, the style sheet about 7 ms, the first paint
+about 13 ms. Start-up runs without garbage collections (app.start_up_objects), and the
+visit panels wait for the first visit.
 """
 
 from __future__ import annotations
