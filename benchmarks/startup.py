@@ -50,9 +50,8 @@ print("ready", flush=True)
 
 OTDESK = """
 import sys
-import time
 from pathlib import Path
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
 from otdesk.ui import app as ui_app
 application = ui_app.create_app()
@@ -64,9 +63,10 @@ assert window is not None, "the first screen was not used"
 assert window.day.visits_model.rowCount() > 0, "the day list is empty"
 assert window.editor.picker is not None
 print("ready", flush=True)
-while window.clinic is None:
-    application.processEvents()
-    time.sleep(0.001)
+if window.clinic is None:
+    waiting = QEventLoop()
+    window.clinic_opened.connect(waiting.quit)
+    waiting.exec()
 print("services", flush=True)
 worker = window.icd_worker()
 if worker is not None:

@@ -174,9 +174,15 @@ def build_window(
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:
-        # after the window is up: the index opens on another thread, but it still takes
-        # turns with the window's thread while the first screen is drawn
-        QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
+        # after the window is up (and, on the first screen, after the services have opened):
+        # the index opens on another thread, but it still takes turns with the others
+        def start_icd() -> None:
+            QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
+
+        if clinic is None:
+            window.clinic_opened.connect(start_icd)
+        else:
+            start_icd()
     return window
 
 

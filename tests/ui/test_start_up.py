@@ -145,7 +145,12 @@ def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
     from otdesk.ui import app as ui_app
 
     folder, visit = closed_clinic_folder(clinic)
-    window = ui_app.show_first_screen(folder, clock, settings, loader=None)
+    services_open_at_icd_start = []
+
+    def icd_loader(_progress):
+        services_open_at_icd_start.append(window.clinic is not None)
+
+    window = ui_app.show_first_screen(folder, clock, settings, loader=icd_loader)
     qtbot.addWidget(window)
     assert window.clinic is None  # the services are still opening on their thread
     assert window.windowTitle().startswith("Harbor Hand & OT")
@@ -161,6 +166,10 @@ def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
     assert window.controller.visit.id == visit.id  # the click ran once the services opened
     assert window.day.patients_model.rowCount() == 1
     assert [v.id for v in window.day.visits_model.records()] == [visit.id]
+    # the diagnosis index loads after the services, not competing with them
+    qtbot.waitUntil(lambda: bool(services_open_at_icd_start), timeout=20000)
+    assert services_open_at_icd_start == [True]
+    window.icd_worker().wait(20000)
     window.close()
     window.close_clinic()
 
