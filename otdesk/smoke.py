@@ -299,19 +299,20 @@ def step_window(ctx: Context) -> str:
     _quiet_offscreen_notes()
     application = ui_app.create_app([sys.argv[0]])
     clock = ui_app.SystemClock()
-    clinic = ui_app.open_clinic(ctx.data_dir, clock)
-    ctx.values["clinic"] = clinic
     settings = QSettings(str(ctx.folder / "settings.ini"), QSettings.Format.IniFormat)
     loader = ui_app.icd_loader if "icd" in ctx.values.get("passed", ()) else None
-    window = ui_app.build_window(clinic, clock, settings, loader=loader)
+    # as `otdesk` starts: the first screen, then the services on a worker thread
+    window = ui_app.show_first_screen(ctx.data_dir, clock, settings, loader=loader)
+    if window is None:
+        raise StepError("the window did not start on the first screen of the demo clinic")
     ctx.values["window"] = window
-    window.show()
-    application.processEvents()
     if not window.isVisible():
         raise StepError("the main window is not visible after show()")
     rows = window.day.visits_model.rowCount()
     if rows <= 0:
         raise StepError("the day list shows no visit of the demo clinic")
+    clinic = _wait_for_services(window, application)
+    ctx.values["clinic"] = clinic
     note = "diagnosis search not started (the index step did not pass)"
     if loader is not None:
         # The window starts loading the index a moment after it is shown, on a worker.
@@ -329,6 +330,17 @@ def step_window(ctx: Context) -> str:
         note = "diagnosis search ready"
     QApplication.processEvents()
     return f"{window.windowTitle()!r}: {rows} visits today, {note}"
+
+
+def _wait_for_services(window: Any, application: Any) -> Any:
+    """The clinic the window's worker thread opened, once it has."""
+    deadline = time.monotonic() + WINDOW_TIMEOUT_S
+    while window.clinic is None and not window.open_failed and time.monotonic() < deadline:
+        application.processEvents()
+        time.sleep(0.01)
+    if window.clinic is None:
+        raise StepError("the clinic's services did not open behind the first screen")
+    return window.clinic
 
 
 def step_preview(ctx: Context) -> str:
@@ -490,8 +502,9 @@ def _cleanup(ctx: Context) -> None:
 
 
 def startup_probe(data_dir: Path, out: Callable[[str], None] = print) -> int:
-    """Open the main window on an existing clinic folder, print "ready" once it is shown
-    and its day list is filled, close it. Used to time the start-up, frozen and not."""
+    """Open the main window on an existing clinic folder as `otdesk` does, print "ready"
+    once it is shown and its day list is filled, wait for the services, close it. Used to
+    time the start-up, frozen and not."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
@@ -500,17 +513,18 @@ def startup_probe(data_dir: Path, out: Callable[[str], None] = print) -> int:
     _quiet_offscreen_notes()
     application = ui_app.create_app([sys.argv[0]])
     clock = ui_app.SystemClock()
-    clinic = ui_app.open_clinic(data_dir, clock)
+    settings = QSettings(str(data_dir / "probe-settings.ini"), QSettings.Format.IniFormat)
+    window = ui_app.show_first_screen(data_dir, clock, settings, loader=None)
+    if window is None:
+        out("the window did not start on the first screen")
+        return 1
     try:
-        settings = QSettings(str(data_dir / "probe-settings.ini"), QSettings.Format.IniFormat)
-        window = ui_app.build_window(clinic, clock, settings, loader=None)
-        window.show()
-        application.processEvents()
         rows = window.day.visits_model.rowCount()
         out(f"ready ({rows} visits today)")
+        _wait_for_services(window, application)
         window.close()
     finally:
-        clinic.close()
+        window.close_clinic()
     return 0
 
 
