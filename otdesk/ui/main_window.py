@@ -10,7 +10,14 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QSplitter,
+    QWidget,
+)
 
 from otdesk.core.catalog import Catalog
 from otdesk.ui.day_view import DayView
@@ -23,6 +30,8 @@ Clock = Callable[[], datetime]
 IcdLoader = Callable[[Callable[[int, int], None]], Any]
 
 OPENING_NOTE = "Opening the clinic…"
+# The diagnosis index's progress dialog shows only when the build takes longer than this.
+ICD_DIALOG_AFTER_MS = 800
 SHORTCUTS = (
     ("Ctrl+N", "New visit: find the patient"),
     ("Ctrl+F", "Find a patient"),
@@ -68,6 +77,8 @@ class MainWindow(QMainWindow):
         self._clock = clock
         self.settings = settings
         self._icd_worker: Worker | None = None
+        self._icd_dialog: QProgressDialog | None = None
+        self._icd_dialog_hidden = False  # the person pressed Hide: the build goes on
         if clinic is not None:
             practice = clinic.practice.get()
             name = practice.name if practice else "otdesk"
@@ -449,12 +460,47 @@ class MainWindow(QMainWindow):
         worker.start()
 
     def _icd_progress(self, done: int, total: int) -> None:
+        """Progress of the first build (opening a built index reports none): in the
+        diagnosis search box, and in a progress dialog that appears if the build takes more
+        than a moment. The dialog is not modal: the desk can go on entering charges."""
         percent = int(100 * done / total) if total else 0
         self.editor.set_diagnosis_index(
             None, f"Building the diagnosis index… {percent}% (first start only)"
         )
+        if self._icd_dialog_hidden:
+            return
+        dialog = self._icd_dialog
+        if dialog is None:
+            dialog = QProgressDialog(
+                "Building the diagnosis index (first start only). You can go on working.",
+                "Hide",
+                0,
+                max(total, 1),
+                self,
+            )
+            dialog.setWindowTitle("Diagnosis index")
+            dialog.setAccessibleName("Diagnosis index progress")
+            dialog.setWindowModality(Qt.WindowModality.NonModal)
+            dialog.setMinimumDuration(ICD_DIALOG_AFTER_MS)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(self._hide_icd_dialog)
+            self._icd_dialog = dialog
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+
+    def _hide_icd_dialog(self) -> None:
+        self._icd_dialog_hidden = True
+        self._close_icd_dialog()
+
+    def _close_icd_dialog(self) -> None:
+        dialog, self._icd_dialog = self._icd_dialog, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self._hide_icd_dialog)  # closing emits canceled
+            dialog.close()
+            dialog.deleteLater()
 
     def _icd_ready(self, index: Any) -> None:
+        self._close_icd_dialog()
         if index is None:
             self._icd_failed("the diagnosis data is not installed")
             return
@@ -465,6 +511,7 @@ class MainWindow(QMainWindow):
         self.controller.reload()
 
     def _icd_failed(self, message: str) -> None:
+        self._close_icd_dialog()
         self.editor.set_diagnosis_index(None, f"Diagnosis search is not available: {message}")
 
     def icd_worker(self) -> Worker | None:
