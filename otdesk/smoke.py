@@ -521,6 +521,7 @@ def startup_probe(data_dir: Path, out: Callable[[str], None] = print) -> int:
     try:
         rows = window.day.visits_model.rowCount()
         out(f"ready ({rows} visits today)")
+        sys.stdout.flush()  # "ready" is timed as it arrives; the services open after it
         _wait_for_services(window, application)
         window.close()
     finally:
