@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -32,6 +33,8 @@ from otdesk.ui.records_dialog import fill_list
 SEXES = [("Unknown", "U"), ("Female", "F"), ("Male", "M"), ("X", "X")]
 RELATIONSHIPS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("Other", "other")]
 PRIORITIES = [("Primary", 1), ("Secondary", 2), ("Tertiary", 3)]
+# An inactive patient keeps their visits but is no longer offered by the day view's search.
+PATIENT_STATUSES = [("Active", True), ("Inactive (not offered when finding a patient)", False)]
 DISCIPLINES = [("OT", "OT"), ("PT", "PT"), ("SLP", "SLP")]
 
 
@@ -46,7 +49,7 @@ def _blank_none(values: dict[str, Any], *names: str) -> dict[str, Any]:
 class _SubList(QWidget):
     """A list of a patient's records with a form, New and Save (policies, plans)."""
 
-    def __init__(self, noun: str, parent: QWidget | None = None) -> None:
+    def __init__(self, noun: str, parent: QWidget | None = None, removable: bool = False) -> None:
         super().__init__(parent)
         self.noun = noun
         self.current_id: int | None = None
@@ -60,12 +63,17 @@ class _SubList(QWidget):
         self.new_button.clicked.connect(self.start_new)
         self.save_button = QPushButton(f"Save {noun}")
         self.save_button.setAccessibleName(f"Save {noun}")
+        self.remove_button = QPushButton(f"Remove {noun}…")
+        self.remove_button.setAccessibleName(f"Remove {noun}")
+        self.remove_button.setVisible(removable)
+        self.remove_button.setEnabled(False)
         self.message = QLabel()
         self.message.setProperty("role", "error")
         self.message.setAccessibleName(f"{noun.capitalize()} message")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
+        buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
@@ -87,11 +95,13 @@ class _SubList(QWidget):
             return
         record = item.data(Qt.ItemDataRole.UserRole)
         self.current_id = record.id
+        self.remove_button.setEnabled(True)
         self.form.set_values(self.values_of(record))
         self.message.clear()
 
     def start_new(self) -> None:
         self.current_id = None
+        self.remove_button.setEnabled(False)
         self.list.clearSelection()
         self.form.set_values(self.defaults)
         self.message.clear()
@@ -147,6 +157,7 @@ class PatientsDialog(QDialog):
         self.details.add_text("postal_code", "&ZIP")
         self.details.add_text("phone", "&Phone")
         self.details.add_text("account_number", "Acc&ount", "blank: next number")
+        self.details.add_choice("active", "Stat&us", PATIENT_STATUSES)
         self.save_patient = QPushButton("&Save patient")
         self.save_patient.setAccessibleName("Save patient")
         self.save_patient.clicked.connect(self.save)
@@ -161,7 +172,8 @@ class PatientsDialog(QDialog):
         details_layout.addWidget(self.save_patient, 0, Qt.AlignmentFlag.AlignRight)
         details_layout.addStretch(1)
 
-        self.policies = _SubList("policy")
+        self.policies = _SubList("policy", removable=True)
+        self.policies.remove_button.clicked.connect(self.remove_policy)
         form = self.policies.form
         self.payer_choice = form.add_choice("payer_id", "Pa&yer", [])
         form.add_text("member_id", "Member &ID")
@@ -230,7 +242,9 @@ class PatientsDialog(QDialog):
     # --- finding ----------------------------------------------------------------------------
 
     def _search(self, text: str) -> None:
-        self.results_model.set_records(self.clinic.patients.search(text) if text.strip() else [])
+        # inactive patients too: this is where they are found to be made active again
+        found = self.clinic.patients.search(text, include_inactive=True) if text.strip() else []
+        self.results_model.set_records(found)
 
     def _open_row(self, row: int) -> None:
         match = self.results_model.record(row)
@@ -253,6 +267,7 @@ class PatientsDialog(QDialog):
                 "postal_code": patient.postal_code,
                 "phone": patient.phone,
                 "account_number": patient.account_number,
+                "active": patient.active,
             }
         )
         self.patient_message.clear()
@@ -260,7 +275,7 @@ class PatientsDialog(QDialog):
 
     def start_new(self) -> None:
         self.patient_id = None
-        self.details.set_values({"sex": "U"})
+        self.details.set_values({"sex": "U", "active": True})
         self.patient_message.setText("")
         self.policies.show_records([])
         self.plans.show_records([])
@@ -321,6 +336,31 @@ class PatientsDialog(QDialog):
             ("certified_through", "last_progress_report"),
             "plan",
         )
+
+    def remove_policy(self) -> bool:
+        """Remove the selected policy after asking; one that visits use is refused (its
+        end date ends it instead)."""
+        from otdesk.services.errors import ServiceError
+
+        policy_id = self.policies.current_id
+        if policy_id is None:
+            return False
+        title = self.policies.list.currentItem().text()
+        answer = QMessageBox.question(
+            self,
+            "Remove policy",
+            f"Remove the policy {title}? Use this for a policy entered by mistake; a policy "
+            "that has ended keeps its history when you set its Effective to date instead.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            self.clinic.patients.remove_policy(policy_id)
+        except ServiceError as error:
+            self.policies.show_error(error)
+            return False
+        self._reload_subs()
+        return True
 
     def _save_sub(self, sub: _SubList, create, update, optional_dates, which: str) -> bool:
         from otdesk.services.errors import ServiceError

@@ -101,6 +101,70 @@ def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
     assert form.fields["last_name"].text() == "Olsen"
 
 
+def test_patients_dialog_removes_a_mistaken_policy_but_not_one_in_use(qtbot, clinic, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    seeded = clinic.seeded
+    ana = seeded["ana"].id
+    mistaken = clinic.patients.add_policy(
+        ana, payer_id=seeded["commercial"].id, member_id="WRONG1", priority=2
+    )
+    dialog = show(qtbot, PatientsDialog(clinic))
+    dialog.open_patient(ana)
+    policies = dialog.policies
+    dialog.tabs.setCurrentWidget(policies)
+    policies.start_new()
+    assert policies.remove_button.isVisible() and not policies.remove_button.isEnabled()
+    assert dialog.plans.remove_button.isHidden()  # plans of care are ended, not removed
+
+    answers = [QMessageBox.StandardButton.No]
+    asked = []
+
+    def question(_parent, _title, text):
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    titles = [policies.list.item(row).text() for row in range(policies.list.count())]
+    policies.list.setCurrentRow(titles.index(next(t for t in titles if "WRONG1" in t)))
+    assert policies.remove_button.isEnabled()
+    assert not dialog.remove_policy()  # "No": nothing removed
+    assert "WRONG1" in asked[0]
+    assert mistaken.id in [p.id for p in clinic.patients.policies(ana)]
+    answers.append(QMessageBox.StandardButton.Yes)
+    assert dialog.remove_policy()
+    assert [p.member_id for p in clinic.patients.policies(ana)] == ["1EG4TE5MK72"]
+    assert policies.list.count() == 1
+
+    # the Medicare policy is on a visit: refused, with the way out said beside the form
+    clinic.visits.create(ana, provider_id=seeded["ot"].id)
+    policies.list.setCurrentRow(0)
+    answers.append(QMessageBox.StandardButton.Yes)
+    assert not dialog.remove_policy()
+    assert "end date" in policies.message.text()
+    assert len(clinic.patients.policies(ana)) == 1
+
+
+def test_patients_dialog_makes_a_patient_inactive_and_finds_them_again(qtbot, clinic):
+    bo = clinic.seeded["bo"].id
+    dialog = show(qtbot, PatientsDialog(clinic))
+    dialog.open_patient(bo)
+    status = dialog.details.fields["active"]
+    assert status.currentData() is True
+    status.setCurrentIndex(status.findData(False))
+    assert dialog.save()
+    assert clinic.patients.get(bo).active is False
+    assert clinic.patients.search("Olsen") == []  # the day view no longer offers them
+
+    dialog.search.setText("Olsen")  # the patients dialog still finds them
+    assert dialog.results_model.rowCount() == 1
+    assert dialog.results_model.index(0, 0).data() == "Olsen, Bo (inactive)"
+    dialog.results.selectRow(0)
+    status.setCurrentIndex(status.findData(True))
+    assert dialog.save()
+    assert [m.patient.id for m in clinic.patients.search("Olsen")] == [bo]
+
+
 def test_payers_dialog_saves_the_rule_settings(qtbot, clinic):
     dialog = show(qtbot, PayersDialog(clinic))
     qtbot.mouseClick(dialog.new_button, Qt.LeftButton)

@@ -24,7 +24,7 @@ class PatientResultsModel(RecordTableModel):
     def display(self, record: Any, column: int) -> str:
         patient = record.patient
         if column == COL_NAME:
-            return patient.display_name
+            return patient.display_name + ("" if patient.active else " (inactive)")
         if column == COL_BORN:
             return patient.date_of_birth.strftime("%m/%d/%Y")
         if column == COL_ACCOUNT:
