@@ -241,7 +241,7 @@ def _prepare(
     if revision != HEAD_REVISION:
         if revision is not None:
             backup = backups.take(path, now=now, reason="before-migration")
-        _migrate(engine, path)
+        _migrate(engine, path, backups)
         log.info("database schema %s -> %s", revision, HEAD_REVISION)
     elif daily_backup and existing and not backups.has_backup_on(now.date()):
         try:
@@ -253,17 +253,12 @@ def _prepare(
     return OpenReport(created=revision is None, migrated_from=migrated_from, backup=backup)
 
 
-def _migrate(engine: Engine, path: Path) -> None:
+def _migrate(engine: Engine, path: Path, backups: BackupStore) -> None:
     from otdesk.storage.migrations import upgrade
 
-    try:
-        with engine.connect() as connection:
-            upgrade(connection)
-            connection.commit()
-    except _DB_ERRORS as error:
-        if dialect.is_locked_error(error):
-            raise DatabaseLockedError(path) from error
-        raise
+    with _translate_errors(path, backups), engine.connect() as connection:
+        upgrade(connection)
+        connection.commit()
 
 
 def _has_content(path: Path) -> bool:
@@ -310,8 +305,7 @@ def _translate_errors(path: Path, backups: BackupStore) -> Iterator[None]:
 
 def _corrupt(path: Path, backups: BackupStore, detail: str) -> CorruptDatabaseError:
     return CorruptDatabaseError(
-        f"The clinic database {path} is damaged (SQLite's integrity check: {detail}); "
-        "it has not been changed.",
+        f"The clinic database {path} is damaged (SQLite says: {detail}); it has not been changed.",
         path=path,
         newest_backup=backups.newest(),
     )

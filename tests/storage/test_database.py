@@ -139,7 +139,9 @@ def test_a_migration_is_preceded_by_a_backup(db_path, monkeypatch):
     migrated = []
     monkeypatch.setattr(database_module, "HEAD_REVISION", "0002")
     monkeypatch.setattr(database_module, "KNOWN_REVISIONS", ("0001", "0002"))
-    monkeypatch.setattr(database_module, "_migrate", lambda engine, path: migrated.append(path))
+    monkeypatch.setattr(
+        database_module, "_migrate", lambda engine, path, backups: migrated.append(path)
+    )
     database = open_database(db_path, now=NOW)
     database.close()
     assert migrated == [db_path]
