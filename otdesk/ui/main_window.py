@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
             self.day.select_visit(existing[0].id)
             self.editor.focus_code_search()
             return
-        provider_id = self._default_provider()
+        provider_id = self.default_provider()
         if provider_id is None:
             QMessageBox.information(
                 self,
@@ -407,7 +407,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("visit/last_provider", provider_id)
             self.editor.focus_code_search()
 
-    def _default_provider(self) -> int | None:
+    def default_provider(self) -> int | None:
+        """The provider a new visit (or a blank encounter form) is for: the last one chosen,
+        else the first; None when there is none yet."""
         providers = self.clinic.providers.list()
         if not providers:
             return None

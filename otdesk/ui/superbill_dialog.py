@@ -49,7 +49,8 @@ def show_batch_for(window: Any, day: date) -> None:
 
 def show_encounter_form_for(window: Any, ask_patient: AskPatient | None = None) -> None:
     """The encounter form in the preview window: for the open visit's patient, provider and
-    place of service, or for a patient asked for when no visit is open; dated the day shown.
+    place of service, or for a patient asked for when no visit is open (with the provider a
+    new visit would get); dated the day shown.
     Printing or saving it records nothing (it is not a superbill)."""
     from otdesk.ui.superbill_preview import EncounterFormPreview
 
@@ -75,6 +76,9 @@ def show_encounter_form_for(window: Any, ask_patient: AskPatient | None = None) 
         if found is None:
             return
         patient_id = found
+        provider_id = window.default_provider()  # the one the visit would be for
+        if provider_id is not None:
+            options["provider_id"] = provider_id
     try:
         dialog = EncounterFormPreview(
             _service(window), patient_id, window.day.current_date(), window, **options

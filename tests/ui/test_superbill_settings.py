@@ -281,6 +281,8 @@ def test_the_encounter_form_of_the_open_visit(qtbot, window, clinic, tmp_path):
 def test_with_no_visit_open_the_encounter_form_asks_for_the_patient(qtbot, window, clinic):
     window.day.set_date(date(2026, 3, 9))
     assert window.controller.visit is None
+    window.settings.setValue("visit/last_provider", clinic.demo.ota)  # the last one chosen
+    assistant = clinic.providers.get(clinic.demo.ota)
     found = {}
 
     def pick(dialog):
@@ -299,6 +301,7 @@ def test_with_no_visit_open_the_encounter_form_asks_for_the_patient(qtbot, windo
     text = flat(pdf_text(found["pdf"]))
     assert "Núñez, José" in text and "A-1002" in text
     assert "Date of service 03/09/2026" in text
+    assert assistant.last_name in text and assistant.npi in text  # the provider a visit gets
     for code in SuperbillService(clinic.ctx).settings().favourite_codes:
         assert f"☐ {code}" in text
     assert window.controller.visit is None  # no visit was started
