@@ -173,7 +173,7 @@ def test_rules_list():
     assert done.returncode == 0, done.stderr
     rules = json.loads(done.stdout)
     assert {"rule": "ncci-pair", "severity": "warning"} in rules
-    assert len(rules) == 33
+    assert len(rules) == 34
 
 
 def test_building_the_parser_leaves_the_rules_icd_and_ncci_modules_unloaded():

@@ -703,6 +703,27 @@ def rule_zero_units(ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
+def rule_fee_missing(ctx: RuleContext) -> Iterable[Finding]:
+    # A warning, not an error: some clinics record a bundled code (97010 on Medicare) at $0
+    # on purpose. Lines billing no unit cost nothing either way, so they stay quiet.
+    missing = [
+        i for i, line in enumerate(ctx.visit.lines) if line.no_fee and ctx.billed_units[i] > 0
+    ]
+    if not missing:
+        return
+    if len(missing) == 1:
+        text = (
+            f"{ctx.where_all(missing)} has no fee on file, so it is charged $0.00: add the fee "
+            "to the fee schedule (Clinic > Fee schedule) or type it on the line."
+        )
+    else:
+        text = (
+            f"{ctx.where_all(missing)} have no fee on file, so they are charged $0.00: add "
+            "the fees to the fee schedule (Clinic > Fee schedule) or type them on the lines."
+        )
+    yield _finding("fee-missing", text, missing)
+
+
 # --- KX and the Medicare therapy thresholds ----------------------------------------------------
 
 
@@ -1084,6 +1105,7 @@ RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("units-override", Severity.WARNING, rule_units_override),
     ("timed-over-total", Severity.ERROR, rule_timed_over_total),
     ("zero-units", Severity.WARNING, rule_zero_units),
+    ("fee-missing", Severity.WARNING, rule_fee_missing),
     ("kx-threshold-unknown", Severity.WARNING, rule_kx_threshold_unknown),
     ("kx-required", Severity.ERROR, rule_kx_required),
     ("kx-unneeded", Severity.WARNING, rule_kx_unneeded),

@@ -79,7 +79,9 @@ class ProviderInfo:
 @dataclass(frozen=True, slots=True)
 class ChargeLine:
     """One service line as entered. `units` None means "computed"; a number is an override.
-    `assistant_minutes` are the minutes of this line done by an assistant (OTA/PTA)."""
+    `assistant_minutes` are the minutes of this line done by an assistant (OTA/PTA).
+    `no_fee` is True when neither the line nor the clinic's fee schedule gives a fee; the
+    services set it, as the core knows no fee schedule (a visit from JSON leaves it False)."""
 
     code: str
     minutes: int = 0
@@ -88,6 +90,7 @@ class ChargeLine:
     dx_pointers: tuple[str, ...] = ()
     units: int | None = None
     allowed: Money | None = None
+    no_fee: bool = False
 
 
 @dataclass(frozen=True, slots=True)

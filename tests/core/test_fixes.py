@@ -91,6 +91,29 @@ def test_merge_without_every_amount_leaves_the_amount_unknown():
     assert apply_fix(visit, {"merge_lines": True, "lines": [0, 1]}).lines[0].allowed is None
 
 
+@pytest.mark.parametrize(
+    "fix",
+    [
+        {"add_modifier": "KX", "lines": [0]},
+        {"remove_modifier": "GO", "lines": [0]},
+        {"replace_modifier": "GO", "with": "GP", "lines": [0]},
+        {"replace_code": "97112", "lines": [0]},
+        {"set_units": 1, "lines": [0]},
+        {"set_dx_pointers": ["A"], "lines": [0]},
+        {"remove_line": True, "lines": [1]},
+        {"merge_lines": True, "lines": [0, 2]},
+    ],
+    ids=lambda fix: next(iter(fix)),
+)
+def test_every_fix_keeps_the_no_fee_flag(fix):
+    visit = visit_of(
+        line("97110", 20, "GO", no_fee=True), line("97530", 15, "GO"), line("97110", 10, "GO")
+    )
+    fixed = apply_fix(visit, fix)
+    assert fixed.lines[0].no_fee
+    assert not any(ln.no_fee for ln in fixed.lines[1:])
+
+
 def test_merge_of_different_codes_is_refused():
     with pytest.raises(FixError, match="same code"):
         apply_fix(

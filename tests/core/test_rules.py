@@ -8,10 +8,11 @@ from datetime import date
 
 import pytest
 
+from otdesk.core.catalog import default_catalog
 from otdesk.core.fixes import apply_fix
 from otdesk.core.money import Money
 from otdesk.core.ncci import MueValue, PtpEdit
-from otdesk.core.rules import RULE_IDS, RULES, check_visit
+from otdesk.core.rules import RULE_IDS, RULES, check_visit, unit_lines
 from otdesk.core.tables import RuleTables
 from otdesk.core.visit import PayerInfo, PlanOfCare, ProviderInfo, Severity
 from tests.helpers.fakes import (
@@ -409,6 +410,31 @@ FIRES = [
         {},
     ),
     (
+        "fee-missing-one-line",
+        with_lines(line("97530", 30, "GO"), line("97033", 15, "GO", no_fee=True)),
+        "fee-missing",
+        Severity.WARNING,
+        (1,),
+        None,
+        [
+            "Line 2 (97033) has no fee on file",
+            "charged $0.00",
+            "(Clinic > Fee schedule)",
+            "type it on the line",
+        ],
+        {},
+    ),
+    (
+        "fee-missing-names-every-line-in-one-finding",
+        with_lines(line("97530", 30, "GO", no_fee=True), line("97033", 15, "GO", no_fee=True)),
+        "fee-missing",
+        Severity.WARNING,
+        (0, 1),
+        None,
+        ["Lines 1 (97530) and 2 (97033) have no fee on file", "type them on the lines"],
+        {},
+    ),
+    (
         "dx-missing-no-diagnoses",
         clean_visit(diagnoses=()),
         "dx-missing",
@@ -721,6 +747,25 @@ SILENT = [
         "zero-units",
         {},
     ),
+    ("lines-with-fees", clean_visit(), "fee-missing", {}),
+    (
+        "no-fee-line-earning-no-unit",
+        with_lines(line("97110", 38, "GO"), line("97140", 5, "GO", no_fee=True)),
+        "fee-missing",
+        {},
+    ),
+    (
+        "no-fee-line-overridden-to-zero-units",
+        with_lines(line("97530", 30, "GO"), line("97033", 15, "GO", units=0, no_fee=True)),
+        "fee-missing",
+        {},
+    ),
+    (
+        "no-fee-on-the-merged-away-duplicate",
+        with_lines(line("97530", 30, "GO"), line("97530", 15, "GO", no_fee=True)),
+        "fee-missing",
+        {},
+    ),
     (
         "dx-rules-without-dx-check",
         clean_visit(diagnoses=("X99.9",)),
@@ -815,8 +860,8 @@ def test_fix_makes_the_finding_go_away(visit, rule, fix, kwargs):
 # --- the table itself ---------------------------------------------------------------------------
 
 
-def test_rule_ids_are_those_of_the_issue_plus_the_threshold_notice():
-    assert set(RULE_IDS) == ISSUE_RULE_IDS | {"kx-threshold-unknown"}
+def test_rule_ids_are_those_of_the_issue_plus_the_threshold_notice_and_fee_missing():
+    assert set(RULE_IDS) == ISSUE_RULE_IDS | {"kx-threshold-unknown", "fee-missing"}
     assert len(RULE_IDS) == len(set(RULE_IDS))
 
 
@@ -842,6 +887,17 @@ def test_check_visit_does_not_change_the_visit():
     before = replace(visit)
     check(visit)
     assert visit == before
+
+
+def test_no_fee_changes_neither_the_units_nor_the_other_findings():
+    plain = with_lines(line("97530", 30, "GO"), line("97033", 15, "GO"))
+    flagged = with_lines(line("97530", 30, "GO"), line("97033", 15, "GO", no_fee=True))
+    catalog = default_catalog()
+    assert unit_lines(flagged, catalog) == unit_lines(plain, catalog)
+    before, after = check(plain), check(flagged)
+    assert after.units == before.units
+    assert [f for f in after.findings if f.rule != "fee-missing"] == list(before.findings)
+    assert [f.rule for f in after.findings if f.rule == "fee-missing"] == ["fee-missing"]
 
 
 def test_fake_dx_is_asked_once_per_code():

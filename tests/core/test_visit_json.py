@@ -96,6 +96,14 @@ def line_with(**changes):
     return data
 
 
+def test_a_json_visit_has_no_fee_schedule_so_no_line_is_marked_no_fee():
+    visit = visit_from_json(example(lines=[{"code": "97033", "minutes": 15}]))
+    assert not visit.lines[0].no_fee
+    assert "no_fee" not in visit_to_json(visit)["lines"][0]
+    with pytest.raises(VisitInputError, match=r"lines\[0\]"):
+        visit_from_json(line_with(no_fee=True))
+
+
 def without(*path):
     data = example()
     target = data
