@@ -14,7 +14,8 @@ Patient context:
 
 Amounts per line: the fee per unit comes from the line (when typed) or the fee schedule
 (the payer's charge, else the clinic's own); the allowed amount is the payer's allowed per
-unit; both are multiplied by the units billed on the line.
+unit; both are multiplied by the units billed on the line. A line with no fee from either is
+charged $0.00 and marked `no_fee`, so the fee-missing rule warns about it.
 """
 
 from __future__ import annotations
@@ -272,7 +273,7 @@ def evaluate(
     fees: list[Money | None] = []
     charges: list[Money] = []
     allowed: list[Money | None] = []
-    with_allowed = []
+    with_amounts = []
     for index, line in enumerate(lines):
         quote = quoted.get(line.code, FeeQuote(None, None))
         fee = from_cents(line.fee_cents) if line.fee_entered else quote.charge
@@ -280,8 +281,8 @@ def evaluate(
         charges.append(fee * billed[index] if fee is not None else Money(0))
         amount = quote.allowed * billed[index] if quote.allowed is not None else None
         allowed.append(amount)
-        with_allowed.append(_with_allowed(base_lines[index], amount))
-    visit = _replace_lines(visit, tuple(with_allowed))
+        with_amounts.append(_with_amounts(base_lines[index], amount, no_fee=fee is None))
+    visit = _replace_lines(visit, tuple(with_amounts))
     check = check_visit(
         visit, catalog=catalog, dx_check=ctx.icd.validate if ctx.icd else None, tables=ctx.tables
     )
@@ -346,10 +347,10 @@ def _units_per_line(units: Any, lines: tuple[ChargeLine, ...]) -> tuple[list[int
     return computed, billed
 
 
-def _with_allowed(line: ChargeLine, amount: Money | None) -> ChargeLine:
+def _with_amounts(line: ChargeLine, allowed: Money | None, *, no_fee: bool) -> ChargeLine:
     from dataclasses import replace
 
-    return replace(line, allowed=amount)
+    return replace(line, allowed=allowed, no_fee=no_fee)
 
 
 def _replace_lines(visit: Visit, lines: tuple[ChargeLine, ...]) -> Visit:
