@@ -703,11 +703,22 @@ def rule_zero_units(ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
+def _code_needs_replacing(ctx: RuleContext, index: int) -> bool:
+    """The line's code is malformed or deleted by the date of service: its own error says
+    what to use, and a fee for it would be the wrong advice."""
+    code = ctx.codes[index]
+    entry = ctx.tables.deleted.get(code)
+    deleted = entry is not None and entry.is_deleted_on(ctx.visit.date_of_service)
+    return deleted or (ctx.procedures[index] is None and bool(code_format_problem(code)))
+
+
 def rule_fee_missing(ctx: RuleContext) -> Iterable[Finding]:
     # A warning, not an error: some clinics record a bundled code (97010 on Medicare) at $0
     # on purpose. Lines billing no unit cost nothing either way, so they stay quiet.
     missing = [
-        i for i, line in enumerate(ctx.visit.lines) if line.no_fee and ctx.billed_units[i] > 0
+        i
+        for i, line in enumerate(ctx.visit.lines)
+        if line.no_fee and ctx.billed_units[i] > 0 and not _code_needs_replacing(ctx, i)
     ]
     if not missing:
         return

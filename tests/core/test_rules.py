@@ -435,6 +435,16 @@ FIRES = [
         {},
     ),
     (
+        "fee-missing-for-a-code-outside-the-catalog",
+        with_lines(line("97530", 30, "GO"), line("97799", 15, "GO", no_fee=True)),
+        "fee-missing",
+        Severity.WARNING,
+        (1,),
+        None,
+        ["Line 2 (97799) has no fee on file"],
+        {},
+    ),
+    (
         "dx-missing-no-diagnoses",
         clean_visit(diagnoses=()),
         "dx-missing",
@@ -757,6 +767,19 @@ SILENT = [
     (
         "no-fee-line-overridden-to-zero-units",
         with_lines(line("97530", 30, "GO"), line("97033", 15, "GO", units=0, no_fee=True)),
+        "fee-missing",
+        {},
+    ),
+    (
+        # the code must be replaced (its own error says with what), not given a fee
+        "no-fee-on-a-deleted-code",
+        with_lines(line("97530", 30, "GO"), line("97003", 0, "GO", no_fee=True)),
+        "fee-missing",
+        {},
+    ),
+    (
+        "no-fee-on-a-malformed-code",
+        with_lines(line("97530", 30, "GO"), line("ABC", 0, "GO", no_fee=True)),
         "fee-missing",
         {},
     ),
