@@ -59,6 +59,13 @@ class ImportReport:
         return self.added + self.updated
 
 
+def _reprice(ctx: ServiceContext, connection: Connection, codes: set[str]) -> None:
+    # visits imports this module, so it is imported here, when a fee changes
+    from otdesk.services.visits import reprice_drafts
+
+    reprice_drafts(ctx, connection, codes)
+
+
 class FeeScheduleService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -79,6 +86,7 @@ class FeeScheduleService:
             _check_overlap(connection, values, None)
             new_id = inserted_id(connection.execute(insert(s.fee_schedule).values(**values)))
             self.ctx.audit(connection, "fee.add", "fee", new_id, after=values)
+            _reprice(self.ctx, connection, {values["code"]})
             return _get(connection, new_id)
 
     def update(self, fee_id: int, **changes: Any) -> Fee:
@@ -104,6 +112,7 @@ class FeeScheduleService:
                 update(s.fee_schedule).where(s.fee_schedule.c.id == fee_id).values(**values)
             )
             self.ctx.audit(connection, "fee.update", "fee", fee_id, before=before, after=values)
+            _reprice(self.ctx, connection, {before.code, values["code"]})
             return _get(connection, fee_id)
 
     def remove(self, fee_id: int) -> None:
@@ -111,6 +120,7 @@ class FeeScheduleService:
             before = _get(connection, fee_id)
             connection.execute(delete(s.fee_schedule).where(s.fee_schedule.c.id == fee_id))
             self.ctx.audit(connection, "fee.remove", "fee", fee_id, before=before)
+            _reprice(self.ctx, connection, {before.code})
 
     def list(self, *, payer_id: Any = _ANY, on: date | None = None) -> list[Fee]:
         """Rows ordered by code, own charge first; optionally for one payer (None: the
@@ -142,6 +152,7 @@ class FeeScheduleService:
         the stored one. Any bad row rejects the whole file."""
         rows = csvio.read_rows(path, required=("code", "charge"), optional=FEE_COLUMNS[1:])
         added = updated = 0
+        codes: set[str] = set()
         with self.ctx.db.write() as connection:
             payer_ids = payer_lookup(connection)
             for row_number, row in rows:
@@ -166,6 +177,7 @@ class FeeScheduleService:
                     _check_overlap(connection, values, same)
                 except ValidationError as error:
                     raise csvio.reject(path, row_number, error) from None
+                codes.add(values["code"])
                 if same is None:
                     connection.execute(insert(s.fee_schedule).values(**values))
                     added += 1
@@ -181,6 +193,7 @@ class FeeScheduleService:
                 None,
                 after={"file": Path(path).name, "added": added, "updated": updated},
             )
+            _reprice(self.ctx, connection, codes)
         return ImportReport(added, updated)
 
     def export_csv(self, path: Path) -> int:

@@ -1128,6 +1128,27 @@ class VisitService:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def reprice_drafts(ctx: ServiceContext, connection: Connection, codes: set[str]) -> int:
+    """Recompute the current drafts that bill any of `codes` (after a fee schedule change,
+    in its transaction), so their stored totals and finding counts, which the day list
+    shows, follow the new fees. Finalized visits keep theirs. Returns how many changed."""
+    if not codes:
+        return 0
+    vt, cl = s.visits, s.charge_lines
+    drafts = connection.execute(
+        select(vt.c.id)
+        .distinct()
+        .join(cl, cl.c.visit_id == vt.c.id)
+        .where(vt.c.status == "draft", vt.c.is_current.is_(True), cl.c.code.in_(sorted(codes)))
+    ).scalars()
+    service = VisitService(ctx)
+    count = 0
+    for visit_id in list(drafts):
+        service._recompute(connection, visit_id)
+        count += 1
+    return count
+
+
 def _line_values(line: Any) -> dict[str, Any]:
     return {
         "code": line.code,

@@ -34,6 +34,7 @@ def _fees(window: Any) -> None:
 
     fee_schedule_dialog.ask(window, window.clinic)
     window.controller.reload()
+    window.refresh_day()  # the drafts' totals follow the new fees
 
 
 def _patients(window: Any) -> None:

@@ -110,3 +110,35 @@ def test_export_then_import_round_trips(clinic, setup, tmp_path):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel sees UTF-8
     report = clinic.fees.import_csv(path)
     assert (report.added, report.updated) == (0, count)
+
+
+def test_a_fee_change_reprices_the_drafts_the_day_list_shows(clinic, setup, tmp_path):
+    def listed(visit_id):
+        return next(v for v in clinic.visits.day(date(2026, 3, 2)) if v.id == visit_id)
+
+    draft = clinic.visits.create(setup.patient, provider_id=setup.ot)
+    clinic.visits.add_line(draft.id, "97033", minutes=15, modifiers="GO")
+    done = clinic.visits.create(setup.patient, provider_id=setup.ot)
+    done = clinic.visits.add_diagnosis(done.id, "M62.81")
+    clinic.visits.add_line(done.id, "97033", minutes=15, modifiers="GO", dx_pointers="A")
+    clinic.visits.finalize(done.id, override_reason="no fee yet, billed later")
+    before = listed(draft.id)
+    assert before.total == Money(0)
+    warnings = before.warning_count  # fee-missing among them
+
+    fee = clinic.fees.add("97033", charge="41.00")
+    assert listed(draft.id).total == Money("41.00")
+    assert listed(draft.id).warning_count == warnings - 1
+    assert listed(done.id).total == Money(0)  # a finalized visit never changes
+
+    clinic.fees.update(fee.id, charge="43.50")
+    assert listed(draft.id).total == Money("43.50")
+    clinic.fees.remove(fee.id)
+    assert listed(draft.id).total == Money(0)
+    assert listed(draft.id).warning_count == warnings
+
+    fees_csv = tmp_path / "fees.csv"
+    fees_csv.write_text("code,charge\n97033,39.00\n", encoding="utf-8")
+    clinic.fees.import_csv(fees_csv)
+    assert listed(draft.id).total == Money("39.00")
+    assert clinic.visits.get(draft.id).total == Money("39.00")
