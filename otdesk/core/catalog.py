@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from otdesk.core.visit import DISCIPLINES
 from otdesk.paths import data_file
 
-DISCIPLINES = frozenset({"OT", "PT", "SLP"})
 DELETED_CATEGORY = "deleted"
 PROCEDURE_COLUMNS = (
     "code",
@@ -310,7 +310,7 @@ def _make_procedure(
             f"Code {code} is {billing_kind.value}; only an add-on code has a primary code."
         )
     discipline_set = frozenset(d.strip().upper() for d in disciplines if d.strip())
-    unknown = sorted(discipline_set - DISCIPLINES)
+    unknown = sorted(discipline_set.difference(DISCIPLINES))
     if unknown:
         raise ValueError(
             f"Code {code} names unknown discipline(s) {', '.join(unknown)}; use OT, PT or SLP."

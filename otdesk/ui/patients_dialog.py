@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.core.visit import DISCIPLINES
 from otdesk.ui.forms import Form, npi_check
 from otdesk.ui.modal import run_modal
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
@@ -35,7 +36,6 @@ RELATIONSHIPS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("O
 PRIORITIES = [("Primary", 1), ("Secondary", 2), ("Tertiary", 3)]
 # An inactive patient keeps their visits but is no longer offered by the day view's search.
 PATIENT_STATUSES = [("Active", True), ("Inactive (not offered when finding a patient)", False)]
-DISCIPLINES = [("OT", "OT"), ("PT", "PT"), ("SLP", "SLP")]
 
 
 def _us(day: Any) -> str:
@@ -201,7 +201,7 @@ class PatientsDialog(QDialog):
 
         self.plans = _SubList("plan of care")
         form = self.plans.form
-        form.add_choice("discipline", "&Discipline", DISCIPLINES)
+        form.add_choice("discipline", "&Discipline", [(d, d) for d in DISCIPLINES])
         form.add_text("start_date", "&Start", "MM/DD/YYYY")
         form.add_text("certified_through", "&Certified through", "MM/DD/YYYY (optional)")
         form.add_text("last_progress_report", "Last &progress report", "MM/DD/YYYY (optional)")
