@@ -3,9 +3,11 @@ procedure catalog, the rule tables, and the audit log writer."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import getpass
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -66,6 +68,16 @@ class ServiceContext:
         from otdesk.core.tables import RuleTables
 
         return RuleTables.load(self.tables_dir)
+
+    @contextlib.contextmanager
+    def reading(self, connection: Connection | None = None) -> Iterator[Connection]:
+        """The caller's transaction when it passes one (several reads from one snapshot),
+        else a read transaction of its own."""
+        if connection is not None:
+            yield connection
+            return
+        with self.db.read() as opened:
+            yield opened
 
     def audit(
         self,

@@ -185,9 +185,9 @@ class PatientService:
             )
         return after
 
-    def get(self, patient_id: int) -> Patient:
-        with self.ctx.db.read() as connection:
-            return _get(connection, patient_id)
+    def get(self, patient_id: int, connection: Connection | None = None) -> Patient:
+        with self.ctx.reading(connection) as reading:
+            return _get(reading, patient_id)
 
     def search(
         self, text: str, *, limit: int = SEARCH_LIMIT, include_inactive: bool = False
@@ -312,9 +312,9 @@ class PatientService:
             connection.execute(delete(s.policies).where(s.policies.c.id == policy_id))
             self.ctx.audit(connection, "policy.remove", "patient", before.patient_id, before=before)
 
-    def policies(self, patient_id: int) -> list[Policy]:
-        with self.ctx.db.read() as connection:
-            return _policies(connection, patient_id)
+    def policies(self, patient_id: int, connection: Connection | None = None) -> list[Policy]:
+        with self.ctx.reading(connection) as reading:
+            return _policies(reading, patient_id)
 
     # --- plans of care ---------------------------------------------------------------------
 

@@ -105,9 +105,9 @@ class PracticeService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def get(self) -> Practice | None:
-        with self.ctx.db.read() as connection:
-            row = connection.execute(select(s.practice).where(s.practice.c.id == 1)).first()
+    def get(self, connection: Connection | None = None) -> Practice | None:
+        with self.ctx.reading(connection) as reading:
+            row = reading.execute(select(s.practice).where(s.practice.c.id == 1)).first()
         return _practice(row) if row else None
 
     def save(self, **fields: Any) -> Practice:
@@ -176,9 +176,9 @@ class ProviderService:
             )
         return Provider(id=provider_id, **clean)
 
-    def get(self, provider_id: int) -> Provider:
-        with self.ctx.db.read() as connection:
-            return self._get(connection, provider_id)
+    def get(self, provider_id: int, connection: Connection | None = None) -> Provider:
+        with self.ctx.reading(connection) as reading:
+            return self._get(reading, provider_id)
 
     def list(self, *, active_only: bool = True) -> list[Provider]:
         query = select(s.providers).order_by(s.providers.c.last_name, s.providers.c.first_name)

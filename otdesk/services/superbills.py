@@ -358,29 +358,28 @@ class SuperbillService:
     # --- gathering --------------------------------------------------------------------------
 
     def prepare(self, visit_id: int, settings: SuperbillSettings | None = None) -> Prepared:
-        """The superbill data of one visit version and its completeness check."""
+        """The superbill data of one visit version and its completeness check, all read
+        in one transaction (one consistent snapshot, even while the desk goes on working)."""
         settings = settings or self.settings()
-        detail = self.visits.get(visit_id)
-        practice = self.practice.get()
-        if practice is None:
-            raise SuperbillRefusedError(
-                "The practice is not set up yet (Clinic > Practice): a superbill needs its "
-                "name, address, TIN and NPI."
-            )
-        provider = self.providers.get(detail.provider_id)
-        supervisor = (
-            self.providers.get(provider.supervisor_id)
-            if provider.is_assistant and provider.supervisor_id is not None
-            else None
-        )
-        patient = self.patients.get(detail.patient_id)
-        policy = None
-        if detail.policy_id is not None:
-            policy = next(
-                (p for p in self.patients.policies(detail.patient_id) if p.id == detail.policy_id),
-                None,
-            )
         with self.ctx.db.read() as connection:
+            detail = self.visits.get(visit_id, connection)
+            practice = self.practice.get(connection)
+            if practice is None:
+                raise SuperbillRefusedError(
+                    "The practice is not set up yet (Clinic > Practice): a superbill needs its "
+                    "name, address, TIN and NPI."
+                )
+            provider = self.providers.get(detail.provider_id, connection)
+            supervisor = (
+                self.providers.get(provider.supervisor_id, connection)
+                if provider.is_assistant and provider.supervisor_id is not None
+                else None
+            )
+            patient = self.patients.get(detail.patient_id, connection)
+            policy = None
+            if detail.policy_id is not None:
+                policies = self.patients.policies(detail.patient_id, connection)
+                policy = next((p for p in policies if p.id == detail.policy_id), None)
             plan = fx.plan_for(
                 connection,
                 detail.patient_id,
@@ -754,16 +753,22 @@ class SuperbillService:
 
         when = v.date_value(day, "date") if day is not None else self.ctx.today()
         settings = self.settings()
-        practice = self.practice.get()
-        if practice is None:
-            raise SuperbillRefusedError(
-                "The practice is not set up yet (Clinic > Practice): the form needs its name."
+        with self.ctx.db.read() as connection:
+            practice = self.practice.get(connection)
+            if practice is None:
+                raise SuperbillRefusedError(
+                    "The practice is not set up yet (Clinic > Practice): the form needs its name."
+                )
+            patient = self.patients.get(patient_id, connection)
+            policies = self.patients.policies(patient_id, connection)
+            found = self.providers.get(provider_id, connection) if provider_id is not None else None
+            supervisor = (
+                self.providers.get(found.supervisor_id, connection)
+                if found is not None and found.is_assistant and found.supervisor_id is not None
+                else None
             )
-        patient = self.patients.get(patient_id)
-        policy = next(
-            (p for p in self.patients.policies(patient_id) if p.priority == 1 and p.covers(when)),
-            None,
-        )
+            logo = _image(connection, _LOGO_KEY)
+        policy = next((p for p in policies if p.priority == 1 and p.covers(when)), None)
         insurance = (
             InsuranceBlock(
                 payer_name=policy.payer_name,
@@ -775,15 +780,7 @@ class SuperbillService:
             if policy is not None
             else None
         )
-        provider = None
-        if provider_id is not None:
-            found = self.providers.get(provider_id)
-            supervisor = (
-                self.providers.get(found.supervisor_id)
-                if found.is_assistant and found.supervisor_id is not None
-                else None
-            )
-            provider = _provider_block(found, supervisor, None)
+        provider = _provider_block(found, supervisor, None) if found is not None else None
         catalog = self.ctx.catalog
         codes = []
         for code in settings.favourite_codes:
@@ -795,8 +792,6 @@ class SuperbillService:
                     bool(procedure is not None and procedure.is_timed),
                 )
             )
-        with self.ctx.db.read() as connection:
-            logo = _image(connection, _LOGO_KEY)
         form = EncounterFormData(
             practice=_practice_block(practice, logo),
             patient=_patient_block(patient),

@@ -252,11 +252,11 @@ class VisitService:
             found = _summaries(connection, s.visits.c.chain_id == row.chain_id)
         return sorted(found, key=lambda summary: summary.version)
 
-    def get(self, visit_id: int) -> VisitDetail:
+    def get(self, visit_id: int, connection: Connection | None = None) -> VisitDetail:
         """The visit with its lines, diagnoses, payments, units and findings (computed now;
         nothing is written)."""
-        with self.ctx.db.read() as connection:
-            return self._detail_now(connection, visit_id)
+        with self.ctx.reading(connection) as reading:
+            return self._detail_now(reading, visit_id)
 
     # drafts --------------------------------------------------------------------------------
 

@@ -332,3 +332,27 @@ def test_the_statement_keeps_its_line_breaks_on_the_superbill(demo, service):
     assert service.save_settings(out_of_network_text=" \n ").out_of_network_text.startswith(
         "The patient has paid"
     )
+
+
+def test_a_superbill_and_an_encounter_form_are_read_in_one_transaction(
+    clinic, demo, service, monkeypatch
+):
+    """One snapshot: a change saved while a batch is gathered cannot mix into one page."""
+    settings = service.settings()
+    opened = []
+    read = clinic.db.read
+
+    def counted():
+        opened.append(1)
+        return read()
+
+    monkeypatch.setattr(clinic.db, "read", counted)
+    prepared = service.prepare(demo.visit, settings)
+    assert prepared.data.visit_id == demo.visit and prepared.data.lines
+    assert len(opened) == 1
+    opened.clear()
+    visit = clinic.visits.get(demo.visit)
+    opened.clear()
+    form = service.encounter_form(visit.patient_id, provider_id=visit.provider_id)
+    assert form.startswith(b"%PDF")
+    assert len(opened) == 2  # the settings, then everything else
