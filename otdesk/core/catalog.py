@@ -10,7 +10,6 @@ microseconds.
 from __future__ import annotations
 
 import bisect
-import csv
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from otdesk.core.csvtable import read_table
 from otdesk.core.visit import DISCIPLINES
 from otdesk.paths import data_file
 
@@ -335,7 +335,7 @@ def _split_list(text: str | None) -> list[str]:
 def _read_procedures(path: Path) -> list[Procedure]:
     procedures: list[Procedure] = []
     line_of: dict[str, int] = {}
-    for line, row in _read_table(path, PROCEDURE_COLUMNS):
+    for line, row in read_table(path, PROCEDURE_COLUMNS):
         try:
             procedure = _make_procedure(
                 code=row["code"],
@@ -366,42 +366,6 @@ def _read_procedures(path: Path) -> list[Procedure]:
     return procedures
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a CSV table as (line number, row) pairs, after checking its header; every
-    problem becomes a ValueError naming the file and the line."""
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            reader = csv.reader(file, strict=True)
-            try:
-                header = [name.strip() for name in next(reader, [])]
-                if not header:
-                    raise ValueError(f"{path}, line 1: the file is empty; it needs a header row.")
-                missing = [name for name in columns if name not in header]
-                if missing:
-                    raise ValueError(
-                        f"{path}, line 1: the header lacks column(s) {', '.join(missing)}; "
-                        f"expected {','.join(columns)}."
-                    )
-                for fields in reader:
-                    line = reader.line_num
-                    if not any(value.strip() for value in fields):
-                        continue  # blank lines are allowed
-                    if len(fields) != len(header):
-                        raise ValueError(
-                            f"{path}, line {line}: {len(fields)} fields where the header has "
-                            f"{len(header)} (a value containing a comma needs double quotes)."
-                        )
-                    rows.append((line, dict(zip(header, fields, strict=True))))
-            except csv.Error as error:
-                raise ValueError(f"{path}, line {reader.line_num}: {error}.") from None
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not UTF-8 text ({error.reason}).") from None
-    except OSError as error:
-        raise ValueError(f"{path}: cannot be read ({error.strerror}).") from None
-    return rows
-
-
 @functools.cache
 def default_catalog() -> Catalog:
     """The shipped catalog, loaded once per process. It is shared: to add custom codes
@@ -430,7 +394,7 @@ def load_modifiers(path: Path | None = None) -> dict[str, Modifier]:
     """Modifiers by code, from modifiers.csv (the shipped one by default)."""
     path = path or data_file("modifiers.csv")
     modifiers: dict[str, Modifier] = {}
-    for line, row in _read_table(path, ("code", "meaning", "kind", "source")):
+    for line, row in read_table(path, ("code", "meaning", "kind", "source")):
         code = normalize_code(row["code"])
         meaning = " ".join(row["meaning"].split())
         if not _MODIFIER_CODE.fullmatch(code):
@@ -447,7 +411,7 @@ def load_places_of_service(path: Path | None = None) -> dict[str, PlaceOfService
     """Places of service by their 2-digit code, from pos.csv (the shipped one by default)."""
     path = path or data_file("pos.csv")
     places: dict[str, PlaceOfService] = {}
-    for line, row in _read_table(path, ("code", "name", "source")):
+    for line, row in read_table(path, ("code", "name", "source")):
         code = row["code"].strip()
         name = " ".join(row["name"].split())
         if not _POS_CODE.fullmatch(code):

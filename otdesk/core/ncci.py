@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from otdesk.core.csvtable import read_table
+
 PTP_FILE_NAME = "ncci_ptp.sqlite3"
 MUE_FILE_NAME = "mue.csv"
 PTP_COLUMNS = (
@@ -254,32 +256,7 @@ def read_mue_csv(path: Path) -> dict[str, MueValue]:
 def read_csv_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a normalized CSV table as (line number, row); problems raise TableError
     naming the file and the line."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            reader = csv.reader(file, strict=True)
-            try:
-                header = [name.strip() for name in next(reader, [])]
-                missing = [name for name in columns if name not in header]
-                if missing:
-                    raise TableError(
-                        f"{path}, line 1: the header lacks column(s) {', '.join(missing)}; "
-                        f"expected {','.join(columns)}."
-                    )
-                for fields in reader:
-                    if not any(value.strip() for value in fields):
-                        continue
-                    if len(fields) != len(header):
-                        raise TableError(
-                            f"{path}, line {reader.line_num}: {len(fields)} fields where the "
-                            f"header has {len(header)}."
-                        )
-                    yield reader.line_num, dict(zip(header, fields, strict=True))
-            except csv.Error as error:
-                raise TableError(f"{path}, line {reader.line_num}: {error}.") from None
-    except UnicodeDecodeError as error:
-        raise TableError(f"{path}: not UTF-8 text ({error.reason}).") from None
-    except OSError as error:
-        raise TableError(f"{path}: cannot be read ({error.strerror}).") from None
+    return read_table(path, columns, error=TableError)
 
 
 def _code(text: str, what: str) -> str:
