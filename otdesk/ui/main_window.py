@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         waiting, self._waiting = self._waiting, []
         for call in waiting:
             call()
+        if self.controller.visit is not None:  # a visit clicked meanwhile stays selected
+            self.day.select_visit(self.controller.visit.id)
         self.clinic_opened.emit()
 
     def _clinic_failed(self, message: str) -> None:

@@ -164,6 +164,7 @@ def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
     with qtbot.waitSignal(window.clinic_opened, timeout=20000):
         pass
     assert window.controller.visit.id == visit.id  # the click ran once the services opened
+    assert [i.row() for i in window.day.visits.selectionModel().selectedRows()] == [0]
     assert window.day.patients_model.rowCount() == 1
     assert [v.id for v in window.day.visits_model.records()] == [visit.id]
     # the diagnosis index loads after the services, not competing with them
