@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -139,19 +140,40 @@ def closed_clinic_folder(clinic):
     return folder, visit
 
 
-def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
-    qtbot, clinic, clock, settings
-):
+@pytest.fixture
+def first_screen(qtbot, clock, settings):
+    """first_screen(folder, loader): the window as `otdesk` starts it; its workers are
+    waited for and its clinic closed at the end, even when the test fails half-way."""
     from otdesk.ui import app as ui_app
 
+    shown = []
+
+    def start(folder, loader=None):
+        window = ui_app.show_first_screen(folder, clock, settings, loader=loader)
+        if window is not None:
+            qtbot.addWidget(window)
+            shown.append(window)
+        return window
+
+    yield start
+    for window in shown:
+        window.close()
+        worker = window.icd_worker()
+        if worker is not None:
+            worker.wait(20000)
+        window.close_clinic()
+
+
+def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
+    qtbot, clinic, first_screen
+):
     folder, visit = closed_clinic_folder(clinic)
     services_open_at_icd_start = []
 
     def icd_loader(_progress):
         services_open_at_icd_start.append(window.clinic is not None)
 
-    window = ui_app.show_first_screen(folder, clock, settings, loader=icd_loader)
-    qtbot.addWidget(window)
+    window = first_screen(folder, icd_loader)
     assert window.clinic is None  # the services are still opening on their thread
     assert window.windowTitle().startswith("Harbor Hand & OT")
     assert [v.id for v in window.day.visits_model.records()] == [visit.id]
@@ -170,24 +192,18 @@ def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
     # the diagnosis index loads after the services, not competing with them
     qtbot.waitUntil(lambda: bool(services_open_at_icd_start), timeout=20000)
     assert services_open_at_icd_start == [True]
-    window.icd_worker().wait(20000)
-    window.close()
-    window.close_clinic()
 
 
 def test_a_database_the_services_cannot_open_is_said_and_the_window_closes(
-    qtbot, clinic, clock, settings, monkeypatch
+    qtbot, clinic, first_screen, monkeypatch
 ):
-    from otdesk.ui import app as ui_app
-
     folder, _visit = closed_clinic_folder(clinic)
     other_program = sqlite3.connect(folder / "otdesk.db")
     other_program.execute("BEGIN IMMEDIATE")  # holds the write lock; reading still works
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: shown.append(text))
     try:
-        window = ui_app.show_first_screen(folder, clock, settings, loader=None)
-        qtbot.addWidget(window)
+        window = first_screen(folder)
         assert window.day.visits_model.rowCount() == 1
         qtbot.waitUntil(lambda: bool(shown), timeout=20000)
     finally:
@@ -197,12 +213,9 @@ def test_a_database_the_services_cannot_open_is_said_and_the_window_closes(
     assert not window.isVisible() and window.clinic is None and window.open_failed
 
 
-def test_closing_before_the_services_open_still_closes_the_database(qtbot, clinic, clock, settings):
-    from otdesk.ui import app as ui_app
-
+def test_closing_before_the_services_open_still_closes_the_database(clinic, first_screen):
     folder, _visit = closed_clinic_folder(clinic)
-    window = ui_app.show_first_screen(folder, clock, settings, loader=None)
-    qtbot.addWidget(window)
+    window = first_screen(folder)
     window.close()
     window.close_clinic()  # waits for the services, then closes them
     # SQLite removes the write-ahead log when the last connection to the file closes
