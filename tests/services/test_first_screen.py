@@ -103,3 +103,15 @@ def test_files_the_services_must_open_first(demo, tmp_path):
     damaged.mkdir()
     (damaged / "otdesk.db").write_bytes(b"this is not a database" * 100)
     assert FirstScreen.open(damaged) is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_the_files_its_read_leaves_are_readable_by_their_owner_only(demo, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(demo, folder)
+    for leftover in folder.glob("otdesk.db-*"):
+        leftover.unlink()  # as after otdesk closed: the write-ahead log is gone
+    assert FirstScreen.open(folder).day(DEMO_DAY.date())
+    files = list(folder.glob("otdesk.db*"))
+    assert len(files) > 1  # SQLite made its -wal/-shm files for the read
+    assert {oct(path.stat().st_mode & 0o077) for path in files} == {"0o0"}
