@@ -7,14 +7,15 @@ results and to ICD typeahead results <= 16 ms.
 
 Each start is a fresh subprocess, timed from just before it is launched to the moment it
 prints "ready" (the window shown with the day list filled and the code search built), and
-then "services" (the clinic's services open and attached; a click made before then waits
-for them and then runs), and how long the window's thread went without handling events
-meanwhile (the longest gap between the ticks of a 1 ms timer: what a keystroke can wait). Bare and otdesk runs alternate so both see the same machine load.
-The otdesk runs start as `otdesk` does (app.show_first_screen) on a demo clinic made once in
-a temporary folder (the ICD index is opened in the background, as in real use, and is not
-waited for). Uses QT_QPA_PLATFORM=offscreen unless a display is set. PYTHONDONTWRITEBYTECODE
-is dropped for the timed processes: an installed otdesk runs from compiled bytecode, and
-the warm-up runs write it.
+then "services" (the clinic's services open and attached; a click made before then waits for
+them and then runs), and how long the window's thread went without handling events meanwhile
+(the longest gap between the ticks of a 1 ms timer: what a keystroke can wait). Bare and
+otdesk runs alternate so both see the same machine load. The otdesk runs start as `otdesk`
+does (app.show_first_screen) on a demo clinic made once in a temporary folder (the ICD index
+is opened in the background, as in real use, and is not waited for). Uses
+QT_QPA_PLATFORM=offscreen unless a display is set. PYTHONDONTWRITEBYTECODE is dropped for
+the timed processes: an installed otdesk runs from compiled bytecode, and the warm-up runs
+write it.
 
 Why the first screen comes before the services (offscreen, November 2026, bare start about
 80-95 ms): importing SQLAlchemy and its SQLite dialect takes about 150 ms (after PySide6,
