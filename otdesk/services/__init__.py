@@ -7,8 +7,7 @@ The names below load on first use, so the modules the window's first screen need
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from otdesk.lazy_names import module_getattr
 
 _FROM = {
     "Clinic": "clinic",
@@ -27,8 +26,4 @@ _FROM = {
 
 __all__ = sorted(_FROM)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _FROM:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
+__getattr__ = module_getattr(__name__, _FROM)
