@@ -87,7 +87,7 @@ def provider_name(first: str, last: str, credentials: str) -> str:
     return f"{name}, {credentials}" if credentials else name
 
 
-def summary_from_row(row: Mapping[str, Any]) -> VisitSummary:
+def summary_from_row(row: Mapping[Any, Any]) -> VisitSummary:
     """A day-list row (the columns of the day-list query, dates already converted)."""
     return VisitSummary(
         id=row["id"],
