@@ -115,62 +115,57 @@ def progress_dialogs_shown():
     return [w for w in windows if isinstance(w, QProgressDialog) and w.isVisible()]
 
 
+class HeldBuild:
+    """An index build that reports `first` (of 1000) and then waits to be let go, in a
+    window shown for it: the progress dialog can be looked at while the build is held."""
+
+    def __init__(self, qtbot, window, index, first: int, then: tuple[int, ...]) -> None:
+        import threading
+
+        self.release = threading.Event()
+
+        def loader(progress):
+            progress(first, 1000)
+            self.release.wait(20)
+            for done in then:
+                progress(done, 1000)
+            return index
+
+        window.show()
+        window.start_icd(loader)
+        qtbot.waitUntil(lambda: window._icd_dialog is not None, timeout=10000)
+        self.dialog = window._icd_dialog
+        qtbot.waitUntil(self.dialog.isVisible, timeout=10000)  # after ICD_DIALOG_AFTER_MS
+
+
 def test_a_long_first_build_shows_a_progress_dialog_that_does_not_block(
     qtbot, clinic, clock, settings, icd_index
 ):
-    import threading
-
     from PySide6.QtWidgets import QApplication
-
-    release = threading.Event()
-
-    def loader(progress):
-        progress(300, 1000)
-        release.wait(20)
-        progress(1000, 1000)
-        return icd_index
 
     window = MainWindow(clinic, default_catalog(), clock, settings)
     qtbot.addWidget(window)
-    window.show()
-    window.start_icd(loader)
+    build = HeldBuild(qtbot, window, icd_index, 300, (1000,))
     try:
-        qtbot.waitUntil(lambda: window._icd_dialog is not None, timeout=10000)
-        dialog = window._icd_dialog
-        qtbot.waitUntil(dialog.isVisible, timeout=10000)  # after ICD_DIALOG_AFTER_MS
+        dialog = build.dialog
         assert dialog.value() == 300 and dialog.maximum() == 1000
         assert not dialog.isModal() and QApplication.activeModalWidget() is None
         assert progress_dialogs_shown() == [dialog]
         assert "30%" in window.editor.diagnoses.search.placeholderText()
     finally:
-        release.set()
+        build.release.set()
     qtbot.waitUntil(lambda: window.editor.diagnoses.index() is icd_index, timeout=10000)
     assert window._icd_dialog is None and not progress_dialogs_shown()
 
 
 def test_hiding_the_progress_dialog_lets_the_build_go_on(qtbot, clinic, clock, settings, icd_index):
-    import threading
-
-    release = threading.Event()
-
-    def loader(progress):
-        progress(100, 1000)
-        release.wait(20)
-        for done in (500, 900):
-            progress(done, 1000)
-        return icd_index
-
     window = MainWindow(clinic, default_catalog(), clock, settings)
     qtbot.addWidget(window)
-    window.show()
-    window.start_icd(loader)
+    build = HeldBuild(qtbot, window, icd_index, 100, (500, 900))
     try:
-        qtbot.waitUntil(lambda: window._icd_dialog is not None, timeout=10000)
-        dialog = window._icd_dialog
-        qtbot.waitUntil(dialog.isVisible, timeout=10000)
-        dialog.cancel()  # the Hide button
-        assert not dialog.isVisible()
+        build.dialog.cancel()  # the Hide button
+        assert not build.dialog.isVisible()
     finally:
-        release.set()
+        build.release.set()
     qtbot.waitUntil(lambda: window.editor.diagnoses.index() is icd_index, timeout=10000)
     assert window._icd_dialog is None and not progress_dialogs_shown()  # not shown again
