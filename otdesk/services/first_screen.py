@@ -22,9 +22,9 @@ from otdesk.storage.plain_reads import PlainReader
 class FirstScreen:
     """The first screen's reads of one clinic database; build with FirstScreen.open()."""
 
-    def __init__(self, reader: PlainReader, practice_name: str) -> None:
+    def __init__(self, reader: PlainReader) -> None:
         self._reader = reader
-        self.practice_name = practice_name
+        self.practice_name = reader.practice_name
 
     @classmethod
     def open(cls, data_dir: str | os.PathLike[str] | None = None) -> FirstScreen | None:
@@ -32,12 +32,7 @@ class FirstScreen:
         open it first (see the module's note) or no practice is set up yet (the welcome
         shows)."""
         reader = PlainReader.open(database_path(data_dir))
-        if reader is None:
-            return None
-        name = reader.practice_name()
-        if name is None:
-            return None
-        return cls(reader, name)
+        return cls(reader) if reader is not None else None
 
     def day(self, on: date) -> list[VisitSummary]:
         """The visits of a date, as VisitService.day gives them."""

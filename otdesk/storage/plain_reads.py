@@ -46,32 +46,29 @@ ORDER BY v.date_of_service, p.last_name, p.first_name, v.id
 class PlainReader:
     """First-screen reads of one database file. Build with PlainReader.open()."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, practice_name: str) -> None:
         self.path = path
+        self.practice_name = practice_name
 
     @classmethod
     def open(cls, path: Path) -> PlainReader | None:
-        """A reader when `path` is an otdesk database at this version's schema; None for a
-        missing, new, older or newer, foreign, locked or damaged file (the services open
-        those, and say what is wrong)."""
+        """A reader when `path` is an otdesk database at this version's schema with a
+        practice set up (its name read in the same look); None for a missing, new, older or
+        newer, foreign, locked or damaged file, or one with no practice yet (the services
+        open those, and say what is wrong or show the welcome)."""
         if not path.is_file():
             return None
-        reader = cls(path)
         try:
-            with reader._connection() as connection:
+            with dialect.read_only(path, busy_timeout_ms=WAIT_MS) as connection:
                 if dialect.marked_revision(connection) != HEAD_REVISION:
                     return None
+                row = connection.execute(PRACTICE_NAME_SQL).fetchone()
         except dialect.DRIVER_ERRORS:
             return None
-        return reader
+        return cls(path, row[0]) if row else None
 
     def _connection(self) -> Any:
         return dialect.read_only(self.path, busy_timeout_ms=WAIT_MS)
-
-    def practice_name(self) -> str | None:
-        with self._connection() as connection:
-            row = connection.execute(PRACTICE_NAME_SQL).fetchone()
-        return row[0] if row else None
 
     def setting(self, key: str) -> str | None:
         with self._connection() as connection:

@@ -17,6 +17,8 @@ from otdesk.services import Clinic, FixedClock
 from otdesk.services.demo import install_demo
 from otdesk.services.first_screen import FirstScreen
 from otdesk.services.superbills import SuperbillService
+from otdesk.storage.dialect import APPLICATION_ID
+from otdesk.storage.migrations import HEAD_REVISION
 
 DEMO_DAY = datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
 
@@ -98,6 +100,17 @@ def test_files_the_services_must_open_first(demo, tmp_path):
         connection.execute("CREATE TABLE notes (text)")
     connection.close()
     assert FirstScreen.open(foreign) is None
+
+    # marked as otdesk's, at this schema, yet without the practice table (a half-made or
+    # tampered file): the services say what is wrong; the first screen does not crash
+    hollow = tmp_path / "hollow"
+    hollow.mkdir()
+    with sqlite3.connect(hollow / "otdesk.db") as connection:
+        connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        connection.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        connection.execute("INSERT INTO alembic_version VALUES (?)", (HEAD_REVISION,))
+    connection.close()
+    assert FirstScreen.open(hollow) is None
 
     damaged = tmp_path / "damaged"
     damaged.mkdir()
