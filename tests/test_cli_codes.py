@@ -120,3 +120,23 @@ def test_bad_limits(capsys, limit):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "--limit" in captured.err
+
+
+def test_show_a_transposed_code_suggests_the_one_meant(capsys):
+    # The seed page's "Apply 97410 Properly" means 97140: two digits swapped.
+    assert main(["codes", "show", "97410"]) == 2
+    err = capsys.readouterr().err
+    assert "97410 is not in otdesk's procedure catalog" in err
+    assert "Did you mean 97140" in err
+    assert err.index("97140") < err.index("97010")  # the swap before one changed digit
+
+
+def test_show_a_code_one_digit_off_suggests_its_neighbours(capsys):
+    assert main(["codes", "show", "G0238"]) == 2
+    assert "Did you mean G0283" in capsys.readouterr().err
+
+
+def test_show_a_code_far_from_any_suggests_nothing(capsys):
+    assert main(["codes", "show", "12345"]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean" not in err and "codes search" in err

@@ -91,12 +91,10 @@ def run_show(args: argparse.Namespace) -> int:
     problem = code_format_problem(code)
     if problem:
         raise CliError(problem)
-    procedure = default_catalog().get(code)
+    catalog = default_catalog()
+    procedure = catalog.get(code)
     if procedure is None:
-        raise CliError(
-            f"Code {code} is not in otdesk's procedure catalog; "
-            f"try `otdesk codes search` or add it as a clinic's custom code."
-        )
+        raise CliError(unknown_code_message(code, catalog))
     if args.json:
         print(
             json.dumps(
@@ -124,6 +122,14 @@ def run_show(args: argparse.Namespace) -> int:
     if procedure.synonyms:
         print(f"  shorthand:   {', '.join(procedure.synonyms)}")
     return 0
+
+
+def unknown_code_message(code: str, catalog) -> str:
+    """ "Code 97410 is not in otdesk's procedure catalog. Did you mean 97140 (...)? ..." """
+    return (
+        f"Code {code} is not in otdesk's procedure catalog.{catalog.did_you_mean(code)} "
+        "Try `otdesk codes search`, or add it as a clinic's custom code."
+    )
 
 
 def _billing_text(procedure: Procedure) -> str:

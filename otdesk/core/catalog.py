@@ -175,6 +175,28 @@ class Catalog:
                     return results
         return results
 
+    def near_misses(self, code: str, limit: int = 3) -> list[Procedure]:
+        """Catalog codes one typing slip away from `code` (two neighbouring characters
+        swapped, or one character changed): "97410" -> 97140. Current codes come before
+        deleted ones, swaps before changed characters, then code order. `code` itself is
+        never among them."""
+        text = normalize_code(code)
+        found: dict[str, int] = {}
+        for candidate, how in _slips(text):
+            if candidate != text and candidate in self._by_code and candidate not in found:
+                found[candidate] = how
+        ranked = sorted(
+            found, key=lambda c: (self._by_code[c].deleted, found[c], c)
+        )
+        return [self._by_code[c] for c in ranked[:limit]]
+
+    def did_you_mean(self, code: str) -> str:
+        """ " Did you mean 97140 (...)?" for a code one slip from catalog codes, else ""."""
+        near = self.near_misses(code)
+        if not near:
+            return ""
+        return " Did you mean " + " or ".join(f"{p.code} ({p.label})" for p in near) + "?"
+
     def with_custom(
         self,
         code: str,
@@ -244,6 +266,21 @@ class Catalog:
         index.synonym_keys = sorted(set(index.synonym_keys))
         index.vocabulary = sorted(index.postings)
         return index
+
+
+_SLIP_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _slips(text: str) -> Iterator[tuple[str, int]]:
+    # (candidate, 0) for a swap of neighbours, (candidate, 1) for one changed character:
+    # the two slips a person makes copying a code (a seed page has 97410 for 97140).
+    for i in range(len(text) - 1):
+        if text[i] != text[i + 1]:
+            yield text[:i] + text[i + 1] + text[i] + text[i + 2 :], 0
+    for i, original in enumerate(text):
+        for char in _SLIP_CHARACTERS:
+            if char != original:
+                yield text[:i] + char + text[i + 1 :], 1
 
 
 def _prefixed(sorted_words: list[str], prefix: str) -> list[str]:

@@ -72,6 +72,8 @@ _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 class CatalogLike(Protocol):
     def get(self, code: str) -> Procedure | None: ...
 
+    def did_you_mean(self, code: str) -> str: ...
+
 
 class DxCheckLike(Protocol):
     status: str
@@ -100,6 +102,7 @@ class RuleContext:
         "computed_units",
         "billed_units",
         "code_set",
+        "catalog",
         "_kx",
         "_dx",
     )
@@ -113,6 +116,7 @@ class RuleContext:
         units: UnitsResult,
     ) -> None:
         self.visit = visit
+        self.catalog = catalog
         self.tables = tables
         self.dx_check = dx_check
         self.units = units
@@ -195,9 +199,23 @@ def _lack(indexes: Sequence[int]) -> str:
     return "lacks" if len(indexes) == 1 else "lack"
 
 
-def _a(discipline: str) -> str:
-    """ "an OT", "a PT", "an SLP" visit."""
-    return f"an {discipline}" if discipline in ("OT", "SLP") else f"a {discipline}"
+# Letters whose spoken names begin with a vowel sound ("an F", "an SLP", "an MRI").
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+
+
+def article(word: str) -> str:
+    """ "a" or "an" for `word` as it is read aloud: initialisms letter by letter ("an OTA",
+    "a PTA", "an SLP", "an SLPA"), other words by their first letter ("an assistant")."""
+    if not word:
+        return "a"
+    if len(word) > 1 and word.isupper():
+        return "an" if word[0] in _VOWEL_SOUND_LETTERS else "a"
+    return "an" if word[0].lower() in "aeiou" else "a"
+
+
+def _a(word: str) -> str:
+    """ "an OT", "a PT", "an SLP", "a PTA", "an OTA"."""
+    return f"{article(word)} {word}"
 
 
 def _or_list(items: Sequence[str]) -> str:
@@ -225,7 +243,8 @@ def rule_unknown_code(ctx: RuleContext) -> Iterable[Finding]:
             yield _finding(
                 "unknown-code",
                 f"{ctx.where(index)}: {ctx.codes[index]} is outside the procedure catalog; it "
-                "is counted as untimed (1 unit) and the catalog's checks cannot cover it.",
+                "is counted as untimed (1 unit) and the catalog's checks cannot cover it."
+                + ctx.catalog.did_you_mean(ctx.codes[index]),
                 [index],
             )
 
@@ -369,7 +388,7 @@ def _assistant_share(ctx: RuleContext, index: int) -> tuple[bool, str]:
     line = ctx.visit.lines[index]
     role = ctx.visit.provider.role
     if ctx.visit.provider.is_assistant:
-        return True, f"the provider is an {role}, so all of it is the assistant's"
+        return True, f"the provider is {_a(role)}, so all of it is the assistant's"
     done, minutes = line.assistant_minutes, line.minutes
     if done <= 0:
         return False, "no assistant minutes are recorded"

@@ -1090,7 +1090,8 @@ class VisitService:
             raise ValidationError(
                 "code",
                 f"Code: {code} is not in the procedure catalog or the clinic's fee "
-                "schedule; add it to the fee schedule first to bill it.",
+                "schedule; add it to the fee schedule first to bill it."
+                + self.ctx.catalog.did_you_mean(code),
             )
         minutes = v.int_value(values.get("minutes", 0), "minutes")
         assistant = v.int_value(values.get("assistant_minutes", 0), "assistant_minutes")
