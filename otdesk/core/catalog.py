@@ -50,6 +50,7 @@ class BillingKind(StrEnum):
     TIMED = "timed"  # billed in 15-minute units
     UNTIMED = "untimed"  # service-based: 1 unit whatever the minutes
     ADDON = "addon"  # timed add-on: needs its primary code on the same date
+    ITEM = "item"  # billed per item (an orthosis, a supply): units are the items entered
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +186,7 @@ class Catalog:
         for candidate, how in _slips(text):
             if candidate != text and candidate in self._by_code and candidate not in found:
                 found[candidate] = how
-        ranked = sorted(
-            found, key=lambda c: (self._by_code[c].deleted, found[c], c)
-        )
+        ranked = sorted(found, key=lambda c: (self._by_code[c].deleted, found[c], c))
         return [self._by_code[c] for c in ranked[:limit]]
 
     def did_you_mean(self, code: str) -> str:

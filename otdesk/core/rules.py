@@ -84,6 +84,16 @@ class DxCheckLike(Protocol):
 DxChecker = Callable[[str], DxCheckLike]
 
 
+def counts_toward_kx(procedure: Procedure | None) -> bool:
+    """A therapy service (a catalog code with disciplines, not billed per item): it takes a
+    therapy modifier and counts toward the Medicare therapy (KX) threshold."""
+    return (
+        procedure is not None
+        and bool(procedure.disciplines)
+        and procedure.kind is not BillingKind.ITEM
+    )
+
+
 # --- the context every rule reads --------------------------------------------------------------
 
 
@@ -155,9 +165,10 @@ class RuleContext:
             text = "Lines " + ", ".join(parts[:-1]) + " and " + parts[-1]
         return "l" + text[1:] if lower else text
 
-    def is_therapy(self, index: int) -> bool:
-        procedure = self.procedures[index]
-        return procedure is not None and bool(procedure.disciplines)
+    def is_therapy_service(self, index: int) -> bool:
+        """A therapy code billed as a service (not an item such as an orthosis or a supply):
+        it takes GO/GP/GN, CO/CQ and counts toward the KX threshold."""
+        return counts_toward_kx(self.procedures[index])
 
     def has_evaluation(self) -> bool:
         return any(p is not None and p.category == EVALUATION_CATEGORY for p in self.procedures)
@@ -342,7 +353,9 @@ def rule_therapy_modifier_missing(ctx: RuleContext) -> Iterable[Finding]:
         return
     therapy = set(THERAPY_MODIFIERS.values())
     missing = [
-        i for i in range(len(visit.lines)) if ctx.is_therapy(i) and not (ctx.modifiers[i] & therapy)
+        i
+        for i in range(len(visit.lines))
+        if ctx.is_therapy_service(i) and not (ctx.modifiers[i] & therapy)
     ]
     if missing:
         yield _finding(
@@ -444,7 +457,7 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
     unneeded: list[int] = []
     unneeded_reasons: list[str] = []
     for index, mods in enumerate(ctx.modifiers):
-        if not ctx.is_therapy(index) and wanted not in mods:
+        if not ctx.is_therapy_service(index) and wanted not in mods:
             continue
         needed, reason = _assistant_share(ctx, index)
         if needed and wanted not in mods and not (mods & {"CO", "CQ"}):
@@ -757,78 +770,115 @@ def rule_fee_missing(ctx: RuleContext) -> Iterable[Finding]:
 # --- KX and the Medicare therapy thresholds ----------------------------------------------------
 
 
-class _KxState:
-    __slots__ = (
-        "bucket",
-        "year",
-        "threshold",
-        "review",
-        "ytd",
-        "known_total",
-        "visit_known",
-        "need",
-        "unknown",
-        "therapy",
-    )
+class _Bucket:
+    """One KX bucket's sums on this visit: OT, or PT and SLP together."""
 
-    def __init__(self, ctx: RuleContext) -> None:
-        visit = ctx.visit
-        self.bucket = KX_BUCKETS[visit.discipline]
-        self.year = visit.date_of_service.year
-        row = ctx.tables.kx_for_year(self.year)
-        self.threshold: Money | None = row.kx if row else None
-        self.review: Money | None = row.medical_review if row else None
-        self.ytd: Money = visit.patient.ytd_allowed[self.bucket]
-        self.therapy = [i for i in range(len(visit.lines)) if ctx.is_therapy(i)]
+    __slots__ = ("bucket", "ytd", "running", "lines", "need", "unknown")
+
+    def __init__(self, bucket: str, ytd: Money) -> None:
+        self.bucket = bucket
+        self.ytd = ytd
+        self.running = ytd
+        self.lines: list[int] = []
         self.need: list[int] = []
         self.unknown: list[int] = []
-        running = self.ytd
-        crossed = self.threshold is not None and running > self.threshold
-        for index in self.therapy:
-            allowed = visit.lines[index].allowed
-            if allowed is None:
-                self.unknown.append(index)
-            else:
-                running = running + allowed
-                if self.threshold is not None and running > self.threshold:
-                    crossed = True
-            # KX goes on the line whose amount passes the threshold and on every later one.
-            if crossed:
-                self.need.append(index)
-        self.known_total = running
-        self.visit_known = running - self.ytd
+
+    @property
+    def name(self) -> str:
+        return BUCKET_NAMES.get(self.bucket, self.bucket)
+
+    @property
+    def visit_known(self) -> Money:
+        return self.running - self.ytd
 
     def sums(self) -> str:
         return (
             f"{self.ytd} allowed this year before this visit + {self.visit_known} on this "
-            f"visit = {self.known_total}"
+            f"visit = {self.running}"
         )
 
-    def unknown_note(self, ctx: RuleContext) -> str:
-        if not self.unknown:
+
+def line_kx_bucket(modifiers: frozenset[str], discipline: str) -> str | None:
+    """The KX bucket a line counts toward: its own therapy modifier's (GO -> OT; GP, GN ->
+    PT and SLP), else the visit's discipline's (Pub 100-04 ch. 5 section 10.3)."""
+    for modifier, bucket in _MODIFIER_BUCKETS:
+        if modifier in modifiers:
+            return bucket
+    return KX_BUCKETS.get(discipline)
+
+
+_MODIFIER_BUCKETS = tuple(
+    (THERAPY_MODIFIERS[discipline], KX_BUCKETS[discipline]) for discipline in ("OT", "PT", "SLP")
+)
+
+
+class _KxState:
+    """Each line's allowed amount added to the bucket of its own therapy modifier, in the
+    order entered; a bucket's lines need KX from the one whose amount passes the threshold."""
+
+    __slots__ = ("year", "threshold", "review", "buckets", "need")
+
+    def __init__(self, ctx: RuleContext) -> None:
+        visit = ctx.visit
+        self.year = visit.date_of_service.year
+        row = ctx.tables.kx_for_year(self.year)
+        self.threshold: Money | None = row.kx if row else None
+        self.review: Money | None = row.medical_review if row else None
+        ytd = visit.patient.ytd_allowed
+        buckets: dict[str, _Bucket] = {}
+        for index in range(len(visit.lines)):
+            if not ctx.is_therapy_service(index):
+                continue
+            key = line_kx_bucket(ctx.modifiers[index], visit.discipline)
+            if key is None or ytd.get(key) is None:
+                continue
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = _Bucket(key, ytd[key])
+            bucket.lines.append(index)
+            allowed = visit.lines[index].allowed
+            if allowed is None:
+                bucket.unknown.append(index)
+            else:
+                bucket.running = bucket.running + allowed
+            # KX goes on the line whose amount passes the threshold and on every later one.
+            if self.threshold is not None and bucket.running > self.threshold:
+                bucket.need.append(index)
+        if not buckets:
+            key = KX_BUCKETS.get(visit.discipline)
+            if key is not None and ytd.get(key) is not None:
+                buckets[key] = _Bucket(key, ytd[key])
+        self.buckets = [buckets[key] for key in sorted(buckets)]
+        self.need = sorted(i for bucket in self.buckets for i in bucket.need)
+
+    def passed(self, bucket: _Bucket) -> bool:
+        return self.threshold is not None and bucket.running > self.threshold
+
+    def sums(self) -> str:
+        """ "OT: $2,400.00 ... = $2,550.00, past it; PT and SLP: ... = $90.00, below it"."""
+        parts = []
+        for bucket in self.buckets:
+            state = "past it" if self.passed(bucket) else "not past it"
+            parts.append(f"{bucket.name}: {bucket.sums()}, {state}")
+        return "; ".join(parts)
+
+    def unknown_note(self, ctx: RuleContext, buckets: Sequence[_Bucket] | None = None) -> str:
+        unknown = sorted(i for b in (buckets or self.buckets) for i in b.unknown)
+        if not unknown:
             return ""
-        one = len(self.unknown) == 1
+        one = len(unknown) == 1
         return (
-            f" {ctx.where_all(self.unknown)} {'has' if one else 'have'} no allowed amount, so "
+            f" {ctx.where_all(unknown)} {'has' if one else 'have'} no allowed amount, so "
             f"the total leaves {'it' if one else 'them'} out: enter the allowed "
             f"{'amount' if one else 'amounts'} to be sure."
         )
-
-    @property
-    def bucket_name(self) -> str:
-        return BUCKET_NAMES.get(self.bucket, self.bucket)
 
 
 def _kx_state(ctx: RuleContext) -> _KxState | None:
     if ctx._kx is False:
         visit = ctx.visit
-        bucket = KX_BUCKETS.get(visit.discipline)
-        usable = (
-            visit.payer.tracks_kx
-            and bucket is not None
-            and visit.patient.ytd_allowed.get(bucket) is not None
-        )
-        ctx._kx = _KxState(ctx) if usable else None
+        state = _KxState(ctx) if visit.payer.tracks_kx and visit.patient.ytd_allowed else None
+        ctx._kx = state if state is not None and state.buckets else None
     return ctx._kx  # type: ignore[return-value]
 
 
@@ -856,10 +906,10 @@ def rule_kx_required(ctx: RuleContext) -> Iterable[Finding]:
         return
     yield _finding(
         "kx-required",
-        f"{state.bucket_name} therapy for {state.year}: {state.sums()}, past the "
-        f"{state.threshold} threshold. {ctx.where_all(missing)} {_need(missing)} KX, the "
-        "therapist's attestation that the care is medically necessary (or GA with an ABN "
-        f"if it is not).{state.unknown_note(ctx)}",
+        f"Medicare therapy threshold for {state.year} ({state.threshold} per bucket): "
+        f"{state.sums()}. {ctx.where_all(missing)} {_need(missing)} KX, the therapist's "
+        "attestation that the care is medically necessary (or GA with an ABN if it is "
+        f"not).{state.unknown_note(ctx)}",
         missing,
         {"add_modifier": KX_MODIFIER, "lines": missing},
     )
@@ -875,9 +925,9 @@ def rule_kx_unneeded(ctx: RuleContext) -> Iterable[Finding]:
         return
     yield _finding(
         "kx-unneeded",
-        f"{ctx.where_all(extra)} {'has' if len(extra) == 1 else 'have'} KX, but "
-        f"{state.bucket_name} therapy for {state.year} has not passed the {state.threshold} "
-        f"threshold there ({state.sums()}).{state.unknown_note(ctx)}",
+        f"{ctx.where_all(extra)} {'has' if len(extra) == 1 else 'have'} KX, but its "
+        f"therapy bucket has not passed the {state.threshold} threshold for {state.year} "
+        f"there ({state.sums()}).{state.unknown_note(ctx)}",
         extra,
         {"remove_modifier": KX_MODIFIER, "lines": extra},
     )
@@ -893,27 +943,35 @@ def rule_kx_approaching(ctx: RuleContext) -> Iterable[Finding]:
     state = _kx_state(ctx)
     if state is None or state.threshold is None:
         return
-    total, threshold = state.known_total, state.threshold
-    if total > threshold or total.amount < threshold.amount * KX_APPROACHING_SHARE:
-        return
-    share = _percent(total.amount * 100 / threshold.amount)
-    yield _finding(
-        "kx-approaching",
-        f"{state.bucket_name} therapy for {state.year}: {state.sums()}, {share} of the "
-        f"{threshold} threshold; lines past it will need KX.{state.unknown_note(ctx)}",
-    )
+    threshold = state.threshold
+    for bucket in state.buckets:
+        total = bucket.running
+        if total > threshold or total.amount < threshold.amount * KX_APPROACHING_SHARE:
+            continue
+        share = _percent(total.amount * 100 / threshold.amount)
+        yield _finding(
+            "kx-approaching",
+            f"{bucket.name} therapy for {state.year}: {bucket.sums()}, {share} of the "
+            f"{threshold} threshold; lines past it will need KX."
+            f"{state.unknown_note(ctx, [bucket])}",
+            bucket.lines,
+        )
 
 
 def rule_medical_review_threshold(ctx: RuleContext) -> Iterable[Finding]:
     state = _kx_state(ctx)
-    if state is None or state.review is None or state.known_total <= state.review:
+    if state is None or state.review is None:
         return
-    yield _finding(
-        "medical-review-threshold",
-        f"{state.bucket_name} therapy for {state.year}: {state.sums()}, past the "
-        f"{state.review} targeted medical review threshold; Medicare may review this "
-        "patient's care, so the notes must show medical necessity.",
-    )
+    for bucket in state.buckets:
+        if bucket.running <= state.review:
+            continue
+        yield _finding(
+            "medical-review-threshold",
+            f"{bucket.name} therapy for {state.year}: {bucket.sums()}, past the "
+            f"{state.review} targeted medical review threshold; Medicare may review this "
+            "patient's care, so the notes must show medical necessity.",
+            bucket.lines,
+        )
 
 
 # --- diagnoses ---------------------------------------------------------------------------------

@@ -120,6 +120,8 @@ class Visit:
     lines: tuple[ChargeLine, ...] = ()
     diagnoses: tuple[str, ...] = ()
     patient: PatientContext = field(default_factory=PatientContext)
+    # The referring (certifying) physician's NPI: box 17b / loop 2310A of the claim.
+    referring_npi: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

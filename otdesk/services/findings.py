@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
@@ -38,6 +38,9 @@ from otdesk.core.visit import (
     Visit,
 )
 from otdesk.services.context import ServiceContext
+
+if TYPE_CHECKING:
+    from otdesk.core.rules import CatalogLike
 from otdesk.services.fees import FeeQuote, quotes
 from otdesk.services.setup import SELF_PAY, payer_info
 from otdesk.storage import schema as s
@@ -97,7 +100,12 @@ _TRACKS_KX = or_(
     and_(s.payers.c.kx_tracked.is_(None), s.payers.c.kind == "medicare"),
 )
 _YTD = (
-    select(s.visits.c.discipline, func.coalesce(func.sum(s.charge_lines.c.allowed_cents), 0))
+    select(
+        s.visits.c.discipline,
+        s.charge_lines.c.modifiers,
+        s.charge_lines.c.code,
+        func.coalesce(func.sum(s.charge_lines.c.allowed_cents), 0),
+    )
     .select_from(s.visits)
     .join(s.charge_lines, s.charge_lines.c.visit_id == s.visits.c.id)
     .join(s.payers, s.payers.c.id == s.visits.c.payer_id)
@@ -109,7 +117,7 @@ _YTD = (
         s.visits.c.chain_id != bindparam("chain_id"),
         _TRACKS_KX,
     )
-    .group_by(s.visits.c.discipline)
+    .group_by(s.visits.c.discipline, s.charge_lines.c.modifiers, s.charge_lines.c.code)
 )
 _PLAN_BY_ID = select(s.plans_of_care).where(s.plans_of_care.c.id == bindparam("plan_id"))
 _PLAN_FOR_DAY = (
@@ -170,32 +178,48 @@ class _Payer:
     telehealth_modifier: str | None
 
 
-def patient_context(connection: Connection, row: Any, payer: PayerInfo) -> PatientContext:
+def patient_context(
+    connection: Connection, row: Any, payer: PayerInfo, catalog: CatalogLike | None = None
+) -> tuple[PatientContext, str | None]:
+    """The patient's context for the rules, and the referring (certifying) provider's NPI
+    from the visit's plan of care (None when there is no plan or it names no NPI)."""
     ytd: dict[str, Money] = {}
     if payer.tracks_kx:
-        ytd = ytd_allowed(connection, row.patient_id, row.date_of_service, row.chain_id)
+        ytd = ytd_allowed(connection, row.patient_id, row.date_of_service, row.chain_id, catalog)
     plan = plan_for(
         connection, row.patient_id, row.discipline, row.date_of_service, row.plan_of_care_id
     )
     days = None
     plan_info = None
+    referring = None
     if plan is not None:
         plan_info = PlanOfCare(start=plan.start_date, cert_through=plan.certified_through)
+        referring = plan.referring_npi or None
         since = plan.last_progress_report or (plan.start_date - timedelta(days=1))
         days = treatment_days(
             connection, row.patient_id, row.discipline, since, row.date_of_service
         )
-    return PatientContext(
+    context = PatientContext(
         ytd_allowed=ytd,
         treatment_days_since_progress_report=days,
         plan_of_care=plan_info,
     )
+    return context, referring
 
 
 def ytd_allowed(
-    connection: Connection, patient_id: int, day: date, chain_id: int | None
+    connection: Connection,
+    patient_id: int,
+    day: date,
+    chain_id: int | None,
+    catalog: CatalogLike | None = None,
 ) -> dict[str, Money]:
-    """Allowed amounts per KX bucket of finalized visits this calendar year before `day`."""
+    """Allowed amounts per KX bucket of finalized visits this calendar year before `day`:
+    each line in the bucket of its own therapy modifier (GO: OT; GP, GN: PT and SLP), else
+    of its visit's discipline. With a catalog, items (orthoses, supplies) and codes that are
+    not therapy are left out, as the rules leave them out of this visit's sums."""
+    from otdesk.core.rules import counts_toward_kx, line_kx_bucket
+
     rows = connection.execute(
         _YTD,
         {
@@ -206,8 +230,12 @@ def ytd_allowed(
         },
     )
     totals = {bucket: 0 for bucket in set(KX_BUCKETS.values())}
-    for discipline, cents in rows:
-        totals[KX_BUCKETS[discipline]] += int(cents)
+    for discipline, modifiers, code, cents in rows:
+        if catalog is not None and not counts_toward_kx(catalog.get(code)):
+            continue
+        bucket = line_kx_bucket(frozenset(split_codes(modifiers)), discipline)
+        if bucket is not None:
+            totals[bucket] += int(cents)
     return {bucket: from_cents(cents) or Money(0) for bucket, cents in totals.items()}
 
 
@@ -243,6 +271,8 @@ def evaluate(
     from otdesk.core.units import compute_units
 
     payer = payer_of(row)
+    catalog = ctx.catalog
+    patient, referring = patient_context(connection, row, payer, catalog)
     base_lines = tuple(
         ChargeLine(
             code=line.code,
@@ -263,9 +293,9 @@ def evaluate(
         total_treatment_minutes=row.total_treatment_minutes,
         lines=base_lines,
         diagnoses=tuple(diagnoses),
-        patient=patient_context(connection, row, payer),
+        patient=patient,
+        referring_npi=referring,
     )
-    catalog = ctx.catalog
     units = compute_units(unit_lines(visit, catalog), payer.unit_rule)
     computed, billed = _units_per_line(units, base_lines)
 

@@ -65,6 +65,9 @@ def test_shipped_kx_thresholds():
     kx = RuleTables.shipped().kx
     figures = {year: row.kx.to_json() for year, row in kx.items() if row.kx is not None}
     assert figures == {
+        2018: "2010.00",
+        2019: "2040.00",
+        2020: "2080.00",
         2021: "2110.00",
         2022: "2150.00",
         2023: "2230.00",

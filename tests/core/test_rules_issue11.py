@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 
 from otdesk.core.catalog import default_catalog
-from otdesk.core.fixes import apply_fix
 from otdesk.core.money import Money
-from otdesk.core.rules import article, check_visit
-from otdesk.core.visit import PayerInfo, PlanOfCare, ProviderInfo, Severity
-from tests.helpers.fakes import clean_visit, commercial, found, line, patient, rules_of
+from otdesk.core.rules import article
+from otdesk.core.visit import ProviderInfo
+from tests.helpers.fakes import clean_visit, found, line, patient, rules_of
 
 # --- 6. articles and near-miss codes -------------------------------------------------------------
 
@@ -59,3 +58,81 @@ def test_near_misses_are_swaps_then_single_changes_and_never_the_code_itself():
     assert "97140" not in [p.code for p in catalog.near_misses("97140")]
     assert catalog.near_misses("12345") == []
     assert catalog.did_you_mean("12345") == ""
+
+
+# --- 1. KX buckets follow each line's therapy modifier -----------------------------------------
+
+
+def kx_ytd(ot: str, pt_slp: str) -> dict[str, Money]:
+    return {"OT": Money(ot), "PT_SLP": Money(pt_slp)}
+
+
+def test_kx_counts_each_line_in_its_own_modifiers_bucket():
+    # OT: 2,400 + 100 = 2,500, past 2026's 2,480; PT/SLP: 0 + 90 = 90. Only the GO line
+    # needs KX (the old code added both lines to the visit's OT bucket and asked for both).
+    visit = clean_visit(
+        lines=(line("97530", 30, "GO", allowed="100.00"), line("97110", 30, "GP", allowed="90.00")),
+        patient=patient(ytd_allowed=kx_ytd("2400.00", "0.00")),
+    )
+    [finding] = found(visit, "kx-required")
+    assert finding.lines == (0,)
+    assert finding.fix == {"add_modifier": "KX", "lines": [0]}
+    assert (
+        "OT: $2,400.00 allowed this year before this visit + $100.00 on this visit = "
+        "$2,500.00, past it" in finding.message
+    )
+    assert (
+        "PT and SLP: $0.00 allowed this year before this visit + $90.00 on this visit = "
+        "$90.00, not past it" in finding.message
+    )
+
+
+def test_kx_for_a_gp_line_on_an_ot_visit_goes_by_the_pt_slp_bucket():
+    visit = clean_visit(
+        lines=(line("97530", 30, "GO", allowed="100.00"), line("97110", 30, "GP", allowed="90.00")),
+        patient=patient(ytd_allowed=kx_ytd("0.00", "2450.00")),
+    )
+    [finding] = found(visit, "kx-required")
+    assert finding.lines == (1,)
+    # KX typed on the GO line, whose bucket is far below, is unneeded
+    with_kx = replace(
+        visit,
+        lines=(
+            line("97530", 30, "GO", "KX", allowed="100.00"),
+            line("97110", 30, "GP", "KX", allowed="90.00"),
+        ),
+    )
+    [extra] = found(with_kx, "kx-unneeded")
+    assert extra.lines == (0,)
+
+
+def test_kx_gn_line_shares_the_pt_slp_bucket():
+    visit = clean_visit(
+        discipline="SLP",
+        lines=(line("92526", 0, "GN", allowed="100.00"),),
+        patient=patient(ytd_allowed=kx_ytd("2475.00", "2400.00")),
+    )
+    [finding] = found(visit, "kx-required")
+    assert "PT and SLP: $2,400.00" in finding.message and "OT:" not in finding.message
+
+
+def test_kx_approaching_is_per_bucket():
+    visit = clean_visit(
+        lines=(line("97530", 30, "GO", allowed="10.00"), line("97110", 30, "GP", allowed="10.00")),
+        patient=patient(ytd_allowed=kx_ytd("2300.00", "100.00")),
+    )
+    [note] = found(visit, "kx-approaching")
+    assert note.message.startswith("OT therapy for 2026")
+    assert note.lines == (0,)
+
+
+def test_kx_thresholds_2018_to_2020_are_shipped_so_back_dated_visits_are_checked():
+    # $2,010 in 2018, $2,040 in 2019, $2,080 in 2020: 2,000 + 50 passes the first two only.
+    for year, fires in ((2018, True), (2019, True), (2020, False)):
+        visit = clean_visit(
+            date_of_service=date(year, 6, 1),
+            lines=(line("97530", 30, "GO", allowed="50.00"),),
+            patient=patient(ytd_allowed=kx_ytd("2000.00", "0.00"), plan_of_care=None),
+        )
+        assert ("kx-required" in rules_of(visit)) is fires, year
+        assert "kx-threshold-unknown" not in rules_of(visit)

@@ -129,7 +129,7 @@ def test_pt_and_slp_share_a_bucket():
         patient=patient(ytd_allowed=ytd("0.00", "2450.00")),
     )
     [finding] = found(visit, "kx-required")
-    assert finding.message.startswith("PT and SLP therapy for 2026")
+    assert "PT and SLP: $2,450.00 allowed this year" in finding.message
 
 
 def test_threshold_is_chosen_by_the_year_of_service():
