@@ -1104,9 +1104,27 @@ def rule_plan_of_care_missing(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def certified_through(start: date, cert_through: date | None) -> date:
-    """The last day a plan of care covers: its certification date, or 90 calendar days
-    counting the first treatment day when none is recorded."""
-    return cert_through or start + timedelta(days=CERTIFICATION_DAYS - 1)
+    """The last day a plan of care covers: its certification date, but never past 90
+    calendar days counting the first treatment day (an initial certification covers at
+    most 90 days; Benefit Policy Manual ch. 15, section 220.1.2)."""
+    cap = start + timedelta(days=CERTIFICATION_DAYS - 1)
+    return min(cert_through, cap) if cert_through else cap
+
+
+def certification_warning(start: date, cert_through: date | None) -> str | None:
+    """A sentence when a typed certification end reaches past the 90 days a certification
+    covers (start + 89 days), else None."""
+    if cert_through is None:
+        return None
+    cap = start + timedelta(days=CERTIFICATION_DAYS - 1)
+    if cert_through <= cap:
+        return None
+    return (
+        f"Certified through {cert_through.isoformat()} is more than {CERTIFICATION_DAYS} "
+        f"days from the start ({start.isoformat()}): a certification covers at most "
+        f"{CERTIFICATION_DAYS} days, through {cap.isoformat()}; visits after that need a "
+        "recertification."
+    )
 
 
 def rule_plan_of_care_expired(ctx: RuleContext) -> Iterable[Finding]:
@@ -1123,7 +1141,16 @@ def rule_plan_of_care_expired(ctx: RuleContext) -> Iterable[Finding]:
             f"({plan.start.isoformat()}).",
         )
     elif day > last:
-        how = "" if plan.cert_through else f" ({CERTIFICATION_DAYS} days from its start)"
+        if plan.cert_through is None:
+            how = f" ({CERTIFICATION_DAYS} days from its start)"
+        elif plan.cert_through > last:
+            how = (
+                f": it is typed as certified through {plan.cert_through.isoformat()}, but a "
+                f"certification covers at most {CERTIFICATION_DAYS} days from its start "
+                f"({plan.start.isoformat()})"
+            )
+        else:
+            how = ""
         yield _finding(
             "plan-of-care-expired",
             f"The plan of care was certified through {last.isoformat()}{how}; the date of "

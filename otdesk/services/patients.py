@@ -351,6 +351,21 @@ class PatientService:
             )
             return after
 
+    @staticmethod
+    def certification_warning(start: Any, certified_through: Any) -> str | None:
+        """A warning when a typed certification end is past the 90 days a certification
+        covers; None when it is not, or while either date is blank or not yet a date."""
+        from otdesk.core.rules import certification_warning
+
+        try:
+            first = v.optional_date(start, "start_date")
+            last = v.optional_date(certified_through, "certified_through")
+        except ValidationError:
+            return None
+        if first is None or last is None:
+            return None
+        return certification_warning(first, last)
+
     def record_progress_report(self, plan_id: int, on: Any = None) -> PlanOfCare:
         """The progress report was written on `on` (default today): the count of treatment
         days toward the next one starts again."""

@@ -221,6 +221,9 @@ class PatientsDialog(QDialog):
         }
         self.plans.defaults = {"discipline": "OT"}
         self.plans.save_button.clicked.connect(self.save_plan)
+        for name in ("start_date", "certified_through"):
+            form.fields[name].textChanged.connect(self._warn_certification)
+        self.plans.list.currentItemChanged.connect(self._warn_certification)
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Patient pages")
@@ -327,6 +330,15 @@ class PatientsDialog(QDialog):
             ("effective_from", "effective_to"),
             "policy",
         )
+
+    def _warn_certification(self, *_args: object) -> None:
+        """Say, under Certified through, when the typed end is past the 90 days a
+        certification covers (a warning: the plan still saves)."""
+        form = self.plans.form
+        warning = self.clinic.patients.certification_warning(
+            form.text("start_date"), form.text("certified_through")
+        )
+        form.show_error("certified_through", warning or "")
 
     def save_plan(self) -> bool:
         return self._save_sub(

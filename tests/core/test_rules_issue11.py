@@ -10,8 +10,8 @@ import pytest
 
 from otdesk.core.catalog import default_catalog
 from otdesk.core.money import Money
-from otdesk.core.rules import article
-from otdesk.core.visit import ProviderInfo
+from otdesk.core.rules import article, certification_warning
+from otdesk.core.visit import PayerInfo, PlanOfCare, ProviderInfo, Severity
 from tests.helpers.fakes import clean_visit, found, line, patient, rules_of
 
 # --- 6. articles and near-miss codes -------------------------------------------------------------
@@ -136,3 +136,26 @@ def test_kx_thresholds_2018_to_2020_are_shipped_so_back_dated_visits_are_checked
         )
         assert ("kx-required" in rules_of(visit)) is fires, year
         assert "kx-threshold-unknown" not in rules_of(visit)
+
+
+# --- 2. a plan of care certified beyond 90 days --------------------------------------------------
+
+
+def test_a_certification_typed_past_90_days_still_expires_on_day_90():
+    # start 2026-08-01: day 90 is 2026-10-29; the typed end 2026-12-31 does not extend it
+    plan = PlanOfCare(date(2026, 8, 1), date(2026, 12, 31))
+    day_90 = clean_visit(date_of_service=date(2026, 10, 29), patient=patient(plan_of_care=plan))
+    day_91 = clean_visit(date_of_service=date(2026, 10, 30), patient=patient(plan_of_care=plan))
+    assert "plan-of-care-expired" not in rules_of(day_90)
+    [finding] = found(day_91, "plan-of-care-expired")
+    assert finding.severity is Severity.ERROR
+    assert "certified through 2026-10-29" in finding.message
+    assert "typed as certified through 2026-12-31" in finding.message
+    assert "at most 90 days" in finding.message and "Recertify" in finding.message
+
+
+def test_certification_warning_for_an_end_past_day_90():
+    assert certification_warning(date(2026, 8, 1), date(2026, 10, 29)) is None
+    assert certification_warning(date(2026, 8, 1), None) is None
+    text = certification_warning(date(2026, 8, 1), date(2026, 10, 30))
+    assert text is not None and "through 2026-10-29" in text

@@ -246,3 +246,32 @@ def test_favourite_codes_are_the_clinics_and_grouped(qtbot, window, clinic):
         ("Treatment", ("97530",)),
         ("Modalities", ("G0283",)),
     ]
+
+
+def test_patients_dialog_warns_of_a_certification_past_90_days(qtbot, clinic):
+    dialog = show(qtbot, PatientsDialog(clinic))
+    dialog.open_patient(clinic.seeded["ana"].id)
+    plans = dialog.plans
+    dialog.tabs.setCurrentWidget(plans)
+    plans.start_new()
+    message = plans.form.messages["certified_through"]
+    plans.form.fields["start_date"].setText("03/01/2026")
+    qtbot.keyClicks(plans.form.fields["certified_through"], "05/29/2026")  # day 90
+    assert message.isHidden()
+    plans.form.fields["certified_through"].setText("05/30/2026")  # day 91
+    assert message.isVisible()
+    assert "through 2026-05-29" in message.text() and "recertification" in message.text()
+    assert dialog.save_plan()  # a warning, not a refusal
+    saved = clinic.patients.plans_of_care(clinic.seeded["ana"].id)
+    assert any(str(p.certified_through) == "2026-05-30" for p in saved)
+    # choosing the saved plan again shows the warning again
+    plans.start_new()
+    assert message.isHidden()
+    from PySide6.QtCore import Qt
+
+    rows = [plans.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(plans.list.count())]
+    plans.list.setCurrentRow(-1)
+    plans.list.setCurrentRow(
+        next(i for i, p in enumerate(rows) if str(p.certified_through) == "2026-05-30")
+    )
+    assert message.isVisible()
