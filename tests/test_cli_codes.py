@@ -140,3 +140,25 @@ def test_show_a_code_far_from_any_suggests_nothing(capsys):
     assert main(["codes", "show", "12345"]) == 2
     err = capsys.readouterr().err
     assert "Did you mean" not in err and "codes search" in err
+
+
+def test_show_an_orthosis_is_billed_per_item(capsys):
+    assert main(["codes", "show", "L3807"]) == 0
+    out = capsys.readouterr().out
+    assert "per item" in out and "orthosis" in out
+
+
+def test_show_json_gives_the_effective_date(capsys):
+    assert main(["codes", "show", "97165", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["effective_from"] == "2017-01-01"
+    assert main(["codes", "show", "97110", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["effective_from"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("fees", "92612"), ("mbs", "92611"), ("speech", "92507"), ("mallet splint", "L3927")],
+)
+def test_new_codes_are_found_by_shorthand(capsys, text, code):
+    assert main(["codes", "search", text, "--json"]) == 0
+    assert code in [row["code"] for row in json.loads(capsys.readouterr().out)]

@@ -13,8 +13,8 @@ def test_units_json_has_the_documented_shape():
     assert data["total_timed_minutes"] == 40
     assert data["total_units"] == 3
     assert data["lines"] == [
-        {"code": "97110", "minutes": 33, "units": 2, "timed": True},
-        {"code": "97140", "minutes": 7, "units": 1, "timed": True},
+        {"code": "97110", "minutes": 33, "units": 2, "timed": True, "per_item": False},
+        {"code": "97140", "minutes": 7, "units": 1, "timed": True, "per_item": False},
     ]
     assert "The 1 unit left goes to 97140" in data["explanation"]
     assert set(data) == {"rule", "total_timed_minutes", "total_units", "lines", "explanation"}
@@ -107,3 +107,18 @@ def test_commands_that_need_no_database_do_not_load_it():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_item_code_takes_a_count_not_minutes(capsys):
+    from otdesk.cli import main
+
+    assert main(["units", "97760=25", "L3807=2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total_timed_minutes"] == 25
+    assert data["lines"][1] == {
+        "code": "L3807",
+        "minutes": 0,
+        "units": 2,
+        "timed": False,
+        "per_item": True,
+    }

@@ -22,6 +22,7 @@ _KIND_WORDS = {
     BillingKind.TIMED: "timed",
     BillingKind.UNTIMED: "untimed",
     BillingKind.ADDON: "add-on",
+    BillingKind.ITEM: "item",
 }
 
 
@@ -107,6 +108,9 @@ def run_show(args: argparse.Namespace) -> int:
                     "disciplines": sorted(procedure.disciplines),
                     "synonyms": list(procedure.synonyms),
                     "deleted": procedure.deleted,
+                    "effective_from": procedure.effective_from.isoformat()
+                    if procedure.effective_from
+                    else None,
                 },
                 indent=2,
             )
@@ -121,6 +125,8 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"  disciplines: {disciplines}")
     if procedure.synonyms:
         print(f"  shorthand:   {', '.join(procedure.synonyms)}")
+    if procedure.effective_from:
+        print(f"  in effect:   from {procedure.effective_from.isoformat()}")
     return 0
 
 
@@ -140,4 +146,6 @@ def _billing_text(procedure: Procedure) -> str:
             f"timed add-on: 15-minute units, only with {procedure.primary} "
             "on the same date of service"
         )
+    if procedure.kind is BillingKind.ITEM:
+        return "per item: units are the items supplied (1 unless entered), not minutes"
     return "untimed: 1 unit per service, whatever the minutes"

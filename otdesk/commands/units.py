@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def parse_items(items: list[str]) -> list[UnitLine]:
-    """CODE=MINUTES words into unit lines, checked against the procedure catalog."""
+    """CODE=MINUTES words into unit lines, checked against the procedure catalog (for a
+    code billed per item, CODE=ITEMS: L3807=2 is two orthoses)."""
     if not items:
         raise CliError("Give at least one CODE=MINUTES item, e.g. 97110=33.")
     catalog = default_catalog()
@@ -62,6 +63,10 @@ def parse_items(items: list[str]) -> list[UnitLine]:
             raise CliError(f"{item!r}: minutes cannot be negative.")
         if minutes > MAX_MINUTES:
             raise CliError(f"{item!r}: {minutes} minutes is more than a day ({MAX_MINUTES}).")
+        if procedure.per_item:
+            # an orthosis or a supply: the number is how many items, not minutes
+            lines.append(UnitLine(code=code, minutes=0, timed=False, per_item=True, items=minutes))
+            continue
         lines.append(UnitLine(code=code, minutes=minutes, timed=procedure.is_timed))
     return lines
 
@@ -84,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
 def print_units(result: UnitsResult, indent: str = "") -> None:
     """The units as a small table, one line per (merged) charge line, and the totals."""
     for line in result.lines:
-        kind = "timed" if line.timed else "untimed"
+        kind = "timed" if line.timed else "per item" if line.per_item else "untimed"
         name = f"{line.code}-{line.group}" if line.group else line.code
         word = "unit " if line.units == 1 else "units"
         print(f"{indent}{name:<9} {line.minutes:>4} min  {line.units:>2} {word}  ({kind})")

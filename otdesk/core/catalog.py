@@ -14,6 +14,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -64,11 +65,22 @@ class Procedure:
     synonyms: tuple[str, ...]
     custom: bool = False
     deleted: bool = False
+    # The first date of service the code is valid for; None: long in use (not recorded).
+    effective_from: date | None = None
+    source: str = ""
 
     @property
     def is_timed(self) -> bool:
         """True for codes billed in 15-minute units (timed codes and timed add-ons)."""
         return self.kind in (BillingKind.TIMED, BillingKind.ADDON)
+
+    @property
+    def per_item(self) -> bool:
+        """True for codes billed per item (orthoses, supplies): the units are the items."""
+        return self.kind is BillingKind.ITEM
+
+    def in_effect_on(self, day: date) -> bool:
+        return self.effective_from is None or day >= self.effective_from
 
 
 class CodeFormatError(ValueError):
@@ -309,6 +321,8 @@ def _make_procedure(
     synonyms: Iterable[str],
     custom: bool,
     known_codes: dict[str, Procedure] | None,
+    effective_from: str = "",
+    source: str = "",
 ) -> Procedure:
     """Build a checked Procedure; raises ValueError (CodeFormatError for codes) saying what
     is wrong. `known_codes` checks an add-on's primary, when given."""
@@ -351,6 +365,15 @@ def _make_procedure(
         raise ValueError(
             f"Code {code} names unknown discipline(s) {', '.join(unknown)}; use OT, PT or SLP."
         )
+    start = None
+    if effective_from.strip():
+        try:
+            start = date.fromisoformat(effective_from.strip())
+        except ValueError:
+            raise ValueError(
+                f"Code {code} has effective_from {effective_from.strip()!r}, which is not a "
+                "date (YYYY-MM-DD)."
+            ) from None
     return Procedure(
         code=code,
         label=label,
@@ -361,6 +384,8 @@ def _make_procedure(
         synonyms=tuple(s for s in (" ".join(s.lower().split()) for s in synonyms) if s),
         custom=custom,
         deleted=category == DELETED_CATEGORY,
+        effective_from=start,
+        source=" ".join(source.split()),
     )
 
 
@@ -383,6 +408,9 @@ def _read_procedures(path: Path) -> list[Procedure]:
                 synonyms=_split_list(row["synonyms"]),
                 custom=False,
                 known_codes=None,  # primaries are checked once the whole file is read
+                # optional: a clinic's older file without the column still loads
+                effective_from=row.get("effective_from") or "",
+                source=row["source"],
             )
         except ValueError as error:
             raise ValueError(f"{path}, line {line}: {error}") from None

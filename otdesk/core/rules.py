@@ -28,7 +28,7 @@ from otdesk.core.catalog import (
 from otdesk.core.money import Money
 from otdesk.core.npi import npi_problem
 from otdesk.core.tables import DeletedCode, RuleTables
-from otdesk.core.units import UnitLine, UnitsResult, compute_units
+from otdesk.core.units import MAX_MINUTES, UnitLine, UnitsResult, compute_units
 from otdesk.core.visit import (
     DX_LETTERS,
     KX_BUCKETS,
@@ -313,6 +313,36 @@ def rule_deleted_code(ctx: RuleContext) -> Iterable[Finding]:
             if len(replacements) == 1:
                 fix = {"replace_code": replacements[0], "lines": [index]}
         yield _finding("deleted-code", message + ".", [index], fix)
+
+
+def _predecessors(code: str, day: date, tables: RuleTables) -> list[str]:
+    """Codes still valid on `day` that the deleted-codes table says `code` replaced."""
+    return sorted(
+        entry.code
+        for entry in tables.deleted.values()
+        if code in entry.replacements and not entry.is_deleted_on(day)
+    )
+
+
+def rule_code_not_yet_effective(ctx: RuleContext) -> Iterable[Finding]:
+    day = ctx.visit.date_of_service
+    for index, procedure in enumerate(ctx.procedures):
+        if procedure is None or procedure.in_effect_on(day):
+            continue
+        start = procedure.effective_from
+        assert start is not None
+        code = procedure.code
+        message = (
+            f"{ctx.where(index)}: {code} came into effect on {start.isoformat()} and is not "
+            f"valid for a date of service of {day.isoformat()}"
+        )
+        earlier = _predecessors(code, day, ctx.tables)
+        fix = None
+        if earlier:
+            message += f"; on that date bill {_or_list(earlier)}"
+            if len(earlier) == 1:
+                fix = {"replace_code": earlier[0], "lines": [index]}
+        yield _finding("code-not-yet-effective", message + ".", [index], fix)
 
 
 def rule_medicare_replacement(ctx: RuleContext) -> Iterable[Finding]:
@@ -624,6 +654,7 @@ def _untimed_over_one(ctx: RuleContext, index: int) -> bool:
     return (
         procedure is not None
         and not procedure.is_timed
+        and not procedure.per_item  # an item's units are the items entered
         and procedure.category not in MULTI_UNIT_UNTIMED_CATEGORIES
         and units is not None
         and units > 1
@@ -707,6 +738,21 @@ def rule_timed_over_total(ctx: RuleContext) -> Iterable[Finding]:
         f"The timed codes add up to {timed} minutes, more than the total treatment time of "
         f"{total} minutes; correct the minutes or the total.",
         sorted(indexes),
+    )
+
+
+def rule_day_over_24_hours(ctx: RuleContext) -> Iterable[Finding]:
+    lines = ctx.visit.lines
+    total = sum(line.minutes for line in lines)
+    if total <= MAX_MINUTES:
+        return
+    hours, minutes = divmod(total, 60)
+    yield _finding(
+        "day-over-24-hours",
+        f"The lines add up to {total} minutes ({hours} h {minutes:02d} min) on "
+        f"{ctx.visit.date_of_service.isoformat()}, more than the {MAX_MINUTES} minutes of a "
+        "day: a minutes figure is mistyped; correct it.",
+        [i for i, line in enumerate(lines) if line.minutes > 0],
     )
 
 
@@ -1204,6 +1250,7 @@ Rule = Callable[[RuleContext], Iterable[Finding]]
 RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("unknown-code", Severity.WARNING, rule_unknown_code),
     ("deleted-code", Severity.ERROR, rule_deleted_code),
+    ("code-not-yet-effective", Severity.ERROR, rule_code_not_yet_effective),
     ("medicare-replacement", Severity.ERROR, rule_medicare_replacement),
     ("bundled-code", Severity.WARNING, rule_bundled_code),
     ("therapy-modifier-missing", Severity.ERROR, rule_therapy_modifier_missing),
@@ -1219,6 +1266,7 @@ RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("duplicate-timed-line", Severity.ERROR, rule_duplicate_timed_line),
     ("units-override", Severity.WARNING, rule_units_override),
     ("timed-over-total", Severity.ERROR, rule_timed_over_total),
+    ("day-over-24-hours", Severity.ERROR, rule_day_over_24_hours),
     ("zero-units", Severity.WARNING, rule_zero_units),
     ("fee-missing", Severity.WARNING, rule_fee_missing),
     ("kx-threshold-unknown", Severity.WARNING, rule_kx_threshold_unknown),
@@ -1244,18 +1292,28 @@ _RULE_ORDER = {rule_id: position for position, rule_id in enumerate(RULE_IDS)}
 
 def unit_lines(visit: Visit, catalog: CatalogLike) -> list[UnitLine]:
     """The visit's lines as the units engine sees them: timed from the catalog (unknown codes
-    untimed), lines with an assistant modifier kept apart as group "CO"/"CQ"."""
+    untimed), lines with an assistant modifier kept apart as group "CO"/"CQ" (all of such a
+    line's minutes are the assistant's unless its assistant minutes say otherwise; all of
+    every line's when the provider is an assistant), items with the count entered."""
     lines = []
+    everything_assisted = visit.provider.is_assistant
     for line in visit.lines:
         procedure = catalog.get(line.code)
         mods = {m.strip().upper() for m in line.modifiers}
         group = "CO" if "CO" in mods else "CQ" if "CQ" in mods else ""
+        per_item = procedure is not None and procedure.per_item
+        assistant = line.assistant_minutes
+        if everything_assisted or (group and not assistant):
+            assistant = line.minutes
         lines.append(
             UnitLine(
                 code=normalize_code(line.code),
                 minutes=line.minutes,
                 timed=procedure is not None and procedure.is_timed,
                 group=group,
+                assistant_minutes=assistant,
+                per_item=per_item,
+                items=line.units if per_item else None,
             )
         )
     return lines

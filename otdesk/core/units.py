@@ -15,6 +15,8 @@ from enum import StrEnum
 UNIT_MINUTES = 15
 # A unit is earned once more than half of a 15-minute unit (8 minutes) is reached.
 MIDPOINT_MINUTES = 8
+# CO/CQ: an assistant furnished more than 10% of a service (of a 15-minute unit since 2022).
+ASSISTANT_DE_MINIMIS_PERCENT = 10
 MAX_MINUTES = 24 * 60
 
 
@@ -39,6 +41,11 @@ class UnitLine:
     minutes: int
     timed: bool
     group: str = ""
+    # minutes of this line an assistant (OTA/PTA) furnished on their own
+    assistant_minutes: int = 0
+    # billed per item (an orthosis, a supply): `items` units (None: 1), minutes not counted
+    per_item: bool = False
+    items: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,87 @@ class LineUnits:
     sources: tuple[int, ...] = ()
     full_units: int = 0
     remainder: int = 0
+    per_item: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AssistantSplit:
+    """A timed code's units between the therapist and the assistant, per 15-minute unit
+    (CMS CY2022 Physician Fee Schedule final rule): `with_modifier` units carry CO/CQ."""
+
+    units: int
+    with_modifier: int
+    without_modifier: int
+    explanation: str
+
+
+def assistant_split(
+    units: int, therapist_minutes: int, assistant_minutes: int, modifier: str = "CO/CQ"
+) -> AssistantSplit:
+    """How many of a timed code's `units` carry the assistant modifier, unit by unit:
+    1. each full 15 minutes the assistant furnished alone is a unit with the modifier, each
+       full 15 minutes of the therapist's a unit without;
+    2. a unit still to bill goes without the modifier when the therapist furnished 8 or
+       more of its minutes (the therapist could bill it alone), else with the modifier when
+       the assistant furnished more than 10% of a 15-minute unit (2 minutes or more);
+    3. when two units are still to bill and each furnished 8 or more minutes, one goes each
+       way.
+    Minutes the assistant spent beside the therapist are the therapist's (not counted here).
+    """
+    assistant_full = min(assistant_minutes // UNIT_MINUTES, units)
+    therapist_full = min(therapist_minutes // UNIT_MINUTES, units - assistant_full)
+    left = units - assistant_full - therapist_full
+    a_rest = assistant_minutes - assistant_full * UNIT_MINUTES
+    t_rest = therapist_minutes - therapist_full * UNIT_MINUTES
+    steps = [
+        f"{therapist_minutes} min by the therapist and {assistant_minutes} by the assistant "
+        f"-> {units} {_plural(units, 'unit')}"
+    ]
+    if assistant_full:
+        steps.append(
+            f"the assistant's {assistant_full * UNIT_MINUTES} min alone "
+            f"= {assistant_full} {_plural(assistant_full, 'unit')} with {modifier}"
+        )
+    if therapist_full:
+        steps.append(
+            f"the therapist's {therapist_full * UNIT_MINUTES} min "
+            f"= {therapist_full} {_plural(therapist_full, 'unit')} without"
+        )
+    extra_without = 0
+    extra_with = 0
+    if left > 0:
+        if t_rest >= MIDPOINT_MINUTES:
+            extra_without = 1
+            steps.append(
+                f"{'a further' if assistant_full or therapist_full else 'a'} unit from the "
+                f"therapist's remaining {t_rest} min (8 or more: the therapist could bill it "
+                "alone) goes without"
+            )
+        rest = left - extra_without
+        if rest > 0:
+            if a_rest * 100 > ASSISTANT_DE_MINIMIS_PERCENT * UNIT_MINUTES:
+                extra_with = rest
+                steps.append(
+                    f"{rest} {_plural(rest, 'unit')} from the assistant's remaining {a_rest} "
+                    f"min (more than 10% of a 15-minute unit) {'goes' if rest == 1 else 'go'}"
+                    f" with {modifier}"
+                )
+            else:
+                extra_without += rest
+                steps.append(
+                    f"the assistant's remaining {a_rest} min are 10% of a unit or less, so "
+                    f"{rest} {_plural(rest, 'unit')} {'goes' if rest == 1 else 'go'} without"
+                )
+    elif a_rest or t_rest:
+        steps.append(f"the remaining {a_rest + t_rest} min bill no further unit")
+    with_modifier = assistant_full + extra_with
+    without = therapist_full + extra_without
+    return AssistantSplit(
+        units=units,
+        with_modifier=with_modifier,
+        without_modifier=without,
+        explanation="; ".join(steps) + f": {with_modifier} with {modifier} and {without} without.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +165,13 @@ class UnitsResult:
             "total_timed_minutes": self.total_timed_minutes,
             "total_units": self.total_units,
             "lines": [
-                {"code": ln.code, "minutes": ln.minutes, "units": ln.units, "timed": ln.timed}
+                {
+                    "code": ln.code,
+                    "minutes": ln.minutes,
+                    "units": ln.units,
+                    "timed": ln.timed,
+                    "per_item": ln.per_item,
+                }
                 for ln in self.lines
             ],
             "explanation": self.explanation,
@@ -104,7 +198,8 @@ def compute_units(lines: Sequence[UnitLine], rule: UnitRule | str) -> UnitsResul
         _check_line(index, line)
     merged, merge_notes = _merge(lines)
     timed = [ln for ln in merged if ln.timed]
-    untimed = [ln for ln in merged if not ln.timed]
+    untimed = [ln for ln in merged if not ln.timed and not ln.per_item]
+    items = [ln for ln in merged if ln.per_item]
     total_timed = sum(ln.minutes for ln in timed)
 
     if rule is UnitRule.CMS:
@@ -119,6 +214,8 @@ def compute_units(lines: Sequence[UnitLine], rule: UnitRule | str) -> UnitsResul
         parts.append(timed_text)
     if untimed:
         parts.append(_untimed_text(untimed))
+    if items:
+        parts.append(_items_text(items))
     if not merged:
         parts.append("No lines yet: 0 units.")
     total_units = sum(ln.units for ln in result_lines if ln.timed)
@@ -152,6 +249,10 @@ def _check_line(index: int, line: UnitLine) -> None:
         raise UnitsInputError(
             f"{where}: {line.minutes} minutes is more than a day ({MAX_MINUTES} minutes)."
         )
+    if line.items is not None and (
+        isinstance(line.items, bool) or not isinstance(line.items, int) or line.items < 0
+    ):
+        raise UnitsInputError(f"{where}: the items must be a whole number, not {line.items!r}.")
 
 
 @dataclass(slots=True)
@@ -162,6 +263,9 @@ class _Merged:
     minutes: int
     sources: list[int]
     parts: list[int]
+    assistant_minutes: int = 0
+    per_item: bool = False
+    items: int = 1
 
 
 def _merge(lines: Sequence[UnitLine]) -> tuple[list[_Merged], list[str]]:
@@ -174,10 +278,21 @@ def _merge(lines: Sequence[UnitLine]) -> tuple[list[_Merged], list[str]]:
         if line.timed and key in by_key:
             target = by_key[key]
             target.minutes += line.minutes
+            target.assistant_minutes += line.assistant_minutes
             target.sources.append(index)
             target.parts.append(line.minutes)
             continue
-        entry = _Merged(line.code, line.group, line.timed, line.minutes, [index], [line.minutes])
+        entry = _Merged(
+            line.code,
+            line.group,
+            line.timed and not line.per_item,
+            line.minutes,
+            [index],
+            [line.minutes],
+            line.assistant_minutes,
+            line.per_item,
+            1 if line.items is None else line.items,
+        )
         merged.append(entry)
         if line.timed:
             by_key[key] = entry
@@ -192,41 +307,104 @@ def _merge(lines: Sequence[UnitLine]) -> tuple[list[_Merged], list[str]]:
     return merged, notes
 
 
+def _by_code(timed: list[_Merged]) -> list[_Merged]:
+    """One entry per code for the allocation (a code's CO/CQ line and its plain line are one
+    service of the code), in the order the codes were entered."""
+    codes: dict[str, _Merged] = {}
+    for ln in timed:
+        entry = codes.get(ln.code)
+        if entry is None:
+            codes[ln.code] = _Merged(
+                ln.code,
+                "",
+                True,
+                ln.minutes,
+                list(ln.sources),
+                [ln.minutes],
+                ln.assistant_minutes,
+            )
+        else:
+            entry.minutes += ln.minutes
+            entry.assistant_minutes += ln.assistant_minutes
+            entry.sources.extend(ln.sources)
+            entry.parts.append(ln.minutes)
+    return list(codes.values())
+
+
+def _spread(
+    timed: list[_Merged], code_units: dict[str, tuple[int, int, int]]
+) -> tuple[list[LineUnits], list[str]]:
+    """Each line's units from its code's (units, full, remainder): a code entered as a plain
+    line and an assistant (CO/CQ) line shares its units between them unit by unit."""
+    results = []
+    notes = []
+    lines_of: dict[str, list[_Merged]] = {}
+    for ln in timed:
+        lines_of.setdefault(ln.code, []).append(ln)
+    shares: dict[tuple[str, str], int] = {}
+    for code, entries in lines_of.items():
+        units, _full, _left = code_units[code]
+        assisted = [ln for ln in entries if ln.group]
+        plain = [ln for ln in entries if not ln.group]
+        if not assisted or not plain:
+            for position, ln in enumerate(entries):
+                shares[(ln.code, ln.group)] = units if position == 0 else 0
+            continue
+        minutes = sum(ln.minutes for ln in entries)
+        assistant = sum(ln.assistant_minutes for ln in entries)
+        split = assistant_split(units, minutes - assistant, assistant, assisted[0].group)
+        shares[(code, assisted[0].group)] = split.with_modifier
+        shares[(code, "")] = split.without_modifier
+        for extra in assisted[1:]:
+            shares[(code, extra.group)] = 0
+        notes.append(
+            f"{code} with and without {assisted[0].group}, per 15-minute unit (CMS, since "
+            f"2022): {split.explanation}"
+        )
+    for ln in timed:
+        units, full, left = code_units[ln.code]
+        results.append(_line_units(ln, shares[(ln.code, ln.group)], full, left))
+    return results, notes
+
+
 def _cms(timed: list[_Merged], total: int) -> tuple[list[LineUnits], str]:
     if not timed:
         return [], ""
+    codes = _by_code(timed)
     units_total = cms_units_for_total(total)
-    full = {id(ln): ln.minutes // UNIT_MINUTES for ln in timed}
-    left = {id(ln): ln.minutes % UNIT_MINUTES for ln in timed}
+    full = {id(ln): ln.minutes // UNIT_MINUTES for ln in codes}
+    left = {id(ln): ln.minutes % UNIT_MINUTES for ln in codes}
     leftover_units = units_total - sum(full.values())
     # Most remaining minutes first; a tie goes to the code with more minutes in all, then to
     # the line entered first, so the same visit always bills the same way.
     order = sorted(
-        range(len(timed)),
-        key=lambda i: (-left[id(timed[i])], -timed[i].minutes, i),
+        range(len(codes)),
+        key=lambda i: (-left[id(codes[i])], -codes[i].minutes, i),
     )
     winners = set(order[:leftover_units])
-    results = []
-    for i, ln in enumerate(timed):
-        units = full[id(ln)] + (1 if i in winners else 0)
-        results.append(_line_units(ln, units, full[id(ln)], left[id(ln)]))
+    code_units = {
+        ln.code: (full[id(ln)] + (1 if i in winners else 0), full[id(ln)], left[id(ln)])
+        for i, ln in enumerate(codes)
+    }
+    results, split_notes = _spread(timed, code_units)
 
     unit_word = _plural(units_total, "unit")
     text = [f"CMS total-time rule: {total} timed minutes -> {units_total} {unit_word}."]
     text.append(
         "; ".join(
-            f"{_name(ln)}: {ln.minutes} min = {full[id(ln)]} full "
+            f"{_code_name(ln)}: {ln.minutes} min = {full[id(ln)]} full "
             f"{_plural(full[id(ln)], 'unit')} + {left[id(ln)]} min"
-            for ln in timed
+            for ln in codes
         )
         + "."
     )
     if leftover_units > 0:
-        text.append(_leftover_text(timed, order, leftover_units, left))
+        text.append(_leftover_text(codes, order, leftover_units, left))
     elif total < MIDPOINT_MINUTES:
         text.append(f"Under {MIDPOINT_MINUTES} timed minutes in all bills no timed unit.")
     else:
         text.append("No units are left over after the full units.")
+    text.extend(split_notes)
     return results, " ".join(text)
 
 
@@ -259,12 +437,12 @@ def _leftover_text(timed: list[_Merged], order: list[int], count: int, left: dic
 def _per_code(timed: list[_Merged]) -> tuple[list[LineUnits], str]:
     if not timed:
         return [], ""
-    results = []
     parts = []
-    for ln in timed:
+    code_units = {}
+    for ln in _by_code(timed):
         full, left = divmod(ln.minutes, UNIT_MINUTES)
         units = per_code_units(ln.minutes)
-        results.append(_line_units(ln, units, full, left))
+        code_units[ln.code] = (units, full, left)
         if left == 0:
             tail = ""
         elif left >= MIDPOINT_MINUTES:
@@ -272,17 +450,19 @@ def _per_code(timed: list[_Merged]) -> tuple[list[LineUnits], str]:
         else:
             tail = f" + {left} min (under 8: no unit)"
         parts.append(
-            f"{_name(ln)}: {ln.minutes} min = {full} full {_plural(full, 'unit')}{tail}"
+            f"{_code_name(ln)}: {ln.minutes} min = {full} full {_plural(full, 'unit')}{tail}"
             f" -> {units} {_plural(units, 'unit')}"
         )
+    results, split_notes = _spread(timed, code_units)
     total_units = sum(r.units for r in results)
     total = sum(ln.minutes for ln in timed)
-    return results, (
+    text = (
         "Per-code rule: each code is counted on its own, a unit per 15 minutes and one more "
         "for 8 or more minutes left; minutes are not added across codes. "
         + "; ".join(parts)
         + f". {total} timed minutes -> {total_units} {_plural(total_units, 'unit')} in all."
     )
+    return results, " ".join([text, *split_notes])
 
 
 def _untimed(ln: _Merged) -> LineUnits:
@@ -290,9 +470,18 @@ def _untimed(ln: _Merged) -> LineUnits:
         code=ln.code,
         minutes=ln.minutes,
         timed=False,
-        units=1,
+        units=ln.items if ln.per_item else 1,
         group=ln.group,
         sources=tuple(ln.sources),
+        per_item=ln.per_item,
+    )
+
+
+def _items_text(items: list[_Merged]) -> str:
+    listed = ", ".join(f"{_name(ln)} x {ln.items}" for ln in items)
+    return (
+        f"Billed per item: {listed} (the items entered, 1 unless given); an item's minutes "
+        "do not count toward the timed total."
     )
 
 
@@ -320,6 +509,13 @@ def _line_units(ln: _Merged, units: int, full: int, left: int) -> LineUnits:
 
 def _name(ln: _Merged) -> str:
     return f"{ln.code}-{ln.group}" if ln.group else ln.code
+
+
+def _code_name(ln: _Merged) -> str:
+    # A code entered as a plain line and an assistant line: "97110 (13 + 23 min)".
+    if len(ln.parts) > 1:
+        return f"{ln.code} ({' + '.join(str(m) for m in ln.parts)} min)"
+    return ln.code
 
 
 def _plural(count: int, word: str) -> str:

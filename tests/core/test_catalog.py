@@ -321,7 +321,8 @@ def test_words_in_any_order_match_label_synonyms_and_category(catalog):
     assert catalog.search("ot eval low")[0].code == "97165"
     modality_codes = {p.code for p in catalog.search("modality", limit=100)}
     assert {"97010", "97032", "97035", "G0283", "97039"} <= modality_codes
-    assert {p.code for p in catalog.search("deleted", limit=100)} == set(DELETED)
+    # DOMAIN.md section 4, and 92506 (replaced in 2014 by 92521-92524, issue 11)
+    assert {p.code for p in catalog.search("deleted", limit=100)} == set(DELETED) | {"92506"}
     assert catalog.search("unattended medicare patients")[0].code == "G0283"
     assert catalog.search("medicare e-stim")[0].code == "G0283"
 
@@ -399,17 +400,17 @@ def test_get_and_contains_normalize(catalog):
 
 def test_custom_code_is_added_found_and_marked(catalog):
     size = len(catalog)
-    procedure = catalog.with_custom("l3908", "Wrist-hand orthosis, ready-made", category="supply")
-    assert procedure.code == "L3908"
+    procedure = catalog.with_custom("l3999", "Upper limb orthosis, not listed", category="supply")
+    assert procedure.code == "L3999"
     assert procedure.custom and not procedure.deleted
     assert procedure.kind is UNTIMED and not procedure.is_timed
     assert procedure.disciplines == {"OT", "PT", "SLP"}
     assert procedure.category == "supply"
     assert len(catalog) == size + 1
-    assert catalog.get("L3908") is procedure
-    assert catalog.search("L3908")[0] is procedure
-    assert catalog.search("wrist orthosis")[0] is procedure
-    assert "L3908" not in default_catalog()
+    assert catalog.get("L3999") is procedure
+    assert catalog.search("L3999")[0] is procedure
+    assert catalog.search("upper limb orthosis")[0] is procedure
+    assert "L3999" not in default_catalog()
 
 
 def test_custom_timed_and_addon_codes(catalog):

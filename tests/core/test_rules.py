@@ -436,12 +436,12 @@ FIRES = [
     ),
     (
         "fee-missing-for-a-code-outside-the-catalog",
-        with_lines(line("97530", 30, "GO"), line("97799", 15, "GO", no_fee=True)),
+        with_lines(line("97530", 30, "GO"), line("98960", 15, "GO", no_fee=True)),
         "fee-missing",
         Severity.WARNING,
         (1,),
         None,
-        ["Line 2 (97799) has no fee on file"],
+        ["Line 2 (98960) has no fee on file"],
         {},
     ),
     (
@@ -883,8 +883,20 @@ def test_fix_makes_the_finding_go_away(visit, rule, fix, kwargs):
 # --- the table itself ---------------------------------------------------------------------------
 
 
+# Issue 11's rules (tests/core/test_rules_issue11.py).
+ISSUE_11_RULE_IDS = {
+    "code-not-yet-effective",
+    "day-over-24-hours",
+    "unlisted-description",
+    "referring-provider",
+}
+
+
 def test_rule_ids_are_those_of_the_issue_plus_the_threshold_notice_and_fee_missing():
-    assert set(RULE_IDS) == ISSUE_RULE_IDS | {"kx-threshold-unknown", "fee-missing"}
+    assert set(RULE_IDS) == ISSUE_RULE_IDS | ISSUE_11_RULE_IDS | {
+        "kx-threshold-unknown",
+        "fee-missing",
+    }
     assert len(RULE_IDS) == len(set(RULE_IDS))
 
 

@@ -9,10 +9,11 @@ from datetime import date
 import pytest
 
 from otdesk.core.catalog import default_catalog
+from otdesk.core.fixes import apply_fix
 from otdesk.core.money import Money
-from otdesk.core.rules import article, certification_warning
+from otdesk.core.rules import article, certification_warning, check_visit
 from otdesk.core.visit import PayerInfo, PlanOfCare, ProviderInfo, Severity
-from tests.helpers.fakes import clean_visit, found, line, patient, rules_of
+from tests.helpers.fakes import clean_visit, commercial, found, line, patient, rules_of
 
 # --- 6. articles and near-miss codes -------------------------------------------------------------
 
@@ -159,3 +160,125 @@ def test_certification_warning_for_an_end_past_day_90():
     assert certification_warning(date(2026, 8, 1), None) is None
     text = certification_warning(date(2026, 8, 1), date(2026, 10, 30))
     assert text is not None and "through 2026-10-29" in text
+
+
+# --- 5. a day longer than a day ------------------------------------------------------------------
+
+
+def test_lines_adding_up_to_more_than_24_hours_are_an_error_naming_the_total():
+    visit = clean_visit(
+        total_treatment_minutes=None,
+        lines=(line("97530", 900, "GO"), line("97110", 541, "GO"), line("97010", 0, "GO")),
+    )
+    [finding] = found(visit, "day-over-24-hours")
+    assert finding.severity is Severity.ERROR
+    assert "1441 minutes (24 h 01 min)" in finding.message and "2026-11-27" in finding.message
+    assert finding.lines == (0, 1)
+
+
+def test_exactly_24_hours_is_not_over():
+    visit = clean_visit(
+        total_treatment_minutes=None,
+        lines=(line("97530", 900, "GO"), line("97110", 540, "GO")),
+    )
+    assert "day-over-24-hours" not in rules_of(visit)
+
+
+# --- 3. codes used before they existed -----------------------------------------------------------
+
+
+def test_an_ot_evaluation_code_before_2017_is_an_error_with_the_code_of_the_day():
+    visit = clean_visit(
+        date_of_service=date(2016, 12, 30),
+        lines=(line("97165", 45, "GO"),),
+        patient=patient(plan_of_care=None, ytd_allowed={}),
+    )
+    [finding] = found(visit, "code-not-yet-effective")
+    assert finding.severity is Severity.ERROR
+    assert "97165 came into effect on 2017-01-01" in finding.message
+    assert "2016-12-30" in finding.message and "bill 97003" in finding.message
+    assert finding.fix == {"replace_code": "97003", "lines": [0]}
+    fixed = apply_fix(visit, finding.fix)
+    assert "code-not-yet-effective" not in rules_of(fixed)
+    assert "deleted-code" not in rules_of(fixed)
+
+
+def test_97129_in_2019_names_both_codes_of_that_year():
+    visit = clean_visit(
+        date_of_service=date(2019, 6, 3),
+        lines=(line("97129", 15, "GO"),),
+        patient=patient(plan_of_care=None, ytd_allowed={}),
+    )
+    [finding] = found(visit, "code-not-yet-effective")
+    assert "came into effect on 2020-01-01" in finding.message
+    assert "97127 or G0515" in finding.message and finding.fix is None
+
+
+def test_97763_in_2017_points_back_to_97762():
+    visit = clean_visit(
+        date_of_service=date(2017, 5, 1),
+        lines=(line("97763", 20, "GO"),),
+        patient=patient(plan_of_care=None, ytd_allowed={}),
+    )
+    [finding] = found(visit, "code-not-yet-effective")
+    assert finding.fix == {"replace_code": "97762", "lines": [0]}
+
+
+def test_a_code_on_or_after_its_first_day_is_quiet():
+    visit = clean_visit(
+        date_of_service=date(2017, 1, 1),
+        lines=(line("97165", 45, "GO"),),
+        patient=patient(plan_of_care=None, ytd_allowed={}),
+    )
+    assert "code-not-yet-effective" not in rules_of(visit)
+
+
+def test_every_catalog_effective_date_has_its_source():
+    for procedure in default_catalog():
+        if procedure.effective_from is not None:
+            assert procedure.effective_from.isoformat() in procedure.source, procedure.code
+
+
+# --- orthoses and supplies are billed per item --------------------------------------------------
+
+
+def test_item_units_are_the_items_entered_default_one_and_no_minutes_counted():
+    visit = clean_visit(
+        total_treatment_minutes=40,
+        lines=(
+            line("97760", 25, "GO"),
+            line("L3807", 30),  # minutes typed on an item count nowhere
+            line("A4580", 0, units=3),
+        ),
+    )
+    result = check_visit(visit, dx_check=None)
+    units = result.units
+    assert units.total_timed_minutes == 25 and units.total_minutes == 25
+    assert [ln.units for ln in units.lines] == [2, 1, 3]
+    assert [ln.per_item for ln in units.lines] == [False, True, True]
+    assert "Billed per item: L3807 x 1, A4580 x 3" in units.explanation
+    fired = {f.rule for f in result.findings}
+    # no 8-minute rule, no GO, no KX, no "untimed bills 1 unit", no override warning
+    assert not fired & {
+        "units-override",
+        "untimed-units",
+        "therapy-modifier-missing",
+        "zero-units",
+        "kx-required",
+        "timed-over-total",
+    }, fired
+
+
+def test_items_do_not_count_toward_kx_and_take_no_therapy_modifier():
+    visit = clean_visit(
+        lines=(line("97760", 30, "GO", allowed="50.00"), line("L3808", 0, allowed="400.00")),
+        patient=patient(ytd_allowed={"OT": Money("2400.00"), "PT_SLP": Money("0.00")}),
+    )
+    # 2,400 + 50 = 2,450: below 2026's 2,480 (the orthosis's 400 is not therapy)
+    assert "kx-required" not in rules_of(visit)
+    assert "therapy-modifier-missing" not in rules_of(visit)
+
+
+def test_items_under_the_per_code_rule_too():
+    visit = clean_visit(payer=commercial(), lines=(line("L3913", 12, units=2),))
+    assert [ln.units for ln in check_visit(visit, dx_check=None).units.lines] == [2]
