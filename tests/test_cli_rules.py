@@ -173,7 +173,15 @@ def test_rules_list():
     assert done.returncode == 0, done.stderr
     rules = json.loads(done.stdout)
     assert {"rule": "ncci-pair", "severity": "warning"} in rules
-    assert len(rules) == 34
+    assert len(rules) == 38
+    # issue 11's rules are listed with their usual severity
+    for rule, severity in (
+        ("code-not-yet-effective", "error"),
+        ("unlisted-description", "error"),
+        ("day-over-24-hours", "error"),
+        ("referring-provider", "warning"),
+    ):
+        assert {"rule": rule, "severity": severity} in rules
 
 
 def test_building_the_parser_leaves_the_rules_icd_and_ncci_modules_unloaded():
@@ -193,3 +201,12 @@ def test_building_the_parser_leaves_the_rules_icd_and_ncci_modules_unloaded():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_line_description_in_the_visit_json_silences_the_unlisted_rule(tmp_path):
+    data = visit(lines=[{**lines(("97139", 15, "GO"))[0]}])
+    done = check(tmp_path, data, "--json", "--no-icd")
+    assert "unlisted-description" in [f["rule"] for f in json.loads(done.stdout)["findings"]]
+    data["lines"][0]["description"] = "Fluidotherapy to the right hand"
+    done = check(tmp_path, data, "--json", "--no-icd")
+    assert "unlisted-description" not in [f["rule"] for f in json.loads(done.stdout)["findings"]]

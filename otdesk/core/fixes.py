@@ -10,12 +10,19 @@ Fix shapes (each with "lines": 0-based indexes into Visit.lines):
     {"set_dx_pointers": ["A"], "lines": [0, 1]}
     {"remove_line": true, "lines": [3]}
     {"merge_lines": true, "lines": [0, 2]}            into the first; minutes and amounts add
+    {"set_description": "Fluidotherapy", "lines": [0]}  the service in words (unlisted
+                                                      codes); null: ask the person first
+    {"split_assistant": "CQ", "units": [1, 1], "lines": [0]}
+        the line in two: the therapist's minutes stay on it without CO/CQ, the assistant's
+        go on a new line just after it with CQ; "units" (with, without) shares the allowed
+        amount
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from otdesk.core.money import Money
@@ -30,8 +37,17 @@ FIX_KINDS = (
     "set_dx_pointers",
     "remove_line",
     "merge_lines",
+    "set_description",
+    "split_assistant",
 )
-_EXTRA_KEYS = {"replace_modifier": {"with"}}
+_EXTRA_KEYS = {"replace_modifier": {"with"}, "split_assistant": {"units"}}
+ASSISTANT_MODIFIERS = ("CO", "CQ")
+MAX_DESCRIPTION = 80  # the claim's line note (837P NTE, CMS-1500 24 shaded area)
+
+
+def needs_input(fix: Mapping[str, Any]) -> bool:
+    """True for a fix the person must complete before it is applied (a description)."""
+    return "set_description" in fix and fix["set_description"] is None
 
 
 class FixError(ValueError):
@@ -148,7 +164,80 @@ def apply_fix(visit: Visit, fix: Mapping[str, Any]) -> Visit:
         lines = [line for i, line in enumerate(lines) if i not in indexes]
     elif kind == "merge_lines":
         lines = _merge(visit, indexes)
+    elif kind == "set_description":
+        text = fix[kind]
+        if not isinstance(text, str) or not " ".join(text.split()):
+            raise FixError("Type the description of the service first.")
+        text = " ".join(text.split())
+        if len(text) > MAX_DESCRIPTION:
+            raise FixError(
+                f"The description is {len(text)} characters; a claim line takes at most "
+                f"{MAX_DESCRIPTION}."
+            )
+        for index in indexes:
+            lines[index] = replace(lines[index], description=text)
+    elif kind == "split_assistant":
+        lines = _split_assistant(visit, indexes, fix)
     return replace(visit, lines=tuple(lines))
+
+
+def _split_assistant(visit: Visit, indexes: list[int], fix: Mapping[str, Any]) -> list[ChargeLine]:
+    modifier = _modifier(fix["split_assistant"], "assistant modifier")
+    if modifier not in ASSISTANT_MODIFIERS:
+        raise FixError(f"split_assistant takes CO or CQ, not {modifier}.")
+    if len(indexes) != 1:
+        raise FixError("split_assistant splits one line at a time.")
+    index = indexes[0]
+    line = visit.lines[index]
+    assistant = line.assistant_minutes
+    if not 0 < assistant < line.minutes:
+        raise FixError(
+            f"{_where(visit, index)} has {assistant} of {line.minutes} minutes by the "
+            "assistant; only a line the therapist and the assistant shared can be split."
+        )
+    plain_mods = tuple(m for m in line.modifiers if m.upper() not in ASSISTANT_MODIFIERS)
+    if len(plain_mods) >= MAX_MODIFIERS:
+        raise FixError(
+            f"{_where(visit, index)} already has {len(plain_mods)} modifiers; the assistant's "
+            f"line could not take {modifier} as well."
+        )
+    therapist_allowed, assistant_allowed = _share_allowed(line.allowed, fix.get("units"))
+    therapist_part = replace(
+        line,
+        minutes=line.minutes - assistant,
+        assistant_minutes=0,
+        modifiers=plain_mods,
+        units=None,
+        allowed=therapist_allowed,
+    )
+    assistant_part = replace(
+        line,
+        minutes=assistant,
+        assistant_minutes=assistant,
+        modifiers=(*plain_mods, modifier),
+        units=None,
+        allowed=assistant_allowed,
+    )
+    lines = list(visit.lines)
+    lines[index : index + 1] = [therapist_part, assistant_part]
+    return lines
+
+
+def _share_allowed(allowed: Money | None, units: Any) -> tuple[Money | None, Money | None]:
+    """(therapist's, assistant's) shares of a line's allowed amount, by units."""
+    if allowed is None:
+        return None, None
+    if (
+        not isinstance(units, Sequence)
+        or isinstance(units, str)
+        or len(units) != 2
+        or not all(isinstance(u, int) and not isinstance(u, bool) and u >= 0 for u in units)
+        or sum(units) == 0
+    ):
+        return None, None
+    with_modifier, without = units
+    assistant = allowed * (Decimal(with_modifier) / Decimal(with_modifier + without))
+    return allowed - assistant, assistant
 
 
 def _merge(visit: Visit, indexes: list[int]) -> list[ChargeLine]:
@@ -226,4 +315,8 @@ def fix_label(fix: Mapping[str, Any], visit: Visit | None = None) -> str:
         return f"Point {where} at diagnosis {', '.join(value)}"
     if kind == "remove_line":
         return f"Remove {where}"
+    if kind == "set_description":
+        return f"Describe {where}..." if value is None else f"Describe {where}: {value}"
+    if kind == "split_assistant":
+        return f"Split {where}: the assistant's minutes onto a line with {value}"
     return f"Merge {where} into one line"

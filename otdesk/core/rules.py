@@ -28,7 +28,15 @@ from otdesk.core.catalog import (
 from otdesk.core.money import Money
 from otdesk.core.npi import npi_problem
 from otdesk.core.tables import DeletedCode, RuleTables
-from otdesk.core.units import MAX_MINUTES, UnitLine, UnitsResult, compute_units
+from otdesk.core.units import (
+    MAX_MINUTES,
+    UNIT_MINUTES,
+    AssistantSplit,
+    UnitLine,
+    UnitsResult,
+    assistant_split,
+    compute_units,
+)
 from otdesk.core.visit import (
     DX_LETTERS,
     KX_BUCKETS,
@@ -46,12 +54,17 @@ THERAPY_MODIFIERS = {"OT": "GO", "PT": "GP", "SLP": "GN"}
 # CO/CQ: an assistant did more than 10% of the line's minutes. SLP assistants have none.
 ASSISTANT_MODIFIERS = {"OT": "CO", "PT": "CQ"}
 ASSISTANT_DE_MINIMIS_PERCENT = 10
+# From this date of service the 10% standard applies to each 15-minute unit of a timed code
+# (CMS CY2022 Physician Fee Schedule final rule); before it, to the service's minutes.
+ASSISTANT_PER_UNIT_FROM = date(2022, 1, 1)
 # Distinct-service modifiers, in the order the finding offers them (X modifiers preferred).
 DISTINCT_MODIFIERS = ("XU", "XS", "XE", "XP", "59")
 # Chosen instead of KX when the therapist does not attest medical necessity.
 LIABILITY_MODIFIERS = frozenset({"GA", "GY", "GZ"})
 TELEHEALTH_POS = {"02": "telehealth outside the home", "10": "telehealth in the home"}
 EVALUATION_CATEGORY = "evaluation"
+# 97039, 97139, 97799: the claim needs the service described in words (DOMAIN.md section 5).
+UNLISTED_CATEGORY = "unlisted"
 # "Untimed codes other than group and supervised modalities bill 1 unit" (DOMAIN.md 3).
 MULTI_UNIT_UNTIMED_CATEGORIES = frozenset({"group", "supervised modality"})
 # Medicare does not accept 97014 (DOMAIN.md section 4).
@@ -345,6 +358,23 @@ def rule_code_not_yet_effective(ctx: RuleContext) -> Iterable[Finding]:
         yield _finding("code-not-yet-effective", message + ".", [index], fix)
 
 
+def rule_unlisted_description(ctx: RuleContext) -> Iterable[Finding]:
+    for index, procedure in enumerate(ctx.procedures):
+        if procedure is None or procedure.category != UNLISTED_CATEGORY:
+            continue
+        if ctx.visit.lines[index].description.strip():
+            continue
+        yield _finding(
+            "unlisted-description",
+            f"{ctx.where(index)}: {procedure.code} is an unlisted code, so its number says "
+            "nothing of the service: type what was done (e.g. the modality or technique) as "
+            "the line's description; the claim carries it and payers deny the line without "
+            "it.",
+            [index],
+            {"set_description": None, "lines": [index]},
+        )
+
+
 def rule_medicare_replacement(ctx: RuleContext) -> Iterable[Finding]:
     if not ctx.visit.payer.is_medicare:
         return
@@ -489,7 +519,18 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
     for index, mods in enumerate(ctx.modifiers):
         if not ctx.is_therapy_service(index) and wanted not in mods:
             continue
-        needed, reason = _assistant_share(ctx, index)
+        if mods & (set(ASSISTANT_MODIFIERS.values()) - {wanted}):
+            continue  # the other discipline's modifier: swapped first (above)
+        split = _unit_split(ctx, index, wanted)
+        if split is not None and 0 < split.with_modifier < split.units:
+            if visit.payer.needs_therapy_modifiers or wanted in mods:
+                yield _split_finding(ctx, index, wanted, split)
+            continue
+        if split is not None:
+            needed = split.with_modifier > 0
+            reason = f"per 15-minute unit (CMS, since 2022): {split.explanation}"
+        else:
+            needed, reason = _assistant_share(ctx, index)
         if needed and wanted not in mods and not (mods & {"CO", "CQ"}):
             missing.append(index)
             missing_reasons.append(f"{ctx.where(index)}: {reason}")
@@ -500,8 +541,8 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
         yield _finding(
             "assistant-modifier",
             "; ".join(missing_reasons)
-            + f". A service done in whole or in part (more than 10% of its minutes) by an "
-            f"assistant takes {wanted}.",
+            + f". A service done in whole or in part (more than 10% of its minutes, of each "
+            f"15-minute unit for a timed code) by an assistant takes {wanted}.",
             missing,
             {"add_modifier": wanted, "lines": missing},
         )
@@ -515,6 +556,51 @@ def rule_assistant_modifier(ctx: RuleContext) -> Iterable[Finding]:
             {"remove_modifier": wanted, "lines": unneeded},
             severity=Severity.WARNING,
         )
+
+
+def _unit_split(ctx: RuleContext, index: int, modifier: str) -> AssistantSplit | None:
+    """The per-unit CO/CQ allocation of a timed line that is its code's only line, for a
+    date of service since the CY2022 rule; None where the per-service 10% test applies
+    instead (untimed codes, earlier dates, an assistant as the provider, a code on several
+    lines, whose units the units engine already shares out)."""
+    visit = ctx.visit
+    procedure = ctx.procedures[index]
+    if (
+        procedure is None
+        or not procedure.is_timed
+        or visit.date_of_service < ASSISTANT_PER_UNIT_FROM
+        or visit.provider.is_assistant
+        or ctx.codes.count(ctx.codes[index]) > 1
+    ):
+        return None
+    line = visit.lines[index]
+    assistant = line.assistant_minutes
+    if not assistant and modifier in ctx.modifiers[index]:
+        assistant = line.minutes  # a line marked CO/CQ without a split is the assistant's
+    units = ctx.computed_units[index]
+    if units <= 0 or assistant <= 0:
+        return None
+    if assistant >= line.minutes:
+        # every minute is the assistant's: nothing to split off, every unit takes it
+        return assistant_split(units, 0, max(assistant, units * UNIT_MINUTES), modifier)
+    return assistant_split(units, line.minutes - assistant, assistant, modifier)
+
+
+def _split_finding(ctx: RuleContext, index: int, modifier: str, split: AssistantSplit) -> Finding:
+    line = ctx.visit.lines[index]
+    code = ctx.codes[index]
+    assistant = line.assistant_minutes
+    with_units, without = split.with_modifier, split.without_modifier
+    return _finding(
+        "assistant-modifier",
+        f"{ctx.where(index)}: per 15-minute unit (CMS, since 2022): {split.explanation} "
+        f"The claim needs {code} on two lines: {with_units} {_plural(with_units, 'unit')} "
+        f"with {modifier} (the assistant's {assistant} min) and {without} "
+        f"{_plural(without, 'unit')} without (the therapist's {line.minutes - assistant} "
+        "min); split the line.",
+        [index],
+        {"split_assistant": modifier, "units": [with_units, without], "lines": [index]},
+    )
 
 
 def rule_telehealth_modifier(ctx: RuleContext) -> Iterable[Finding]:
@@ -1241,6 +1327,30 @@ def rule_npi_invalid(ctx: RuleContext) -> Iterable[Finding]:
         yield _finding("npi-invalid", f"Rendering provider: {problem}.")
 
 
+def rule_referring_provider(ctx: RuleContext) -> Iterable[Finding]:
+    visit = ctx.visit
+    if not visit.payer.is_medicare:
+        return
+    if not any(ctx.is_therapy_service(i) for i in range(len(visit.lines))):
+        return
+    npi = (visit.referring_npi or "").strip()
+    if not npi:
+        yield _finding(
+            "referring-provider",
+            "No referring or certifying physician NPI: a Medicare therapy claim names the "
+            "physician or practitioner who certified the plan of care (CMS-1500 box 17b, "
+            "837P loop 2310A). Enter the referring provider's NPI on the plan of care.",
+        )
+        return
+    problem = npi_problem(npi)
+    if problem:
+        yield _finding(
+            "referring-provider",
+            f"Referring provider: {problem}; the claim would be rejected.",
+            severity=Severity.ERROR,
+        )
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 Rule = Callable[[RuleContext], Iterable[Finding]]
@@ -1251,6 +1361,7 @@ RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("unknown-code", Severity.WARNING, rule_unknown_code),
     ("deleted-code", Severity.ERROR, rule_deleted_code),
     ("code-not-yet-effective", Severity.ERROR, rule_code_not_yet_effective),
+    ("unlisted-description", Severity.ERROR, rule_unlisted_description),
     ("medicare-replacement", Severity.ERROR, rule_medicare_replacement),
     ("bundled-code", Severity.WARNING, rule_bundled_code),
     ("therapy-modifier-missing", Severity.ERROR, rule_therapy_modifier_missing),
@@ -1284,6 +1395,7 @@ RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("plan-of-care-expired", Severity.ERROR, rule_plan_of_care_expired),
     ("progress-report-due", Severity.WARNING, rule_progress_report_due),
     ("npi-invalid", Severity.ERROR, rule_npi_invalid),
+    ("referring-provider", Severity.WARNING, rule_referring_provider),
 )
 RULE_IDS: tuple[str, ...] = tuple(rule_id for rule_id, _, _ in RULES)
 _DEFAULT_SEVERITY = {rule_id: severity for rule_id, severity, _ in RULES}

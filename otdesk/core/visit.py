@@ -81,7 +81,8 @@ class ChargeLine:
     """One service line as entered. `units` None means "computed"; a number is an override.
     `assistant_minutes` are the minutes of this line done by an assistant (OTA/PTA).
     `no_fee` is True when neither the line nor the clinic's fee schedule gives a fee; the
-    services set it, as the core knows no fee schedule (a visit from JSON leaves it False)."""
+    services set it, as the core knows no fee schedule (a visit from JSON leaves it False).
+    `description` says what was done, for the codes whose number does not (97139...)."""
 
     code: str
     minutes: int = 0
@@ -91,6 +92,8 @@ class ChargeLine:
     units: int | None = None
     allowed: Money | None = None
     no_fee: bool = False
+    # the service in words, for codes that need one on the claim (unlisted codes)
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,9 @@
      "provider": {"role": "OT", "npi": "1234567893"},
      "total_treatment_minutes": 60,
      "lines": [{"code": "97530", "minutes": 30, "assistant_minutes": 0, "modifiers": ["GO"],
-                "dx_pointers": ["A"], "units": null, "allowed": "104.00"}],
-     "diagnoses": ["M62.81"],
+                "dx_pointers": ["A"], "units": null, "allowed": "104.00",
+                "description": ""}],
+     "diagnoses": ["M62.81"], "referring_npi": "1234567893",
      "patient": {"ytd_allowed": {"OT": "2400.00", "PT_SLP": "0.00"},
                  "treatment_days_since_progress_report": 3,
                  "plan_of_care": {"start": "2026-10-01", "cert_through": "2026-12-29"}}}
@@ -21,7 +22,8 @@ for the payer kind) and telehealth_modifier (default "95", null for none).
 
 Any problem raises VisitInputError with one sentence naming the field path
 ("lines[0].minutes: ..."); nothing is returned half-read. What the rules engine checks
-(too many modifiers, pointers or diagnoses, a pointer past the last diagnosis, an invalid NPI)
+(too many modifiers, pointers or diagnoses, a pointer past the last diagnosis, an invalid NPI,
+an unlisted code without a description)
 is left to it: those are findings, not input errors.
 """
 
@@ -32,6 +34,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from otdesk.core.fixes import MAX_DESCRIPTION
 from otdesk.core.money import Money, MoneyError
 from otdesk.core.units import MAX_MINUTES, UnitRule
 from otdesk.core.visit import (
@@ -67,6 +70,7 @@ VISIT_KEYS = {
     "lines",
     "diagnoses",
     "patient",
+    "referring_npi",
 }
 PAYER_KEYS = {
     "kind",
@@ -85,6 +89,7 @@ LINE_KEYS = {
     "dx_pointers",
     "units",
     "allowed",
+    "description",
 }
 PATIENT_KEYS = {"ytd_allowed", "treatment_days_since_progress_report", "plan_of_care"}
 PLAN_KEYS = {"start", "cert_through"}
@@ -269,6 +274,15 @@ def _line(value: object, index: int) -> ChargeLine:
     allowed = data.get("allowed")
     if allowed is not None:
         allowed = _money(allowed, f"{path}.allowed")
+    description = ""
+    if data.get("description") is not None:
+        description = " ".join(_string(data["description"], f"{path}.description").split())
+        if len(description) > MAX_DESCRIPTION:
+            raise VisitInputError(
+                f"{path}.description",
+                f"{len(description)} characters; a line's description takes at most "
+                f"{MAX_DESCRIPTION}.",
+            )
     return ChargeLine(
         code=code,
         minutes=minutes,
@@ -277,6 +291,7 @@ def _line(value: object, index: int) -> ChargeLine:
         dx_pointers=tuple(pointers),
         units=units,
         allowed=allowed,
+        description=description,
     )
 
 
@@ -347,6 +362,9 @@ def visit_from_json(data: object) -> Visit:
         for i, item in enumerate(_list(top.get("diagnoses", []), "diagnoses"))
     )
     patient = _patient(top["patient"]) if top.get("patient") is not None else PatientContext()
+    referring = None
+    if top.get("referring_npi") is not None:
+        referring = _string(top["referring_npi"], "referring_npi") or None
     return Visit(
         date_of_service=day,
         payer=payer,
@@ -357,6 +375,7 @@ def visit_from_json(data: object) -> Visit:
         lines=lines,
         diagnoses=diagnoses,
         patient=patient,
+        referring_npi=referring,
     )
 
 
@@ -388,10 +407,12 @@ def visit_to_json(visit: Visit) -> dict[str, Any]:
                 "dx_pointers": list(line.dx_pointers),
                 "units": line.units,
                 "allowed": line.allowed.to_json() if line.allowed is not None else None,
+                "description": line.description,
             }
             for line in visit.lines
         ],
         "diagnoses": list(visit.diagnoses),
+        "referring_npi": visit.referring_npi,
         "patient": {
             "ytd_allowed": {
                 bucket: amount.to_json() for bucket, amount in patient.ytd_allowed.items()

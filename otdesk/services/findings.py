@@ -281,6 +281,7 @@ def evaluate(
             modifiers=split_codes(line.modifiers),
             dx_pointers=split_codes(line.dx_pointers),
             units=line.units_override,
+            description=line.description,
         )
         for line in lines
     )

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from otdesk.core.fixes import MAX_DESCRIPTION
 from otdesk.core.money import Money
-from otdesk.core.visit import DISCIPLINES, DX_LETTERS, Finding, Severity
+from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine, Finding, Severity
 from otdesk.services import findings as fx
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
@@ -101,6 +102,7 @@ class LineDetail:
     label: str  # the catalog's words, the typed description, or a note that it is unknown
     description: str
     timed: bool
+    per_item: bool  # an orthosis or a supply: units are the items, typed without a reason
     minutes: int
     assistant_minutes: int
     units: int  # as billed
@@ -560,7 +562,7 @@ class VisitService:
     def apply_fix(self, visit_id: int, fix: Mapping[str, Any]) -> VisitDetail:
         """Apply a finding's fix as the line edits a person would make, in one transaction
         (audited as one "visit.fix" entry with the fix, and an entry per edited line)."""
-        from otdesk.core.fixes import FixError, apply_fix
+        from otdesk.core.fixes import FixError, apply_fix, fix_kind
 
         with self.ctx.db.write() as connection:
             row = self._draft(connection, visit_id)
@@ -573,17 +575,26 @@ class VisitService:
             except FixError as error:
                 raise ValidationError("fix", str(error)) from None
             indexes = list(fix.get("lines") or [])
-            kind = next(key for key in fix if key != "lines")
+            kind = fix_kind(fix)
             removed: set[int] = set()
             if kind == "remove_line":
                 removed = set(indexes)
             elif kind == "merge_lines":
                 removed = set(indexes[1:])
             kept = [line for index, line in enumerate(lines) if index not in removed]
-            if len(kept) != len(fixed.lines):
+            added: list[tuple[int, ChargeLine]] = []
+            if kind == "split_assistant":
+                # the assistant's part is a new line just after the one split
+                added = [(indexes[0] + 1, fixed.lines[indexes[0] + 1])]
+            old_of = [
+                new
+                for position, new in enumerate(fixed.lines)
+                if position not in {at for at, _ in added}
+            ]
+            if len(kept) != len(old_of):
                 raise ValidationError("fix", "The fix does not match the visit's lines.")
             self.ctx.audit(connection, "visit.fix", "visit", visit_id, after=dict(fix))
-            for line, new in zip(kept, fixed.lines, strict=True):
+            for line, new in zip(kept, old_of, strict=True):
                 changes: dict[str, Any] = {}
                 if new.code != line.code:
                     changes["code"] = new.code
@@ -599,8 +610,12 @@ class VisitService:
                     changes["units_override"] = new.units
                     if new.units is not None:
                         changes["override_reason"] = f"applied fix: {_fix_words(fix)}"
+                if new.description != line.description:
+                    changes["description"] = new.description
                 if changes:
                     self._update_line(connection, line.id, changes)
+            for position, new in added:
+                self._insert_line(connection, row, position, new, lines[indexes[0]])
             for index in sorted(removed, reverse=True):
                 line = self._line(connection, lines[index].id)
                 self._remove_line(connection, line)
@@ -613,6 +628,41 @@ class VisitService:
                 )
             self._touch(connection, visit_id)
             return self._recompute(connection, visit_id)
+
+    def _insert_line(
+        self, connection: Connection, row: Any, position: int, new: ChargeLine, like: Any
+    ) -> None:
+        """A line made by a fix (the assistant's part of a split line) at `position`, with
+        the fee typed on the line it came from."""
+        values = self._clean_line(
+            connection,
+            row,
+            {
+                "code": new.code,
+                "minutes": new.minutes,
+                "assistant_minutes": new.assistant_minutes,
+                "modifiers": new.modifiers,
+                "dx_pointers": new.dx_pointers,
+                "description": new.description,
+                "fee": from_cents(like.fee_cents) if like.fee_entered else None,
+            },
+            None,
+        )
+        ids = [item.id for item in fx.line_rows(connection, row.id)]
+        line_id = inserted_id(
+            connection.execute(
+                insert(s.charge_lines).values(visit_id=row.id, position=len(ids), **values)
+            )
+        )
+        ids.insert(position, line_id)
+        _renumber(connection, ids)
+        self.ctx.audit(
+            connection,
+            "line.add",
+            "visit",
+            row.id,
+            after={"line_id": line_id, "position": position, **values},
+        )
 
     # lifecycle -----------------------------------------------------------------------------
 
@@ -1011,6 +1061,7 @@ class VisitService:
                     label=label,
                     description=line.description,
                     timed=procedure is not None and procedure.is_timed,
+                    per_item=procedure is not None and procedure.per_item,
                     minutes=line.minutes,
                     assistant_minutes=line.assistant_minutes,
                     # a finalized visit shows what was billed, whatever the rules say now
@@ -1103,7 +1154,10 @@ class VisitService:
             )
         override = v.optional_int(values.get("units_override"), "units_override", high=999)
         reason = v.text(values.get("override_reason"), "override_reason", max_len=500) or None
-        if override is not None and not reason:
+        procedure = self.ctx.catalog.get(code)
+        per_item = procedure is not None and procedure.per_item
+        # an item's units are how many were supplied, not a change to computed units
+        if override is not None and not reason and not per_item:
             raise ValidationError(
                 "override_reason", "Override reason is required when units are entered by hand."
             )
@@ -1114,7 +1168,9 @@ class VisitService:
         fee_money = v.optional_money(fee, "fee")
         return {
             "code": code,
-            "description": v.text(values.get("description"), "description"),
+            "description": v.text(
+                values.get("description"), "description", max_len=MAX_DESCRIPTION
+            ),
             "minutes": minutes,
             "assistant_minutes": assistant,
             "modifiers": join_codes(v.modifiers(values.get("modifiers"))),

@@ -88,8 +88,9 @@ class VisitController(QObject):
             return False
         changes: dict[str, Any]
         if field == "units":
-            if value is None:
-                changes = {"units_override": None}
+            if value is None or getattr(line, "per_item", False):
+                # (an orthosis's or a supply's units are the items: no reason to ask)
+                changes = {"units_override": value}
             else:
                 reason = ask_reason(f"{line.code} {line.label}") if ask_reason else None
                 if not reason:

@@ -9,13 +9,13 @@ from datetime import date
 import pytest
 
 from otdesk.core.catalog import default_catalog
-from otdesk.core.fixes import apply_fix
+from otdesk.core.fixes import FixError, apply_fix, fix_label, needs_input
 from otdesk.core.money import Money
 from otdesk.core.rules import article, certification_warning, check_visit
-from otdesk.core.visit import PayerInfo, PlanOfCare, ProviderInfo, Severity
+from otdesk.core.visit import PlanOfCare, ProviderInfo, Severity
 from tests.helpers.fakes import clean_visit, commercial, found, line, patient, rules_of
 
-# --- 6. articles and near-miss codes -------------------------------------------------------------
+# --- 6. articles and near-miss codes ---
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_near_misses_are_swaps_then_single_changes_and_never_the_code_itself():
     assert catalog.did_you_mean("12345") == ""
 
 
-# --- 1. KX buckets follow each line's therapy modifier -----------------------------------------
+# --- 1. KX buckets follow each line's therapy modifier ---
 
 
 def kx_ytd(ot: str, pt_slp: str) -> dict[str, Money]:
@@ -139,7 +139,7 @@ def test_kx_thresholds_2018_to_2020_are_shipped_so_back_dated_visits_are_checked
         assert "kx-threshold-unknown" not in rules_of(visit)
 
 
-# --- 2. a plan of care certified beyond 90 days --------------------------------------------------
+# --- 2. a plan of care certified beyond 90 days ---
 
 
 def test_a_certification_typed_past_90_days_still_expires_on_day_90():
@@ -162,7 +162,7 @@ def test_certification_warning_for_an_end_past_day_90():
     assert text is not None and "through 2026-10-29" in text
 
 
-# --- 5. a day longer than a day ------------------------------------------------------------------
+# --- 5. a day longer than a day ---
 
 
 def test_lines_adding_up_to_more_than_24_hours_are_an_error_naming_the_total():
@@ -184,7 +184,7 @@ def test_exactly_24_hours_is_not_over():
     assert "day-over-24-hours" not in rules_of(visit)
 
 
-# --- 3. codes used before they existed -----------------------------------------------------------
+# --- 3. codes used before they existed ---
 
 
 def test_an_ot_evaluation_code_before_2017_is_an_error_with_the_code_of_the_day():
@@ -239,7 +239,7 @@ def test_every_catalog_effective_date_has_its_source():
             assert procedure.effective_from.isoformat() in procedure.source, procedure.code
 
 
-# --- orthoses and supplies are billed per item --------------------------------------------------
+# --- orthoses and supplies are billed per item ---
 
 
 def test_item_units_are_the_items_entered_default_one_and_no_minutes_counted():
@@ -282,3 +282,58 @@ def test_items_do_not_count_toward_kx_and_take_no_therapy_modifier():
 def test_items_under_the_per_code_rule_too():
     visit = clean_visit(payer=commercial(), lines=(line("L3913", 12, units=2),))
     assert [ln.units for ln in check_visit(visit, dx_check=None).units.lines] == [2]
+
+
+# --- unlisted codes need a description ---
+
+
+@pytest.mark.parametrize("code", ["97039", "97139", "97799"])
+def test_an_unlisted_code_without_a_description_is_an_error_until_one_is_typed(code):
+    visit = clean_visit(lines=(line("97530", 30, "GO"), line(code, 15, "GO")))
+    [finding] = found(visit, "unlisted-description")
+    assert finding.severity is Severity.ERROR and finding.lines == (1,)
+    assert f"Line 2 ({code})" in finding.message
+    assert finding.fix == {"set_description": None, "lines": [1]}
+    assert needs_input(finding.fix)
+    assert fix_label(finding.fix, visit) == f"Describe line 2 ({code})..."
+    with pytest.raises(FixError, match="Type the description"):
+        apply_fix(visit, finding.fix)
+    typed = apply_fix(visit, {**finding.fix, "set_description": "  Fluidotherapy,  hand "})
+    assert typed.lines[1].description == "Fluidotherapy, hand"
+    assert "unlisted-description" not in rules_of(typed)
+
+
+def test_a_blank_description_does_not_count_and_listed_codes_need_none():
+    visit = clean_visit(lines=(line("97139", 15, "GO", description="   "),))
+    assert "unlisted-description" in rules_of(visit)
+    assert "unlisted-description" not in rules_of(clean_visit())
+
+
+def test_a_description_longer_than_a_claim_line_note_is_refused():
+    visit = clean_visit(lines=(line("97139", 15, "GO"),))
+    with pytest.raises(FixError, match="at most 80"):
+        apply_fix(visit, {"set_description": "x" * 81, "lines": [0]})
+
+
+# --- Medicare referring / certifying provider ---
+
+
+def test_a_medicare_therapy_visit_without_a_referring_npi_warns():
+    [finding] = found(clean_visit(referring_npi=None), "referring-provider")
+    assert finding.severity is Severity.WARNING
+    assert "referring or certifying physician NPI" in finding.message
+    assert "box 17b" in finding.message
+
+
+def test_a_referring_npi_that_fails_its_check_digit_is_an_error():
+    [finding] = found(clean_visit(referring_npi="1234567890"), "referring-provider")
+    assert finding.severity is Severity.ERROR and "check digit" in finding.message
+
+
+def test_referring_provider_is_quiet_for_other_payers_and_with_an_npi():
+    assert "referring-provider" not in rules_of(clean_visit())
+    other = clean_visit(payer=commercial(), referring_npi=None)
+    assert "referring-provider" not in rules_of(other)
+    # a Medicare visit billing only items (an orthosis) is not a therapy claim
+    items = clean_visit(referring_npi=None, lines=(line("L3908", 0),))
+    assert "referring-provider" not in rules_of(items)

@@ -30,6 +30,7 @@ ISSUE_EXAMPLE = {
         }
     ],
     "diagnoses": ["M62.81"],
+    "referring_npi": "1234567893",
     "patient": {
         "ytd_allowed": {"OT": "2400.00", "PT_SLP": "0.00"},
         "treatment_days_since_progress_report": 3,

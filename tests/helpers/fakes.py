@@ -87,6 +87,7 @@ def clean_visit(**changes) -> Visit:
             treatment_days_since_progress_report=3,
             plan_of_care=PlanOfCare(date(2026, 10, 1), date(2026, 12, 29)),
         ),
+        referring_npi=VALID_NPI,
     )
     return replace(visit, **changes)
 

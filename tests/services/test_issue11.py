@@ -34,3 +34,14 @@ def test_year_to_date_allowed_goes_by_each_lines_therapy_modifier(clinic, setup)
     with clinic.ctx.db.read() as connection:
         totals = fx.ytd_allowed(connection, setup.patient, TODAY, None, clinic.ctx.catalog)
     assert totals == {"OT": Money("124.48"), "PT_SLP": Money("115.60")}
+
+
+def test_an_orthosis_takes_its_item_count_without_a_reason_and_no_therapy_modifier(clinic, setup):
+    visit = _draft(clinic, setup)
+    visit = clinic.visits.add_line(visit.id, "97760", minutes=25, modifiers="GO", dx_pointers="A")
+    visit = clinic.visits.add_line(visit.id, "L3807", dx_pointers="A")
+    assert visit.lines[1].per_item and visit.lines[1].units == 1
+    visit = clinic.visits.update_line(visit.lines[1].id, units_override=2)
+    assert visit.lines[1].units == 2 and visit.lines[1].override_reason is None
+    assert visit.total_timed_minutes == 25
+    assert not _rules(visit) & {"units-override", "untimed-units", "therapy-modifier-missing"}
