@@ -42,6 +42,9 @@ class VisitController(QObject):
         self.visit: Any = None
         self.last_field: str | None = None
         self._timer_line: int | None = None  # the line whose timer was touched last
+        # (fix, visit) -> the fix completed by the person, or None (cancelled); the editor
+        # sets it to a dialog, tests to a stand-in
+        self.complete_fix: Callable[[Any, Any], dict[str, Any] | None] | None = None
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -147,7 +150,13 @@ class VisitController(QObject):
     def apply_fix(self, finding: Any) -> bool:
         if not self.editable or not finding.fix:
             return False
-        return self._call(lambda: self.clinic.visits.apply_fix(self.visit.id, finding.fix))
+        fix = finding.fix
+        if self.complete_fix is not None:
+            # a fix that needs words typed first (a line's description) asks for them
+            fix = self.complete_fix(fix, self.visit)
+            if fix is None:
+                return False
+        return self._call(lambda: self.clinic.visits.apply_fix(self.visit.id, fix))
 
     # --- timer ------------------------------------------------------------------------------
 

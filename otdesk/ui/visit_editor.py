@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from otdesk.core.catalog import Catalog
 from otdesk.core.fixes import fix_label
 from otdesk.core.visit import DX_LETTERS, Finding
+from otdesk.ui import describe_line_dialog
 from otdesk.ui.code_picker import CodePicker
 from otdesk.ui.models.charge_lines import COL_MINUTES
 from otdesk.ui.models.records import DiagnosisRow
@@ -180,6 +181,9 @@ class VisitEditor(QWidget):
         self.findings_model = FindingsModel(parent=self, fix_label=finding_fix_label)
         self.findings = FindingsPanel(self.findings_model)
         self.findings.fix_requested.connect(controller.apply_fix)
+        controller.complete_fix = lambda fix, visit: describe_line_dialog.complete_fix(
+            self, fix, visit
+        )
 
         self.totals = TotalsPanel()
         self.totals.payment_requested.connect(self.record_payment)
