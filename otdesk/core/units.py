@@ -310,6 +310,8 @@ def _merge(lines: Sequence[UnitLine]) -> tuple[list[_Merged], list[str]]:
 def _by_code(timed: list[_Merged]) -> list[_Merged]:
     """One entry per code for the allocation (a code's CO/CQ line and its plain line are one
     service of the code), in the order the codes were entered."""
+    if len({ln.code for ln in timed}) == len(timed):
+        return timed  # each code on one line (the usual visit): nothing to combine
     codes: dict[str, _Merged] = {}
     for ln in timed:
         entry = codes.get(ln.code)
@@ -336,6 +338,9 @@ def _spread(
 ) -> tuple[list[LineUnits], list[str]]:
     """Each line's units from its code's (units, full, remainder): a code entered as a plain
     line and an assistant (CO/CQ) line shares its units between them unit by unit."""
+    if len(code_units) == len(timed):
+        # each code on one line: its units are the line's
+        return [_line_units(ln, *code_units[ln.code]) for ln in timed], []
     results = []
     notes = []
     lines_of: dict[str, list[_Merged]] = {}
