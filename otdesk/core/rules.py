@@ -63,6 +63,9 @@ DISTINCT_MODIFIERS = ("XU", "XS", "XE", "XP", "59")
 LIABILITY_MODIFIERS = frozenset({"GA", "GY", "GZ"})
 TELEHEALTH_POS = {"02": "telehealth outside the home", "10": "telehealth in the home"}
 EVALUATION_CATEGORY = "evaluation"
+# Visits where a plan of care is written: OT/PT evaluations and SLP evaluations (several SLP
+# evaluation codes may be billed on one date, so one-evaluation-per-day counts only the first).
+PLAN_WRITING_CATEGORIES = frozenset({EVALUATION_CATEGORY, "speech-language evaluation"})
 # 97039, 97139, 97799: the claim needs the service described in words (DOMAIN.md section 5).
 UNLISTED_CATEGORY = "unlisted"
 # "Untimed codes other than group and supervised modalities bill 1 unit" (DOMAIN.md 3).
@@ -184,7 +187,7 @@ class RuleContext:
         return counts_toward_kx(self.procedures[index])
 
     def has_evaluation(self) -> bool:
-        return any(p is not None and p.category == EVALUATION_CATEGORY for p in self.procedures)
+        return any(p is not None and p.category in PLAN_WRITING_CATEGORIES for p in self.procedures)
 
     def check_dx(self, code: str) -> DxCheckLike | None:
         if self.dx_check is None:

@@ -337,3 +337,26 @@ def test_referring_provider_is_quiet_for_other_payers_and_with_an_npi():
     # a Medicare visit billing only items (an orthosis) is not a therapy claim
     items = clean_visit(referring_npi=None, lines=(line("L3908", 0),))
     assert "referring-provider" not in rules_of(items)
+
+
+def test_an_slp_evaluation_visit_needs_no_plan_of_care_yet_and_may_bill_two_evaluations():
+    visit = clean_visit(
+        discipline="SLP",
+        lines=(line("92523", 60, "GN"), line("92524", 30, "GN")),
+        patient=patient(plan_of_care=None, ytd_allowed={}),
+    )
+    fired = rules_of(visit)
+    assert "plan-of-care-missing" not in fired
+    assert "one-evaluation-per-day" not in fired
+
+
+def test_a_clinics_own_item_code_is_billed_per_item_too():
+    from otdesk.core.catalog import BillingKind, Catalog
+
+    catalog = Catalog.load()
+    custom = catalog.with_custom("A9999", "Therapy putty", category="supply", kind="item")
+    assert custom.kind is BillingKind.ITEM and custom.per_item
+    visit = clean_visit(lines=(line("97110", 30, "GO"), line("A9999", 5, units=2)))
+    result = check_visit(visit, catalog=catalog, dx_check=None)
+    assert [ln.units for ln in result.units.lines] == [2, 2]
+    assert result.units.total_timed_minutes == 30
