@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,9 +36,12 @@ from otdesk.storage.errors import (
     BackupError,
     CorruptDatabaseError,
     DatabaseLockedError,
+    EmptyDatabaseError,
     NotAnOtdeskDatabaseError,
     SchemaTooNewError,
     StorageError,
+    disk_full_error,
+    is_disk_full,
 )
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
@@ -162,12 +164,24 @@ def open_database(
     path = Path(path)
     now = now or datetime.now().astimezone()
     backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups)
-    existing = _has_content(path)
+    existing = has_content(path)
     if existing:
         _check_header(path, backups)
+    elif path.exists() and backups.newest() is not None:
+        # An emptied file beside backups is a clinic that lost its contents, not a new one.
+        raise EmptyDatabaseError(
+            f"The clinic database {path} is empty (0 bytes), but backups of it exist: it "
+            "has been damaged, not made new. It has not been changed.",
+            path=path,
+            newest_backup=backups.newest(),
+        )
     else:
-        create_private_file(path)  # so SQLite's WAL files inherit owner-only permissions
+        try:
+            create_private_file(path)  # so SQLite's WAL files inherit owner-only permissions
+        except OSError as error:
+            raise _os_error(path, error) from None
     secure_database_files(path)
+    backups.remove_partials()
 
     engine = create_engine(dialect.sqlite_url(path))
     # Opening waits only briefly for a lock; normal work waits longer.
@@ -261,7 +275,7 @@ def _migrate(engine: Engine, path: Path, backups: BackupStore) -> None:
         connection.commit()
 
 
-def _has_content(path: Path) -> bool:
+def has_content(path: Path) -> bool:
     """True when there is something at `path` worth protecting. An empty file with no WAL
     beside it (a crash before the first commit) holds nothing and is treated as new."""
     if not path.exists():
@@ -279,7 +293,7 @@ def _check_header(path: Path, backups: BackupStore) -> None:
         with path.open("rb") as handle:
             header = handle.read(len(dialect.SQLITE_HEADER))
     except OSError as error:
-        raise StorageError(f"Cannot read the clinic database {path}: {error}", path=path) from None
+        raise _os_error(path, error) from None
     if header != dialect.SQLITE_HEADER and _size(path) > 0:
         raise NotAnOtdeskDatabaseError(
             f"{path} is not an otdesk database (it is not an SQLite file, or its first page "
@@ -298,9 +312,19 @@ def _translate_errors(path: Path, backups: BackupStore) -> Iterator[None]:
     except _DB_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
+        if dialect.is_full_error(error):
+            raise disk_full_error(path.parent) from error
         if dialect.is_corrupt_error(error):
             raise _corrupt(path, backups, str(getattr(error, "orig", error))) from error
         raise
+
+
+def _os_error(path: Path, error: OSError) -> StorageError:
+    if is_disk_full(error):
+        return disk_full_error(path.parent)
+    return StorageError(
+        f"Cannot use the clinic database {path}: {error.strerror or error}.", path=path
+    )
 
 
 def _corrupt(path: Path, backups: BackupStore, detail: str) -> CorruptDatabaseError:
@@ -342,87 +366,3 @@ def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS)
             newest_backup=backups.newest(),
         )
     return CheckReport(path, revision, HEAD_REVISION, tuple(problems), _size(path))
-
-
-# --- restoring ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RestoreReport:
-    restored_from: Path
-    database: Path
-    safety_copy: Path | None  # the previous database: a backup, or the unusable file set aside
-
-
-def restore_database(
-    backup: Path,
-    database: Path,
-    *,
-    now: datetime | None = None,
-    lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS,
-) -> RestoreReport:
-    """Replace the database at `database` with the backup file `backup`. The backup is checked
-    first; the database it replaces is kept: backed up when healthy, renamed aside when not."""
-    now = now or datetime.now().astimezone()
-    backup = Path(backup)
-    database = Path(database)
-    if not backup.is_file():
-        raise BackupError(f"There is no backup file {backup}.", path=backup)
-    try:
-        marked, problems, _tables, _revision = dialect.check_file(backup)
-    except dialect.DRIVER_ERRORS as error:
-        raise BackupError(f"{backup} is not an otdesk backup ({error}).", path=backup) from None
-    if not marked:
-        raise BackupError(f"{backup} is not an otdesk backup.", path=backup)
-    if problems:
-        raise BackupError(
-            f"{backup} is damaged ({'; '.join(problems[:3])}); choose another backup.",
-            path=backup,
-        )
-    if backup.resolve() == database.resolve():
-        raise BackupError(f"{backup} is the clinic database itself, not a backup.", path=backup)
-
-    backups = BackupStore(database.parent / BACKUP_DIRNAME)
-    safety: Path | None = None
-    if _has_content(database):
-        try:
-            current = open_database(
-                database,
-                now=now,
-                lock_timeout_ms=lock_timeout_ms,
-                daily_backup=False,
-                always_check=True,
-            )
-        except (NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError):
-            safety = _set_aside(database, now)
-        else:
-            try:
-                safety = current.backup(now=now, reason="before-restore")
-            finally:
-                current.close()
-    if not database.exists():
-        create_private_file(database)
-    try:
-        dialect.restore_file(backup, database, busy_timeout_ms=lock_timeout_ms)
-    except dialect.DRIVER_ERRORS as error:
-        if dialect.is_locked_error(error):
-            raise DatabaseLockedError(database) from error
-        raise
-    secure_database_files(database)
-    backups.prune()
-    return RestoreReport(backup, database, safety)
-
-
-def _set_aside(database: Path, now: datetime) -> Path:
-    """Rename an unusable database (and its WAL files) out of the way, never deleting it."""
-    stamp = now.strftime("%Y%m%d-%H%M%S")
-    target = database.with_name(f"{database.name}.unusable-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = database.with_name(f"{database.name}.unusable-{stamp}-{n}")
-    os.replace(database, target)
-    for old, new in zip(sidecars(database), sidecars(target), strict=True):
-        if old.exists():
-            os.replace(old, new)
-    return target

@@ -30,6 +30,7 @@ WRITE_OPTION = "otdesk_write"
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 _SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 SQLITE_HEADER = b"SQLite format 3\x00"
 # The driver's own errors, for the few places that use it below SQLAlchemy.
@@ -157,6 +158,24 @@ def is_corrupt_error(error: BaseException) -> bool:
         return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
     text = str(original)
     return "malformed" in text or "not a database" in text
+
+
+def is_full_error(error: BaseException) -> bool:
+    """SQLite's "database or disk is full" (the disk, the quota or the file's page limit)."""
+    original = getattr(error, "orig", error)
+    if not isinstance(original, sqlite3.OperationalError):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == _SQLITE_FULL
+    return "disk is full" in str(original)
+
+
+def use_rollback_journal(connection: Connection) -> None:
+    """Leave the file self-contained (no WAL beside it), as a backup or a restore candidate
+    must be before it is moved; call outside a transaction."""
+    if connection.dialect.name == "sqlite":
+        _driver(connection).execute("PRAGMA journal_mode = DELETE")
 
 
 def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:

@@ -6,6 +6,7 @@ data (they may end up in a log file or a bug report).
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from otdesk.errors import UserError
@@ -24,11 +25,10 @@ class UnusableDatabaseError(StorageError):
     `newest_backup` is the backup to offer for restoring, or None."""
 
     def __init__(self, message: str, *, path: Path, newest_backup: Path | None) -> None:
+        # The command that restores it depends on how otdesk was started (its data folder),
+        # which only the caller knows: the CLI and the window add it (services.maintenance).
         if newest_backup is not None:
-            message += (
-                f" The newest backup is {newest_backup}; restore it with "
-                f"`otdesk restore {newest_backup}`."
-            )
+            message += f" The newest backup is {newest_backup}."
         else:
             message += " No backup of it was found."
         super().__init__(message, path=path)
@@ -42,6 +42,11 @@ class NotAnOtdeskDatabaseError(UnusableDatabaseError):
 
 class CorruptDatabaseError(UnusableDatabaseError):
     """The file is an otdesk database that fails SQLite's integrity check."""
+
+
+class EmptyDatabaseError(UnusableDatabaseError):
+    """The clinic file is empty (0 bytes) although backups of it exist: it was emptied by
+    something else, not made new, so it is not treated as a new clinic."""
 
 
 class SchemaTooNewError(StorageError):
@@ -62,3 +67,21 @@ class DatabaseLockedError(StorageError):
 
 class BackupError(StorageError):
     """A backup could not be made or restored."""
+
+
+class DiskFullError(StorageError):
+    """The disk (or the user's quota) is full where otdesk had to write; nothing was saved."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """An OSError that says the disk or the quota is full."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full_error(folder: Path, what: str = "nothing was saved") -> DiskFullError:
+    return DiskFullError(
+        f"The disk is full where otdesk writes ({folder}); {what}. Free some space on that "
+        "disk (empty the trash, move or delete large files) and try again: nothing already "
+        "stored was changed.",
+        path=folder,
+    )
