@@ -14,10 +14,11 @@ from otdesk.storage import (
     RestoreReport,
     StorageError,
     inspect_database,
+    newest_restorable,
     open_database,
     restore_database,
 )
-from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupStore
+from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupInfo, BackupStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +42,23 @@ def backup_now(
 
 
 def restore(
-    backup: str | os.PathLike[str],
+    backup: str | os.PathLike[str] | None,
     data_dir: str | os.PathLike[str] | None = None,
     *,
     clock: Clock | None = None,
 ) -> RestoreReport:
-    """Replace the clinic database with a backup file (the current one is kept aside)."""
+    """Replace the clinic database with a backup file, validated first (the current one is
+    kept). `backup` None: the newest backup that passes its checks."""
     clock = clock or SystemClock()
-    return restore_database(Path(backup), database_path(data_dir), now=clock.now())
+    database = database_path(data_dir)
+    source = Path(backup) if backup is not None else newest_restorable(database)
+    return restore_database(source, database, now=clock.now())
+
+
+def backups(data_dir: str | os.PathLike[str] | None = None) -> list[BackupInfo]:
+    """Every backup of the clinic, newest first, each checked (for `backup --verify` and
+    the Backups window)."""
+    return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME).describe()
 
 
 def check(data_dir: str | os.PathLike[str] | None = None) -> HealthReport:

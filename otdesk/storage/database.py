@@ -155,27 +155,24 @@ def open_database(
     daily_backup: bool = True,
     durable: bool = True,
     always_check: bool = False,
+    read_only: bool = False,
 ) -> Database:
     """Open (creating if needed) the clinic database at `path`. Raises
     NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError or
     DatabaseLockedError; the file is never changed in those cases. `durable=False` commits
     with synchronous=NORMAL (bulk seeding only: safe if the program crashes, not if the
-    computer loses power)."""
+    computer loses power). `read_only` opens an existing, current database for reading
+    only: it takes no lock, so it works while another program is writing."""
     path = Path(path)
     now = now or datetime.now().astimezone()
     backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups)
+    if read_only:
+        return _open_read_only(path, backups)
     existing = has_content(path)
     if existing:
         _check_header(path, backups)
-    elif path.exists() and backups.newest() is not None:
-        # An emptied file beside backups is a clinic that lost its contents, not a new one.
-        raise EmptyDatabaseError(
-            f"The clinic database {path} is empty (0 bytes), but backups of it exist: it "
-            "has been damaged, not made new. It has not been changed.",
-            path=path,
-            newest_backup=backups.newest(),
-        )
     else:
+        _refuse_emptied(path, backups)
         try:
             create_private_file(path)  # so SQLite's WAL files inherit owner-only permissions
         except OSError as error:
@@ -205,6 +202,55 @@ def open_database(
         raise
     settings["busy_timeout_ms"] = busy_timeout_ms
     secure_database_files(path)
+    return Database(path, engine, backups, report)
+
+
+def _refuse_emptied(path: Path, backups: BackupStore) -> None:
+    """An emptied file beside backups is a clinic that lost its contents, not a new one."""
+    if path.exists() and backups.newest() is not None:
+        raise EmptyDatabaseError(
+            f"The clinic database {path} is empty (0 bytes), but backups of it exist: it "
+            "has been damaged, not made new. It has not been changed.",
+            path=path,
+            newest_backup=backups.newest(),
+        )
+
+
+def _open_read_only(path: Path, backups: BackupStore) -> Database:
+    if not has_content(path):
+        _refuse_emptied(path, backups)
+        raise StorageError(f"There is no clinic database at {path}.", path=path)
+    _check_header(path, backups)
+    engine = create_engine(dialect.sqlite_url(path, read_only=True))
+    dialect.configure_engine(engine, wal=False)
+    try:
+        with _translate_errors(path, backups), engine.connect() as connection:
+            marked, tables = dialect.file_marker(connection)
+            if not marked:
+                raise NotAnOtdeskDatabaseError(
+                    f"{path} is not an otdesk database; it has not been changed.",
+                    path=path,
+                    newest_backup=backups.newest(),
+                )
+            revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
+            connection.rollback()
+    except BaseException:
+        engine.dispose()
+        raise
+    if revision != HEAD_REVISION:
+        engine.dispose()
+        if revision not in KNOWN_REVISIONS:
+            raise SchemaTooNewError(
+                f"{path} was written by a newer version of otdesk (schema {revision}); "
+                "install that version to open it. The file has not been changed.",
+                path=path,
+            )
+        raise StorageError(
+            f"The clinic database {path} has an older schema ({revision}); open otdesk once "
+            "(or run `otdesk backup`) to bring it up to date, then try again.",
+            path=path,
+        )
+    report = OpenReport(created=False, migrated_from=None, backup=None)
     return Database(path, engine, backups, report)
 
 
@@ -350,6 +396,8 @@ def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS)
     backups = BackupStore(path.parent / BACKUP_DIRNAME)
     if not path.is_file():
         raise StorageError(f"There is no clinic database at {path}.", path=path)
+    if not has_content(path):
+        _refuse_emptied(path, backups)
     _check_header(path, backups)
     try:
         marked, problems, tables, revision = dialect.check_file(

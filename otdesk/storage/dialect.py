@@ -37,9 +37,17 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 
-def sqlite_url(path: Path) -> URL:
+def sqlite_url(path: Path, *, read_only: bool = False) -> URL:
+    """The engine URL of a database file; `read_only` opens it so that no connection can
+    write (a reader of a WAL database needs no lock, so it works beside a writer)."""
     from sqlalchemy.engine import URL
 
+    if read_only:
+        return URL.create(
+            "sqlite+pysqlite",
+            database=path.resolve().as_uri() + "?mode=ro",
+            query={"uri": "true"},
+        )
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
