@@ -114,6 +114,14 @@ def run_check(args: argparse.Namespace) -> int:
                     "size": report.size,
                     "backups": len(health.backups),
                     "newest_backup": str(newest) if newest else None,
+                    "records": None
+                    if health.records is None
+                    else {
+                        "ok": health.records.ok,
+                        "audit_entries": health.records.chain.entries,
+                        "first_bad_entry": health.records.chain.first_bad_id,
+                        "problems": health.records.problems(),
+                    },
                 }
             )
         )
@@ -127,6 +135,17 @@ def run_check(args: argparse.Namespace) -> int:
             print("Integrity: ok")
         state = "current" if report.revision == report.head else f"this otdesk uses {report.head}"
         print(f"Schema version: {report.revision or 'none'} ({state})")
+        if health.records is not None:
+            records = health.records
+            if records.ok:
+                print(
+                    f"Records: ok (audit log of {records.chain.entries} entries intact, "
+                    "finalized visits protected)"
+                )
+            else:
+                print("Records: ALTERED")
+                for problem in records.problems():
+                    print(f"  {problem}")
         if newest:
             print(f"Backups: {len(health.backups)}, newest {newest}")
         else:
@@ -134,6 +153,13 @@ def run_check(args: argparse.Namespace) -> int:
     if report.problems:
         advice = f" {restore_advice(args.data_dir)}" if newest else ""
         raise CliError(f"The clinic database {report.path} is damaged.{advice}")
+    if health.records is not None and not health.records.ok:
+        raise CliError(
+            f"The records in {report.path} were changed outside otdesk: "
+            + "; ".join(health.records.problems())
+            + ". Keep this file for investigation; a backup from before the change can be "
+            "restored."
+        )
     if report.revision != report.head:
         raise CliError(
             f"The clinic database has schema {report.revision}; this otdesk uses {report.head} "

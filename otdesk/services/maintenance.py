@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from otdesk.services.audit import RecordsReport, check_records
 from otdesk.services.clinic import database_path
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.storage import (
@@ -25,10 +26,11 @@ from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupInfo, BackupSto
 class HealthReport:
     check: CheckReport
     backups: tuple[Backup, ...]  # newest first
+    records: RecordsReport | None = None  # None when the file itself failed its checks
 
     @property
     def ok(self) -> bool:
-        return self.check.ok
+        return self.check.ok and self.records is not None and self.records.ok
 
 
 def backup_now(
@@ -66,7 +68,11 @@ def check(data_dir: str | os.PathLike[str] | None = None) -> HealthReport:
     path = existing_database(data_dir)
     report = inspect_database(path)
     backups = BackupStore(path.parent / BACKUP_DIRNAME).newest_first()
-    return HealthReport(report, tuple(backups))
+    records = None
+    if report.ok:
+        with open_database(path, read_only=True) as db:
+            records = check_records(db)
+    return HealthReport(report, tuple(backups), records)
 
 
 def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:
