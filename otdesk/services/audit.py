@@ -105,7 +105,7 @@ def check_records(db: Database) -> RecordsReport:
 def records_report(connection: Connection) -> RecordsReport:
     log = s.audit_log
     rows = connection.execute(select(log).order_by(log.c.id)).mappings()
-    chain = audit_chain.verify(rows)
+    chain = audit_chain.verify(dict(row) for row in rows)
     expected = dialect.protecting_triggers(connection.dialect.name)
     missing = tuple(sorted(expected - dialect.trigger_names(connection)))
     return RecordsReport(chain, missing)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from otdesk.errors import is_disk_full
 from otdesk.storage import dialect
-from otdesk.storage.errors import BackupError, disk_full_error, is_disk_full
+from otdesk.storage.errors import BackupError, disk_full_error
 from otdesk.storage.migrations import KNOWN_REVISIONS
 
 BACKUP_DIRNAME = "backups"

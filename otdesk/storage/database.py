@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, exc
 
+from otdesk.errors import is_disk_full
 from otdesk.storage import dialect
 from otdesk.storage.backups import (
     BACKUP_DIRNAME,
@@ -41,7 +42,6 @@ from otdesk.storage.errors import (
     SchemaTooNewError,
     StorageError,
     disk_full_error,
-    is_disk_full,
 )
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 

@@ -6,10 +6,9 @@ data (they may end up in a log file or a bug report).
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 
-from otdesk.errors import UserError
+from otdesk.errors import UserError, disk_full_sentence
 
 
 class StorageError(UserError):
@@ -70,18 +69,9 @@ class BackupError(StorageError):
 
 
 class DiskFullError(StorageError):
-    """The disk (or the user's quota) is full where otdesk had to write; nothing was saved."""
-
-
-def is_disk_full(error: BaseException) -> bool:
-    """An OSError that says the disk or the quota is full."""
-    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    """The disk (or the user's quota) is full where the database or its backups are kept;
+    nothing was saved (the transaction was rolled back)."""
 
 
 def disk_full_error(folder: Path, what: str = "nothing was saved") -> DiskFullError:
-    return DiskFullError(
-        f"The disk is full where otdesk writes ({folder}); {what}. Free some space on that "
-        "disk (empty the trash, move or delete large files) and try again: nothing already "
-        "stored was changed.",
-        path=folder,
-    )
+    return DiskFullError(disk_full_sentence(folder, what), path=folder)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from otdesk.errors import is_disk_full
 from otdesk.storage import dialect
 from otdesk.storage.backups import (
     BACKUP_DIRNAME,
@@ -38,7 +39,6 @@ from otdesk.storage.errors import (
     SchemaTooNewError,
     StorageError,
     disk_full_error,
-    is_disk_full,
 )
 from otdesk.storage.sqlite_files import examine_copy
 
