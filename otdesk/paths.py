@@ -62,10 +62,15 @@ def user_data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     elif os.environ.get(DATA_DIR_ENV):
         path = Path(os.environ[DATA_DIR_ENV])
     else:
-        import platformdirs
-
-        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        path = default_data_dir()
     return _private_dir(path.expanduser())
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder for otdesk (not created here)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def database_path(data_dir: str | os.PathLike[str] | None = None) -> Path:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from otdesk.errors import UserError
+from otdesk.errors import DiskFullError, UserError, is_disk_full
 
 LOCK_NAME = "otdesk.lock"
 
@@ -103,7 +103,12 @@ def acquire(folder: str | os.PathLike[str], wait_ms: int = 0) -> InstanceLock:
     from PySide6.QtCore import QLockFile, QSysInfo
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        if is_disk_full(error):
+            raise DiskFullError(folder, "otdesk did not open") from None
+        raise UserError(f"otdesk cannot use the folder {folder}: {error.strerror}.") from None
     path = folder / LOCK_NAME
     lock = QLockFile(str(path))
     # Never stale by age (the default is 30 s): only a holder that is gone frees the lock.
@@ -113,8 +118,24 @@ def acquire(folder: str | os.PathLike[str], wait_ms: int = 0) -> InstanceLock:
             path.chmod(0o600)  # like every file in the data folder: owner only
         return InstanceLock(lock, path)
     if lock.error() != QLockFile.LockError.LockFailedError:
-        raise OSError(f"otdesk could not create its lock file {path} ({lock.error().name})")
+        # QLockFile gives no errno: a full disk is the usual reason a lock file cannot be
+        # written where the folder exists and is ours.
+        if _nearly_full(folder):
+            raise DiskFullError(folder, "otdesk did not open")
+        raise UserError(
+            f"otdesk could not create its lock file {path} ({lock.error().name}); check that "
+            "the folder is yours and writable. Nothing was opened."
+        )
     raise AlreadyOpenError(folder, _holder(lock), QSysInfo.machineHostName())
+
+
+def _nearly_full(folder: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def _holder(lock: Any) -> Holder:

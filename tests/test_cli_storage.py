@@ -13,6 +13,7 @@ import pytest
 
 from otdesk import cli
 from otdesk.commands.visits import export_actions
+from otdesk.storage.migrations import HEAD_REVISION
 
 from .cli_helpers import run_otdesk
 
@@ -119,7 +120,8 @@ def test_export_visits_as_csv(data_dir, tmp_path, capsys):
 
 def test_backup_check_and_restore(data_dir, capsys):
     code, out, _ = main(capsys, "check", "--data-dir", str(data_dir))
-    assert code == 0 and "Integrity: ok" in out and "Schema version: 0001 (current)" in out
+    assert code == 0 and "Integrity: ok" in out
+    assert f"Schema version: {HEAD_REVISION} (current)" in out
     code, out, _ = main(capsys, "backup", "--data-dir", str(data_dir))
     assert code == 0
     backup = out.split("Backup written: ")[1].strip()
@@ -127,10 +129,11 @@ def test_backup_check_and_restore(data_dir, capsys):
     assert code == 0 and "Restored" in out and "kept as" in out
     code, out, _ = main(capsys, "check", "--json", "--data-dir", str(data_dir))
     report = json.loads(out)
-    assert report["ok"] and report["schema"] == "0001" and report["backups"] >= 2
+    assert report["ok"] and report["schema"] == HEAD_REVISION and report["backups"] >= 2
 
 
 def test_a_damaged_database_is_reported_with_the_backup_to_restore(data_dir, capsys):
+    assert main(capsys, "backup", "--data-dir", str(data_dir))[0] == 0
     database = data_dir / "otdesk.db"
     size = database.stat().st_size
     with database.open("r+b") as handle:
@@ -173,3 +176,82 @@ def test_other_modules_can_add_export_actions():
     again.add_parser("superbills")
     assert parser.parse_args(["export", "superbills"]).export_command == "superbills"
     assert "export" in cli.build_parser().format_help()
+
+
+def _suggested_command(message):
+    """The command between backticks in a message, as words (it must work as printed)."""
+    import re
+    import shlex
+
+    found = re.search(r"`(otdesk [^`]+)`", message)
+    assert found, message
+    return shlex.split(found.group(1))
+
+
+def test_the_suggested_restore_command_restores_this_clinic(data_dir, capsys):
+    database = data_dir / "otdesk.db"
+    code, out, _ = main(capsys, "backup", "--data-dir", str(data_dir))
+    assert code == 0
+    database.write_bytes(b"")  # emptied by something else: damaged, not new
+    code, _, err = main(capsys, "visits", "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT and "is empty (0 bytes)" in err
+    words = _suggested_command(err)
+    assert words[:3] == ["otdesk", "restore", "--latest"]
+    assert words[3:] == ["--data-dir", str(data_dir.resolve())]
+    code, out, err = main(capsys, *words[1:])
+    assert code == 0, err
+    assert "Restored" in out and database.stat().st_size > 0
+    code, out, _ = main(capsys, "visits", "--json", "--data-dir", str(data_dir))
+    assert code == 0
+
+
+def test_backup_verify_names_each_backup_that_would_not_restore(data_dir, capsys):
+    code, out, _ = main(capsys, "backup", "--data-dir", str(data_dir))
+    good = out.split("Backup written: ")[1].strip()
+    code, out, _ = main(capsys, "backup", "--verify", "--data-dir", str(data_dir))
+    assert code == 0 and "can be restored" in out and " ok" in out and "visits" in out
+    with open(good, "r+b") as handle:
+        handle.truncate(0)
+    code, out, err = main(capsys, "backup", "--verify", "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT
+    assert "NOT USABLE: it is empty" in out and "cannot be restored" in err
+
+
+def test_restore_needs_a_file_or_latest(data_dir, capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["restore", "--data-dir", str(data_dir)])
+    assert caught.value.code == 2
+    assert "--latest" in capsys.readouterr().err
+
+
+def test_read_only_commands_work_while_another_program_is_writing(data_dir, tmp_path):
+    import sqlite3
+
+    writer = sqlite3.connect(data_dir / "otdesk.db", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # holds the write lock, as a window saving does
+        writer.execute("INSERT INTO meta (key, value) VALUES ('uncommitted', 'x')")
+        done = run_otdesk("visits", "--date", TODAY, "--json", "--data-dir", str(data_dir))
+        assert done.returncode == 0, done.stderr
+        assert len(json.loads(done.stdout)) >= 10
+        out = tmp_path / "year.csv"
+        done = run_otdesk(
+            "export",
+            "visits",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--csv",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+        )
+        assert done.returncode == 0, done.stderr
+        assert out.read_text().count("\n") > 10
+        done = run_otdesk("check", "--data-dir", str(data_dir))
+        assert done.returncode == 0, done.stderr
+        assert "Integrity: ok" in done.stdout
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

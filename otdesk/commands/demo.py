@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from otdesk.cli import CliError
-from otdesk.errors import UserError
-
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     demo = subparsers.add_parser(
@@ -33,12 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from otdesk.paths import user_data_dir
     from otdesk.services.demo import install_demo
 
-    try:
-        # Not under an open window: a reseed replaces everything it shows.
-        with single_instance.acquire(user_data_dir(args.data_dir)):
-            report = install_demo(args.data_dir, force=args.force)
-    except UserError as error:
-        raise CliError(str(error)) from None
+    # Not under an open window: a reseed replaces everything it shows.
+    with single_instance.acquire(user_data_dir(args.data_dir)):
+        report = install_demo(args.data_dir, force=args.force)
     print(
         f"Demo clinic written to {report.path}: {report.patients} invented patients, "
         f"{report.visits} visits (today is {report.today})."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from otdesk.advice import restore_advice
 from otdesk.cli import CliError
-from otdesk.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -18,6 +18,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "makes one at the first start of each day and before each upgrade; the newest 14 "
         "are kept).",
     )
+    backup.add_argument(
+        "--verify",
+        action="store_true",
+        help="check every backup (make none): date, size, visits, and whether it restores",
+    )
     backup.set_defaults(run=run_backup)
 
     restore = subparsers.add_parser(
@@ -25,10 +30,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         parents=[common],
         help="replace the clinic database with a backup",
         description="Replace the clinic database with a backup file. The backup is checked "
-        "first; the database it replaces is kept (backed up, or set aside when damaged).",
+        "first, on a copy (it must be a whole otdesk database this version can open); the "
+        "database it replaces is kept (backed up, or set aside when damaged).",
     )
-    restore.add_argument(
-        "file", help="the backup file, e.g. backups/otdesk-20260302-081500-daily.db"
+    which = restore.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "file", nargs="?", help="the backup file, e.g. backups/otdesk-20260302-081500-daily.db"
+    )
+    which.add_argument(
+        "--latest", action="store_true", help="the newest backup that passes its checks"
     )
     restore.set_defaults(run=run_restore)
 
@@ -46,11 +56,29 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run_backup(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    try:
-        path = maintenance.backup_now(args.data_dir)
-    except UserError as error:
-        raise CliError(str(error)) from None
+    if args.verify:
+        return _verify_backups(args)
+    path = maintenance.backup_now(args.data_dir)
     print(f"Backup written: {path}")
+    return 0
+
+
+def _verify_backups(args: argparse.Namespace) -> int:
+    from otdesk.services import maintenance
+
+    infos = maintenance.backups(args.data_dir)
+    if not infos:
+        raise CliError("There are no backups yet; `otdesk backup` makes one.")
+    bad = 0
+    for info in infos:
+        taken = info.backup.taken_at.strftime("%Y-%m-%d %H:%M")
+        state = "ok" if info.problem is None else f"NOT USABLE: {info.problem}"
+        visits = "" if info.visits is None else f", {info.visits} visits"
+        print(f"{info.backup.path.name}  {taken}  {_size(info.size)}{visits}  {state}")
+        bad += info.problem is not None
+    if bad:
+        raise CliError(f"{bad} of {len(infos)} backups cannot be restored (listed above).")
+    print(f"All {len(infos)} backups can be restored.")
     return 0
 
 
@@ -59,12 +87,9 @@ def run_restore(args: argparse.Namespace) -> int:
     from otdesk.paths import user_data_dir
     from otdesk.services import maintenance
 
-    try:
-        # Not under an open window: it would go on showing the data that was replaced.
-        with single_instance.acquire(user_data_dir(args.data_dir)):
-            report = maintenance.restore(args.file, args.data_dir)
-    except UserError as error:
-        raise CliError(str(error)) from None
+    # Not under an open window: it would go on showing the data that was replaced.
+    with single_instance.acquire(user_data_dir(args.data_dir)):
+        report = maintenance.restore(None if args.latest else args.file, args.data_dir)
     print(f"Restored {report.database} from {report.restored_from}.")
     if report.safety_copy is not None:
         print(f"The database it replaced is kept as {report.safety_copy}.")
@@ -74,10 +99,7 @@ def run_restore(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    try:
-        health = maintenance.check(args.data_dir)
-    except UserError as error:
-        raise CliError(str(error)) from None
+    health = maintenance.check(args.data_dir)
     report = health.check
     newest = health.backups[0].path if health.backups else None
     if args.json:
@@ -92,6 +114,14 @@ def run_check(args: argparse.Namespace) -> int:
                     "size": report.size,
                     "backups": len(health.backups),
                     "newest_backup": str(newest) if newest else None,
+                    "records": None
+                    if health.records is None
+                    else {
+                        "ok": health.records.ok,
+                        "audit_entries": health.records.chain.entries,
+                        "first_bad_entry": health.records.chain.first_bad_id,
+                        "problems": health.records.problems(),
+                    },
                 }
             )
         )
@@ -105,13 +135,31 @@ def run_check(args: argparse.Namespace) -> int:
             print("Integrity: ok")
         state = "current" if report.revision == report.head else f"this otdesk uses {report.head}"
         print(f"Schema version: {report.revision or 'none'} ({state})")
+        if health.records is not None:
+            records = health.records
+            if records.ok:
+                print(
+                    f"Records: ok (audit log of {records.chain.entries} entries intact, "
+                    "finalized visits protected)"
+                )
+            else:
+                print("Records: ALTERED")
+                for problem in records.problems():
+                    print(f"  {problem}")
         if newest:
             print(f"Backups: {len(health.backups)}, newest {newest}")
         else:
             print("Backups: none yet")
     if report.problems:
-        advice = f" Restore the newest backup with `otdesk restore {newest}`." if newest else ""
+        advice = f" {restore_advice(args.data_dir)}" if newest else ""
         raise CliError(f"The clinic database {report.path} is damaged.{advice}")
+    if health.records is not None and not health.records.ok:
+        raise CliError(
+            f"The records in {report.path} were changed outside otdesk: "
+            + "; ".join(health.records.problems())
+            + ". Keep this file for investigation; a backup from before the change can be "
+            "restored."
+        )
     if report.revision != report.head:
         raise CliError(
             f"The clinic database has schema {report.revision}; this otdesk uses {report.head} "

@@ -112,8 +112,6 @@ def run_superbill(args: argparse.Namespace) -> int:
             )
         except IncompleteSuperbillError as error:
             raise CliError(_incomplete(error.visit_id, error.problems)) from None
-        except UserError as error:
-            raise CliError(str(error)) from None
     pages = _page_count(document)
     print(
         f"Wrote the superbill of visit {issued.visit_id} (version {issued.version}, {pages} "
@@ -166,14 +164,11 @@ def run_encounter_form(args: argparse.Namespace) -> int:
     from otdesk.export import write_file_atomic
 
     with _service(args) as service:
-        try:
-            patient_id = _patient_id(service, args.patient)
-            document = service.encounter_form(
-                patient_id, args.date, provider_id=args.provider, paper=args.paper
-            )
-            write_file_atomic(args.out, document)
-        except UserError as error:
-            raise CliError(str(error)) from None
+        patient_id = _patient_id(service, args.patient)
+        document = service.encounter_form(
+            patient_id, args.date, provider_id=args.provider, paper=args.paper
+        )
+        write_file_atomic(args.out, document)
     print(f"Wrote the encounter form to {args.out}.")
     return 0
 
@@ -189,20 +184,17 @@ def run_settings(args: argparse.Namespace) -> int:
     if args.favourites is not None:
         changes["favourite_codes"] = args.favourites
     with _service(args) as service:
-        try:
-            if changes:
-                service.save_settings(**changes)
-            if args.logo or args.no_logo:
-                service.set_logo(None if args.no_logo else args.logo)
-            if args.signature:
-                provider, image = args.signature
-                try:
-                    provider_id = int(provider)
-                except ValueError:
-                    raise CliError(f"{provider!r} is not a provider id.") from None
-                service.set_signature(provider_id, None if image == "-" else image)
-        except UserError as error:
-            raise CliError(str(error)) from None
+        if changes:
+            service.save_settings(**changes)
+        if args.logo or args.no_logo:
+            service.set_logo(None if args.no_logo else args.logo)
+        if args.signature:
+            provider, image = args.signature
+            try:
+                provider_id = int(provider)
+            except ValueError:
+                raise CliError(f"{provider!r} is not a provider id.") from None
+            service.set_signature(provider_id, None if image == "-" else image)
         settings = service.settings()
     print(f"Paper: {settings.paper}")
     print(f"Out-of-network statement: {'on' if settings.out_of_network else 'off'}")
@@ -223,10 +215,7 @@ class _Opened:
         from otdesk.services.maintenance import existing_database
         from otdesk.services.superbills import SuperbillService
 
-        try:
-            self.clinic = Clinic.open(path=existing_database(args.data_dir))
-        except UserError as error:
-            raise CliError(str(error)) from None
+        self.clinic = Clinic.open(path=existing_database(args.data_dir))
         self.clinic.ctx.icd = _icd_index()
         self.service = SuperbillService(self.clinic.ctx)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 from otdesk.cli import CliError
 from otdesk.core.catalog import code_format_problem, default_catalog, normalize_code
+from otdesk.core.numbers import NotAWholeNumberError, whole_number
 from otdesk.core.units import (
     MAX_MINUTES,
     UnitLine,
@@ -56,11 +58,12 @@ def parse_items(items: list[str]) -> list[UnitLine]:
         if procedure is None:
             raise CliError(f"Unknown code {code} in {item!r}: it is not in the procedure catalog.")
         minutes_text = minutes_text.strip()
-        if not minutes_text.lstrip("-").isdigit():
-            raise CliError(f"{item!r}: minutes must be a whole number, not {minutes_text!r}.")
-        minutes = int(minutes_text)
-        if minutes < 0:
+        if re.fullmatch(r"-[0-9]+", minutes_text, re.ASCII):
             raise CliError(f"{item!r}: minutes cannot be negative.")
+        try:
+            minutes = whole_number(minutes_text)
+        except NotAWholeNumberError as error:
+            raise CliError(f"{item!r}: the minutes {error}.") from None
         if minutes > MAX_MINUTES:
             raise CliError(f"{item!r}: {minutes} minutes is more than a day ({MAX_MINUTES}).")
         if procedure.per_item:

@@ -11,7 +11,6 @@ from datetime import date
 
 from otdesk.cli import CliError
 from otdesk.core.money import Money
-from otdesk.errors import UserError
 
 _EXPORT_ACTIONS = "_otdesk_export_actions"
 
@@ -66,10 +65,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run_visits(args: argparse.Namespace) -> int:
     day = args.date or date.today().isoformat()
     with _clinic(args) as clinic:
-        try:
-            found = clinic.visits.day(day)
-        except UserError as error:
-            raise CliError(str(error)) from None
+        found = clinic.visits.day(day)
     if args.json:
         print(json.dumps([summary.to_json() for summary in found], ensure_ascii=False))
         return 0
@@ -93,8 +89,6 @@ def run_export_visits(args: argparse.Namespace) -> int:
     with _clinic(args) as clinic:
         try:
             count = clinic.visits.export_csv(args.csv, args.start, args.end)
-        except UserError as error:
-            raise CliError(str(error)) from None
         except OSError as error:
             raise CliError(f"Cannot write {args.csv}: {error.strerror}.") from None
     print(f"Wrote {count} visits ({args.start} to {args.end}) to {args.csv}.")
@@ -105,7 +99,5 @@ def _clinic(args: argparse.Namespace):  # -> Clinic
     from otdesk.services import Clinic
     from otdesk.services.maintenance import existing_database
 
-    try:
-        return Clinic.open(path=existing_database(args.data_dir))
-    except UserError as error:
-        raise CliError(str(error)) from None
+    # These commands only read: opened read-only, they work while a window is saving.
+    return Clinic.open(path=existing_database(args.data_dir), read_only=True)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 # Claims and fee schedules round half a cent up; every rounding in otdesk uses this.
 ROUNDING = ROUND_HALF_UP
 CENT = Decimal("0.01")
+# Amounts read from text (typed, imported, from JSON) are bounded before any arithmetic:
+# plain digits with an optional point (no exponent, NaN or Infinity), at most 4 decimals
+# (fee schedules carry up to 4), and no more than this (a claim line's charge field holds
+# far more, but no outpatient therapy amount comes near it).
+MAX_AMOUNT = Decimal("9999999.99")
+MAX_DECIMALS = 4
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+# Wide enough that quantizing any finite Decimal otdesk adds up never overflows.
+_WIDE = Context(prec=60, rounding=ROUNDING)
 
 
 class MoneyError(ValueError):
@@ -80,13 +90,32 @@ def _to_decimal(value: object) -> Decimal:
         number = value
     elif isinstance(value, int):
         number = Decimal(value)
+        if abs(number) > MAX_AMOUNT:  # an int is typed or read from a file, never summed
+            raise MoneyError(f"{value} is more than the largest amount otdesk takes")
     elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise MoneyError(f"{value!r} is not an amount of money") from None
+        number = _from_text(value)
     else:
         raise TypeError(f"Money takes str, int or Decimal, not {type(value).__name__}")
     if not number.is_finite():
         raise MoneyError(f"{value!r} is not an amount of money")
-    return number.quantize(CENT, rounding=ROUNDING)
+    if number.is_zero():
+        return Decimal("0.00")  # never "-0.00"
+    try:
+        return number.quantize(CENT, context=_WIDE)
+    except InvalidOperation:
+        raise MoneyError(f"{value!r} is too large an amount of money") from None
+
+
+def _from_text(value: str) -> Decimal:
+    text = value.strip()
+    if not _AMOUNT_TEXT.fullmatch(text):
+        raise MoneyError(
+            f"{value!r} is not an amount of money (write it with digits and a point, like 125.50)"
+        )
+    number = Decimal(text)
+    decimals = -number.as_tuple().exponent if "." in text else 0
+    if isinstance(decimals, int) and decimals > MAX_DECIMALS:
+        raise MoneyError(f"{value!r} has more than {MAX_DECIMALS} decimal places")
+    if abs(number) > MAX_AMOUNT:
+        raise MoneyError(f"{value!r} is more than the largest amount otdesk takes ($9,999,999.99)")
+    return number

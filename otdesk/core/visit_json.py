@@ -182,8 +182,8 @@ def _money(value: object, path: str) -> Money:
         raise VisitInputError(path, f'must be an amount like "104.00", not {_type_name(value)}.')
     try:
         amount = Money(value.strip() if isinstance(value, str) else value)
-    except MoneyError:
-        raise VisitInputError(path, f"{value!r} is not an amount of money.") from None
+    except MoneyError as error:
+        raise VisitInputError(path, f"{error}.") from None
     if amount.amount < 0:
         raise VisitInputError(path, f"{value} is negative.")
     return amount

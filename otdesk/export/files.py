@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from otdesk.errors import UserError
+from otdesk.errors import UserError, disk_full_sentence, is_disk_full
 
 
 class ExportError(UserError):
@@ -46,6 +46,10 @@ def write_file_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         os.replace(temp_name, target)
         temp_name = None
     except OSError as error:
+        if is_disk_full(error):
+            raise ExportError(
+                disk_full_sentence(folder, f"{target.name} was not written (nothing was saved)")
+            ) from error
         raise ExportError(f"Cannot write {target}: {_why(error)}.") from error
     finally:
         if temp_name is not None:
@@ -55,8 +59,6 @@ def write_file_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def _why(error: OSError) -> str:
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "permission denied (the folder is read-only or the file is open elsewhere)"
     return error.strerror or str(error)

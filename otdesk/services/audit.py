@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from otdesk.services.context import ServiceContext
+from otdesk.storage import audit_chain, dialect
 from otdesk.storage import schema as s
+from otdesk.storage.audit_chain import ChainReport
+from otdesk.storage.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,43 @@ class AuditService:
                 .order_by(log.c.id)
             )
             return [_entry(row) for row in connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsReport:
+    """Whether the records are as otdesk wrote them: the audit chain fits, and the triggers
+    that keep finalized records from being rewritten are all there."""
+
+    chain: ChainReport
+    missing_triggers: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not self.missing_triggers
+
+    def problems(self) -> list[str]:
+        found = [self.chain.problem] if self.chain.problem else []
+        if self.missing_triggers:
+            found.append(
+                "the triggers that keep finalized records are missing: "
+                + ", ".join(self.missing_triggers)
+            )
+        return found
+
+
+def check_records(db: Database) -> RecordsReport:
+    """Walk the whole audit chain and look for the protecting triggers (read-only)."""
+    with db.read() as connection:
+        return records_report(connection)
+
+
+def records_report(connection: Connection) -> RecordsReport:
+    log = s.audit_log
+    rows = connection.execute(select(log).order_by(log.c.id)).mappings()
+    chain = audit_chain.verify(dict(row) for row in rows)
+    expected = dialect.protecting_triggers(connection.dialect.name)
+    missing = tuple(sorted(expected - dialect.trigger_names(connection)))
+    return RecordsReport(chain, missing)
 
 
 def _entry(row: Any) -> AuditEntry:

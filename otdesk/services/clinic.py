@@ -61,14 +61,19 @@ class Clinic:
         clock: Clock | None = None,
         path: Path | None = None,
         daily_backup: bool = True,
+        read_only: bool = False,
         **options: Any,
     ) -> Clinic:
         """Open (creating if needed) the clinic database in `data_dir`, or at `path`.
         Raises the otdesk.storage errors for a foreign, damaged or locked file.
-        `daily_backup=False` skips the first-open-of-the-day backup (scripts, tests)."""
+        `daily_backup=False` skips the first-open-of-the-day backup (scripts, tests);
+        `read_only` is for commands that only read: they work beside a writer."""
         clock = clock or SystemClock()
         db = open_database(
-            path or database_path(data_dir), now=clock.now(), daily_backup=daily_backup
+            path or database_path(data_dir),
+            now=clock.now(),
+            daily_backup=daily_backup,
+            read_only=read_only,
         )
         return cls(db, clock=clock, **options)
 

@@ -15,11 +15,11 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from otdesk.core.money import Money
 from otdesk.services.clock import Clock, SystemClock
-from otdesk.storage import schema
+from otdesk.storage import audit_chain, dialect, schema
 from otdesk.storage.database import Database
 
 if TYPE_CHECKING:
@@ -90,17 +90,28 @@ class ServiceContext:
         after: Any = None,
         reason: str | None = None,
     ) -> None:
-        """Append one entry to the audit log, inside the caller's transaction."""
+        """Append one entry to the audit log, inside the caller's transaction, chained to
+        the entry before it (storage.audit_chain)."""
+        log = schema.audit_log
+        dialect.lock_audit_tail(connection)
+        tail = connection.execute(
+            select(log.c.id, log.c.entry_hash).order_by(log.c.id.desc()).limit(1)
+        ).first()
+        prev_id, prev_hash = (tail.id, tail.entry_hash) if tail else (0, audit_chain.GENESIS)
+        entry = {
+            "id": prev_id + 1,
+            "at": self.now(),
+            "user": self.user,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before_json": to_json(before),
+            "after_json": to_json(after),
+            "reason": reason,
+        }
         connection.execute(
-            insert(schema.audit_log).values(
-                at=self.now(),
-                user=self.user,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                before_json=to_json(before),
-                after_json=to_json(after),
-                reason=reason,
+            insert(log).values(
+                **entry, prev_hash=prev_hash, entry_hash=audit_chain.entry_hash(entry, prev_hash)
             )
         )
 

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from otdesk.services.audit import RecordsReport, check_records
 from otdesk.services.clinic import database_path
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.storage import (
@@ -14,20 +15,22 @@ from otdesk.storage import (
     RestoreReport,
     StorageError,
     inspect_database,
+    newest_restorable,
     open_database,
     restore_database,
 )
-from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupStore
+from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupInfo, BackupStore
 
 
 @dataclass(frozen=True, slots=True)
 class HealthReport:
     check: CheckReport
     backups: tuple[Backup, ...]  # newest first
+    records: RecordsReport | None = None  # None when the file itself failed its checks
 
     @property
     def ok(self) -> bool:
-        return self.check.ok
+        return self.check.ok and self.records is not None and self.records.ok
 
 
 def backup_now(
@@ -41,14 +44,23 @@ def backup_now(
 
 
 def restore(
-    backup: str | os.PathLike[str],
+    backup: str | os.PathLike[str] | None,
     data_dir: str | os.PathLike[str] | None = None,
     *,
     clock: Clock | None = None,
 ) -> RestoreReport:
-    """Replace the clinic database with a backup file (the current one is kept aside)."""
+    """Replace the clinic database with a backup file, validated first (the current one is
+    kept). `backup` None: the newest backup that passes its checks."""
     clock = clock or SystemClock()
-    return restore_database(Path(backup), database_path(data_dir), now=clock.now())
+    database = database_path(data_dir)
+    source = Path(backup) if backup is not None else newest_restorable(database)
+    return restore_database(source, database, now=clock.now())
+
+
+def backups(data_dir: str | os.PathLike[str] | None = None) -> list[BackupInfo]:
+    """Every backup of the clinic, newest first, each checked (for `backup --verify` and
+    the Backups window)."""
+    return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME).describe()
 
 
 def check(data_dir: str | os.PathLike[str] | None = None) -> HealthReport:
@@ -56,7 +68,11 @@ def check(data_dir: str | os.PathLike[str] | None = None) -> HealthReport:
     path = existing_database(data_dir)
     report = inspect_database(path)
     backups = BackupStore(path.parent / BACKUP_DIRNAME).newest_first()
-    return HealthReport(report, tuple(backups))
+    records = None
+    if report.ok:
+        with open_database(path, read_only=True) as db:
+            records = check_records(db)
+    return HealthReport(report, tuple(backups), records)
 
 
 def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 
 from otdesk.core.money import Money, MoneyError
 from otdesk.core.npi import npi_problem
+from otdesk.core.numbers import NotAWholeNumberError, whole_number
 from otdesk.core.visit import DX_LETTERS, MAX_DIAGNOSES, MAX_MODIFIERS, MAX_POINTERS
 from otdesk.services.errors import ValidationError
 
@@ -86,13 +87,13 @@ def money_value(value: Any, field: str, *, allow_zero: bool = True) -> Money:
             amount = Money(value)
         else:
             raise MoneyError(value)
-    except MoneyError:
-        raise ValidationError(
-            field, f"{label(field)}: {value!r} is not an amount of money (e.g. 104.50)."
-        ) from None
-    if amount.amount < 0 or (not allow_zero and not amount):
+    except MoneyError as error:
+        raise ValidationError(field, f"{label(field)}: {error}.") from None
+    negative = isinstance(value, str) and value.strip().startswith(("-", "("))
+    if amount.amount < 0 or negative or (not allow_zero and not amount):
         least = "more than 0" if not allow_zero else "0 or more"
-        raise ValidationError(field, f"{label(field)} must be {least}, not {amount}.")
+        shown = value.strip() if negative else amount
+        raise ValidationError(field, f"{label(field)} must be {least}, not {shown}.")
     if amount.amount >= Decimal("10000000"):
         raise ValidationError(field, f"{label(field)} of {amount} is not a plausible amount.")
     return amount
@@ -105,8 +106,15 @@ def optional_money(value: Any, field: str) -> Money | None:
 
 
 def int_value(value: Any, field: str, *, low: int = 0, high: int = 24 * 60) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        try:
+            value = whole_number(value)
+        except NotAWholeNumberError:
+            raise ValidationError(
+                field,
+                f"{label(field)} must be a whole number written with the digits 0-9, "
+                f"not {value!r}.",
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, f"{label(field)} must be a whole number, not {value!r}.")
     if not low <= value <= high:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, func, insert, select, update
 
 from otdesk.core.fixes import MAX_DESCRIPTION
 from otdesk.core.money import Money
@@ -197,9 +197,11 @@ _NAMES = (
     .outerjoin(s.payers, s.payers.c.id == bindparam("payer_id"))
     .where(s.patients.c.id == bindparam("patient_id"))
 )
+# A removed payment stays on file (payment_removals) but no longer counts.
+_NOT_REMOVED = ~exists().where(s.payment_removals.c.payment_id == s.payments.c.id)
 _PAYMENTS = (
     select(s.payments)
-    .where(s.payments.c.chain_id == bindparam("chain_id"))
+    .where(s.payments.c.chain_id == bindparam("chain_id"), _NOT_REMOVED)
     .order_by(s.payments.c.received_on, s.payments.c.id)
 )
 _LINE = select(s.charge_lines).where(s.charge_lines.c.id == bindparam("line_id"))
@@ -375,7 +377,7 @@ class VisitService:
                 paid = connection.execute(
                     select(func.count())
                     .select_from(s.payments)
-                    .where(s.payments.c.chain_id == row.chain_id)
+                    .where(s.payments.c.chain_id == row.chain_id, _NOT_REMOVED)
                 ).scalar()
                 if paid:
                     raise ServiceError(
@@ -383,6 +385,16 @@ class VisitService:
                     )
             connection.execute(delete(s.visits).where(s.visits.c.id == visit_id))
             if row.amends_id is None:
+                # a draft that was never finalized: its removed payments go with it
+                chain_payments = select(s.payments.c.id).where(
+                    s.payments.c.chain_id == row.chain_id
+                )
+                connection.execute(
+                    delete(s.payment_removals).where(
+                        s.payment_removals.c.payment_id.in_(chain_payments)
+                    )
+                )
+                connection.execute(delete(s.payments).where(s.payments.c.chain_id == row.chain_id))
                 connection.execute(
                     delete(s.visit_chains).where(s.visit_chains.c.id == row.chain_id)
                 )
@@ -855,7 +867,7 @@ class VisitService:
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
             payment = connection.execute(
-                select(s.payments).where(s.payments.c.id == payment_id)
+                select(s.payments).where(s.payments.c.id == payment_id, _NOT_REMOVED)
             ).first()
             if payment is None:
                 raise NotFoundError("payment", payment_id)
@@ -864,7 +876,16 @@ class VisitService:
                     s.visits.c.chain_id == payment.chain_id, s.visits.c.is_current.is_(True)
                 )
             ).scalar_one()
-            connection.execute(delete(s.payments).where(s.payments.c.id == payment_id))
+            # recorded, not deleted: a finalized visit's payments are kept (the database
+            # refuses to delete them)
+            connection.execute(
+                insert(s.payment_removals).values(
+                    payment_id=payment_id,
+                    reason=why,
+                    removed_at=self.ctx.now(),
+                    removed_by=self.ctx.user,
+                )
+            )
             self.ctx.audit(
                 connection,
                 "payment.remove",
@@ -1359,7 +1380,7 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
     vt, p, pr, py, pay = s.visits, s.patients, s.providers, s.payers, s.payments
     paid = (
         select(func.coalesce(func.sum(pay.c.amount_cents), 0))
-        .where(pay.c.chain_id == vt.c.chain_id)
+        .where(pay.c.chain_id == vt.c.chain_id, _NOT_REMOVED)
         .scalar_subquery()
     )
     query = (

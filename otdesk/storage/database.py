@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, exc
 
+from otdesk.errors import is_disk_full
 from otdesk.storage import dialect
 from otdesk.storage.backups import (
     BACKUP_DIRNAME,
@@ -37,9 +37,11 @@ from otdesk.storage.errors import (
     BackupError,
     CorruptDatabaseError,
     DatabaseLockedError,
+    EmptyDatabaseError,
     NotAnOtdeskDatabaseError,
     SchemaTooNewError,
     StorageError,
+    disk_full_error,
 )
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
@@ -153,21 +155,30 @@ def open_database(
     daily_backup: bool = True,
     durable: bool = True,
     always_check: bool = False,
+    read_only: bool = False,
 ) -> Database:
     """Open (creating if needed) the clinic database at `path`. Raises
     NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError or
     DatabaseLockedError; the file is never changed in those cases. `durable=False` commits
     with synchronous=NORMAL (bulk seeding only: safe if the program crashes, not if the
-    computer loses power)."""
+    computer loses power). `read_only` opens an existing, current database for reading
+    only: it takes no lock, so it works while another program is writing."""
     path = Path(path)
     now = now or datetime.now().astimezone()
     backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups)
-    existing = _has_content(path)
+    if read_only:
+        return _open_read_only(path, backups)
+    existing = has_content(path)
     if existing:
         _check_header(path, backups)
     else:
-        create_private_file(path)  # so SQLite's WAL files inherit owner-only permissions
+        _refuse_emptied(path, backups)
+        try:
+            create_private_file(path)  # so SQLite's WAL files inherit owner-only permissions
+        except OSError as error:
+            raise _os_error(path, error) from None
     secure_database_files(path)
+    backups.remove_partials()
 
     engine = create_engine(dialect.sqlite_url(path))
     # Opening waits only briefly for a lock; normal work waits longer.
@@ -191,6 +202,55 @@ def open_database(
         raise
     settings["busy_timeout_ms"] = busy_timeout_ms
     secure_database_files(path)
+    return Database(path, engine, backups, report)
+
+
+def _refuse_emptied(path: Path, backups: BackupStore) -> None:
+    """An emptied file beside backups is a clinic that lost its contents, not a new one."""
+    if path.exists() and backups.newest() is not None:
+        raise EmptyDatabaseError(
+            f"The clinic database {path} is empty (0 bytes), but backups of it exist: it "
+            "has been damaged, not made new. It has not been changed.",
+            path=path,
+            newest_backup=backups.newest(),
+        )
+
+
+def _open_read_only(path: Path, backups: BackupStore) -> Database:
+    if not has_content(path):
+        _refuse_emptied(path, backups)
+        raise StorageError(f"There is no clinic database at {path}.", path=path)
+    _check_header(path, backups)
+    engine = create_engine(dialect.sqlite_url(path, read_only=True))
+    dialect.configure_engine(engine, wal=False)
+    try:
+        with _translate_errors(path, backups), engine.connect() as connection:
+            marked, tables = dialect.file_marker(connection)
+            if not marked:
+                raise NotAnOtdeskDatabaseError(
+                    f"{path} is not an otdesk database; it has not been changed.",
+                    path=path,
+                    newest_backup=backups.newest(),
+                )
+            revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
+            connection.rollback()
+    except BaseException:
+        engine.dispose()
+        raise
+    if revision != HEAD_REVISION:
+        engine.dispose()
+        if revision not in KNOWN_REVISIONS:
+            raise SchemaTooNewError(
+                f"{path} was written by a newer version of otdesk (schema {revision}); "
+                "install that version to open it. The file has not been changed.",
+                path=path,
+            )
+        raise StorageError(
+            f"The clinic database {path} has an older schema ({revision}); open otdesk once "
+            "(or run `otdesk backup`) to bring it up to date, then try again.",
+            path=path,
+        )
+    report = OpenReport(created=False, migrated_from=None, backup=None)
     return Database(path, engine, backups, report)
 
 
@@ -261,7 +321,7 @@ def _migrate(engine: Engine, path: Path, backups: BackupStore) -> None:
         connection.commit()
 
 
-def _has_content(path: Path) -> bool:
+def has_content(path: Path) -> bool:
     """True when there is something at `path` worth protecting. An empty file with no WAL
     beside it (a crash before the first commit) holds nothing and is treated as new."""
     if not path.exists():
@@ -279,7 +339,7 @@ def _check_header(path: Path, backups: BackupStore) -> None:
         with path.open("rb") as handle:
             header = handle.read(len(dialect.SQLITE_HEADER))
     except OSError as error:
-        raise StorageError(f"Cannot read the clinic database {path}: {error}", path=path) from None
+        raise _os_error(path, error) from None
     if header != dialect.SQLITE_HEADER and _size(path) > 0:
         raise NotAnOtdeskDatabaseError(
             f"{path} is not an otdesk database (it is not an SQLite file, or its first page "
@@ -298,9 +358,19 @@ def _translate_errors(path: Path, backups: BackupStore) -> Iterator[None]:
     except _DB_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
+        if dialect.is_full_error(error):
+            raise disk_full_error(path.parent) from error
         if dialect.is_corrupt_error(error):
             raise _corrupt(path, backups, str(getattr(error, "orig", error))) from error
         raise
+
+
+def _os_error(path: Path, error: OSError) -> StorageError:
+    if is_disk_full(error):
+        return disk_full_error(path.parent)
+    return StorageError(
+        f"Cannot use the clinic database {path}: {error.strerror or error}.", path=path
+    )
 
 
 def _corrupt(path: Path, backups: BackupStore, detail: str) -> CorruptDatabaseError:
@@ -326,6 +396,8 @@ def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS)
     backups = BackupStore(path.parent / BACKUP_DIRNAME)
     if not path.is_file():
         raise StorageError(f"There is no clinic database at {path}.", path=path)
+    if not has_content(path):
+        _refuse_emptied(path, backups)
     _check_header(path, backups)
     try:
         marked, problems, tables, revision = dialect.check_file(
@@ -342,87 +414,3 @@ def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS)
             newest_backup=backups.newest(),
         )
     return CheckReport(path, revision, HEAD_REVISION, tuple(problems), _size(path))
-
-
-# --- restoring ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RestoreReport:
-    restored_from: Path
-    database: Path
-    safety_copy: Path | None  # the previous database: a backup, or the unusable file set aside
-
-
-def restore_database(
-    backup: Path,
-    database: Path,
-    *,
-    now: datetime | None = None,
-    lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS,
-) -> RestoreReport:
-    """Replace the database at `database` with the backup file `backup`. The backup is checked
-    first; the database it replaces is kept: backed up when healthy, renamed aside when not."""
-    now = now or datetime.now().astimezone()
-    backup = Path(backup)
-    database = Path(database)
-    if not backup.is_file():
-        raise BackupError(f"There is no backup file {backup}.", path=backup)
-    try:
-        marked, problems, _tables, _revision = dialect.check_file(backup)
-    except dialect.DRIVER_ERRORS as error:
-        raise BackupError(f"{backup} is not an otdesk backup ({error}).", path=backup) from None
-    if not marked:
-        raise BackupError(f"{backup} is not an otdesk backup.", path=backup)
-    if problems:
-        raise BackupError(
-            f"{backup} is damaged ({'; '.join(problems[:3])}); choose another backup.",
-            path=backup,
-        )
-    if backup.resolve() == database.resolve():
-        raise BackupError(f"{backup} is the clinic database itself, not a backup.", path=backup)
-
-    backups = BackupStore(database.parent / BACKUP_DIRNAME)
-    safety: Path | None = None
-    if _has_content(database):
-        try:
-            current = open_database(
-                database,
-                now=now,
-                lock_timeout_ms=lock_timeout_ms,
-                daily_backup=False,
-                always_check=True,
-            )
-        except (NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError):
-            safety = _set_aside(database, now)
-        else:
-            try:
-                safety = current.backup(now=now, reason="before-restore")
-            finally:
-                current.close()
-    if not database.exists():
-        create_private_file(database)
-    try:
-        dialect.restore_file(backup, database, busy_timeout_ms=lock_timeout_ms)
-    except dialect.DRIVER_ERRORS as error:
-        if dialect.is_locked_error(error):
-            raise DatabaseLockedError(database) from error
-        raise
-    secure_database_files(database)
-    backups.prune()
-    return RestoreReport(backup, database, safety)
-
-
-def _set_aside(database: Path, now: datetime) -> Path:
-    """Rename an unusable database (and its WAL files) out of the way, never deleting it."""
-    stamp = now.strftime("%Y%m%d-%H%M%S")
-    target = database.with_name(f"{database.name}.unusable-{stamp}")
-    n = 1
-    while target.exists():
-        n += 1
-        target = database.with_name(f"{database.name}.unusable-{stamp}-{n}")
-    os.replace(database, target)
-    for old, new in zip(sidecars(database), sidecars(target), strict=True):
-        if old.exists():
-            os.replace(old, new)
-    return target

@@ -30,15 +30,24 @@ WRITE_OPTION = "otdesk_write"
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 _SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 SQLITE_HEADER = b"SQLite format 3\x00"
 # The driver's own errors, for the few places that use it below SQLAlchemy.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 
-def sqlite_url(path: Path) -> URL:
+def sqlite_url(path: Path, *, read_only: bool = False) -> URL:
+    """The engine URL of a database file; `read_only` opens it so that no connection can
+    write (a reader of a WAL database needs no lock, so it works beside a writer)."""
     from sqlalchemy.engine import URL
 
+    if read_only:
+        return URL.create(
+            "sqlite+pysqlite",
+            database=path.resolve().as_uri() + "?mode=ro",
+            query={"uri": "true"},
+        )
     return URL.create("sqlite+pysqlite", database=str(path))
 
 
@@ -159,6 +168,24 @@ def is_corrupt_error(error: BaseException) -> bool:
     return "malformed" in text or "not a database" in text
 
 
+def is_full_error(error: BaseException) -> bool:
+    """SQLite's "database or disk is full" (the disk, the quota or the file's page limit)."""
+    original = getattr(error, "orig", error)
+    if not isinstance(original, sqlite3.OperationalError):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == _SQLITE_FULL
+    return "disk is full" in str(original)
+
+
+def use_rollback_journal(connection: Connection) -> None:
+    """Leave the file self-contained (no WAL beside it), as a backup or a restore candidate
+    must be before it is moved; call outside a transaction."""
+    if connection.dialect.name == "sqlite":
+        _driver(connection).execute("PRAGMA journal_mode = DELETE")
+
+
 def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     """Copy a live database with SQLite's online backup API (consistent even while another
     connection writes). `target` must not be in use."""
@@ -263,6 +290,169 @@ def append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:
             f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
         ]
     return []
+
+
+# A finalized (or void, or amended) visit may change only in these ways: its status goes from
+# finalized to void or amended, a void gets its reason, and which version is current moves.
+_VISIT_MAY_CHANGE = ("status", "void_reason", "is_current", "updated_at", "updated_by")
+_KEPT_MESSAGE = "a finalized visit is kept as it was: amend or void it instead"
+# Tables whose rows belong to one visit version and are kept once it is no longer a draft.
+VISIT_CHILD_TABLES = ("charge_lines", "visit_diagnoses")
+KEPT_RECORD_TRIGGERS = {
+    "sqlite": (
+        "visits_kept_update",
+        "visits_kept_delete",
+        *(
+            f"{t}_kept_{op}"
+            for t in VISIT_CHILD_TABLES
+            for op in ("insert", "update", "delete", "move")
+        ),
+        "payments_kept_update",
+        "payments_kept_delete",
+        "payment_removals_kept_update",
+        "payment_removals_kept_delete",
+    ),
+    "postgresql": (
+        "visits_kept",
+        *(f"{t}_kept" for t in VISIT_CHILD_TABLES),
+        "payments_kept",
+        "payment_removals_kept",
+    ),
+}
+
+
+def kept_records_ddl(dialect_name: str, visit_columns: Sequence[str]) -> Sequence[str]:
+    """Triggers that make the database itself refuse to rewrite a finalized visit, its lines
+    and diagnoses, and the payments of a visit that was ever finalized (UPDATE and DELETE;
+    lines and diagnoses also INSERT). `visit_columns` are the visits table's columns as the
+    calling migration knows them: every one outside the few that may change is compared."""
+    fixed = [c for c in visit_columns if c not in _VISIT_MAY_CHANGE]
+    if dialect_name == "sqlite":
+        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in fixed)
+        abort = f"BEGIN SELECT RAISE(ABORT, '{_KEPT_MESSAGE}'); END"
+        statements = [
+            "CREATE TRIGGER visits_kept_update BEFORE UPDATE ON visits "
+            f"WHEN OLD.status <> 'draft' AND ({changed} "
+            "OR NOT (NEW.status = OLD.status "
+            "OR (OLD.status = 'finalized' AND NEW.status IN ('void', 'amended'))) "
+            "OR (NEW.void_reason IS NOT OLD.void_reason "
+            "AND NOT (OLD.status = 'finalized' AND NEW.status = 'void'))) " + abort,
+            "CREATE TRIGGER visits_kept_delete BEFORE DELETE ON visits "
+            "WHEN OLD.status <> 'draft' " + abort,
+        ]
+        for table in VISIT_CHILD_TABLES:
+            for op, row in (("insert", "NEW"), ("update", "OLD"), ("delete", "OLD")):
+                statements.append(
+                    f"CREATE TRIGGER {table}_kept_{op} BEFORE {op.upper()} ON {table} "
+                    f"WHEN (SELECT status FROM visits WHERE id = {row}.visit_id) <> 'draft' "
+                    + abort
+                )
+            statements.append(
+                f"CREATE TRIGGER {table}_kept_move BEFORE UPDATE OF visit_id ON {table} "
+                f"WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) <> 'draft' " + abort
+            )
+        payment_kept = (
+            "WHEN EXISTS (SELECT 1 FROM visits WHERE chain_id = {chain} AND status <> 'draft') "
+            "BEGIN SELECT RAISE(ABORT, 'a payment of a finalized visit is kept: record its "
+            "removal instead'); END"
+        )
+        statements += [
+            "CREATE TRIGGER payments_kept_update BEFORE UPDATE ON payments "
+            "BEGIN SELECT RAISE(ABORT, 'payments are kept as recorded'); END",
+            "CREATE TRIGGER payments_kept_delete BEFORE DELETE ON payments "
+            + payment_kept.format(chain="OLD.chain_id"),
+            "CREATE TRIGGER payment_removals_kept_update BEFORE UPDATE ON payment_removals "
+            "BEGIN SELECT RAISE(ABORT, 'payment removals are kept as recorded'); END",
+            "CREATE TRIGGER payment_removals_kept_delete BEFORE DELETE ON payment_removals "
+            + payment_kept.format(
+                chain="(SELECT chain_id FROM payments WHERE id = OLD.payment_id)"
+            ),
+        ]
+        return statements
+    if dialect_name == "postgresql":
+        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in fixed)
+        raise_kept = f"RAISE EXCEPTION '{_KEPT_MESSAGE}'"
+        statements = [
+            "CREATE FUNCTION visits_kept() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF OLD.status <> 'draft' THEN "
+            f"IF TG_OP = 'DELETE' THEN {raise_kept}; END IF; "
+            f"IF {changed} OR NOT (NEW.status = OLD.status "
+            "OR (OLD.status = 'finalized' AND NEW.status IN ('void', 'amended'))) "
+            "OR (NEW.void_reason IS DISTINCT FROM OLD.void_reason "
+            "AND NOT (OLD.status = 'finalized' AND NEW.status = 'void')) "
+            f"THEN {raise_kept}; END IF; END IF; "
+            "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER visits_kept BEFORE UPDATE OR DELETE ON visits "
+            "FOR EACH ROW EXECUTE FUNCTION visits_kept()",
+        ]
+        for table in VISIT_CHILD_TABLES:
+            statements += [
+                f"CREATE FUNCTION {table}_kept() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF TG_OP <> 'INSERT' AND (SELECT status FROM visits WHERE id = OLD.visit_id) "
+                f"<> 'draft' THEN {raise_kept}; END IF; "
+                "IF TG_OP <> 'DELETE' AND (SELECT status FROM visits WHERE id = NEW.visit_id) "
+                f"<> 'draft' THEN {raise_kept}; END IF; "
+                "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+                f"CREATE TRIGGER {table}_kept BEFORE INSERT OR UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_kept()",
+            ]
+        for table, chain in (
+            ("payments", "OLD.chain_id"),
+            ("payment_removals", "(SELECT chain_id FROM payments WHERE id = OLD.payment_id)"),
+        ):
+            statements += [
+                f"CREATE FUNCTION {table}_kept() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF TG_OP = 'UPDATE' THEN RAISE EXCEPTION '{table} are kept as recorded'; "
+                "END IF; IF EXISTS (SELECT 1 FROM visits WHERE chain_id = "
+                f"{chain} AND status <> 'draft') THEN RAISE EXCEPTION "
+                f"'{table} of a finalized visit are kept'; END IF; RETURN OLD; END $$",
+                f"CREATE TRIGGER {table}_kept BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_kept()",
+            ]
+        return statements
+    return []
+
+
+def drop_kept_records_ddl(dialect_name: str) -> Sequence[str]:
+    if dialect_name == "sqlite":
+        return [f"DROP TRIGGER {name}" for name in KEPT_RECORD_TRIGGERS["sqlite"]]
+    if dialect_name == "postgresql":
+        tables = ["visits", *VISIT_CHILD_TABLES, "payments", "payment_removals"]
+        return [
+            statement
+            for table in tables
+            for statement in (
+                f"DROP TRIGGER {table}_kept ON {table}",
+                f"DROP FUNCTION {table}_kept()",
+            )
+        ]
+    return []
+
+
+def trigger_names(connection: Connection) -> set[str]:
+    """The names of the triggers in the database (to check the protecting ones exist)."""
+    if connection.dialect.name == "postgresql":
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    return {row[0] for row in connection.exec_driver_sql(query)}
+
+
+def protecting_triggers(dialect_name: str) -> set[str]:
+    """Every trigger otdesk's schema relies on to keep records from being rewritten."""
+    kept = set(KEPT_RECORD_TRIGGERS.get(dialect_name, ()))
+    if dialect_name == "sqlite":
+        kept |= {"audit_log_no_update", "audit_log_no_delete"}
+    elif dialect_name == "postgresql":
+        kept |= {"audit_log_append_only"}
+    return kept
+
+
+def lock_audit_tail(connection: Connection) -> None:
+    """Serialise appends to the audit chain: each entry hashes the one before it. SQLite's
+    write transactions are already one at a time (BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
 
 
 def drop_append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from otdesk.errors import UserError
+from otdesk.errors import UserError, disk_full_sentence
 
 
 class StorageError(UserError):
@@ -24,11 +24,10 @@ class UnusableDatabaseError(StorageError):
     `newest_backup` is the backup to offer for restoring, or None."""
 
     def __init__(self, message: str, *, path: Path, newest_backup: Path | None) -> None:
+        # The command that restores it depends on how otdesk was started (its data folder),
+        # which only the caller knows: the CLI and the window add it (services.maintenance).
         if newest_backup is not None:
-            message += (
-                f" The newest backup is {newest_backup}; restore it with "
-                f"`otdesk restore {newest_backup}`."
-            )
+            message += f" The newest backup is {newest_backup}."
         else:
             message += " No backup of it was found."
         super().__init__(message, path=path)
@@ -42,6 +41,11 @@ class NotAnOtdeskDatabaseError(UnusableDatabaseError):
 
 class CorruptDatabaseError(UnusableDatabaseError):
     """The file is an otdesk database that fails SQLite's integrity check."""
+
+
+class EmptyDatabaseError(UnusableDatabaseError):
+    """The clinic file is empty (0 bytes) although backups of it exist: it was emptied by
+    something else, not made new, so it is not treated as a new clinic."""
 
 
 class SchemaTooNewError(StorageError):
@@ -62,3 +66,12 @@ class DatabaseLockedError(StorageError):
 
 class BackupError(StorageError):
     """A backup could not be made or restored."""
+
+
+class DiskFullError(StorageError):
+    """The disk (or the user's quota) is full where the database or its backups are kept;
+    nothing was saved (the transaction was rolled back)."""
+
+
+def disk_full_error(folder: Path, what: str = "nothing was saved") -> DiskFullError:
+    return DiskFullError(disk_full_sentence(folder, what), path=folder)

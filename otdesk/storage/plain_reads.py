@@ -31,7 +31,8 @@ SELECT v.id, v.chain_id, v.version, v.status, v.date_of_service, v.patient_id,
        pr.first_name AS provider_first, pr.last_name AS provider_last, pr.credentials,
        py.name AS payer_name,
        (SELECT coalesce(sum(pay.amount_cents), 0) FROM payments AS pay
-         WHERE pay.chain_id = v.chain_id) AS paid_cents,
+         WHERE pay.chain_id = v.chain_id AND NOT EXISTS
+           (SELECT 1 FROM payment_removals AS r WHERE r.payment_id = pay.id)) AS paid_cents,
        c.created_at AS started_at
 FROM visits AS v
 JOIN visit_chains AS c ON c.id = v.chain_id

@@ -249,6 +249,9 @@ visits = Table(
     Column("updated_by", String(100), nullable=False),
     Column("finalized_at", UTCDateTime, nullable=True),
     Column("finalized_by", String(100), nullable=True),
+    # What the superbill prints of the patient, policy, provider and practice, as it was at
+    # finalizing (JSON), so a finalized visit reprints exactly; NULL for drafts.
+    Column("print_snapshot", Text, nullable=True),
     _in("status", VISIT_STATUSES, "status"),
     _in("discipline", ("OT", "PT", "SLP"), "discipline"),
     UniqueConstraint("chain_id", "version"),
@@ -313,6 +316,17 @@ payments = Table(
     CheckConstraint("amount_cents > 0", name="amount"),
 )
 
+# A payment recorded by mistake is not deleted once its visit has been finalized: its removal
+# is recorded here (who, when, why) and the payment no longer counts.
+payment_removals = Table(
+    "payment_removals",
+    metadata,
+    Column("payment_id", Integer, ForeignKey("payments.id"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=False),
+    Column("removed_by", String(100), nullable=False),
+)
+
 # The activity timer of a charge line, written at every start and pause so a crash loses no
 # timed minutes: elapsed = accumulated_seconds + (now - started_at when running).
 line_timers = Table(
@@ -347,7 +361,9 @@ superbills = Table(
     Column("issued_by", String(100), nullable=False),
 )
 
-# Append-only (triggers refuse UPDATE and DELETE; see dialect.append_only_ddl).
+# Append-only (triggers refuse UPDATE and DELETE; see dialect.append_only_ddl), and a chain:
+# each entry holds the SHA-256 of the entry before it and its own (storage.audit_chain), so
+# an entry changed, removed or inserted by other means is found by `otdesk check`.
 audit_log = Table(
     "audit_log",
     metadata,
@@ -360,5 +376,7 @@ audit_log = Table(
     Column("before_json", Text, nullable=True),
     Column("after_json", Text, nullable=True),
     Column("reason", Text, nullable=True),
+    Column("prev_hash", String(64), nullable=False, server_default=""),
+    Column("entry_hash", String(64), nullable=False, server_default=""),
     Index(None, "entity", "entity_id"),
 )

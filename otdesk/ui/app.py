@@ -13,7 +13,6 @@ import gc
 import logging
 import logging.handlers
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from otdesk import logs
 from otdesk.paths import resource_file, user_data_dir
 
 log = logging.getLogger("otdesk")
@@ -43,25 +43,8 @@ def log_dir() -> Path:
 
 
 def setup_logging(folder: Path | None = None) -> Path:
-    """Log to otdesk.log in the user log folder (rotated; never patient data)."""
-    folder = folder or log_dir()
-    path = folder / "otdesk.log"
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
-
-
-def describe_crash(kind: type[BaseException], tb: TracebackType | None) -> str:
-    """The error's type and where it happened, without its message or any values: messages
-    can carry names or dates of birth, and the log must not."""
-    frames = traceback.extract_tb(tb)
-    where = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in frames)
-    return f"{kind.__module__}.{kind.__qualname__}\n{where}"
+    """Log to otdesk.log in the user log folder (owner-only, rotated; never patient data)."""
+    return logs.setup_logging(folder or log_dir())
 
 
 def install_excepthook(parent: Callable[[], QWidget | None], log_path: Path | None) -> None:
@@ -71,7 +54,7 @@ def install_excepthook(parent: Callable[[], QWidget | None], log_path: Path | No
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
-        log.error("unexpected error: %s", describe_crash(kind, tb))
+        log.error("unexpected error: %s", logs.describe_crash(kind, tb))
         where = f"\n\nDetails for support are in {log_path}." if log_path else ""
         QMessageBox.warning(
             parent(),

@@ -286,13 +286,15 @@ class BatchPrintDialog(QDialog):
             QApplication.processEvents()
             worker.wait(20)
         QApplication.processEvents()
+        # closing a progress dialog emits canceled: a failed batch is not a cancelled one
+        progress.canceled.disconnect(self.cancel_running)
         progress.close()
         progress.deleteLater()
         self.progress = None
         self.worker = None
         worker.deleteLater()
         if worker.error is not None:
-            cancelled = self._cancel or "Cancel" in worker.error
+            cancelled = self._cancel or worker.error.startswith("CancelledError")
             self.message.setText(
                 "Cancelled; nothing was written or recorded." if cancelled else worker.error
             )

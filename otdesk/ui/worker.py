@@ -4,12 +4,13 @@ through signals; it never touches a widget. The window stays responsive."""
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
+
+from otdesk import logs
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ class _Runner(QObject):
         except CancelledError:
             self.failed.emit("CancelledError.")
         except Exception as error:
-            log.warning("background job failed: %s", traceback.format_exc())
+            # the type, the place and the message with patient identifiers removed
+            log.warning("background job failed: %s", logs.describe_error(error))
             self.failed.emit(str(error) or type(error).__name__)
         else:
             self.result = result

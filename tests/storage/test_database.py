@@ -19,7 +19,6 @@ from otdesk.storage import (
     open_database,
     restore_database,
 )
-from otdesk.storage import database as database_module
 from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 
@@ -133,20 +132,35 @@ def test_only_the_newest_14_backups_are_kept_but_safety_copies_stay(opened):
     assert safety in [b.path for b in backups]
 
 
-def test_a_migration_is_preceded_by_a_backup(db_path, monkeypatch):
+def test_a_migration_is_preceded_by_a_backup(db_path):
+    from otdesk.storage import migrations
+
     db_path.parent.mkdir()
-    open_database(db_path, now=NOW).close()
-    migrated = []
-    monkeypatch.setattr(database_module, "HEAD_REVISION", "0002")
-    monkeypatch.setattr(database_module, "KNOWN_REVISIONS", ("0001", "0002"))
-    monkeypatch.setattr(
-        database_module, "_migrate", lambda engine, path, backups: migrated.append(path)
-    )
+    oldest = migrations.KNOWN_REVISIONS[0]
+    _database_at(db_path, oldest)
     database = open_database(db_path, now=NOW)
     database.close()
-    assert migrated == [db_path]
-    assert database.report.migrated_from == "0001"
+    assert database.report.migrated_from == oldest
     assert database.report.backup is not None and "before-migration" in database.report.backup.name
+    assert database.check().revision == migrations.HEAD_REVISION
+    with sqlite3.connect(database.report.backup) as kept:
+        assert kept.execute("SELECT version_num FROM alembic_version").fetchone()[0] == oldest
+
+
+def _database_at(path, revision):
+    """A clinic database whose schema is `revision` (an older otdesk's file)."""
+    from sqlalchemy import create_engine
+
+    from otdesk.storage import dialect, migrations
+
+    engine = create_engine(dialect.sqlite_url(path))
+    dialect.configure_engine(engine)
+    try:
+        with engine.connect() as connection:
+            migrations.upgrade(connection, revision)
+            connection.commit()
+    finally:
+        engine.dispose()
 
 
 def test_a_database_from_a_newer_otdesk_is_refused(opened, db_path):

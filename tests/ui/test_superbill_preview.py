@@ -267,3 +267,43 @@ def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clini
     window.print_day_action.trigger()
     assert isinstance(seen["batch"], BatchPrintDialog)
     assert seen["summary"] == "1 visit on 03/02/2026."
+
+
+def test_a_batch_on_a_full_disk_is_named_and_the_log_keeps_no_patient_data(
+    qtbot, clinic, service, day, tmp_path
+):
+    import logging
+
+    from otdesk import logs
+    from tests.helpers.disks import small_disk
+
+    log_path = logs.setup_logging(tmp_path / "logs")
+    try:
+        with small_disk(tmp_path / "disk") as disk:
+            target = disk.root / "folder"
+            target.mkdir()
+            asked = Asked(tmp_path)
+            asked.folder = lambda parent: str(target)
+            dialog = batch(qtbot, service, asked)
+            dialog.to_folder.setChecked(True)
+            disk.fill()
+            assert not dialog.run()
+            assert "The disk is full" in dialog.message.text()
+            assert "was not written (nothing was saved)" in dialog.message.text()
+            disk.free()
+            assert [p.name for p in target.iterdir()] == []
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "baseFilename", None) == str(log_path):
+                root.removeHandler(handler)
+                handler.close()
+    assert all(service.history(visit) == [] for visit in day[0])
+    text = log_path.read_text(encoding="utf-8")
+    assert "background job failed" in text and "ExportError" in text
+    for visit_id in day[0]:
+        visit = clinic.visits.get(visit_id)
+        patient = clinic.patients.get(visit.patient_id)
+        for identifier in (patient.last_name, patient.first_name, patient.account_number):
+            assert identifier not in text
+        assert str(patient.date_of_birth) not in text
