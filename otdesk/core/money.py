@@ -113,8 +113,9 @@ def _from_text(value: str) -> Decimal:
             f"{value!r} is not an amount of money (write it with digits and a point, like 125.50)"
         )
     number = Decimal(text)
-    decimals = -number.as_tuple().exponent if "." in text else 0
-    if isinstance(decimals, int) and decimals > MAX_DECIMALS:
+    exponent = number.as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and "." in text else 0
+    if decimals > MAX_DECIMALS:
         raise MoneyError(f"{value!r} has more than {MAX_DECIMALS} decimal places")
     if abs(number) > MAX_AMOUNT:
         raise MoneyError(f"{value!r} is more than the largest amount otdesk takes ($9,999,999.99)")
