@@ -132,9 +132,7 @@ def _transaction(envelope: Envelope, batch: ClaimBatch) -> list[str]:
     body.append(_seg("HL", "1", "", "20", "1"))
     if billing.taxonomy:
         body.append(_seg("PRV", "BI", "PXC", billing.taxonomy))
-    body.append(
-        _seg("NM1", "85", "2", text(billing.name, 60), "", "", "", "", "XX", billing.npi)
-    )
+    body.append(_seg("NM1", "85", "2", text(billing.name, 60), "", "", "", "", "XX", billing.npi))
     body.extend(_address(billing.address))
     body.append(_seg("REF", "EI", billing.tin))
     level = 1
