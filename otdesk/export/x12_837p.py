@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from otdesk.core.money import Money
 from otdesk.export.claim_model import (
-    REPLACEMENT,
     RELATIONSHIP_CODES,
+    REPLACEMENT,
     VOID,
     Address,
     Claim,
