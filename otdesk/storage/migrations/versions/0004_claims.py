@@ -19,8 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("payers") as batch:
-        batch.add_column(sa.Column("claim_filing_indicator", sa.String(length=2), nullable=True))
+    op.add_column("payers", sa.Column("claim_filing_indicator", sa.String(length=2), nullable=True))
     op.create_table(
         "claim_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -121,5 +120,6 @@ def downgrade() -> None:
     op.drop_table("claim_files")
     op.drop_table("claim_counters")
     op.drop_table("claim_settings")
-    with op.batch_alter_table("payers") as batch:
-        batch.drop_column("claim_filing_indicator")
+    # A plain ALTER TABLE (SQLite 3.35+): batch mode would rebuild payers, which the
+    # visits' foreign keys refuse.
+    op.execute("ALTER TABLE payers DROP COLUMN claim_filing_indicator")
