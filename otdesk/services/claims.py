@@ -339,8 +339,10 @@ class ClaimService:
             claimed = _claims_of(connection, {row.chain_id for row in rows})
             pending: list[PendingClaim] = []
             skipped: list[SkippedVisit] = []
+            memo: dict[tuple[str, int], Any] = {}
             for row in rows:
-                found = self._pending(connection, row, claimed.get(row.chain_id, []), resend)
+                history = claimed.get(row.chain_id, [])
+                found = self._pending(connection, row, history, resend, memo)
                 if isinstance(found, SkippedVisit):
                     skipped.append(found)
                 else:
@@ -362,7 +364,12 @@ class ClaimService:
         return found
 
     def _pending(
-        self, connection: Connection, row: Any, history: list[Any], resend: bool
+        self,
+        connection: Connection,
+        row: Any,
+        history: list[Any],
+        resend: bool,
+        memo: dict[tuple[str, int], Any] | None = None,
     ) -> PendingClaim | SkippedVisit:
         if row.status == "draft":
             return SkippedVisit(row.id, "it is a draft; finalize it first")
@@ -394,7 +401,7 @@ class ClaimService:
             source_id = row.id
             earlier = [c for c in history if c.visit_id != row.id]
             frequency = REPLACEMENT if earlier else (mine[0].frequency_code if mine else ORIGINAL)
-        records = gather(self.ctx, connection, source_id)
+        records = gather(self.ctx, connection, source_id, memo)
         if records.payer is None or records.payer.kind == "self-pay":
             return SkippedVisit(row.id, "it is self-pay (no payer to claim from)")
         payer_number = next(

@@ -5,6 +5,7 @@ and the claim both start from these."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,27 +37,40 @@ class VisitRecords:
     payer: Payer | None
 
 
-def gather(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitRecords:
-    """The records of one visit version, from the caller's transaction (one snapshot)."""
+def gather(
+    ctx: ServiceContext,
+    connection: Connection,
+    visit_id: int,
+    memo: dict[tuple[str, int], Any] | None = None,
+) -> VisitRecords:
+    """The records of one visit version, from the caller's transaction (one snapshot).
+    `memo` keeps the practice, providers, payers, patients and policies read for earlier
+    visits of the same transaction (a claim file of 500 visits reads each once)."""
+    known: dict[tuple[str, int], Any] = memo if memo is not None else {}
+
+    def once(kind: str, key: int, read: Callable[[], Any]) -> Any:
+        if (kind, key) not in known:
+            known[kind, key] = read()
+        return known[kind, key]
+
     detail = VisitService(ctx).get(visit_id, connection)
     providers = ProviderService(ctx)
     patients = PatientService(ctx)
-    provider = providers.get(detail.provider_id, connection)
+    provider = once(
+        "provider", detail.provider_id, lambda: providers.get(detail.provider_id, connection)
+    )
+    supervisor_id = provider.supervisor_id
     supervisor = (
-        providers.get(provider.supervisor_id, connection)
-        if provider.is_assistant and provider.supervisor_id is not None
+        once("provider", supervisor_id, lambda: providers.get(supervisor_id, connection))
+        if provider.is_assistant and supervisor_id is not None
         else None
     )
     policy = None
     if detail.policy_id is not None:
-        policy = next(
-            (
-                p
-                for p in patients.policies(detail.patient_id, connection)
-                if p.id == detail.policy_id
-            ),
-            None,
+        listed = once(
+            "policies", detail.patient_id, lambda: patients.policies(detail.patient_id, connection)
         )
+        policy = next((p for p in listed if p.id == detail.policy_id), None)
     plan = fx.plan_for(
         connection,
         detail.patient_id,
@@ -64,13 +78,20 @@ def gather(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitR
         detail.date_of_service,
         detail.plan_of_care_id,
     )
-    payer = PayerService(ctx).get(detail.payer_id, connection) if detail.payer_id else None
+    payer_id = detail.payer_id
+    payer = (
+        once("payer", payer_id, lambda: PayerService(ctx).get(payer_id, connection))
+        if payer_id
+        else None
+    )
     return VisitRecords(
         detail=detail,
-        practice=PracticeService(ctx).get(connection),
+        practice=once("practice", 1, lambda: PracticeService(ctx).get(connection)),
         provider=provider,
         supervisor=supervisor,
-        patient=patients.get(detail.patient_id, connection),
+        patient=once(
+            "patient", detail.patient_id, lambda: patients.get(detail.patient_id, connection)
+        ),
         policy=policy,
         plan=plan,
         payer=payer,
