@@ -29,7 +29,7 @@ COL_NAME, COL_ID, COL_FILING = range(3)
 
 class ClaimSettingsDialog(QDialog):
     def __init__(self, clinic: Any, parent: QWidget | None = None) -> None:
-        from otdesk.services.claims import ID_QUALIFIERS, ClaimService
+        from otdesk.services.claims import FILING_BY_KIND, ID_QUALIFIERS, ClaimService
         from otdesk.services.setup import CLAIM_FILING_INDICATORS
 
         super().__init__(parent)
@@ -74,7 +74,8 @@ class ClaimSettingsDialog(QDialog):
             self.id_edits.append(edit)
             box = QComboBox()
             box.setAccessibleName(f"Claim filing indicator of {payer.name}")
-            box.addItem("The usual for the kind of payer", "")
+            usual = FILING_BY_KIND.get(payer.kind, "CI")
+            box.addItem(f"Usual for {payer.kind} ({usual})", "")
             for code, words in CLAIM_FILING_INDICATORS.items():
                 box.addItem(f"{code} – {words}", code)
             box.setCurrentIndex(max(0, box.findData(payer.claim_filing_indicator or "")))
