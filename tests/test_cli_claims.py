@@ -14,8 +14,9 @@ from pypdf import PdfReader
 
 from otdesk.export import sha256
 from otdesk.export.cms1500 import cell
-from otdesk.services import Clinic, FixedClock
+from otdesk.services import Clinic
 from tests.cli_helpers import run_otdesk
+from tests.helpers.claims import demo_template
 from tests.helpers.x12 import pyx12_errors
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -24,12 +25,7 @@ TODAY = "2026-03-02"
 
 @pytest.fixture(scope="module")
 def _demo(tmp_path_factory):
-    from otdesk.services.demo import install_demo
-
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    install_demo(folder, clock=FixedClock(NOW))
-    shutil.rmtree(folder / "backups", ignore_errors=True)
-    return folder
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

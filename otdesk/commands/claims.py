@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from otdesk.cli import CliError
-from otdesk.commands.visits import export_actions
+from otdesk.commands.visits import export_actions, open_clinic
 from otdesk.errors import UserError
 
 SETTING_OPTIONS = (
@@ -134,7 +134,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_claims(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService
 
         service = ClaimService(clinic.ctx)
@@ -171,7 +171,7 @@ def run_claims(args: argparse.Namespace) -> int:
 
 
 def run_cms1500(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.cms1500 import Cms1500Service, write_forms
 
         service = Cms1500Service(clinic.ctx)
@@ -208,7 +208,7 @@ def run_cms1500(args: argparse.Namespace) -> int:
 def run_alignment(args: argparse.Namespace) -> int:
     from otdesk.export import write_file_atomic
 
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.cms1500 import Cms1500Service
 
         try:
@@ -220,7 +220,7 @@ def run_alignment(args: argparse.Namespace) -> int:
 
 
 def run_files(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService
 
         files = ClaimService(clinic.ctx).files()
@@ -239,7 +239,7 @@ def run_files(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService
 
         service = ClaimService(clinic.ctx)
@@ -261,7 +261,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService
 
         try:
@@ -273,7 +273,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_payer_number(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService
 
         try:
@@ -293,7 +293,7 @@ def run_settings(args: argparse.Namespace) -> int:
         changes["usage"] = "T" if args.usage == "test" else "P"
     if (args.payer_id is not None or args.filing is not None) and args.payer is None:
         raise CliError("--payer-id and --filing need --payer ID (see the list below).")
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService, filing_indicator
 
         service = ClaimService(clinic.ctx)
@@ -319,7 +319,7 @@ def run_settings(args: argparse.Namespace) -> int:
 
 
 def run_calibration(args: argparse.Namespace) -> int:
-    with _Opened(args) as clinic:
+    with open_clinic(args) as clinic:
         from otdesk.services.cms1500 import Cms1500Service
 
         service = Cms1500Service(clinic.ctx)
@@ -342,23 +342,6 @@ def run_calibration(args: argparse.Namespace) -> int:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-class _Opened:
-    def __init__(self, args: argparse.Namespace) -> None:
-        from otdesk.services import Clinic
-        from otdesk.services.maintenance import existing_database
-
-        try:
-            self.clinic = Clinic.open(path=existing_database(args.data_dir))
-        except UserError as error:
-            raise CliError(str(error)) from None
-
-    def __enter__(self):  # -> Clinic
-        return self.clinic
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.clinic.close()
 
 
 def _list_held(held: Any, anyway: bool, word: str = "send") -> None:

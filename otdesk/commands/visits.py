@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def run_visits(args: argparse.Namespace) -> int:
     day = args.date or date.today().isoformat()
-    with _clinic(args) as clinic:
+    with open_clinic(args) as clinic:
         try:
             found = clinic.visits.day(day)
         except UserError as error:
@@ -90,7 +90,7 @@ def run_visits(args: argparse.Namespace) -> int:
 
 
 def run_export_visits(args: argparse.Namespace) -> int:
-    with _clinic(args) as clinic:
+    with open_clinic(args) as clinic:
         try:
             count = clinic.visits.export_csv(args.csv, args.start, args.end)
         except UserError as error:
@@ -101,7 +101,9 @@ def run_export_visits(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clinic(args: argparse.Namespace):  # -> Clinic
+def open_clinic(args: argparse.Namespace):  # -> Clinic
+    """The clinic of --data-dir (it must exist already); CliError when it cannot be opened.
+    Use it in a `with`: the clinic closes at its end."""
     from otdesk.services import Clinic
     from otdesk.services.maintenance import existing_database
 

@@ -104,42 +104,41 @@ def form_fields(claim: Claim, page: int = 0) -> list[Field]:
     put("1", 8, INSURANCE_TYPE_COLUMN.get(claim.payer.kind, 45), "X", 1)
     put("1a", 8, 50, claim.member_id, 29)
     put("2", 10, 1, patient.name.listed, 28)
-    if patient.date_of_birth is not None:
+
+    def put_birth(box: str, line: int, column: int) -> None:
         born = patient.date_of_birth
-        put("3", 10, 31, f"{born:%m}", 2)
-        put("3", 10, 34, f"{born:%d}", 2)
-        put("3", 10, 37, f"{born:%Y}", 4)
+        if born is not None:
+            put(box, line, column, f"{born:%m}", 2)
+            put(box, line, column + 3, f"{born:%d}", 2)
+            put(box, line, column + 6, f"{born:%Y}", 4)
+
+    def put_address(box: str, column: int, width: int, state_column: int, phone: int) -> None:
+        if address is None:
+            return
+        put(box, 12, column, " ".join(p for p in (address.line1, address.line2) if p), width)
+        put(box, 14, column, address.city, state_column - column - 2)
+        put(box, 14, state_column, address.state, 2)
+        put(box, 16, column, _zip(address.postal_code), 12)
+        if len(patient.phone) == 10:
+            put(box, 16, phone, patient.phone[:3], 3)
+            put(box, 16, phone + 4, f"{patient.phone[3:6]}-{patient.phone[6:]}", 8)
+
+    address = patient.address
+    put_birth("3", 10, 31)
     if patient.sex in ("M", "F"):
         put("3", 10, 42 if patient.sex == "M" else 47, "X", 1)
     put("4", 10, 50, subscriber.name.listed, 29)
-    address = patient.address
-    if address is not None:
-        put("5", 12, 1, " ".join(p for p in (address.line1, address.line2) if p), 28)
-        put("5", 14, 1, address.city, 24)
-        put("5", 14, 26, address.state, 2)
-        put("5", 16, 1, _zip(address.postal_code), 12)
-    if len(patient.phone) == 10:
-        put("5", 16, 15, patient.phone[:3], 3)
-        put("5", 16, 19, f"{patient.phone[3:6]}-{patient.phone[6:]}", 8)
+    put_address("5", 1, 28, 26, 15)
     put("6", 12, RELATIONSHIP_COLUMN.get(claim.relationship, 47), "X", 1)
-    if claim.patient_is_subscriber and address is not None:
-        put("7", 12, 50, " ".join(p for p in (address.line1, address.line2) if p), 29)
-        put("7", 14, 50, address.city, 23)
-        put("7", 14, 74, address.state, 2)
-        put("7", 16, 50, _zip(address.postal_code), 12)
-        if len(patient.phone) == 10:
-            put("7", 16, 65, patient.phone[:3], 3)
-            put("7", 16, 69, f"{patient.phone[3:6]}-{patient.phone[6:]}", 8)
+    if claim.patient_is_subscriber:  # 7 and 11a: the insured is the patient
+        put_address("7", 50, 29, 74, 65)
     # Medicare primary with no other coverage: "NONE" (CMS Pub. 100-04 ch. 26, item 11)
     group = claim.group_number or ("NONE" if claim.payer.kind == "medicare" else "")
     put("11", 18, 50, group, 29)
     for line in (20, 22, 24):  # 10a-c: not employment, auto or other accident related
         put("10", line, 41, "X", 1)
-    if claim.patient_is_subscriber and patient.date_of_birth is not None:
-        born = patient.date_of_birth
-        put("11a", 20, 53, f"{born:%m}", 2)
-        put("11a", 20, 56, f"{born:%d}", 2)
-        put("11a", 20, 59, f"{born:%Y}", 4)
+    if claim.patient_is_subscriber:
+        put_birth("11a", 20, 53)
         if patient.sex in ("M", "F"):
             put("11a", 20, 68 if patient.sex == "M" else 75, "X", 1)
     if claim.payer.kind != "medicare":

@@ -4,6 +4,9 @@ settings), and visits made the way the front desk makes them."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from otdesk.services.claims import ClaimService
@@ -66,3 +69,18 @@ def finalized_visit(
         clinic.visits.add_line(created.id, fields.pop("code"), **fields)
     clinic.visits.finalize(created.id, override_reason=override)
     return created.id
+
+
+DEMO_NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+
+
+def demo_template(tmp_path_factory: Any) -> Path:
+    """The demo clinic of 2026-03-02, made once per module (tests copy it: a fresh demo
+    takes a couple of seconds)."""
+    from otdesk.services import FixedClock
+    from otdesk.services.demo import install_demo
+
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    install_demo(folder, clock=FixedClock(DEMO_NOW))
+    shutil.rmtree(folder / "backups", ignore_errors=True)
+    return folder

@@ -24,6 +24,7 @@ from otdesk.ui.claim_settings_dialog import ClaimSettingsDialog
 from otdesk.ui.cms1500_dialog import CalibrationDialog, Cms1500Preview
 from otdesk.ui.models.claims import ClaimRecordsModel
 from otdesk.ui.superbill_preview import page_size
+from tests.helpers.claims import demo_template
 from tests.helpers.x12 import pyx12_errors
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -32,13 +33,7 @@ DAY = date(2026, 3, 2)
 
 @pytest.fixture(scope="module")
 def _demo(tmp_path_factory):
-    from otdesk.services import FixedClock
-    from otdesk.services.demo import install_demo
-
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    install_demo(folder, clock=FixedClock(NOW))
-    shutil.rmtree(folder / "backups", ignore_errors=True)
-    return folder
+    return demo_template(tmp_path_factory)
 
 
 @pytest.fixture

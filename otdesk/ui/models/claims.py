@@ -12,12 +12,11 @@ from otdesk.ui.models.base import RIGHT, RecordTableModel
 KIND = {"1": "Original", "7": "Replacement", "8": "Void"}
 
 
-class PendingClaimsModel(RecordTableModel[Any]):
-    """PendingClaim records (otdesk.services.claims)."""
+class _ClaimRowsModel(RecordTableModel[Any]):
+    """The columns a claim row shows wherever it is listed: visit (version), date, account,
+    payer, kind of claim, total; a subclass adds its last column (last_cell)."""
 
-    COL_VISIT, COL_DATE, COL_ACCOUNT, COL_PAYER, COL_KIND, COL_TOTAL, COL_STATE = range(7)
-    HEADERS = ("Visit", "Date", "Account", "Payer", "Claim", "Total", "Ready?")
-    EXTRA_ROLES = frozenset({Qt.ItemDataRole.ForegroundRole})
+    COL_VISIT, COL_DATE, COL_ACCOUNT, COL_PAYER, COL_KIND, COL_TOTAL, COL_LAST = range(7)
 
     def display(self, record: Any, column: int) -> str:
         if column == self.COL_VISIT:
@@ -29,14 +28,17 @@ class PendingClaimsModel(RecordTableModel[Any]):
         if column == self.COL_PAYER:
             return record.payer_name
         if column == self.COL_KIND:
-            resent = " (sent again)" if record.already_in is not None else ""
+            resent = " (sent again)" if getattr(record, "already_in", None) is not None else ""
             return KIND[record.frequency_code] + resent
         if column == self.COL_TOTAL:
-            return str(record.claim.total)
-        if record.problems:
-            more = len(record.problems) - 1
-            return f"Held: {record.problems[0]}" + (f" (+{more} more)" if more else "")
-        return "Ready"
+            return str(self.total(record))
+        return self.last_cell(record)
+
+    def total(self, record: Any) -> Any:
+        return record.total
+
+    def last_cell(self, record: Any) -> str:
+        raise NotImplementedError
 
     def sort_value(self, record: Any, column: int) -> Any:
         if column == self.COL_VISIT:
@@ -44,15 +46,32 @@ class PendingClaimsModel(RecordTableModel[Any]):
         if column == self.COL_DATE:
             return record.date_of_service.toordinal()
         if column == self.COL_TOTAL:
-            return int(record.claim.total.amount * 100)
+            return int(self.total(record).amount * 100)
         return self.display(record, column)
+
+    def alignment(self, column: int) -> Any:
+        return RIGHT if column == self.COL_TOTAL else None
+
+
+class PendingClaimsModel(_ClaimRowsModel):
+    """PendingClaim records (otdesk.services.claims)."""
+
+    COL_STATE = _ClaimRowsModel.COL_LAST
+    HEADERS = ("Visit", "Date", "Account", "Payer", "Claim", "Total", "Ready?")
+    EXTRA_ROLES = frozenset({Qt.ItemDataRole.ForegroundRole})
+
+    def total(self, record: Any) -> Any:
+        return record.claim.total
+
+    def last_cell(self, record: Any) -> str:
+        if record.problems:
+            more = len(record.problems) - 1
+            return f"Held: {record.problems[0]}" + (f" (+{more} more)" if more else "")
+        return "Ready"
 
     def tooltip(self, record: Any, column: int) -> str | None:
         lines = [*record.problems, *record.notes]
         return "\n".join(f"• {line}" for line in lines) or None
-
-    def alignment(self, column: int) -> Any:
-        return RIGHT if column == self.COL_TOTAL else None
 
     def extra(self, row: int, record: Any, column: int, role: int) -> Any:
         if column == self.COL_STATE and record.problems:
@@ -100,44 +119,20 @@ class ClaimFilesModel(RecordTableModel[Any]):
         return RIGHT if column in (self.COL_CLAIMS, self.COL_TOTAL) else None
 
 
-class ClaimRecordsModel(RecordTableModel[Any]):
+class ClaimRecordsModel(_ClaimRowsModel):
     """ClaimRecord records of one file; the payer's claim number is typed in place."""
 
-    COL_VISIT, COL_DATE, COL_ACCOUNT, COL_PAYER, COL_KIND, COL_TOTAL, COL_PAYER_NUMBER = range(7)
+    COL_PAYER_NUMBER = _ClaimRowsModel.COL_LAST
     HEADERS = ("Visit", "Date", "Account", "Payer", "Claim", "Total", "Payer's claim no.")
     edited = Signal(int, str)  # row, the payer's claim number typed
 
-    def display(self, record: Any, column: int) -> str:
-        if column == self.COL_VISIT:
-            return f"{record.visit_id} (v{record.version})"
-        if column == self.COL_DATE:
-            return f"{record.date_of_service:%m/%d/%Y}"
-        if column == self.COL_ACCOUNT:
-            return record.account_number
-        if column == self.COL_PAYER:
-            return record.payer_name
-        if column == self.COL_KIND:
-            return KIND[record.frequency_code]
-        if column == self.COL_TOTAL:
-            return str(record.total)
+    def last_cell(self, record: Any) -> str:
         return record.payer_claim_number
-
-    def sort_value(self, record: Any, column: int) -> Any:
-        if column == self.COL_VISIT:
-            return record.visit_id
-        if column == self.COL_DATE:
-            return record.date_of_service.toordinal()
-        if column == self.COL_TOTAL:
-            return int(record.total.amount * 100)
-        return self.display(record, column)
 
     def tooltip(self, record: Any, column: int) -> str | None:
         if record.override_reason:
             return f"Sent anyway: {record.override_reason}"
         return f"Patient control number {record.patient_control_number}"
-
-    def alignment(self, column: int) -> Any:
-        return RIGHT if column == self.COL_TOTAL else None
 
     def flags(self, index: Any) -> Qt.ItemFlag:
         base = super().flags(index)
