@@ -13,6 +13,7 @@ import pytest
 
 from otdesk import cli
 from otdesk.commands.visits import export_actions
+from otdesk.storage.migrations import HEAD_REVISION
 
 from .cli_helpers import run_otdesk
 
@@ -119,7 +120,9 @@ def test_export_visits_as_csv(data_dir, tmp_path, capsys):
 
 def test_backup_check_and_restore(data_dir, capsys):
     code, out, _ = main(capsys, "check", "--data-dir", str(data_dir))
-    assert code == 0 and "Integrity: ok" in out and "Schema version: 0001 (current)" in out
+    assert (
+        code == 0 and "Integrity: ok" in out and f"Schema version: {HEAD_REVISION} (current)" in out
+    )
     code, out, _ = main(capsys, "backup", "--data-dir", str(data_dir))
     assert code == 0
     backup = out.split("Backup written: ")[1].strip()
@@ -127,7 +130,7 @@ def test_backup_check_and_restore(data_dir, capsys):
     assert code == 0 and "Restored" in out and "kept as" in out
     code, out, _ = main(capsys, "check", "--json", "--data-dir", str(data_dir))
     report = json.loads(out)
-    assert report["ok"] and report["schema"] == "0001" and report["backups"] >= 2
+    assert report["ok"] and report["schema"] == HEAD_REVISION and report["backups"] >= 2
 
 
 def test_a_damaged_database_is_reported_with_the_backup_to_restore(data_dir, capsys):

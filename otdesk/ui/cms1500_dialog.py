@@ -171,9 +171,10 @@ class CalibrationDialog(QDialog):
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "Print the alignment test page on a red CMS-1500 form. Measure how far the Xs are "
-            "from where they belong, enter it here (in inches) and save: every data-only print "
-            "on this printer then moves by that much."
+            "Print the alignment test page on a red CMS-1500 form and measure how far the Xs "
+            "are from their boxes. If they print 0.10 in left of the boxes, move right 0.10; "
+            "if they print too low, move down a negative amount. Save, and every data-only "
+            "print on this printer moves by that much."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
