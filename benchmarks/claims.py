@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from otdesk.export.cms1500 import form_fields, render_forms  # noqa: E402
 from otdesk.export.x12_837p import write_837p  # noqa: E402
-from otdesk.services.claims import ClaimService, _envelope  # noqa: E402
+from otdesk.services.claims import ClaimService, make_envelope  # noqa: E402
 from otdesk.services.clinic import Clinic  # noqa: E402
 from otdesk.services.clock import FixedClock  # noqa: E402
 from otdesk.storage.database import open_database  # noqa: E402
@@ -133,7 +133,7 @@ def main() -> int:
         from otdesk.export.claim_model import ClaimBatch
 
         settings = service.settings()
-        envelope = _envelope(settings, 1, 1, NOW)
+        envelope = make_envelope(settings, 1, 1, NOW)
         batches = [ClaimBatch(1, tuple(claims))]
         writer, text = timed(lambda: write_837p(envelope, batches), args.rounds)
         whole, result = timed(
