@@ -39,6 +39,8 @@ from otdesk.export.claim_model import (
     ClaimBatch,
     Envelope,
 )
+from otdesk.export.files import ExportError, sha256, write_file_atomic
+from otdesk.export.x12_837p import write_837p
 from otdesk.services import validate as v
 from otdesk.services.claim_build import (
     FILING_BY_KIND,
@@ -53,6 +55,7 @@ from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
 from otdesk.services.setup import CLAIM_FILING_INDICATORS, PayerService
 from otdesk.services.visit_records import gather
 from otdesk.storage import schema as s
+from otdesk.storage.backups import make_private_dir
 from otdesk.storage.values import inserted_id, money, to_cents
 
 # ISA05/ISA07 interchange ID qualifiers (X12 element I05) a clearinghouse hands out.
@@ -431,9 +434,6 @@ class ClaimService:
         """Write the plan's ready claims (and the held ones too with `override_reason`) into
         one 837P file, kept in the data folder's claims/ and copied to `out` when given;
         record it and every claim it holds, with control numbers never used before."""
-        from otdesk.export import sha256, write_file_atomic
-        from otdesk.export.x12_837p import write_837p
-
         override = v.text(override_reason, "override_reason", max_len=500) or None
         resend = v.text(resend_reason, "resend_reason", max_len=500) or None
         chosen = [p for p in plan.pending if p.ready or override]
@@ -474,7 +474,7 @@ class ClaimService:
             data = x12.encode("ascii")
             digest = sha256(data)
             name = f"claims-{interchange:09d}-{now.strftime('%Y%m%d')}.837"
-            _make_private_dir(folder)
+            make_private_dir(folder)
             kept = write_file_atomic(folder / name, data)
             try:
                 total = sum((p.claim.total for p in chosen), Money(0))
@@ -553,8 +553,16 @@ class ClaimService:
             except BaseException:
                 kept.unlink(missing_ok=True)  # nothing recorded: no file either
                 raise
-        written = write_file_atomic(out, data) if out is not None else None
         summary = self.file(file_id)
+        written = None
+        if out is not None:
+            try:
+                written = write_file_atomic(out, data)
+            except ExportError as error:  # the file is made and recorded: say where it is
+                raise ExportError(
+                    f"Claim file {file_id} was written and kept as {summary.path}, but the "
+                    f"copy could not be made: {error}"
+                ) from error
         taken = {id(p) for p in chosen}
         left = tuple(p for p in plan.pending if id(p) not in taken)
         return ClaimFileResult(summary, tuple(chosen), x12, written, left)
@@ -830,12 +838,6 @@ def _records(connection: Connection, condition: Any) -> list[ClaimRecord]:
         )
         for row in rows
     ]
-
-
-def _make_private_dir(path: Path) -> None:
-    from otdesk.storage.backups import make_private_dir
-
-    make_private_dir(path)
 
 
 __all__ = [

@@ -14,10 +14,12 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from otdesk.export.files import sha256, write_file_atomic
 from otdesk.services import validate as v
 from otdesk.services.claims import ClaimHeldError, ClaimService, PendingClaim
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
+from otdesk.services.visits import VisitService
 from otdesk.storage import schema as s
 
 MAX_OFFSET = 100  # hundredths of an inch: a printer more than an inch off needs fixing
@@ -145,8 +147,6 @@ class Cms1500Service:
     def day_visits(self, day: date | str) -> list[int]:
         """The visits of a day a paper claim can be made for (finalized and void, newest
         versions), by patient name."""
-        from otdesk.services.visits import VisitService
-
         return [
             summary.id
             for summary in VisitService(self.ctx).day(day)
@@ -165,8 +165,6 @@ class Cms1500Service:
     ) -> str:
         """Put the printed or saved forms in the audit log (SHA-256, visits, mode, where);
         returns the SHA-256."""
-        from otdesk.export import sha256
-
         digest = sha256(paper.pdf)
         problems = {p.visit_id: list(p.problems) for p in paper.claims if p.problems}
         with self.ctx.db.write() as connection:
@@ -210,8 +208,6 @@ def _printer(name: Any) -> str:
 
 def write_forms(path: str | os.PathLike[str], pdf: bytes) -> str:
     """Write the forms to `path` whole or not at all; returns the file's name."""
-    from otdesk.export import write_file_atomic
-
     return write_file_atomic(path, pdf).name
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from otdesk.core.money import Money
 from otdesk.export.claim_model import ClaimLine
+from otdesk.export.files import ExportError
 from otdesk.services.claims import (
     ClaimService,
     ClaimSettingsError,
@@ -336,14 +337,22 @@ def test_a_refused_file_uses_no_control_number(clinic, setup, claims):
     assert _file(claims).file.interchange_control == 1
 
 
-def test_a_file_that_cannot_be_copied_out_still_is_recorded_and_kept(
+def test_the_copy_goes_where_asked_and_a_failed_copy_says_where_the_file_is(
     clinic, setup, claims, tmp_path
 ):
     finalized_visit(clinic, setup, [{"code": "97110", "minutes": 30, "modifiers": GO}])
-    plan = claims.plan("2026-03-01", "2026-03-31")
     out = tmp_path / "upload.837"
-    result = claims.create_file(plan, out=out)
+    result = claims.create_file(claims.plan("2026-03-01", "2026-03-31"), out=out)
     assert out.read_text() == result.text == result.file.path.read_text()
+    finalized_visit(
+        clinic, setup, [{"code": "97535", "minutes": 30, "modifiers": GO}], day="2026-03-06"
+    )
+    with pytest.raises(ExportError, match=r"Claim file 2 was written and kept as .*claims"):
+        claims.create_file(
+            claims.plan("2026-03-01", "2026-03-31"), out=tmp_path / "missing" / "x.837"
+        )
+    assert [f.id for f in claims.files()] == [2, 1]
+    assert claims.files()[0].path.is_file()
 
 
 def test_a_visit_goes_in_one_file_unless_resent_on_purpose(clinic, setup, claims):
