@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from otdesk.cli import CliError
@@ -134,6 +135,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_claims(args: argparse.Namespace) -> int:
+    folder = Path(args.out).parent
+    if not folder.is_dir():
+        raise CliError(f"Cannot write {args.out}: the folder {folder} does not exist.")
     with open_clinic(args) as clinic:
         from otdesk.services.claims import ClaimService
 
