@@ -100,7 +100,6 @@ def form_fields(claim: Claim, page: int = 0) -> list[Field]:
 
     patient, subscriber = claim.patient, claim.subscriber
     put("carrier", 2, 41, claim.payer.name, 31)
-    put("carrier", 3, 41, f"PAYER ID {claim.payer.payer_id}" if claim.payer.payer_id else "", 31)
     put("1", 8, INSURANCE_TYPE_COLUMN.get(claim.payer.kind, 45), "X", 1)
     put("1a", 8, 50, claim.member_id, 29)
     put("2", 10, 1, patient.name.listed, 28)
