@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "otdesk.commands.visits",
     "otdesk.commands.demo",
     "otdesk.commands.superbills",
+    "otdesk.commands.claims",
 )
 
 EXIT_BAD_INPUT = 2

@@ -255,6 +255,33 @@ def step_superbill(ctx: Context) -> str:
     return f"visit {ctx.values['visit_id']}: {len(pdf):,} bytes of PDF"
 
 
+def step_claims(ctx: Context) -> str:
+    """Today's demo claims as an 837P file (kept in the data folder) and CMS-1500 forms."""
+    from otdesk.services.claims import ClaimService
+    from otdesk.services.clinic import Clinic
+    from otdesk.services.cms1500 import Cms1500Service
+
+    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+        service = ClaimService(clinic.ctx)
+        plan = service.plan(ctx.values["today"], ctx.values["today"])
+        if not plan.ready:
+            held = len(plan.held)
+            raise StepError(f"none of today's demo visits is ready to claim ({held} held)")
+        result = service.create_file(plan)
+        forms = Cms1500Service(clinic.ctx).forms([plan.ready[0].visit_id], mode="form")
+    text = result.text
+    if not (text.startswith("ISA*") and "ST*837*" in text and text.rstrip().endswith("~")):
+        raise StepError("the claim file is not an 837P interchange")
+    if not result.file.path.is_file():
+        raise StepError(f"the claim file was not kept at {result.file.path}")
+    if not forms.pdf.startswith(b"%PDF-"):
+        raise StepError("the CMS-1500 is not a PDF")
+    return (
+        f"{_count(result.file.claim_count, 'claim')} in one 837P file, "
+        f"CMS-1500 {len(forms.pdf):,} bytes"
+    )
+
+
 def step_icd(ctx: Context) -> str:
     from otdesk.core import icd
 
@@ -403,6 +430,7 @@ STEPS = (
     Step("seed", "seed demo clinic", step_seed, ("database",)),
     Step("units", "compute units and findings", step_units, ("seed",)),
     Step("superbill", "render superbill", step_superbill, ("units",)),
+    Step("claims", "write 837P claim file and CMS-1500", step_claims, ("seed",)),
     Step("icd", "build ICD-10-CM index", step_icd),
     Step("window", "open main window", step_window, ("seed",)),
     Step("preview", "preview superbill with QtPdf", step_preview, ("superbill", "window")),

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from otdesk.cli import CliError
-from otdesk.commands.visits import export_actions
+from otdesk.commands.visits import export_actions, open_clinic
 from otdesk.errors import UserError
 
 
@@ -211,11 +211,9 @@ class _Opened:
     """The clinic and its superbill service, closed at the end of a `with`."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from otdesk.services import Clinic
-        from otdesk.services.maintenance import existing_database
         from otdesk.services.superbills import SuperbillService
 
-        self.clinic = Clinic.open(path=existing_database(args.data_dir))
+        self.clinic = open_clinic(args)
         self.clinic.ctx.icd = _icd_index()
         self.service = SuperbillService(self.clinic.ctx)
 

@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def run_visits(args: argparse.Namespace) -> int:
     day = args.date or date.today().isoformat()
-    with _clinic(args) as clinic:
+    with open_clinic(args, read_only=True) as clinic:
         found = clinic.visits.day(day)
     if args.json:
         print(json.dumps([summary.to_json() for summary in found], ensure_ascii=False))
@@ -86,7 +86,7 @@ def run_visits(args: argparse.Namespace) -> int:
 
 
 def run_export_visits(args: argparse.Namespace) -> int:
-    with _clinic(args) as clinic:
+    with open_clinic(args, read_only=True) as clinic:
         try:
             count = clinic.visits.export_csv(args.csv, args.start, args.end)
         except OSError as error:
@@ -95,9 +95,11 @@ def run_export_visits(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clinic(args: argparse.Namespace):  # -> Clinic
+def open_clinic(args: argparse.Namespace, *, read_only: bool = False):  # -> Clinic
+    """The clinic of --data-dir (it must exist already). Use it in a `with`: the clinic
+    closes at its end. `read_only` for commands that only read: they then work while a
+    window is saving."""
     from otdesk.services import Clinic
     from otdesk.services.maintenance import existing_database
 
-    # These commands only read: opened read-only, they work while a window is saving.
-    return Clinic.open(path=existing_database(args.data_dir), read_only=True)
+    return Clinic.open(path=existing_database(args.data_dir), read_only=read_only)

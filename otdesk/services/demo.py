@@ -159,6 +159,9 @@ PATIENTS = [
     ("Sample", "Grace", "1946-05-05", "F", "medicare", "1QT4-DQ5-XV73"),
 ]
 
+# Patients insured through someone else's plan (first name: relationship, subscriber).
+SUBSCRIBERS = {"Priya": ("spouse", "Rohan Example"), "Dev": ("child", "Jamie Sample")}
+
 OT_NPI = "1234567893"
 OTA_NPI = "1245319599"
 PT_NPI = "1679576722"
@@ -174,7 +177,7 @@ def seed(clinic: Clinic, today: date) -> tuple[int, int]:
         address2="Suite 200",
         city="Portland",
         state="OR",
-        postal_code="97201",
+        postal_code="97201-3344",  # claims need the billing provider's ZIP+4
         phone="503-555-0100",
         tin="12-3456789",
         group_npi=GROUP_NPI,
@@ -254,7 +257,14 @@ def seed(clinic: Clinic, today: date) -> tuple[int, int]:
         )
         patient_ids.append(patient.id)
         if payer != "self-pay":
-            c.patients.add_policy(patient.id, payer_id=payers[payer], member_id=member)
+            relationship, subscriber = SUBSCRIBERS.get(first, ("self", ""))
+            c.patients.add_policy(
+                patient.id,
+                payer_id=payers[payer],
+                member_id=member,
+                relationship=relationship,
+                subscriber_name=subscriber,
+            )
         discipline = "PT" if index in (4, 16) else "OT"
         c.patients.add_plan_of_care(
             patient.id,
@@ -265,8 +275,28 @@ def seed(clinic: Clinic, today: date) -> tuple[int, int]:
             referring_name="Dr. Rowan Example, MD",
             referring_npi=OT_NPI,
         )
+    _claim_settings(c)
     demo = _Seeder(c, today, ot=ot, ota=ota, pt=pt)
     return len(patient_ids), demo.visits(patient_ids)
+
+
+def _claim_settings(c: Clinic) -> None:
+    """An invented clearinghouse, so Billing > Create claim file works in the demo (test
+    files only: the usage indicator stays T)."""
+    from otdesk.services.claims import ClaimService
+
+    ClaimService(c.ctx).save_settings(
+        submitter_name="Harbor Hands Occupational Therapy (Demo)",
+        submitter_id="HHOTDEMO",
+        submitter_qualifier="ZZ",
+        contact_name="Avery Demo",
+        contact_phone="503-555-0100",
+        contact_email="billing@example.com",
+        receiver_name="Example Clearinghouse (Demo)",
+        receiver_id="EXCLEARDEMO",
+        receiver_qualifier="ZZ",
+        usage="T",
+    )
 
 
 @dataclass

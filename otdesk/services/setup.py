@@ -77,6 +77,8 @@ class Payer:
     kx_tracked: bool | None
     telehealth_modifier: str | None
     active: bool
+    # 837P SBR09; None: the usual for the kind (otdesk.services.claims.filing_indicator)
+    claim_filing_indicator: str | None = None
 
     def info(self) -> PayerInfo:
         return payer_info(self)
@@ -260,9 +262,9 @@ class PayerService:
             )
         return Payer(id=payer_id, **clean)
 
-    def get(self, payer_id: int) -> Payer:
-        with self.ctx.db.read() as connection:
-            return self._get(connection, payer_id)
+    def get(self, payer_id: int, connection: Connection | None = None) -> Payer:
+        with self.ctx.reading(connection) as reading:
+            return self._get(reading, payer_id)
 
     def list(self, *, active_only: bool = True) -> list[Payer]:
         query = select(s.payers).order_by(s.payers.c.name)
@@ -312,7 +314,40 @@ class PayerService:
             "kx_tracked": _optional_bool(values.get("kx_tracked"), "kx_tracked"),
             "telehealth_modifier": telehealth,
             "active": bool(values.get("active", True)),
+            "claim_filing_indicator": _filing_indicator(values.get("claim_filing_indicator")),
         }
+
+
+# 837P SBR09 claim filing indicator codes a therapy clinic meets (X12 element 1032).
+CLAIM_FILING_INDICATORS = {
+    "MB": "Medicare Part B",
+    "MC": "Medicaid",
+    "CI": "Commercial insurance",
+    "BL": "Blue Cross/Blue Shield",
+    "HM": "HMO",
+    "12": "PPO",
+    "13": "Point of service (POS)",
+    "WC": "Workers' compensation",
+    "AM": "Automobile medical",
+    "CH": "TRICARE (CHAMPUS)",
+    "VA": "Veterans Affairs plan",
+    "OF": "Other federal program",
+    "LM": "Liability medical",
+    "16": "Medicare Advantage HMO",
+    "ZZ": "Mutually defined (unknown)",
+}
+
+
+def _filing_indicator(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    code = str(value).strip().upper()
+    if code not in CLAIM_FILING_INDICATORS:
+        raise ValidationError(
+            "claim_filing_indicator",
+            f"Claim filing indicator {code!r} is not one of {', '.join(CLAIM_FILING_INDICATORS)}.",
+        )
+    return code
 
 
 def _optional_bool(value: Any, field: str) -> bool | None:

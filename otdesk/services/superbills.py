@@ -42,7 +42,6 @@ from otdesk.export.model import (
     ServiceLine,
     SuperbillData,
 )
-from otdesk.services import findings as fx
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ServiceError, ValidationError
@@ -50,6 +49,7 @@ from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, codes_i
 from otdesk.services.patients import Patient, PatientService
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
 from otdesk.services.summaries import VisitSummary
+from otdesk.services.visit_records import gather
 from otdesk.services.visits import VisitDetail, VisitService
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
@@ -362,41 +362,23 @@ class SuperbillService:
         in one transaction (one consistent snapshot, even while the desk goes on working)."""
         settings = settings or self.settings()
         with self.ctx.db.read() as connection:
-            detail = self.visits.get(visit_id, connection)
-            practice = self.practice.get(connection)
-            if practice is None:
+            records = gather(self.ctx, connection, visit_id)
+            if records.practice is None:
                 raise SuperbillRefusedError(
                     "The practice is not set up yet (Clinic > Practice): a superbill needs its "
                     "name, address, TIN and NPI."
                 )
-            provider = self.providers.get(detail.provider_id, connection)
-            supervisor = (
-                self.providers.get(provider.supervisor_id, connection)
-                if provider.is_assistant and provider.supervisor_id is not None
-                else None
-            )
-            patient = self.patients.get(detail.patient_id, connection)
-            policy = None
-            if detail.policy_id is not None:
-                policies = self.patients.policies(detail.patient_id, connection)
-                policy = next((p for p in policies if p.id == detail.policy_id), None)
-            plan = fx.plan_for(
-                connection,
-                detail.patient_id,
-                detail.discipline,
-                detail.date_of_service,
-                detail.plan_of_care_id,
-            )
-            payer_code, payer_kind = "", "self-pay"
-            if detail.payer_id is not None:
-                payer = connection.execute(
-                    select(s.payers.c.payer_code, s.payers.c.kind).where(
-                        s.payers.c.id == detail.payer_id
-                    )
-                ).one()
-                payer_code, payer_kind = payer.payer_code or "", payer.kind
             logo = _image(connection, _LOGO_KEY)
-            signature = _image(connection, _SIGNATURE_KEY.format(provider.id))
+            signature = _image(connection, _SIGNATURE_KEY.format(records.provider.id))
+        detail, practice, provider = records.detail, records.practice, records.provider
+        supervisor, patient, policy, plan = (
+            records.supervisor,
+            records.patient,
+            records.policy,
+            records.plan,
+        )
+        payer_code = records.payer.payer_code if records.payer else ""
+        payer_kind = records.payer.kind if records.payer else "self-pay"
         # an amendment is always the version after the one it amends (VisitService.amend)
         amends_version = detail.version - 1 if detail.amends_id is not None else None
         insurance = None

@@ -1051,7 +1051,8 @@ class VisitService:
                 "payer_id": row.payer_id if row.payer_id is not None else -1,
             },
         ).one()
-        timers = timer_states(connection, row.id, self.ctx.now())
+        # finalizing stops (deletes) every timer: only a draft can have one
+        timers = timer_states(connection, row.id, self.ctx.now()) if row.status == "draft" else {}
         payments = [
             PaymentDetail(
                 id=pay.id,

@@ -135,6 +135,9 @@ payers = Table(
     Column("kx_tracked", Boolean, nullable=True),
     Column("telehealth_modifier", String(2), nullable=True),
     Column("active", Boolean, nullable=False, server_default="1"),
+    # 837P SBR09 (MB Medicare Part B, MC Medicaid, CI commercial...); NULL: the usual for
+    # the payer's kind (otdesk.services.claims.FILING_BY_KIND). payer_code is the payer ID.
+    Column("claim_filing_indicator", String(2), nullable=True),
     _in("kind", ("medicare", "medicaid", "commercial", "workers-comp", "self-pay"), "kind"),
     _in("unit_rule", ("cms", "per-code"), "unit_rule"),
 )
@@ -379,4 +382,87 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False, server_default=""),
     Column("entry_hash", String(64), nullable=False, server_default=""),
     Index(None, "entity", "entity_id"),
+)
+
+
+# --- claims (837P files and CMS-1500 forms) --------------------------------------------------
+
+# One row: who sends the clinic's claim files and to which clearinghouse.
+claim_settings = Table(
+    "claim_settings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submitter_name", String(60), nullable=False, server_default=""),
+    Column("submitter_id", String(15), nullable=False, server_default=""),
+    Column("submitter_qualifier", String(2), nullable=False, server_default="ZZ"),
+    Column("contact_name", String(60), nullable=False, server_default=""),
+    Column("contact_phone", String(20), nullable=False, server_default=""),
+    Column("contact_email", String(80), nullable=False, server_default=""),
+    Column("receiver_name", String(60), nullable=False, server_default=""),
+    Column("receiver_id", String(15), nullable=False, server_default=""),
+    Column("receiver_qualifier", String(2), nullable=False, server_default="ZZ"),
+    Column("usage", String(1), nullable=False, server_default="T"),  # ISA15 T test, P production
+    CheckConstraint("id = 1", name="single_row"),
+    _in("usage", ("T", "P"), "usage"),
+)
+
+# The last interchange (ISA13), group (GS06) and transaction set (ST02) control number
+# given out: only ever incremented, in the transaction that records the file using it.
+claim_counters = Table(
+    "claim_counters",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("last_value", BigInteger, nullable=False),
+)
+
+# Every 837P file written; the file itself is kept in the data folder (claims/).
+claim_files = Table(
+    "claim_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("interchange_control", BigInteger, nullable=False, unique=True),
+    Column("group_control", BigInteger, nullable=False, unique=True),
+    Column("usage", String(1), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("claim_count", Integer, nullable=False),
+    Column("total_charge_cents", BigInteger, nullable=False),
+    Column("resend_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+# One claim in a file: which visit version it holds and how (1 original, 7 replacement,
+# 8 void). payer_claim_number is the payer's own number for it (from the remittance or the
+# payer's portal), entered later; a replacement or void sends it in REF*F8.
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("claim_file_id", Integer, ForeignKey("claim_files.id"), nullable=False, index=True),
+    Column("visit_id", Integer, ForeignKey("visits.id"), nullable=False, index=True),
+    Column("chain_id", Integer, ForeignKey("visit_chains.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("payer_id", Integer, ForeignKey("payers.id"), nullable=False),
+    Column("transaction_control", BigInteger, nullable=False),
+    Column("patient_control_number", String(20), nullable=False),
+    Column("frequency_code", String(1), nullable=False),
+    Column("total_charge_cents", BigInteger, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("override_reason", Text, nullable=True),
+    Column("payer_claim_number", String(50), nullable=True),
+    _in("frequency_code", ("1", "7", "8"), "frequency_code"),
+    UniqueConstraint("claim_file_id", "visit_id"),
+)
+
+# Per printer: where data-only CMS-1500 prints land. Offsets in hundredths of an inch
+# (positive: right, down); scale in percent about the form's top left corner.
+printer_calibrations = Table(
+    "printer_calibrations",
+    metadata,
+    Column("printer", String(200), primary_key=True),
+    Column("offset_x", Integer, nullable=False, server_default="0"),
+    Column("offset_y", Integer, nullable=False, server_default="0"),
+    Column("scale_percent", Integer, nullable=False, server_default="100"),
+    CheckConstraint("scale_percent BETWEEN 90 AND 110", name="scale"),
 )

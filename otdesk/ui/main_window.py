@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
+from otdesk.ui import billing_menu
 from otdesk.ui.day_view import DayView
 from otdesk.ui.visit_controller import VisitController
 from otdesk.ui.visit_editor import VisitEditor
@@ -262,6 +263,7 @@ class MainWindow(QMainWindow):
         self.clinic_menu.setObjectName("clinicMenu")
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
+        billing_menu.install(self)
         self._visit_shown(None)
 
     def set_superbill_handler(self, handler) -> None:

@@ -88,3 +88,32 @@ def test_a_normal_open_does_not_import_alembic(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_a_0001_database_with_payers_takes_the_claims_migration(tmp_path):
+    """0004 adds the claim tables and the payers' filing indicator to a clinic in use; the
+    payers (which visits point to) are kept."""
+    engine = _engine(tmp_path / "old.db")
+    try:
+        with engine.connect() as connection:
+            migrations.upgrade(connection, "0001")
+            connection.execute(
+                text(
+                    "INSERT INTO payers (name, payer_code, kind, unit_rule, active) "
+                    "VALUES ('Medicare', 'MCR01', 'medicare', 'cms', 1)"
+                )
+            )
+            connection.commit()
+        with engine.connect() as connection:
+            migrations.upgrade(connection)
+            connection.commit()
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT name, payer_code, claim_filing_indicator FROM payers")
+            ).one()
+            tables = set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+    assert tuple(row) == ("Medicare", "MCR01", None)
+    assert {"claim_settings", "claim_counters", "claim_files", "claims"} <= tables
+    assert "printer_calibrations" in tables

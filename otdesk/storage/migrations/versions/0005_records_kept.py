@@ -16,7 +16,7 @@ from otdesk.storage import audit_chain, dialect
 from otdesk.storage.schema import UTCDateTime
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
