@@ -300,9 +300,9 @@ class _Walker:
                 holder = block_range(element.attrib.get("id", ""))
             if holder and excludes:
                 label = f"{holder[0]}-{holder[1]}"
+                title = description.removesuffix(f"({label})").strip()
                 self.out.excludes1 += [
-                    (holder[0], holder[1], f"{label} {description}".strip(), note)
-                    for note in excludes
+                    (holder[0], holder[1], f"{label} {title}".strip(), note) for note in excludes
                 ]
             for child in children:
                 self.walk(child, seven, inherited)
@@ -774,6 +774,14 @@ def _match_word(word: Word, lexicon: Lexicon | None) -> str:
     return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
 
 
+_NOTES_CACHE_SIZE = 512
+
+
+def _note(holder: str, note: str, refs: str) -> Excludes1Note:
+    code, _, title = holder.partition(" ")
+    return Excludes1Note(code, title, note, tuple(CodeRef.decode(r) for r in refs.split(" ")))
+
+
 def _sequela(nodot: str) -> str | None:
     return _SEQUELA_OF.get(nodot[:4]) or _SEQUELA_OF.get(nodot[:3])
 
@@ -851,6 +859,8 @@ class IcdIndex:
         self.billable_count = int(meta.get("billable", 0))
         self._lexicon_cache: Lexicon | None = None
         self._vocabulary_cache: list[VocabTerm] | None = None
+        self._block_notes: list[tuple[str, str, Excludes1Note]] | None = None
+        self._notes_cache: dict[str, tuple[Excludes1Note, ...]] = {}
 
     def __enter__(self) -> IcdIndex:
         return self
@@ -992,28 +1002,31 @@ class IcdIndex:
         nodot = normalize_code(code)
         if nodot is None or len(nodot) < 3:
             return ()
+        held = self._notes_cache.get(nodot)
+        if held is not None:
+            return held
+        if self._block_notes is None:
+            rows = self._db.execute(
+                "SELECT holder_lo, holder_hi, holder, note, refs FROM excludes1 "
+                "WHERE holder_lo <> holder_hi ORDER BY holder_hi, rowid"
+            ).fetchall()
+            self._block_notes = [(lo, hi, _note(h, n, r)) for lo, hi, h, n, r in rows]
         prefixes = [nodot[:size] for size in range(3, len(nodot) + 1)]
         marks = ", ".join("?" * len(prefixes))
         rows = self._db.execute(
             "SELECT holder, note, refs FROM excludes1 "
-            f"WHERE holder_lo = holder_hi AND holder_lo IN ({marks}) "
+            f"WHERE holder_lo IN ({marks}) AND holder_lo = holder_hi "
             "ORDER BY length(holder_lo) DESC, rowid",
             prefixes,
         ).fetchall()
-        rows += self._db.execute(
-            "SELECT holder, note, refs FROM excludes1 WHERE holder_lo <> holder_hi "
-            "AND holder_lo <= ? AND holder_hi >= ? ORDER BY holder_hi, rowid",
-            (nodot[:3], nodot[:3]),
-        ).fetchall()
-        return tuple(
-            Excludes1Note(
-                holder.split(" ", 1)[0],
-                holder.split(" ", 1)[1] if " " in holder else "",
-                note,
-                tuple(CodeRef.decode(ref) for ref in refs.split(" ")),
-            )
-            for holder, note, refs in rows
+        category = nodot[:3]
+        notes = tuple(_note(h, n, r) for h, n, r in rows) + tuple(
+            note for lo, hi, note in self._block_notes if lo <= category <= hi
         )
+        if len(self._notes_cache) >= _NOTES_CACHE_SIZE:
+            self._notes_cache.clear()
+        self._notes_cache[nodot] = notes
+        return notes
 
     def get(self, code: str) -> Diagnosis | None:
         """The code ("m6281", "M62.81" ...) or None when the release has no such code."""
