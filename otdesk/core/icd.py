@@ -24,7 +24,7 @@ import re
 import sqlite3
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -64,6 +64,9 @@ _CODE_RE = re.compile(r"[A-Z][0-9A-Z]{1,6}", re.ASCII)
 # FTS rowid = group * _GROUP_STRIDE + code id; see _fts_rows.
 _GROUP_STRIDE = 1 << 20
 _PROGRESS_STEP = 2000
+# Injury codes: initial, subsequent (routine healing) and sequela before the other 7th
+# characters (open fractures, delayed healing, nonunion...) when the words do not say.
+_ENCOUNTER_ORDER = {"A": 0, "D": 1, "S": 2}
 _SUGGESTED_CHILDREN = 5
 
 
@@ -332,9 +335,7 @@ class _Walker:
                         )
                     )
         if len(out) > position + 1:
-            out[position] = _Code(
-                nodot, code, description, False, tuple(terms), inherited + own
-            )
+            out[position] = _Code(nodot, code, description, False, tuple(terms), inherited + own)
 
 
 def _notes(element: ET.Element) -> list[str]:
@@ -419,7 +420,7 @@ CREATE TABLE codes(
     description TEXT NOT NULL,
     billable INTEGER NOT NULL,
     terms TEXT NOT NULL,         -- inclusion terms, one per line
-    usual INTEGER NOT NULL       -- 0: has an inclusion term "... NOS", 1: "unspecified", 2
+    usual INTEGER NOT NULL       -- 0: an unspecified code, 1: has a "... NOS" term, 2: other
 );
 -- text: what a person may type; code: the dotless code, so a query can keep to the codes
 -- under a category ("code : m750*").
@@ -518,7 +519,7 @@ def _write_index(
     tabular = _read_tabular(source, terms_by_code, lambda f: steps(_PARSE_SHARE * f))
     codes = tabular.codes
     known = {c.nodot for c in codes}
-    ranked = sorted(codes, key=lambda c: (not c.billable, len(c.description), c.nodot))
+    ranked = sorted(codes, key=_static_rank)
     fts_rows = list(_fts_rows(ranked))
     connection = sqlite3.connect(path)
     try:
@@ -584,13 +585,21 @@ def _write_index(
     steps(1.0)
 
 
+def _static_rank(code: _Code) -> tuple[bool, bool, int, str]:
+    """Billable first; injury codes for open fractures, delayed healing, nonunion and the
+    like after the others (initial, subsequent and sequela are what a clinic bills); then
+    shorter descriptions, then the code."""
+    rare_encounter = len(code.nodot) == 7 and code.nodot[6] not in _ENCOUNTER_ORDER
+    return (not code.billable, rare_encounter, len(code.description), code.nodot)
+
+
 def _usual(code: _Code) -> int:
-    """How much a code is the one meant when nothing narrows a term down: the tabular
-    list's "X NOS" inclusion terms mark the code for X as such (G20.A1 for Parkinson's
-    disease), then an unspecified code (G80.9), then the rest."""
-    if any(term.endswith("NOS") for term in code.terms):
+    """How much a code is the one meant when nothing narrows a term down: an unspecified
+    code (G80.9 Cerebral palsy, unspecified), then one the tabular list names "X NOS"
+    (R41.3 Other amnesia: "Memory loss NOS"), then the rest."""
+    if "unspecified" in code.description.lower():
         return 0
-    return 1 if "unspecified" in code.description.lower() else 2
+    return 1 if any(term.endswith("NOS") for term in code.terms) else 2
 
 
 def _excludes1_rows(notes: list[tuple[str, str, str, str]]) -> Iterator[tuple[str, ...]]:
@@ -721,13 +730,13 @@ _SEQUELA_OF = {
     "I679": "I699",
 }
 _ACUTE_CEREBROVASCULAR = tuple(_SEQUELA_OF)
-# Injury codes: initial, subsequent (routine healing) and sequela before the other 7th
-# characters (open fractures, delayed healing, nonunion...) when the words do not say.
-_ENCOUNTER_ORDER = {"A": 0, "D": 1, "S": 2}
 _OTHER_ENCOUNTER = 3
 # Candidates read per plan: more than the limit, so the ranking below has room to reorder.
 _FETCH_FACTOR = 3
 _MAX_PLANS = 14
+# A term's codes are few and cheap to read: read them all (up to this many) so the usual
+# code and the common encounters are there to rank first.
+_VOCAB_FETCH = 160
 _DROP_ONE_MAX_WORDS = 6
 # Plans that leave a word naming the condition unmatched (missing >= 2) only run while
 # fewer billable codes than this were found.
@@ -930,7 +939,7 @@ class IcdIndex:
                 if billable >= limit or (plan.missing >= 2 and billable >= _ENOUGH):
                     break
                 level = plan.missing
-            for key, found in self._run(plan, query, fetch):
+            for key, found in self._run(plan, query, _VOCAB_FETCH if plan.vocabulary else fetch):
                 held = best.get(found.code)
                 if held is None or key < held[0]:
                     best[found.code] = (key, found)
@@ -969,8 +978,8 @@ class IcdIndex:
                 z_penalty,
                 after_penalty,
                 plan.order[1],
-                # among a term's codes, the usual one first when nothing else tells
-                usual if plan.vocabulary and not plan.words else 2,
+                # among a term's codes, the usual one first ("X NOS", then unspecified)
+                usual if plan.vocabulary else 2,
                 _ENCOUNTER_ORDER.get(nodot[6], _OTHER_ENCOUNTER) if len(nodot) == 7 else 0,
                 (rowid // _GROUP_STRIDE) % 2,
                 rowid % _GROUP_STRIDE,

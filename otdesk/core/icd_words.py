@@ -142,6 +142,8 @@ Z_WORDS = frozenset(
 # "arthritis" also finds the osteoarthritis codes, "tear" the "rupture" ones.
 ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "arthritis": ("osteoarthritis", "arthropathy"),
+    "extremity": ("limb",),
+    "limb": ("extremity",),
     "tear": ("rupture",),
     "numbness": ("paresthesia", "anesthesia"),
     "swallowing": ("dysphagia",),
@@ -342,8 +344,11 @@ def _read_word(raw: str, last: bool, lexicon: Lexicon | None) -> list[Word]:
         if fixed is None:
             return [Word(base, alternatives, "unknown", last)]
         if len(fixed) > 1:
-            return [Word(part, (), kind, last and i == len(fixed) - 1) for i, part in enumerate(fixed)]
+            return [
+                Word(part, (), kind, last and i == len(fixed) - 1) for i, part in enumerate(fixed)
+            ]
         base = fixed[0]
+        alternatives = tuple((stem(a),) for a in ALTERNATIVES.get(base, ()))
     return [Word(base, alternatives, kind, last)]
 
 
@@ -380,7 +385,9 @@ def _positions(term_words: tuple[str, ...], words: Sequence[Word]) -> tuple[int,
             if position in taken:
                 continue
             if word.text == term_word or (
-                word.last and len(word.text) >= 3 and len(term_word) > 4
+                word.last
+                and len(word.text) >= 3
+                and len(term_word) > 4
                 and term_word.startswith(word.text)
             ):
                 taken.append(position)
