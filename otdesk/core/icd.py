@@ -225,12 +225,17 @@ class _Tabular:
     excludes1: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
-def read_codes(source: IcdSource, on_chapter: Callable[[float], None] | None = None) -> list[_Code]:
+def read_codes(
+    source: IcdSource,
+    on_chapter: Callable[[float], None] | None = None,
+    vocabulary: dict[str, tuple[str, ...]] | None = None,
+) -> list[_Code]:
     """Every category and subcategory code in the release (chapters and blocks left out),
     with the 7th-character codes spelled out the way simple-icd-10-cm does it: a leaf under
     a sevenChrDef gets one child per 7th character that the release's code list confirms.
-    on_chapter(fraction) is called after each chapter with the share of the file read."""
-    return _read_tabular(source, {}, on_chapter).codes
+    on_chapter(fraction) is called after each chapter with the share of the file read.
+    vocabulary (vocabulary_by_code) adds its terms to the codes' inherited search words."""
+    return _read_tabular(source, vocabulary or {}, on_chapter).codes
 
 
 def _read_tabular(
@@ -395,6 +400,15 @@ def read_vocabulary(path: Path | None = None) -> list[VocabularyRow]:
     return rows
 
 
+def vocabulary_by_code(rows: Iterable[VocabularyRow]) -> dict[str, tuple[str, ...]]:
+    """Dotless code -> its vocabulary terms, in file order."""
+    terms: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        nodot = row.code.replace(".", "")
+        terms[nodot] = (*terms.get(nodot, ()), row.term)
+    return terms
+
+
 def _vocabulary_fingerprint(path: Path | None = None) -> str:
     path = path or data_file(VOCABULARY_FILE)
     try:
@@ -512,11 +526,7 @@ def _write_index(
     steps = _Steps(progress)
     steps(0.0)
     rows = read_vocabulary(vocabulary)
-    terms_by_code: dict[str, tuple[str, ...]] = {}
-    for row in rows:
-        nodot = row.code.replace(".", "")
-        terms_by_code[nodot] = (*terms_by_code.get(nodot, ()), row.term)
-    tabular = _read_tabular(source, terms_by_code, lambda f: steps(_PARSE_SHARE * f))
+    tabular = _read_tabular(source, vocabulary_by_code(rows), lambda f: steps(_PARSE_SHARE * f))
     codes = tabular.codes
     known = {c.nodot for c in codes}
     ranked = sorted(codes, key=_static_rank)
