@@ -143,6 +143,8 @@ Z_WORDS = frozenset(
 ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "arthritis": ("osteoarthritis", "arthropathy"),
     "extremity": ("limb",),
+    # the tabular list writes both "nondominant" and "non-dominant"
+    "nondominant": ("non dominant",),
     "limb": ("extremity",),
     "tear": ("rupture",),
     "numbness": ("paresthesia", "anesthesia"),
@@ -338,7 +340,7 @@ def _read_word(raw: str, last: bool, lexicon: Lexicon | None) -> list[Word]:
         else "content"
     )
     base = stem(raw)
-    alternatives = tuple((stem(a),) for a in ALTERNATIVES.get(raw, ()))
+    alternatives = _alternatives(raw)
     if lexicon is not None and not lexicon.has_prefix(base) and not raw.isdigit():
         fixed = lexicon.correct(base, last) or lexicon.correct(raw, last)
         if fixed is None:
@@ -348,8 +350,14 @@ def _read_word(raw: str, last: bool, lexicon: Lexicon | None) -> list[Word]:
                 Word(part, (), kind, last and i == len(fixed) - 1) for i, part in enumerate(fixed)
             ]
         base = fixed[0]
-        alternatives = tuple((stem(a),) for a in ALTERNATIVES.get(base, ()))
+        alternatives = _alternatives(base)
     return [Word(base, alternatives, kind, last)]
+
+
+def _alternatives(word: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        tuple(stem(part) for part in other.split()) for other in ALTERNATIVES.get(word, ())
+    )
 
 
 def match_terms(
@@ -360,20 +368,25 @@ def match_terms(
     (unless both take the very same words). Each comes with the positions it took."""
     if not vocabulary or not words:
         return ()
-    found: list[tuple[VocabTerm, tuple[int, ...]]] = []
+    found: list[tuple[int, bool, VocabTerm, tuple[int, ...]]] = []
     for term in vocabulary:
         taken = _positions(term.words, words)
         if taken is not None:
-            found.append((term, taken))
-    found.sort(key=lambda item: -len(item[1]))
+            exact = all(words[i].text in term.words for i in taken)
+            found.append((len(taken), exact, term, taken))
+    # longest first; on the same words a whole-word match before one of a word cut short
+    found.sort(key=lambda item: (-item[0], not item[1]))
     used: set[int] = set()
-    spans: set[frozenset[int]] = set()
+    spans: dict[frozenset[int], bool] = {}
     chosen: list[tuple[VocabTerm, tuple[int, ...]]] = []
-    for term, taken in found:
+    for _size, exact, term, taken in found:
         span = frozenset(taken)
-        if span in spans or used.isdisjoint(span):
+        if span in spans:
+            if exact == spans[span]:
+                chosen.append((term, taken))
+        elif used.isdisjoint(span):
             chosen.append((term, taken))
-            spans.add(span)
+            spans[span] = exact
             used |= span
     return tuple(chosen)
 
