@@ -31,7 +31,16 @@ from typing import Literal
 
 from otdesk.core.csvtable import read_table
 from otdesk.core.icd_notes import CodeRef, Excludes1Note, block_range, code_refs
-from otdesk.core.icd_words import WORD_RE, Lexicon, Query, VocabTerm, Word, normalize_term, parse
+from otdesk.core.icd_words import (
+    WORD_RE,
+    Lexicon,
+    Query,
+    VocabTerm,
+    Vocabulary,
+    Word,
+    normalize_term,
+    parse,
+)
 from otdesk.paths import data_file
 
 # Bump when the schema or what goes into the index changes: the file name carries it, so an
@@ -67,6 +76,7 @@ _PROGRESS_STEP = 2000
 # Injury codes: initial, subsequent (routine healing) and sequela before the other 7th
 # characters (open fractures, delayed healing, nonunion...) when the words do not say.
 _ENCOUNTER_ORDER = {"A": 0, "D": 1, "S": 2}
+_OTHER_ENCOUNTER = 3
 _SUGGESTED_CHILDREN = 5
 
 
@@ -436,8 +446,8 @@ CREATE TABLE codes(
     terms TEXT NOT NULL,         -- inclusion terms, one per line
     usual INTEGER NOT NULL       -- 0: an unspecified code, 1: has a "... NOS" term, 2: other
 );
--- text: what a person may type; code: the dotless code, so a query can keep to the codes
--- under a category ("code : m750*").
+-- text: what a person may type; code: the dotless code and its parents ("M7502 M750 M75"),
+-- so a query can keep to the codes under a category ("code : m750").
 CREATE VIRTUAL TABLE words USING fts5(
     text, code, content='', prefix='1 2 3', tokenize='unicode61 remove_diacritics 2'
 );
@@ -595,12 +605,12 @@ def _write_index(
     steps(1.0)
 
 
-def _static_rank(code: _Code) -> tuple[bool, bool, int, str]:
-    """Billable first; injury codes for open fractures, delayed healing, nonunion and the
-    like after the others (initial, subsequent and sequela are what a clinic bills); then
-    shorter descriptions, then the code."""
-    rare_encounter = len(code.nodot) == 7 and code.nodot[6] not in _ENCOUNTER_ORDER
-    return (not code.billable, rare_encounter, len(code.description), code.nodot)
+def _static_rank(code: _Code) -> tuple[bool, int, int, str]:
+    """Billable first; injury codes by encounter: initial, then subsequent, then sequela,
+    then open fractures, delayed healing, nonunion and the like (what a clinic bills
+    first); then shorter descriptions, then the code."""
+    encounter = _ENCOUNTER_ORDER.get(code.nodot[6], _OTHER_ENCOUNTER) if len(code.nodot) == 7 else 0
+    return (not code.billable, encounter, len(code.description), code.nodot)
 
 
 def _usual(code: _Code) -> int:
@@ -630,11 +640,17 @@ def _fts_rows(ranked: list[_Code]) -> Iterator[tuple[int, str, str]]:
         group = 0 if billable else 2
         members = [(rank, c) for rank, c in enumerate(ranked, start=1) if c.billable == billable]
         for rank, c in members:
-            yield group * _GROUP_STRIDE + rank, c.description, c.nodot
+            yield group * _GROUP_STRIDE + rank, c.description, _lineage(c.nodot)
         for rank, c in members:
             if c.terms or c.inherited:
                 text = "\n".join(dict.fromkeys((c.description, *c.terms, *c.inherited)))
-                yield (group + 1) * _GROUP_STRIDE + rank, text, c.nodot
+                yield (group + 1) * _GROUP_STRIDE + rank, text, _lineage(c.nodot)
+
+
+def _lineage(nodot: str) -> str:
+    """ "M7502" -> "M7502 M750 M75": a query keeps to the codes under a category with one
+    exact token ("code : m750"), which reads far less than a prefix query."""
+    return " ".join(nodot[:size] for size in range(len(nodot), 2, -1))
 
 
 def _remove_stale_indexes(keep: Path) -> None:
@@ -740,16 +756,16 @@ _SEQUELA_OF = {
     "I679": "I699",
 }
 _ACUTE_CEREBROVASCULAR = tuple(_SEQUELA_OF)
-_OTHER_ENCOUNTER = 3
 # Candidates read per plan: more than the limit, so the ranking below has room to reorder.
-_FETCH_FACTOR = 3
+_FETCH_FACTOR = 2
 _MAX_PLANS = 14
 # A term's codes are few and cheap to read: read them all (up to this many) so the usual
 # code and the common encounters are there to rank first.
-_VOCAB_FETCH = 160
+_VOCAB_FETCH = 100
 _DROP_ONE_MAX_WORDS = 6
-# Plans that leave a word naming the condition unmatched (missing >= 2) only run while
-# fewer billable codes than this were found.
+# Plans that leave a side word unmatched (missing 1) only run while fewer billable codes
+# than _ENOUGH_CLOSE were found, plans leaving more out while fewer than _ENOUGH.
+_ENOUGH_CLOSE = 10
 _ENOUGH = 5
 
 
@@ -773,7 +789,7 @@ class _Plan:
         fraction of what a prefix query does)."""
         parts = []
         if self.under:
-            parts.append("code : (" + " OR ".join(f'"{c.lower()}"*' for c in self.under) + ")")
+            parts.append("code : (" + " OR ".join(f'"{c.lower()}"' for c in self.under) + ")")
         if self.words:
             parts.append(
                 "text : (" + " AND ".join(_match_word(w, lexicon) for w in self.words) + ")"
@@ -877,7 +893,7 @@ class IcdIndex:
         self.code_count = int(meta.get("codes", 0))
         self.billable_count = int(meta.get("billable", 0))
         self._lexicon_cache: Lexicon | None = None
-        self._vocabulary_cache: list[VocabTerm] | None = None
+        self._vocabulary_cache: Vocabulary | None = None
         self._block_notes: list[tuple[str, str, Excludes1Note]] | None = None
         self._notes_cache: dict[str, tuple[Excludes1Note, ...]] = {}
 
@@ -898,8 +914,10 @@ class IcdIndex:
         with it, shortest first. Words ("muscle weak", "frozen shoulder left", "CVA") find
         codes by description, inclusion terms and the curated vocabulary, each word
         matching the start of a word (shorthand, plurals and small misspellings forgiven);
-        side and encounter words pick among the codes under a vocabulary term. Billable
-        codes first; then codes matching more of the words; a condition before Z-codes
+        side and encounter words pick among the codes under a vocabulary term. Codes
+        matching all the words first, billable before categories, then codes matching fewer
+        (a word the codes cannot take is left out rather than finding nothing); a
+        condition before Z-codes
         unless the words ask for one; after-effects of a stroke (I69.-) first when the words
         say "after", "history of" or "residual"; vocabulary matches, then description
         matches, then shorter descriptions."""
@@ -946,7 +964,11 @@ class IcdIndex:
         for plan in plans[:_MAX_PLANS]:
             if plan.missing != level:
                 billable = sum(1 for _key, d in best.values() if d.billable)
-                if billable >= limit or (plan.missing >= 2 and billable >= _ENOUGH):
+                if (
+                    billable >= limit
+                    or (plan.missing >= 1 and billable >= _ENOUGH_CLOSE)
+                    or (plan.missing >= 2 and billable >= _ENOUGH)
+                ):
                     break
                 level = plan.missing
             for key, found in self._run(plan, query, _VOCAB_FETCH if plan.vocabulary else fetch):
@@ -983,8 +1005,8 @@ class IcdIndex:
                 else:
                     after_penalty = 1
             key = (
-                0 if billable else 1,
                 plan.missing,
+                0 if billable else 1,
                 z_penalty,
                 after_penalty,
                 plan.order[1],
@@ -1002,17 +1024,17 @@ class IcdIndex:
             self._lexicon_cache = Lexicon([w for w, _ in rows], [n for _, n in rows])
         return self._lexicon_cache
 
-    def _vocabulary(self) -> list[VocabTerm]:
+    def _vocabulary(self) -> Vocabulary:
         if self._vocabulary_cache is None:
             grouped: dict[tuple[str, ...], tuple[str, list[str]]] = {}
             for term, nodot in self._db.execute("SELECT term, nodot FROM vocabulary"):
                 words = normalize_term(term)
                 if words:
                     grouped.setdefault(words, (term, []))[1].append(nodot)
-            self._vocabulary_cache = [
+            self._vocabulary_cache = Vocabulary(
                 VocabTerm(term, words, tuple(dict.fromkeys(codes)))
                 for words, (term, codes) in grouped.items()
-            ]
+            )
         return self._vocabulary_cache
 
     def excludes1_notes(self, code: str) -> tuple[Excludes1Note, ...]:

@@ -20,7 +20,10 @@ MAX_WORD_CHARS = 40
 
 # Shorthand written with a slash or a hyphen, turned into words before splitting.
 _PHRASES = (
-    (re.compile(r"\bs\s*/\s*p\b"), " status post "),
+    # "status post": the "post" says nothing "status" does not (and would match hundreds
+    # of words: posterior, postprocedural...)
+    (re.compile(r"\bs\s*/\s*p\b"), " status "),
+    (re.compile(r"\bstatus[\s-]+post\b"), " status "),
     (re.compile(r"\bh\s*/\s*o\b"), " history "),
     (re.compile(r"\bw\s*/\s*o\b"), " without "),
     (re.compile(r"\bw\s*/(?=\s|\w|$)"), " with "),
@@ -191,6 +194,34 @@ class VocabTerm:
     codes: tuple[str, ...]  # dotless targets
 
 
+class Vocabulary:
+    """The vocabulary's terms with an index from each of their words to the terms that use
+    it, so a query looks only at the terms that share a word with it."""
+
+    def __init__(self, terms: Iterable[VocabTerm]):
+        self.terms = list(terms)
+        self._by_word: dict[str, list[int]] = {}
+        for position, term in enumerate(self.terms):
+            for word in dict.fromkeys(term.words):
+                self._by_word.setdefault(word, []).append(position)
+        self._words = sorted(self._by_word)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def candidates(self, words: Sequence[Word]) -> list[VocabTerm]:
+        """The terms having a word among words (or started by the word being typed)."""
+        found: set[int] = set()
+        for word in words:
+            found.update(self._by_word.get(word.text, ()))
+            if word.last and len(word.text) >= 3:
+                at = bisect_left(self._words, word.text)
+                while at < len(self._words) and self._words[at].startswith(word.text):
+                    found.update(self._by_word[self._words[at]])
+                    at += 1
+        return [self.terms[i] for i in sorted(found)]
+
+
 @dataclass(frozen=True)
 class Query:
     words: tuple[Word, ...]
@@ -201,7 +232,7 @@ class Query:
 
 def raw_words(text: str) -> list[str]:
     """Lower-case words of text with shorthand phrases spelled out ("s/p" -> status post)."""
-    lowered = _fold(text.lower())
+    lowered = fold(text.lower())
     for pattern, replacement in _PHRASES:
         lowered = pattern.sub(replacement, lowered)
     out: list[str] = []
@@ -210,8 +241,9 @@ def raw_words(text: str) -> list[str]:
     return [word[:MAX_WORD_CHARS] for word in out[: MAX_WORDS * 2]]
 
 
-def _fold(text: str) -> str:
-    # As the index's tokenizer does (remove_diacritics): "Ménière" is "meniere".
+def fold(text: str) -> str:
+    """Accents dropped, as the index's tokenizer does (remove_diacritics): "ménière" is
+    "meniere"."""
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
@@ -312,7 +344,7 @@ def _new(seen: set[str], candidate: str) -> Iterable[str]:
 def parse(
     text: str,
     lexicon: Lexicon | None = None,
-    vocabulary: Sequence[VocabTerm] = (),
+    vocabulary: Vocabulary | Sequence[VocabTerm] = (),
 ) -> Query:
     """Read text as a diagnosis query (see the module docstring)."""
     typed = raw_words(text)
@@ -325,7 +357,8 @@ def parse(
     for position, raw in enumerate(kept):
         last = open_end and position == len(kept) - 1
         words.extend(_read_word(raw, last, lexicon))
-    terms = match_terms(words, vocabulary)
+    pool = vocabulary.candidates(words) if isinstance(vocabulary, Vocabulary) else vocabulary
+    terms = match_terms(words, pool)
     if any(code.startswith("Z") for term, _ in terms for code in term.codes):
         wants_z = True
     return Query(tuple(words), after=after, wants_z=wants_z, terms=terms)

@@ -19,7 +19,8 @@ from otdesk.core.icd_words import (
 @pytest.mark.parametrize(
     ("typed", "words"),
     [
-        ("s/p TKA rt", ["status", "post", "tka", "right"]),
+        ("s/p TKA rt", ["status", "tka", "right"]),
+        ("status post CVA", ["status", "cva"]),
         ("L CTS", ["left", "cts"]),
         ("h/o CVA w/ R hemi", ["history", "cva", "with", "right", "hemi"]),
         ("hemiplegia non-dominant", ["hemiplegia", "nondominant"]),
