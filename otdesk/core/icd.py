@@ -758,7 +758,7 @@ _SEQUELA_OF = {
 _ACUTE_CEREBROVASCULAR = tuple(_SEQUELA_OF)
 # Candidates read per plan: more than the limit, so the ranking below has room to reorder.
 _FETCH_FACTOR = 2
-_MAX_PLANS = 14
+_MAX_PLANS = 18
 # A term's codes are few and cheap to read: read them all (up to this many) so the usual
 # code and the common encounters are there to rank first.
 _VOCAB_FETCH = 100
@@ -778,6 +778,9 @@ class _Plan:
     vocabulary: bool
     words: tuple[Word, ...]
     under: tuple[str, ...] = ()
+    # the typed words a vocabulary term took; required too, so that a code found through
+    # its title row (not only its inherited terms) is one whose title says the term
+    term: tuple[Word, ...] = ()
 
     @property
     def order(self) -> tuple[int, int]:
@@ -790,10 +793,9 @@ class _Plan:
         parts = []
         if self.under:
             parts.append("code : (" + " OR ".join(f'"{c.lower()}"' for c in self.under) + ")")
-        if self.words:
-            parts.append(
-                "text : (" + " AND ".join(_match_word(w, lexicon) for w in self.words) + ")"
-            )
+        words = self.words + self.term
+        if words:
+            parts.append("text : (" + " AND ".join(_match_word(w, lexicon) for w in words) + ")")
         return " AND ".join(parts) or None
 
 
@@ -824,62 +826,92 @@ def _sequela(nodot: str) -> str | None:
 # What leaving a typed word unmatched costs a plan: a side or encounter word, or a word
 # like "after" or "history", less than a word naming the condition.
 _COST = {"content": 2, "side": 1, "after": 1}
+_TERM_COST = 4
+_FALLBACK_COST = 100
 
 
 def _plans(query: Query) -> list[_Plan]:
     """The index queries for a word search, fewest unmatched words first: all the words;
     each vocabulary term's codes narrowed by the other words (for a stroke term with
     "after" or "history", its after-effects I69.- instead); then the same with side,
-    encounter and "after" words left out, one word left out, or a term's codes alone."""
+    encounter and "after" words left out, one word left out, or a term's codes alone.
+    Leaving out a word of a vocabulary term costs most: the term names the condition."""
     usable = [i for i, w in enumerate(query.words) if w.kind != "unknown"]
     if not usable:
         return []
+    in_terms = {i for _term, taken in query.terms for i in taken}
     plans: dict[tuple[tuple[Word, ...], tuple[str, ...]], _Plan] = {}
 
-    def add(positions: Iterable[int], under: tuple[str, ...] = (), dropped: int = 0) -> None:
+    def add(
+        positions: Iterable[int],
+        under: tuple[str, ...] = (),
+        dropped: int = 0,
+        term: tuple[Word, ...] = (),
+    ) -> None:
         kept = tuple(query.words[i] for i in positions)
         if not kept and not under:
             return
-        plan = _Plan(dropped, bool(under), kept, under)
-        held = plans.get((kept, under))
+        plan = _Plan(dropped, bool(under), kept, under, term)
+        held = plans.get((kept + term, under))
         if held is None or plan.missing < held.missing:
-            plans[(kept, under)] = plan
+            plans[(kept + term, under)] = plan
 
     def cost(positions: Iterable[int]) -> int:
-        return sum(_COST.get(query.words[i].kind, 0) for i in positions)
+        return sum(
+            _TERM_COST if i in in_terms else _COST.get(query.words[i].kind, 0) for i in positions
+        )
 
-    def relaxed(positions: list[int], under: tuple[str, ...] = (), base: int = 0) -> None:
-        """positions, then without the "after" words, without the side words, without both."""
-        add(positions, under, base)
+    def relaxed(
+        positions: list[int],
+        under: tuple[str, ...] = (),
+        base: int = 0,
+        term: tuple[Word, ...] = (),
+    ) -> None:
+        """positions, then without the "after" words, the side words or both, without one
+        word naming something (a term's codes may not take it), or a term's codes alone."""
+        add(positions, under, base, term)
         after = [i for i in positions if query.words[i].kind == "after"]
         sides = [i for i in positions if query.words[i].kind == "side"]
         drops = [after, sides, after + sides] + [[i] for i in sides if len(sides) > 1]
         drops += [after + [i] for i in sides if after and len(sides) > 1]
+        if under and len(positions) <= _DROP_ONE_MAX_WORDS:
+            drops += [[i] for i in positions if query.words[i].kind == "content"]
         for drop in drops:
             if drop:
-                add([i for i in positions if i not in drop], under, base + cost(drop))
+                add([i for i in positions if i not in drop], under, base + cost(drop), term)
         if under:
-            add([], under, base + cost(positions))
+            add([], under, base + cost(positions), term)
 
     relaxed(usable)
     for term, taken in query.terms:
         rest = [i for i in usable if i not in taken]
+        said = tuple(query.words[i] for i in taken)
         sequela = tuple(dict.fromkeys(s for s in map(_sequela, term.codes) if s))
         if sequela and query.after:
             # "after", "history of": the after-effects are what the words mean
             narrowing = [i for i in rest if query.words[i].kind != "after"]
             relaxed(narrowing, sequela)
-            relaxed(narrowing, term.codes, cost(set(rest) - set(narrowing)))
+            relaxed(narrowing, term.codes, cost(set(rest) - set(narrowing)), said)
         else:
-            relaxed(rest, term.codes)
+            relaxed(rest, term.codes, 0, said)
             if sequela and any(query.words[i].kind == "content" for i in rest):
                 # "CVA right hemiplegia": the hemiplegia is an after-effect
                 relaxed(rest, sequela)
     content = [i for i in usable if query.words[i].kind != "side"]
     if 2 <= len(usable) <= _DROP_ONE_MAX_WORDS:
         for i in content:
-            add([j for j in usable if j != i], (), _COST.get(query.words[i].kind, 0))
+            add([j for j in usable if j != i], (), cost([i]))
     return sorted(plans.values(), key=lambda plan: plan.order)
+
+
+def _fallback_plans(query: Query) -> list[_Plan]:
+    """When nothing else found a code: the words as typed, the last ones left out one by
+    one (people type the main words first: "rotator cuff repair aftercare")."""
+    usable = [w for w in query.words if w.kind != "unknown"]
+    return [
+        _Plan(_FALLBACK_COST + len(usable) - size, False, tuple(usable[:size]))
+        for size in range(len(usable) - 1, 0, -1)
+    ]
 
 
 class IcdIndex:
@@ -975,6 +1007,12 @@ class IcdIndex:
                 held = best.get(found.code)
                 if held is None or key < held[0]:
                     best[found.code] = (key, found)
+        if not best:
+            for plan in _fallback_plans(query):
+                for key, found in self._run(plan, query, fetch):
+                    best.setdefault(found.code, (key, found))
+                if best:
+                    break
         ranked = sorted(best.values(), key=lambda item: item[0])
         return [found for _key, found in ranked[:limit]]
 
@@ -1010,9 +1048,12 @@ class IcdIndex:
                 z_penalty,
                 after_penalty,
                 plan.order[1],
-                # among a term's codes, the usual one first ("X NOS", then unspecified)
-                usual if plan.vocabulary else 2,
+                # among a term's codes, those whose title says the term ("trigger finger":
+                # M65.3- fingers before thumbs), the common encounters, then the usual one
+                # (unspecified, "X NOS")
+                (rowid // _GROUP_STRIDE) % 2 if plan.term else 0,
                 _ENCOUNTER_ORDER.get(nodot[6], _OTHER_ENCOUNTER) if len(nodot) == 7 else 0,
+                usual if plan.vocabulary else 2,
                 (rowid // _GROUP_STRIDE) % 2,
                 rowid % _GROUP_STRIDE,
             )

@@ -68,6 +68,9 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "tendonitis": ("tendinitis",),
     "tendonosis": ("tendinosis",),
     "torn": ("tear",),
+    "loc": ("loss", "consciousness"),
+    "orif": ("fracture",),
+    "rtc": ("rotator", "cuff"),
     "shldr": ("shoulder",),
     "shld": ("shoulder",),
     "pinky": ("little",),
@@ -158,14 +161,22 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
 
 def stem(word: str) -> str:
     """A shorter prefix that also finds the word's other forms ("fractures" -> "fracture",
-    "walking" -> "walk", "hemiplegic" -> "hemipleg"); the word itself when none applies."""
+    "walking" -> "walk", "hemiplegic" -> "hemipleg", "walkers" -> "walk"); the word itself
+    when none applies. Applied until nothing changes, so a stem stems to itself."""
+    for _ in range(3):
+        shorter = _stem_once(word)
+        if shorter == word:
+            break
+        word = shorter
+    return word
+
+
+def _stem_once(word: str) -> str:
     if len(word) >= 6 and word.endswith("ies"):
         return word[:-3]
     if len(word) >= 7 and word.endswith("ing"):
         return word[:-3]
-    if len(word) >= 6 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) >= 6 and word.endswith("ic"):
+    if len(word) >= 6 and word.endswith(("ed", "ic", "er")):
         return word[:-2]
     if len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ys")):
         return word[:-1]
