@@ -288,3 +288,47 @@ def test_a_copy_of_the_shared_index_still_searches(index, tmp_path):
     shutil.copyfile(index.path, copy)
     with icd.open_index(copy, build_if_missing=False, source=None) as opened:
         assert top(opened, "frozen shoulder left", 1) == ["M75.02"]
+
+
+# --- words a term's codes cannot take ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        # the condition named by a term outweighs a body part its codes do not spell out
+        ("dupuytren right hand", "M72.0"),
+        ("lymphedema left arm", "I89.0"),
+        # an after-effect named with another term: the I69 code for it, then the term's own
+        ("expressive aphasia after stroke", "I69.320"),
+        ("oropharyngeal dysphagia after CVA", "I69.391"),
+        ("low back pain with sciatica", "M54.40"),
+        ("LBP with sciatica right", "M54.41"),
+        ("CRPS type 1 left lower extremity", "G90.522"),
+        ("decreased ROM shoulder right", "M25.611"),
+    ],
+)
+def test_the_term_is_kept_when_a_word_does_not_fit(index, typed, first):
+    assert top(index, typed, 1) == [first]
+
+
+def test_the_other_terms_code_follows_the_after_effect(index):
+    assert top(index, "oropharyngeal dysphagia after CVA", 2) == ["I69.391", "R13.12"]
+    assert top(index, "expressive aphasia after stroke", 2) == ["I69.320", "R47.01"]
+
+
+def test_a_terms_codes_whose_title_says_it_come_first(index):
+    found = index.search("trigger finger", 12)
+    thumbs = [i for i, d in enumerate(found) if "thumb" in d.description.lower()]
+    fingers = [i for i, d in enumerate(found) if "thumb" not in d.description.lower()]
+    assert found[0].code == "M65.30"
+    assert not thumbs or max(fingers) < min(thumbs)
+
+
+def test_when_nothing_holds_every_word_the_first_words_still_find_codes(index):
+    found = top(index, "rotator cuff repair aftercare", 5)
+    assert found
+    assert all(
+        "rotator cuff" in d.description.lower()
+        for d in index.search("rotator cuff repair aftercare", 5)
+    )
