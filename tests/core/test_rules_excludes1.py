@@ -3,8 +3,6 @@ Official Guidelines I.A.12.a), with the notes the real index keeps and with hand
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from otdesk.core import icd
@@ -12,7 +10,7 @@ from otdesk.core.icd_notes import Excludes1Note, code_refs
 from otdesk.core.rules import RULES, check_visit
 from otdesk.core.visit import Severity
 from tests.core.test_icd import shared_index_file
-from tests.helpers.fakes import FakeDx, clean_visit, line
+from tests.helpers.fakes import FakeDx, FakeDxCheck, clean_visit, line
 
 
 @pytest.fixture(scope="module")
@@ -114,15 +112,6 @@ def test_a_checker_without_notes_is_silent():
     assert excludes1(clean_visit(diagnoses=("G81.91", "I69.351")), dx) == []
 
 
-@dataclass(frozen=True)
-class NotedCheck:
-    code: str
-    status: str
-    message: str
-    children: list[str] = field(default_factory=list)
-    excludes1: tuple[Excludes1Note, ...] = ()
-
-
 def test_each_pair_is_one_finding_with_the_first_note_that_names_it():
     notes = {
         "A00.0": (
@@ -133,7 +122,7 @@ def test_each_pair_is_one_finding_with_the_first_note_that_names_it():
     }
 
     def dx(code):
-        return NotedCheck(code, "valid", f"{code} is billable.", [], notes.get(code, ()))
+        return FakeDxCheck(code, "valid", f"{code} is billable.", [], notes.get(code, ()))
 
     visit = clean_visit(
         diagnoses=("A00.0", "B01.1", "C00.0"),
