@@ -758,10 +758,10 @@ _SEQUELA_OF = {
 _ACUTE_CEREBROVASCULAR = tuple(_SEQUELA_OF)
 # Candidates read per plan: more than the limit, so the ranking below has room to reorder.
 _FETCH_FACTOR = 2
-_MAX_PLANS = 18
+_MAX_PLANS = 16
 # A term's codes are few and cheap to read: read them all (up to this many) so the usual
 # code and the common encounters are there to rank first.
-_VOCAB_FETCH = 100
+_VOCAB_FETCH = 60
 _DROP_ONE_MAX_WORDS = 6
 # Plans that leave a side word unmatched (missing 1) only run while fewer billable codes
 # than _ENOUGH_CLOSE were found, plans leaving more out while fewer than _ENOUGH.
@@ -778,8 +778,9 @@ class _Plan:
     vocabulary: bool
     words: tuple[Word, ...]
     under: tuple[str, ...] = ()
-    # the typed words a vocabulary term took; required too, so that a code found through
-    # its title row (not only its inherited terms) is one whose title says the term
+    # for a term's codes alone: the typed words the term took, required too, so that a code
+    # found through its title row (not only its inherited terms) is one whose title says
+    # the term
     term: tuple[Word, ...] = ()
 
     @property
@@ -851,6 +852,8 @@ def _plans(query: Query) -> list[_Plan]:
         kept = tuple(query.words[i] for i in positions)
         if not kept and not under:
             return
+        if kept:
+            term = ()  # narrowed by other words already; the term's words would cost time
         plan = _Plan(dropped, bool(under), kept, under, term)
         held = plans.get((kept + term, under))
         if held is None or plan.missing < held.missing:
