@@ -446,8 +446,9 @@ CREATE TABLE codes(
     terms TEXT NOT NULL,         -- inclusion terms, one per line
     usual INTEGER NOT NULL       -- 0: an unspecified code, 1: has a "... NOS" term, 2: other
 );
--- text: what a person may type; code: the dotless code and its parents ("M7502 M750 M75"),
--- so a query can keep to the codes under a category ("code : m750").
+-- text: what a person may type; code: those of the code and its parents that a search
+-- keeps to (vocabulary codes, I69 after-effects), so a query can stay under a category
+-- ("code : m750").
 CREATE VIRTUAL TABLE words USING fts5(
     text, code, content='', prefix='1 2 3', tokenize='unicode61 remove_diacritics 2'
 );
@@ -540,7 +541,10 @@ def _write_index(
     codes = tabular.codes
     known = {c.nodot for c in codes}
     ranked = sorted(codes, key=_static_rank)
-    fts_rows = list(_fts_rows(ranked))
+    # The categories a search keeps to: the vocabulary's codes and the after-effects of
+    # cerebrovascular disease that stroke terms turn into.
+    under = {row.code.replace(".", "") for row in rows} | set(_SEQUELA_OF.values())
+    fts_rows = list(_fts_rows(ranked, under))
     connection = sqlite3.connect(path)
     try:
         connection.executescript(
@@ -629,7 +633,7 @@ def _excludes1_rows(notes: list[tuple[str, str, str, str]]) -> Iterator[tuple[st
             yield lo, hi, holder, note, " ".join(ref.encode() for ref in refs)
 
 
-def _fts_rows(ranked: list[_Code]) -> Iterator[tuple[int, str, str]]:
+def _fts_rows(ranked: list[_Code], under: set[str]) -> Iterator[tuple[int, str, str]]:
     """Full-text rows in rowid order. Each code has a row holding its description and, when
     it has inclusion terms (its own or its parents') or vocabulary terms, a second row
     holding description plus terms (so a query may mix words from both). The rowid group
@@ -640,17 +644,19 @@ def _fts_rows(ranked: list[_Code]) -> Iterator[tuple[int, str, str]]:
         group = 0 if billable else 2
         members = [(rank, c) for rank, c in enumerate(ranked, start=1) if c.billable == billable]
         for rank, c in members:
-            yield group * _GROUP_STRIDE + rank, c.description, _lineage(c.nodot)
+            yield group * _GROUP_STRIDE + rank, c.description, _lineage(c.nodot, under)
         for rank, c in members:
             if c.terms or c.inherited:
                 text = "\n".join(dict.fromkeys((c.description, *c.terms, *c.inherited)))
-                yield (group + 1) * _GROUP_STRIDE + rank, text, _lineage(c.nodot)
+                yield (group + 1) * _GROUP_STRIDE + rank, text, _lineage(c.nodot, under)
 
 
-def _lineage(nodot: str) -> str:
-    """ "M7502" -> "M7502 M750 M75": a query keeps to the codes under a category with one
-    exact token ("code : m750"), which reads far less than a prefix query."""
-    return " ".join(nodot[:size] for size in range(len(nodot), 2, -1))
+def _lineage(nodot: str, under: set[str]) -> str:
+    """ "M7502" -> "M7502 M750" when M75.0 is a vocabulary code: a query keeps to the codes
+    under it with one exact token ("code : m750"), which reads far less than a prefix
+    query. Only the categories a search keeps to get a token (fewer tokens: a faster
+    build)."""
+    return " ".join(nodot[:size] for size in range(len(nodot), 2, -1) if nodot[:size] in under)
 
 
 def _remove_stale_indexes(keep: Path) -> None:
