@@ -2,9 +2,12 @@
 
 Run by hand:  python benchmarks/icd_search.py [--rounds 200] [--scan-rounds 30] [--builds 1]
 
-Builds the index in a temporary folder (timed), then times 20 queries a front desk person
+Builds the index in a temporary folder (timed), then times 27 queries a front desk person
 would type, interleaved, and prints median and p99 per query in microseconds for both, with
-the ratio. Budget (DESIGN.md): p99 <= 5 ms per query for the index.
+the ratio. The scan matches every word in descriptions and inclusion terms only (no
+vocabulary, narrowing or ranking rules), so "shared" is the share of its first 20 codes
+that the index also lists: a sanity check, not an equality. Budgets (DESIGN.md, issue 11):
+p99 <= 5 ms per query for the index, index build <= 5 s.
 """
 
 from __future__ import annotations
@@ -43,9 +46,17 @@ QUERIES = [
     "de quervain",
     "pain in right shoulder",
     "a",
+    "frozen shoulder left",
+    "CVA",
+    "colles fracture right initial",
+    "hemiplegia after stroke left dominant",
+    "carpel tunnel right",
+    "s/p TKA right",
+    "boxers fracture right subsequent",
 ]
 LIMIT = 20
 BUDGET_P99_US = 5000.0
+BUDGET_BUILD_S = 5.0
 _WORD = re.compile(r"[^\W_]+")
 _CODE = re.compile(r"[A-Z][0-9A-Z]{1,6}", re.ASCII)
 
@@ -143,14 +154,17 @@ def main() -> int:
         def search_index(text: str) -> list[str]:
             return [d.code for d in index.search(text, LIMIT)]
 
-        agree = {q: search_index(q) == scan.search(q) for q in QUERIES}
+        agree = {}
+        for query in QUERIES:
+            scanned = scan.search(query)
+            agree[query] = len(set(scanned) & set(search_index(query))) / max(len(scanned), 1)
         fts = time_queries(search_index, args.rounds)
         plain = time_queries(scan.search, args.scan_rounds)
         index.close()
 
     header = (
         f"{'query':<37}{'hits':>5}  {'index med':>9} {'p99':>7}   "
-        f"{'scan med':>9} {'p99':>7}  {'ratio':>6}  same"
+        f"{'scan med':>9} {'p99':>7}  {'ratio':>6}  shared"
     )
     print(f"times in microseconds; index {args.rounds} rounds, scan {args.scan_rounds} rounds")
     print(header)
@@ -163,7 +177,7 @@ def main() -> int:
         hits = len(scan.search(query))
         print(
             f"{query:<37}{hits:>5}  {f_med:>9.0f} {f_99:>7.0f}   {p_med:>9.0f} {p_99:>7.0f}"
-            f"  {p_med / f_med:>5.0f}x  {'yes' if agree[query] else 'NO'}"
+            f"  {p_med / f_med:>5.0f}x  {agree[query]:>5.0%}"
         )
     all_fts = [t for times in fts.values() for t in times]
     all_plain = [t for times in plain.values() for t in times]
@@ -175,12 +189,15 @@ def main() -> int:
         f"{percentile(all_plain, 0.99):>7.0f}  "
         f"{statistics.median(all_plain) / statistics.median(all_fts):>5.0f}x"
     )
+    build = statistics.median(builds)
     print(
         f"\nmedian of per-query ratios: {statistics.median(ratios):.0f}x; "
         f"worst per-query index p99 {worst:.0f} us "
-        f"({'within' if worst <= BUDGET_P99_US else 'OVER'} the {BUDGET_P99_US:.0f} us budget)"
+        f"({'within' if worst <= BUDGET_P99_US else 'OVER'} the {BUDGET_P99_US:.0f} us budget); "
+        f"index build {build:.2f} s "
+        f"({'within' if build <= BUDGET_BUILD_S else 'OVER'} the {BUDGET_BUILD_S:.0f} s budget)"
     )
-    return 0 if worst <= BUDGET_P99_US else 1
+    return 0 if worst <= BUDGET_P99_US and build <= BUDGET_BUILD_S else 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from otdesk.core.rules import RULE_IDS
 from tests.cli_helpers import run_otdesk
 from tests.core.test_visit_json import ISSUE_EXAMPLE
 
@@ -173,13 +174,14 @@ def test_rules_list():
     assert done.returncode == 0, done.stderr
     rules = json.loads(done.stdout)
     assert {"rule": "ncci-pair", "severity": "warning"} in rules
-    assert len(rules) == 38
+    assert [r["rule"] for r in rules] == list(RULE_IDS)
     # issue 11's rules are listed with their usual severity
     for rule, severity in (
         ("code-not-yet-effective", "error"),
         ("unlisted-description", "error"),
         ("day-over-24-hours", "error"),
         ("referring-provider", "warning"),
+        ("dx-excludes1", "warning"),
     ):
         assert {"rule": rule, "severity": severity} in rules
 

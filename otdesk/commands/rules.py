@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     check.add_argument(
         "--no-icd",
         action="store_true",
-        help="skip the ICD-10-CM checks (dx-unknown, dx-not-billable)",
+        help="skip the ICD-10-CM checks (dx-unknown, dx-not-billable, dx-excludes1)",
     )
     check.set_defaults(run=run_check)
     listing = rules_sub.add_parser("list", parents=[common], help="list the rule ids")

@@ -1166,6 +1166,45 @@ def rule_dx_not_billable(ctx: RuleContext) -> Iterable[Finding]:
     return _dx_findings(ctx, "not-billable", "dx-not-billable")
 
 
+def rule_dx_excludes1(ctx: RuleContext) -> Iterable[Finding]:
+    """Two diagnoses the tabular list marks Excludes1 (ICD-10-CM guidelines I.A.12.a: "not
+    coded here", not reported together unless the conditions are unrelated), e.g. G81.91
+    hemiplegia with I69.351 hemiplegia following a stroke. The notes come with each
+    diagnosis's check (IcdIndex.validate); a checker without them (a simple fake, or one
+    made before the notes were kept) stays silent."""
+    if ctx.dx_check is None:
+        return
+    known: list[tuple[int, str, Sequence[Any]]] = []
+    for position, code in enumerate(ctx.visit.diagnoses[:MAX_DIAGNOSES]):
+        check = ctx.check_dx(code)
+        if check is None or check.status == "unknown":
+            continue
+        shown = str(getattr(check, "code", "") or code.strip().upper())
+        known.append((position, shown, getattr(check, "excludes1", None) or ()))
+    for first, (pos_a, code_a, notes_a) in enumerate(known):
+        for pos_b, code_b, notes_b in known[first + 1 :]:
+            if code_a == code_b:
+                continue
+            found = next((n for n in notes_a if n.covers(code_b)), None)
+            holder_code = code_a
+            if found is None:
+                found = next((n for n in notes_b if n.covers(code_a)), None)
+                holder_code = code_b
+            if found is None:
+                continue
+            a, b = DX_LETTERS[pos_a], DX_LETTERS[pos_b]
+            title = f" ({found.title})" if found.title else ""
+            lines = sorted(set(_pointing_at(ctx, a)) | set(_pointing_at(ctx, b)))
+            yield _finding(
+                "dx-excludes1",
+                f"Diagnoses {a} ({code_a}) and {b} ({code_b}) are not coded together: the "
+                f"ICD-10-CM tabular list at {found.holder}{title}, which covers "
+                f"{holder_code}, says Excludes1: {found.note}. Keep the one that describes "
+                "the patient's condition (both only when the two conditions are unrelated).",
+                lines,
+            )
+
+
 def rule_dx_pointer_invalid(ctx: RuleContext) -> Iterable[Finding]:
     count = min(len(ctx.visit.diagnoses), MAX_DIAGNOSES)
     valid_letters = DX_LETTERS[:count]
@@ -1391,6 +1430,7 @@ RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("dx-missing", Severity.ERROR, rule_dx_missing),
     ("dx-unknown", Severity.ERROR, rule_dx_unknown),
     ("dx-not-billable", Severity.ERROR, rule_dx_not_billable),
+    ("dx-excludes1", Severity.WARNING, rule_dx_excludes1),
     ("dx-pointer-invalid", Severity.ERROR, rule_dx_pointer_invalid),
     ("too-many-diagnoses", Severity.ERROR, rule_too_many_diagnoses),
     ("too-many-pointers", Severity.ERROR, rule_too_many_pointers),
@@ -1443,7 +1483,7 @@ def check_visit(
 ) -> CheckResult:
     """Units (with the payer's unit rule) and every rule's findings for one visit: errors
     first, then warnings, then notes; within a severity in RULES order. Without `dx_check`
-    the ICD-10-CM rules (dx-unknown, dx-not-billable) are skipped. Raises
+    the ICD-10-CM rules (dx-unknown, dx-not-billable, dx-excludes1) are skipped. Raises
     otdesk.core.units.UnitsInputError for minutes the units engine cannot use."""
     if catalog is None:
         catalog = default_catalog()

@@ -918,6 +918,7 @@ def test_rule_ids_are_those_of_the_issue_plus_the_threshold_notice_and_fee_missi
     assert set(RULE_IDS) == ISSUE_RULE_IDS | ISSUE_11_RULE_IDS | {
         "kx-threshold-unknown",
         "fee-missing",
+        "dx-excludes1",
     }
     assert len(RULE_IDS) == len(set(RULE_IDS))
 

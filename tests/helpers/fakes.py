@@ -30,6 +30,7 @@ class FakeDxCheck:
     status: str
     message: str
     children: list[str] = field(default_factory=list)
+    excludes1: tuple = ()  # Excludes1Note objects (FakeDx gives none)
 
 
 class FakeDx:
