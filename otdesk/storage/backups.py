@@ -37,7 +37,7 @@ from otdesk.storage.files import (
 # Kept importable from here for the services that use them (otdesk.services.csvio, claims).
 from otdesk.storage.files import secure_database_files as secure_database_files  # noqa: E402, I001
 from otdesk.storage.files import secure_file as secure_file  # noqa: E402
-from otdesk.storage.keys import DatabaseKey, load_key_file
+from otdesk.storage.keys import DatabaseKey, KeySlots, load_key_file
 from otdesk.storage.migrations import KNOWN_REVISIONS
 
 BACKUP_DIRNAME = "backups"
@@ -152,20 +152,7 @@ class BackupStore:
                 slots = load_key_file(database)
                 create_private_file(copy)
                 dialect.backup_file(database, copy, key=self.key)
-                revision = self._refuse_unsound(database, copy)
-                create_private_file(partial)
-                sealed = containers.write_container(
-                    partial, copy, slots=slots, revision=revision or "", made_at=now
-                )
-                header = containers.read_header(partial)
-                if header.payload_sha256 != sealed or not containers.payload_intact(
-                    partial, header
-                ):
-                    raise BackupError(
-                        f"The backup of {database} changed while it was written; no backup "
-                        "was kept.",
-                        path=database,
-                    )
+                self._seal(database, copy, partial, slots, now)
             os.replace(partial, target)
             fsync_folder(self.folder)
         except Exception as error:
@@ -184,6 +171,51 @@ class BackupStore:
                 copy.unlink()
         self.prune(known_good=target)
         return target
+
+    def _seal(
+        self, source: Path, copy: Path, partial: Path, slots: KeySlots, made_at: datetime
+    ) -> None:
+        """Check the SQLCipher `copy` opened with the key, then seal it with `slots` into
+        the container `partial` and check that the bytes sealed are the bytes checked."""
+        revision = self._refuse_unsound(source, copy)
+        create_private_file(partial)
+        sealed = containers.write_container(
+            partial, copy, slots=slots, revision=revision or "", made_at=made_at
+        )
+        header = containers.read_header(partial)
+        if header.payload_sha256 != sealed or not containers.payload_intact(partial, header):
+            raise BackupError(
+                f"The backup of {source} changed while it was written; no backup was kept.",
+                path=source,
+            )
+
+    def encrypt_plain(self, backup: Backup, slots: KeySlots) -> bool:
+        """Replace the plain backup `backup` by an encrypted one under the store's key and
+        `slots`, under the same name (a rename: the plain file or the encrypted one, never
+        neither). False when it cannot be read as a database (it restored nothing)."""
+        if self.key is None:
+            raise ValueError("encrypting a backup needs the key")
+        partial = backup.path.with_name(backup.path.name + PARTIAL_SUFFIX)
+        copy = backup.path.with_name(backup.path.name + COPY_SUFFIX)
+        try:
+            create_private_file(copy)
+            dialect.export_file(backup.path, copy, key=self.key)
+            self._seal(backup.path, copy, partial, slots, backup.taken_at)
+            os.replace(partial, backup.path)
+            fsync_folder(self.folder)
+        except BackupError:
+            return False
+        except dialect.DRIVER_ERRORS as error:
+            if dialect.is_full_error(error):
+                raise self._failed(backup.path, error) from error
+            return False
+        except OSError as error:
+            raise self._failed(backup.path, error) from error
+        finally:
+            for leftover in (partial, *sidecars(partial), copy, *sidecars(copy)):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+        return True
 
     def _refuse_unsound(self, database: Path, copy: Path) -> str | None:
         """The copy's schema revision once it has passed verify()."""

@@ -50,8 +50,8 @@ _SQLITE_NOTADB = 26
 SQLITE_HEADER = b"SQLite format 3\x00"
 # The drivers' own errors, for the few places that use them below SQLAlchemy.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
-_OPERATIONAL: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlcipher3.OperationalError)
-_DATABASE: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlcipher3.OperationalError)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
 # A driver connection of either driver.
 DriverConnection = Any
 
@@ -233,7 +233,7 @@ def integrity_problems(connection: Connection, *, quick: bool = True) -> list[st
 
 def is_locked_error(error: BaseException) -> bool:
     original = getattr(error, "orig", error)
-    if not isinstance(original, _OPERATIONAL):
+    if not isinstance(original, OPERATIONAL_ERRORS):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
@@ -243,7 +243,7 @@ def is_locked_error(error: BaseException) -> bool:
 
 def is_corrupt_error(error: BaseException) -> bool:
     original = getattr(error, "orig", error)
-    if not isinstance(original, _DATABASE) or is_locked_error(original):
+    if not isinstance(original, DATABASE_ERRORS) or is_locked_error(original):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
@@ -255,7 +255,7 @@ def is_corrupt_error(error: BaseException) -> bool:
 def is_full_error(error: BaseException) -> bool:
     """SQLite's "database or disk is full" (the disk, the quota or the file's page limit)."""
     original = getattr(error, "orig", error)
-    if not isinstance(original, _OPERATIONAL):
+    if not isinstance(original, OPERATIONAL_ERRORS):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
@@ -268,7 +268,7 @@ def is_not_a_database_error(error: BaseException) -> bool:
     gives (the first page does not decrypt), and also a damaged first page: the caller,
     which knows whether the key belongs to the file, tells the two apart."""
     original = getattr(error, "orig", error)
-    if not isinstance(original, _DATABASE):
+    if not isinstance(original, DATABASE_ERRORS):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
