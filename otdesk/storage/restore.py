@@ -117,18 +117,13 @@ def restore_database(
         )
     with _workspace(database.parent) as work:
         candidate = prepare_candidate(backup, work, key=key, unlock=unlock, database=database)
-        pending = keys.pending_key_file(database)
-        if candidate.slots is not None:
-            keys.write_key_file(pending, candidate.slots)
+        previous, healthy, safety, kept_keys = _retire_current(
+            database, now, lock_timeout_ms, key
+        )
         try:
-            previous, healthy, safety, kept_keys = _retire_current(
-                database, now, lock_timeout_ms, key
-            )
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                pending.unlink()
-            raise
-        try:
+            if candidate.slots is not None:
+                # written before the swap, named after the candidate's file (see the note)
+                keys.write_key_file(keys.pending_key_file(database), candidate.slots)
             os.replace(candidate.path, database)
             fsync_folder(database.parent)
             if candidate.slots is not None:
