@@ -103,8 +103,7 @@ def render_recovery_sheet(
     story = [
         Paragraph("otdesk recovery key", title),
         Paragraph(
-            f"{escape(practice_name)} &middot; made on {made_on:%B} {made_on.day}, "
-            f"{made_on.year}",
+            f"{escape(practice_name)} &middot; made on {made_on:%B} {made_on.day}, {made_on.year}",
             sub,
         ),
         Spacer(1, 16),

@@ -222,8 +222,7 @@ class BackupStore:
         problem = self.verify(copy)
         if problem is not None:
             raise BackupError(
-                f"The backup of {database} did not pass its check ({problem}); no backup "
-                "was kept.",
+                f"The backup of {database} did not pass its check ({problem}); no backup was kept.",
                 path=database,
             )
         return _revision(copy, self.key)
@@ -303,8 +302,10 @@ class BackupStore:
         except containers.ContainerError as error:
             return _Inspection(str(error), encrypted=True)
         if self.key is None or header.slots.key_id != self.key.key_id:
-            problem = None if containers.payload_intact(path, header) else (
-                "its database bytes were changed or damaged after it was made"
+            problem = (
+                None
+                if containers.payload_intact(path, header)
+                else ("its database bytes were changed or damaged after it was made")
             )
             revision = header.revision if header.revision in KNOWN_REVISIONS else None
             return _Inspection(problem, None, revision, locked=True, encrypted=True)
@@ -366,7 +367,9 @@ def _inspect_database_file(path: Path, key: DatabaseKey | None) -> _Inspection:
         return _Inspection(f"it cannot be read ({error.strerror or error})", encrypted=encrypted)
     except dialect.DRIVER_ERRORS as error:
         if encrypted and dialect.is_not_a_database_error(error):
-            return _Inspection("the clinic's key does not open it, or it is damaged", encrypted=True)
+            return _Inspection(
+                "the clinic's key does not open it, or it is damaged", encrypted=True
+            )
         return _Inspection(f"it cannot be read ({error})", encrypted=encrypted)
     if not marked:
         return _Inspection("it is not an otdesk database", encrypted=encrypted)

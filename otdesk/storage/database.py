@@ -495,9 +495,9 @@ def inspect_database(
     except dialect.DRIVER_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
-        if key is not None and dialect.is_not_a_database_error(error):
-            if not _key_file_vouches(path, key):
-                raise wrong_key_error(path) from error
+        wrong_key = key is not None and dialect.is_not_a_database_error(error)
+        if wrong_key and key is not None and not _key_file_vouches(path, key):
+            raise wrong_key_error(path) from error
         problems, revision, marked, tables = [str(error)], None, True, []
     if not marked and tables:
         raise NotAnOtdeskDatabaseError(

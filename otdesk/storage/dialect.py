@@ -33,6 +33,7 @@ class RawKey(Protocol):
     @property
     def hex(self) -> str: ...
 
+
 # Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
 # otdesk database before reading any table: "otds" in ASCII.
 APPLICATION_ID = 0x6F746473
@@ -50,7 +51,10 @@ _SQLITE_NOTADB = 26
 SQLITE_HEADER = b"SQLite format 3\x00"
 # The drivers' own errors, for the few places that use them below SQLAlchemy.
 DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
-OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlcipher3.OperationalError)
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    sqlcipher3.OperationalError,
+)
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
 # A driver connection of either driver.
 DriverConnection = Any

@@ -59,7 +59,7 @@ class EncryptReport:
 
 
 def clinic_state(database: Path) -> str:
-    """"missing" (no clinic yet), "plain" (not encrypted yet) or "encrypted"."""
+    """ "missing" (no clinic yet), "plain" (not encrypted yet) or "encrypted"."""
     from otdesk.storage.database import has_content
 
     if not has_content(Path(database)):
@@ -229,7 +229,9 @@ def _workspace(folder: Path) -> Path:
     except OSError as error:
         if is_disk_full(error):
             raise disk_full_error(folder, "the clinic was left as it was") from error
-        raise StorageError(f"Cannot prepare the encryption in {folder}: {error.strerror}.") from None
+        raise StorageError(
+            f"Cannot prepare the encryption in {folder}: {error.strerror}."
+        ) from None
 
 
 def remove_stale_workspaces(folder: Path) -> list[Path]:

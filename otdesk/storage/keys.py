@@ -491,7 +491,9 @@ def read_key_file(path: Path) -> KeySlots:
             path=Path(path),
         ) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise KeyFileError(f"Cannot read the clinic's key file {path}: {error}.", path=path) from None
+        raise KeyFileError(
+            f"Cannot read the clinic's key file {path}: {error}.", path=path
+        ) from None
     try:
         return KeySlots.from_json(json.loads(text))
     except (ValueError, KeyError, TypeError) as error:
@@ -542,8 +544,10 @@ def settle_key_file(database: Path) -> None:
         slots = read_key_file(pending)
     except KeyFileError:
         slots = None
-    if slots is not None and slots.file_id is not None and (
-        slots.file_id == database_file_id(database)
+    if (
+        slots is not None
+        and slots.file_id is not None
+        and (slots.file_id == database_file_id(database))
     ):
         os.replace(pending, key_file_path(database))
         fsync_folder(pending.parent)

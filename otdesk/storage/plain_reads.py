@@ -22,6 +22,7 @@ from otdesk.storage.migrations import HEAD_REVISION
 # How long a first-screen read waits for another program's write lock before giving up
 # (the window then waits for the services instead).
 WAIT_MS = 250
+_READ_ERRORS: tuple[type[Exception], ...] = (OSError, *dialect.DRIVER_ERRORS)
 
 PRACTICE_NAME_SQL = "SELECT name FROM practice WHERE id = 1"
 SETTING_SQL = "SELECT value FROM meta WHERE key = :key"
@@ -72,7 +73,7 @@ class PlainReader:
                 if dialect.marked_revision(connection) != HEAD_REVISION:
                     return None
                 row = connection.execute(PRACTICE_NAME_SQL).fetchone()
-        except (OSError, *dialect.DRIVER_ERRORS):
+        except _READ_ERRORS:
             return None
         return cls(path, row[0], key) if row else None
 

@@ -117,9 +117,7 @@ def restore_database(
         )
     with _workspace(database.parent) as work:
         candidate = prepare_candidate(backup, work, key=key, unlock=unlock, database=database)
-        previous, healthy, safety, kept_keys = _retire_current(
-            database, now, lock_timeout_ms, key
-        )
+        previous, healthy, safety, kept_keys = _retire_current(database, now, lock_timeout_ms, key)
         try:
             if candidate.slots is not None:
                 # written before the swap, named after the candidate's file (see the note)
@@ -204,7 +202,9 @@ def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Can
             path=source,
         ) from None
     except OSError as error:
-        raise BackupError(f"Cannot read {source}: {error.strerror or error}.", path=source) from None
+        raise BackupError(
+            f"Cannot read {source}: {error.strerror or error}.", path=source
+        ) from None
     if unlock is None:
         raise EncryptedDatabaseError(
             f"{source} is an encrypted backup: restoring it needs a password that was valid "
@@ -224,7 +224,9 @@ def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Can
     except OSError as error:
         if is_disk_full(error):
             raise disk_full_error(work.parent) from error
-        raise BackupError(f"Cannot read {source}: {error.strerror or error}.", path=source) from None
+        raise BackupError(
+            f"Cannot read {source}: {error.strerror or error}.", path=source
+        ) from None
     revision = examine_copy(source, sealed, key=backup_key)
     _migrate_copy(source, sealed, backup_key)
     ready = work / "ready.db"

@@ -19,7 +19,6 @@ from otdesk.storage import containers, dialect, keys, open_database, restore_dat
 from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 from otdesk.storage.errors import (
-    BackupError,
     CorruptDatabaseError,
     EncryptedDatabaseError,
     KeyFileError,
@@ -135,7 +134,7 @@ def test_a_slot_edited_by_hand_no_longer_unwraps(test_keys):
 
 
 def test_production_argon2_cost_is_fixed_in_code_and_slots_carry_theirs(test_keys):
-    assert keys.PRODUCTION_COST == keys.Argon2Cost(3, 65536, 4)
+    assert keys.Argon2Cost(3, 65536, 4) == keys.PRODUCTION_COST
     assert keys.current_cost() == keys.TEST_COST  # set by the test suite's conftest only
     stored = test_keys.slots.to_json()["slots"][0]
     assert (stored["t"], stored["m"], stored["p"]) == (1, 8, 1)

@@ -13,17 +13,17 @@ from sqlalchemy import insert, select
 from otdesk.storage import (
     BackupError,
     EmptyDatabaseError,
+    containers,
+    dialect,
     newest_restorable,
     open_database,
     restore_database,
 )
-from otdesk.storage import containers, dialect
 from otdesk.storage import database as database_module
 from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 from otdesk.storage.errors import CorruptDatabaseError, UnusableDatabaseError
 from otdesk.storage.migrations import HEAD_REVISION
-
 from tests.helpers.keys import write_test_keys
 
 from .conftest import NOW
