@@ -1,7 +1,7 @@
 """Build the one-folder bundle from packaging/otdesk.spec, run its frozen smoke test, and print
 the figures: its size against a bare PySide6 one-window bundle built with the same
-PyInstaller in the same run (target <= 1.3x: the crypto libraries, issue 15), and its start-up against the unfrozen app's
-(target <= 1.1x, medians of several runs).
+PyInstaller in the same run (target <= 1.3x, for the crypto libraries of issue 15), and its
+start-up against the unfrozen app's (target <= 1.1x, medians of several runs).
 
     python packaging/build.py               # needs: pip install -e ".[build]"
     python packaging/build.py --no-figures  # build and smoke test only
