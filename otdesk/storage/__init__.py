@@ -27,6 +27,14 @@ _FROM = {
     "SchemaTooNewError": "errors",
     "StorageError": "errors",
     "UnusableDatabaseError": "errors",
+    "EncryptionError": "errors",
+    "WrongKeyError": "errors",
+    "RecoveryKeyFormatError": "errors",
+    "KeyFileError": "errors",
+    "PlainDatabaseError": "errors",
+    "EncryptedDatabaseError": "errors",
+    "encrypt_in_place": "encrypt",
+    "unlock_database": "keys",
 }
 
 __all__ = sorted(_FROM)

@@ -202,9 +202,7 @@ def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Can
             path=source,
         ) from None
     except OSError as error:
-        raise BackupError(
-            f"Cannot read {source}: {error.strerror or error}.", path=source
-        ) from None
+        raise _read_failure(source, work.parent, error) from None
     if unlock is None:
         raise EncryptedDatabaseError(
             f"{source} is an encrypted backup: restoring it needs a password that was valid "
@@ -222,11 +220,7 @@ def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Can
             path=source,
         ) from None
     except OSError as error:
-        if is_disk_full(error):
-            raise disk_full_error(work.parent) from error
-        raise BackupError(
-            f"Cannot read {source}: {error.strerror or error}.", path=source
-        ) from None
+        raise _read_failure(source, work.parent, error) from None
     revision = examine_copy(source, sealed, key=backup_key)
     _migrate_copy(source, sealed, backup_key)
     ready = work / "ready.db"
@@ -245,17 +239,9 @@ def _export(
         secure_file(target)
         fsync_path(target)
     except OSError as error:
-        if is_disk_full(error):
-            raise disk_full_error(target.parent) from error
-        raise BackupError(f"Cannot prepare {source} to restore: {error}.", path=source) from None
+        raise _read_failure(source, target.parent, error) from None
     except dialect.DRIVER_ERRORS as error:
-        if dialect.is_full_error(error):
-            raise disk_full_error(target.parent) from error
-        raise BackupError(
-            f"{source} could not be copied into an encrypted database ({error}); choose "
-            "another backup.",
-            path=source,
-        ) from error
+        raise _refusal(source, target.parent, error, "copied into an encrypted database") from error
 
 
 def _migrate_copy(source: Path, copy: Path, key: DatabaseKey | None) -> None:
@@ -272,18 +258,29 @@ def _migrate_copy(source: Path, copy: Path, key: DatabaseKey | None) -> None:
             problems = dialect.integrity_problems(connection, quick=True)
             dialect.use_rollback_journal(connection)
     except exc.DBAPIError as error:
-        if dialect.is_full_error(error):
-            raise disk_full_error(copy.parent) from error
-        raise BackupError(
-            f"{source} could not be brought up to this otdesk's schema ({error.orig}); "
-            "choose another backup.",
-            path=source,
-        ) from error
+        raise _refusal(source, copy.parent, error, "brought up to this otdesk's schema") from error
     finally:
         engine.dispose()
     if problems:
         raise BackupError(f"{source} is damaged ({'; '.join(problems[:3])}).", path=source)
     fsync_path(copy)
+
+
+def _refusal(source: Path, folder: Path, error: Exception, doing: str) -> StorageError:
+    """A database error while preparing the candidate: the disk was full, or `source` is
+    not a backup this otdesk can take."""
+    if dialect.is_full_error(error):
+        return disk_full_error(folder)
+    detail = getattr(error, "orig", None) or error
+    return BackupError(
+        f"{source} could not be {doing} ({detail}); choose another backup.", path=source
+    )
+
+
+def _read_failure(source: Path, folder: Path, error: OSError) -> StorageError:
+    if is_disk_full(error):
+        return disk_full_error(folder)
+    return BackupError(f"Cannot read {source}: {error.strerror or error}.", path=source)
 
 
 def _copy_in(source: Path, copy: Path) -> None:
@@ -295,11 +292,7 @@ def _copy_in(source: Path, copy: Path) -> None:
             create_private_file(sidecars(copy)[0])
             shutil.copyfile(wal, sidecars(copy)[0])
     except OSError as error:
-        if is_disk_full(error):
-            raise disk_full_error(copy.parent) from error
-        raise BackupError(
-            f"Cannot read {source}: {error.strerror or error}.", path=source
-        ) from None
+        raise _read_failure(source, copy.parent, error) from None
 
 
 def _is_container(path: Path) -> bool:

@@ -20,26 +20,22 @@ from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 from otdesk.storage.errors import (
     CorruptDatabaseError,
+    DatabaseLockedError,
+    DiskFullError,
     EncryptedDatabaseError,
     KeyFileError,
     PlainDatabaseError,
     RecoveryKeyFormatError,
     WrongKeyError,
 )
+from tests.helpers.files import fingerprint
 from tests.helpers.keys import NAME, PASSWORD, write_test_keys
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PATIENT = "Quillfeather"  # an invented surname to look for in the files' bytes
 
 
-def _fingerprint(folder):
-    found = {}
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, folder)] = hashlib.sha256(handle.read()).hexdigest()
-    return found
+_fingerprint = fingerprint
 
 
 @pytest.fixture
@@ -54,6 +50,15 @@ def clinic(tmp_path):
     backup = database.backup(now=NOW)
     database.close()
     return path, made, backup
+
+
+def _another_clinic(folder):
+    """An empty encrypted clinic of its own key and password."""
+    path = folder / "otdesk.db"
+    path.parent.mkdir(mode=0o700)
+    made = write_test_keys(path)
+    open_database(path, key=made.key, now=NOW).close()
+    return path, made
 
 
 def _who(path, key):
@@ -283,10 +288,7 @@ def test_killed_backup_leftovers_are_removed(clinic):
 def test_a_backup_restores_with_the_recovery_key_and_takes_its_slots(clinic, tmp_path):
     path, made, backup = clinic
     # another clinic (another key, another password) restores this backup from its file
-    new_home = tmp_path / "new-computer" / "otdesk.db"
-    new_home.parent.mkdir(mode=0o700)
-    other = write_test_keys(new_home)
-    open_database(new_home, key=other.key, now=NOW).close()
+    new_home, other = _another_clinic(tmp_path / "new-computer")
     report = restore_database(
         backup,
         new_home,
@@ -341,10 +343,7 @@ def test_a_plain_backup_is_encrypted_on_the_way_in(clinic, tmp_path):
 def test_a_restore_cut_between_its_renames_is_finished_at_the_next_open(clinic, tmp_path):
     """The pending key file names the database now in place: the next open promotes it."""
     path, made, backup = clinic
-    other = tmp_path / "other" / "otdesk.db"
-    other.parent.mkdir(mode=0o700)
-    theirs = write_test_keys(other)
-    open_database(other, key=theirs.key, now=NOW).close()
+    other, theirs = _another_clinic(tmp_path / "other")
     # the state a kill between "database renamed" and "key file renamed" leaves
     keys.write_key_file(
         keys.pending_key_file(path),
@@ -399,3 +398,39 @@ def test_without_a_password_no_file_shows_a_table_or_a_patient(clinic):
         assert made.key.hex not in json.dumps(key_file)
     finally:
         database.close()
+
+
+# --- the driver's errors are recognised for sqlcipher3 too --------------------------------
+
+
+def test_a_locked_encrypted_clinic_is_named_locked(clinic):
+    path, made, _backup = clinic
+    holder = dialect.connect(path, key=made.key)
+    holder.isolation_level = None
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(DatabaseLockedError, match="is in use by another program"):
+            open_database(path, key=made.key, lock_timeout_ms=100)
+    finally:
+        holder.close()
+
+
+def test_a_full_disk_under_an_encrypted_clinic_is_named_and_saves_nothing(tmp_path):
+    from tests.helpers.disks import small_disk
+
+    with small_disk(tmp_path / "disk", size="3m") as disk:
+        path = disk.root / "otdesk.db"
+        made = write_test_keys(path)
+        database = open_database(path, key=made.key, now=NOW)
+        try:
+            disk.fill()
+            with pytest.raises(DiskFullError, match="The disk is full"), database.write() as c:
+                c.execute(
+                    insert(s.meta), [{"key": f"k{i}", "value": "x" * 2000} for i in range(800)]
+                )
+            disk.free()
+            with database.read() as c:
+                assert c.execute(select(s.meta.c.key).where(s.meta.c.key == "k1")).first() is None
+        finally:
+            disk.free()
+            database.close()

@@ -24,6 +24,7 @@ from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 from otdesk.storage.errors import CorruptDatabaseError, UnusableDatabaseError
 from otdesk.storage.migrations import HEAD_REVISION
+from tests.helpers.files import fingerprint
 from tests.helpers.keys import write_test_keys
 
 from .conftest import NOW
@@ -55,15 +56,7 @@ def _newest(database):
     return newest_restorable(database, key=_key())
 
 
-def _fingerprint(folder):
-    """Every file under `folder` with its SHA-256: what "nothing changed" means."""
-    found = {}
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, folder)] = hashlib.sha256(handle.read()).hexdigest()
-    return found
+_fingerprint = fingerprint
 
 
 def _small_clinic(db_path, key=None):
