@@ -27,7 +27,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from otdesk.services import Clinic, FixedClock
 from otdesk.storage import keys, open_database
@@ -101,7 +101,7 @@ def generate(folder: Path) -> dict[str, int]:
                 insert(s.visit_chains), [{"created_at": created} for _ in range(VISITS)]
             )
             days = 730  # two years: about 68 visits a day
-            visits, lines, dx = [], [], []
+            visits, lines, dx, finalized = [], [], [], []
             line_id = 0
             for n in range(1, VISITS + 1):
                 patient = rng.randint(1, PATIENTS)
@@ -127,6 +127,8 @@ def generate(folder: Path) -> dict[str, int]:
                         }
                     )
                 dx.append({"visit_id": n, "position": 0, "code": "M62.81"})
+                if not (day == DAY and rng.random() < 0.5):
+                    finalized.append(n)
                 visits.append(
                     {
                         "chain_id": n,
@@ -137,7 +139,9 @@ def generate(folder: Path) -> dict[str, int]:
                         "payer_id": medicare if patient % 3 else commercial,
                         "date_of_service": day,
                         "discipline": "OT",
-                        "status": "draft" if day == DAY and rng.random() < 0.5 else "finalized",
+                        # finalized below, once its lines are in (a finalized visit's lines
+                        # are kept as they are: the database refuses new ones)
+                        "status": "draft",
                         "total_charge_cents": total,
                         "total_units": 0,
                         "created_at": created,
@@ -163,6 +167,9 @@ def generate(folder: Path) -> dict[str, int]:
                     }
                     for n in range(1, VISITS + 1, 3)
                 ],
+            )
+            connection.execute(
+                update(s.visits).where(s.visits.c.id.in_(finalized)).values(status="finalized")
             )
             draft = connection.execute(
                 select(s.visits.c.id).where(
