@@ -4,7 +4,6 @@ and what a person without a password can read of it all (nothing)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3

@@ -2,7 +2,6 @@
 bad file is refused with a sentence naming what is wrong, and the clinic, its WAL files and
 its backups are byte for byte as they were."""
 
-import hashlib
 import os
 import sqlite3
 from datetime import timedelta
