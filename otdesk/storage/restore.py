@@ -194,15 +194,8 @@ def prepare_candidate(
 
 
 def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Candidate:
-    try:
+    with _container_read(source, work):
         header = containers.read_header(source)
-    except containers.ContainerError as error:
-        raise BackupError(
-            f"{source} is not a whole otdesk backup ({error}); choose another backup.",
-            path=source,
-        ) from None
-    except OSError as error:
-        raise _read_failure(source, work.parent, error) from None
     if unlock is None:
         raise EncryptedDatabaseError(
             f"{source} is an encrypted backup: restoring it needs a password that was valid "
@@ -211,16 +204,9 @@ def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Can
         )
     backup_key = unlock(header.slots)
     sealed = work / "sealed.db"
-    try:
+    with _container_read(source, work):
         create_private_file(sealed)
         containers.extract_payload(source, header, sealed)
-    except containers.ContainerError as error:
-        raise BackupError(
-            f"{source} is not a whole otdesk backup ({error}); choose another backup.",
-            path=source,
-        ) from None
-    except OSError as error:
-        raise _read_failure(source, work.parent, error) from None
     revision = examine_copy(source, sealed, key=backup_key)
     _migrate_copy(source, sealed, backup_key)
     ready = work / "ready.db"
@@ -228,6 +214,20 @@ def _prepare_encrypted(source: Path, work: Path, unlock: Unlocker | None) -> Can
     _remove_with_sidecars(sealed)
     slots = header.slots.bound_to(keys.database_file_id(ready))
     return Candidate(ready, revision, backup_key, slots, True)
+
+
+@contextlib.contextmanager
+def _container_read(source: Path, work: Path) -> Iterator[None]:
+    """A container that is not whole, or cannot be read, refused in one sentence."""
+    try:
+        yield
+    except containers.ContainerError as error:
+        raise BackupError(
+            f"{source} is not a whole otdesk backup ({error}); choose another backup.",
+            path=source,
+        ) from None
+    except OSError as error:
+        raise _read_failure(source, work.parent, error) from None
 
 
 def _export(

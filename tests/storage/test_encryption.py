@@ -18,6 +18,7 @@ from otdesk.storage import containers, dialect, keys, open_database, restore_dat
 from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 from otdesk.storage.errors import (
+    BackupError,
     CorruptDatabaseError,
     DatabaseLockedError,
     DiskFullError,
@@ -433,3 +434,21 @@ def test_a_full_disk_under_an_encrypted_clinic_is_named_and_saves_nothing(tmp_pa
         finally:
             disk.free()
             database.close()
+
+
+def test_a_cut_or_altered_encrypted_backup_is_refused_and_nothing_changes(clinic, tmp_path):
+    path, made, backup = clinic
+    whole = backup.read_bytes()
+    candidate = tmp_path / "candidate.db"
+    flipped = bytearray(whole)
+    flipped[-3000] ^= 0xFF
+    for content, message in (
+        (whole[:-5000], "cut short"),
+        (bytes(flipped), "changed or damaged"),
+        (whole[:30], "ends inside its header"),
+    ):
+        candidate.write_bytes(content)
+        before = _fingerprint(path.parent)
+        with pytest.raises(BackupError, match=f"is not a whole otdesk backup.*{message}"):
+            restore_database(candidate, path, key=made.key, unlock=made.unlock())
+        assert _fingerprint(path.parent) == before
