@@ -7,6 +7,12 @@ recomputed <= 10 ms median.
 References in the same run: the same day query with bare sqlite3 (connect, query, close),
 and a bare sqlite3 one-row UPDATE + COMMIT with the same WAL + synchronous=FULL settings
 (that is the disk's fsync: the floor of any durable save).
+
+Encryption (issue 15, item 10): the same clinic encrypted in place (SQLCipher 4, raw key)
+is timed beside the plain one in the same run, the two measured in alternating rounds:
+open + day list, the first screen, and a save; target at most 1.3x plain SQLite. Unwrapping
+the key from its slot (Argon2id at the production cost) happens once at sign-in, not at
+each open, and is shown on its own.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from otdesk.services import Clinic, FixedClock
-from otdesk.storage import open_database
+from otdesk.storage import keys, open_database
 from otdesk.storage import schema as s
+from otdesk.storage.encrypt import encrypt_in_place
 
 PATIENTS = 5_000
 VISITS = 50_000
@@ -94,7 +101,7 @@ def generate(folder: Path) -> dict[str, int]:
                 insert(s.visit_chains), [{"created_at": created} for _ in range(VISITS)]
             )
             days = 730  # two years: about 68 visits a day
-            visits, lines, dx = [], [], []
+            visits, lines, dx, finalized = [], [], [], []
             line_id = 0
             for n in range(1, VISITS + 1):
                 patient = rng.randint(1, PATIENTS)
@@ -120,6 +127,8 @@ def generate(folder: Path) -> dict[str, int]:
                         }
                     )
                 dx.append({"visit_id": n, "position": 0, "code": "M62.81"})
+                if not (day == DAY and rng.random() < 0.5):
+                    finalized.append(n)
                 visits.append(
                     {
                         "chain_id": n,
@@ -130,7 +139,9 @@ def generate(folder: Path) -> dict[str, int]:
                         "payer_id": medicare if patient % 3 else commercial,
                         "date_of_service": day,
                         "discipline": "OT",
-                        "status": "draft" if day == DAY and rng.random() < 0.5 else "finalized",
+                        # finalized below, once its lines are in (a finalized visit's lines
+                        # are kept as they are: the database refuses new ones)
+                        "status": "draft",
                         "total_charge_cents": total,
                         "total_units": 0,
                         "created_at": created,
@@ -157,6 +168,9 @@ def generate(folder: Path) -> dict[str, int]:
                     for n in range(1, VISITS + 1, 3)
                 ],
             )
+            connection.execute(
+                update(s.visits).where(s.visits.c.id.in_(finalized)).values(status="finalized")
+            )
             draft = connection.execute(
                 select(s.visits.c.id).where(
                     s.visits.c.date_of_service == DAY, s.visits.c.status == "draft"
@@ -174,12 +188,14 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def time_open_and_list(folder: Path) -> tuple[list[float], list[float], list[float]]:
+def time_open_and_list(
+    folder: Path, key: keys.DatabaseKey | None = None, rounds: int = ROUNDS
+) -> tuple[list[float], list[float], list[float]]:
     clock = FixedClock(NOW)
     total, opening, listing = [], [], []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         start = time.perf_counter()
-        clinic = Clinic.open(folder, clock=clock)
+        clinic = Clinic.open(folder, clock=clock, key=key)
         opened = time.perf_counter()
         found = clinic.visits.day(DAY)
         done = time.perf_counter()
@@ -191,15 +207,17 @@ def time_open_and_list(folder: Path) -> tuple[list[float], list[float], list[flo
     return total, opening, listing
 
 
-def time_first_screen(folder: Path) -> list[float]:
+def time_first_screen(
+    folder: Path, key: keys.DatabaseKey | None = None, rounds: int = ROUNDS
+) -> list[float]:
     """The window's first screen: the practice name and the day list read through the
     sqlite3 driver (otdesk.services.first_screen), as `otdesk` shows them at start."""
     from otdesk.services.first_screen import FirstScreen
 
     times = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         start = time.perf_counter()
-        first = FirstScreen.open(folder)
+        first = FirstScreen.open(folder, key=key)
         assert first is not None
         found = first.day(DAY)
         times.append(time.perf_counter() - start)
@@ -230,12 +248,14 @@ def time_bare_day(path: Path) -> list[float]:
     return samples
 
 
-def time_save_line(folder: Path, draft: int) -> list[float]:
+def time_save_line(
+    folder: Path, draft: int, key: keys.DatabaseKey | None = None, rounds: int = ROUNDS
+) -> list[float]:
     clock = FixedClock(NOW)
     samples = []
-    with Clinic.open(folder, clock=clock) as clinic:
+    with Clinic.open(folder, clock=clock, key=key) as clinic:
         line = clinic.visits.get(draft).lines[0]
-        for n in range(ROUNDS):
+        for n in range(rounds):
             clock.advance(1)
             start = time.perf_counter()
             visit = clinic.visits.update_line(line.id, minutes=20 + n % 25)
@@ -260,6 +280,53 @@ def time_bare_update(folder: Path) -> list[float]:
         samples.append(time.perf_counter() - start)
     connection.close()
     return samples
+
+
+def compare_encrypted(folder: Path, draft: int) -> None:
+    """The clinic encrypted in place beside the plain one, timed in alternating rounds."""
+    import shutil
+
+    plain_dir, encrypted_dir = folder / "data", folder / "encrypted"
+    shutil.copytree(plain_dir, encrypted_dir)
+    key, recovery = keys.new_database_key(), keys.new_recovery_key()
+    slots = keys.KeySlots.new(key, recovery).with_password(key, "bench", "bench password")
+    started = time.perf_counter()
+    encrypt_in_place(encrypted_dir / "otdesk.db", key, slots)
+    encrypting = time.perf_counter() - started
+    started = time.perf_counter()
+    unlocked = keys.unlock_database(
+        encrypted_dir / "otdesk.db", keys.PasswordUnlock("bench", "bench password")
+    )
+    unwrap = time.perf_counter() - started
+    Clinic.open(encrypted_dir, clock=FixedClock(NOW), key=unlocked).close()  # first of the day
+    cost = keys.PRODUCTION_COST
+    print(
+        f"encrypted in place in {encrypting:.1f} s; unwrapping the key at sign-in (Argon2id "
+        f"{cost.memory_kib // 1024} MiB, t={cost.time_cost}, p={cost.parallelism}): "
+        f"{unwrap * 1000:.0f} ms, once per sign-in"
+    )
+    results: dict[str, dict[str, list[float]]] = {"plain": {}, "sqlcipher": {}}
+    for _ in range(4):  # alternate, so both see the same machine
+        for name, where, with_key in (
+            ("plain", plain_dir, None),
+            ("sqlcipher", encrypted_dir, unlocked),
+        ):
+            found = results[name]
+            found.setdefault("open", []).extend(time_open_and_list(where, with_key, ROUNDS // 4)[0])
+            found.setdefault("first", []).extend(time_first_screen(where, with_key, ROUNDS // 4))
+            found.setdefault("save", []).extend(time_save_line(where, draft, with_key, ROUNDS // 4))
+    for label, what in (
+        ("open + list a day (services)", "open"),
+        ("first screen (practice + day list, driver)", "first"),
+        ("save one line, findings recomputed", "save"),
+    ):
+        plain_ms = median_ms(results["plain"][what])
+        cipher_ms = median_ms(results["sqlcipher"][what])
+        ratio = cipher_ms / plain_ms
+        print(
+            f"{label}: SQLCipher median {cipher_ms:.1f} ms, plain SQLite {plain_ms:.1f} ms; "
+            f"ratio {ratio:.2f}x; target <= 1.3x: {'ok' if ratio <= 1.3 else 'MISSED'}"
+        )
 
 
 def main() -> None:
@@ -313,6 +380,7 @@ def main() -> None:
         f"{median_ms(save) / median_ms(bare_update):.1f}x; target <= 10 ms: "
         f"{'ok' if median_ms(save) <= 10 else 'MISSED'}"
     )
+    compare_encrypted(folder, info["draft"])
     if not args.keep:
         import shutil
 

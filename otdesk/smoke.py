@@ -282,6 +282,65 @@ def step_claims(ctx: Context) -> str:
     )
 
 
+def step_encryption(ctx: Context) -> str:
+    """A copy of the demo clinic encrypted in place (SQLCipher, Argon2id key slots at their
+    production cost, AES-GCM), opened with the key a password unwraps, backed up into an
+    encrypted container, verified, and restored with the recovery key."""
+    import shutil
+
+    from otdesk.export.recovery_sheet import render_recovery_sheet
+    from otdesk.services import maintenance
+    from otdesk.services.clinic import Clinic
+    from otdesk.services.first_screen import FirstScreen
+    from otdesk.storage import containers, dialect, keys
+    from otdesk.storage.encrypt import encrypt_in_place
+    from otdesk.storage.errors import WrongKeyError
+
+    folder = ctx.folder / "encrypted"
+    folder.mkdir(mode=0o700)
+    shutil.copy2(ctx.data_dir / "otdesk.db", folder / "otdesk.db")
+    database = folder / "otdesk.db"
+    key, recovery = keys.new_database_key(), keys.new_recovery_key()
+    slots = keys.KeySlots.new(key, recovery).with_password(key, "smoke", "smoke test password")
+    started = time.perf_counter()
+    encrypt_in_place(database, key, slots)
+    if dialect.is_plain_file(database):
+        raise StepError("the clinic is still a plain SQLite file after encrypting it")
+    unlocked = keys.unlock_database(database, keys.PasswordUnlock("smoke", "smoke test password"))
+    try:
+        keys.unlock_database(database, keys.PasswordUnlock("smoke", "not the password"))
+    except WrongKeyError:
+        pass
+    else:
+        raise StepError("a wrong password unlocked the clinic")
+    today = ctx.values["today"]
+    with Clinic.open(folder, clock=_Clock(), key=unlocked, daily_backup=False) as clinic:
+        visits = clinic.visits.day(today)
+    first = FirstScreen.open(folder, key=unlocked)
+    if not visits or first is None or first.day(today) != visits:
+        raise StepError(f"the encrypted clinic shows {len(visits)} visits today")
+    backup = maintenance.backup_now(folder, clock=_Clock(), key=unlocked)
+    if not containers.is_container(backup):
+        raise StepError(f"the backup {backup.name} is not an encrypted container")
+    problems = [i.problem for i in maintenance.backups(folder, key=unlocked) if i.problem]
+    if problems:
+        raise StepError(f"an encrypted backup does not verify: {problems[0]}")
+    maintenance.restore(
+        backup, folder, clock=_Clock(), key=unlocked, unlock=keys.RecoveryUnlock(str(recovery))
+    )
+    with Clinic.open(folder, clock=_Clock(), key=unlocked, daily_backup=False) as clinic:
+        if len(clinic.visits.day(today)) != len(visits):
+            raise StepError("the clinic restored from its encrypted backup lost visits")
+    sheet = render_recovery_sheet(str(recovery), practice_name="Smoke test", made_on=today)
+    if not sheet.startswith(b"%PDF-"):
+        raise StepError("the recovery sheet is not a PDF")
+    took = time.perf_counter() - started
+    return (
+        f"encrypted in place, {_count(len(visits), 'visit')} today, backup verified and "
+        f"restored with the recovery key ({took:.1f} s)"
+    )
+
+
 def step_icd(ctx: Context) -> str:
     from otdesk.core import icd
 
@@ -431,6 +490,7 @@ STEPS = (
     Step("units", "compute units and findings", step_units, ("seed",)),
     Step("superbill", "render superbill", step_superbill, ("units",)),
     Step("claims", "write 837P claim file and CMS-1500", step_claims, ("seed",)),
+    Step("encryption", "encrypt, open, back up, verify, restore", step_encryption, ("seed",)),
     Step("icd", "build ICD-10-CM index", step_icd),
     Step("window", "open main window", step_window, ("seed",)),
     Step("preview", "preview superbill with QtPdf", step_preview, ("superbill", "window")),

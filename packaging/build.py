@@ -1,7 +1,7 @@
 """Build the one-folder bundle from packaging/otdesk.spec, run its frozen smoke test, and print
 the figures: its size against a bare PySide6 one-window bundle built with the same
-PyInstaller in the same run (target <= 1.2x), and its start-up against the unfrozen app's
-(target <= 1.1x, medians of several runs).
+PyInstaller in the same run (target <= 1.3x, for the crypto libraries of issue 15), and its
+start-up against the unfrozen app's (target <= 1.1x, medians of several runs).
 
     python packaging/build.py               # needs: pip install -e ".[build]"
     python packaging/build.py --no-figures  # build and smoke test only
@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "otdesk.spec"
 DIST = ROOT / "dist"
 WORK = ROOT / "build" / "pyinstaller"
-SIZE_TARGET = 1.2
+# 1.2x until issue 15; SQLCipher, cryptography and argon2-cffi add about a tenth.
+SIZE_TARGET = 1.3
 START_TARGET = 1.1
 STARTUP_PROBE_ENV = "OTDESK_STARTUP_PROBE"  # otdesk.smoke.STARTUP_PROBE_ENV
 BARE_APP = """\

@@ -73,6 +73,8 @@ def _verify_backups(args: argparse.Namespace) -> int:
     for info in infos:
         taken = info.backup.taken_at.strftime("%Y-%m-%d %H:%M")
         state = "ok" if info.problem is None else f"NOT USABLE: {info.problem}"
+        if info.problem is None and info.locked:
+            state = "whole, encrypted: opens with a password of its day (contents not checked)"
         visits = "" if info.visits is None else f", {info.visits} visits"
         print(f"{info.backup.path.name}  {taken}  {_size(info.size)}{visits}  {state}")
         bad += info.problem is not None

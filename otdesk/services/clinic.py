@@ -17,6 +17,7 @@ from otdesk.services.setup import PayerService, PracticeService, ProviderService
 from otdesk.services.timers import TimerService
 from otdesk.services.visits import VisitService
 from otdesk.storage.database import Database, open_database
+from otdesk.storage.keys import DatabaseKey
 
 __all__ = ["Clinic", "database_path"]
 
@@ -62,18 +63,23 @@ class Clinic:
         path: Path | None = None,
         daily_backup: bool = True,
         read_only: bool = False,
+        key: DatabaseKey | None = None,
         **options: Any,
     ) -> Clinic:
         """Open (creating if needed) the clinic database in `data_dir`, or at `path`.
-        Raises the otdesk.storage errors for a foreign, damaged or locked file.
-        `daily_backup=False` skips the first-open-of-the-day backup (scripts, tests);
-        `read_only` is for commands that only read: they work beside a writer."""
+        Raises the otdesk.storage errors for a foreign, damaged, locked or wrongly keyed
+        file. `key` is the database key unwrapped at sign-in (otdesk.storage.keys.
+        unlock_database); None opens a plain clinic not encrypted yet (the path the first
+        account's setup still needs, see README "Clinic data"). `daily_backup=False` skips
+        the first-open-of-the-day backup (scripts, tests); `read_only` is for commands that
+        only read: they work beside a writer."""
         clock = clock or SystemClock()
         db = open_database(
             path or database_path(data_dir),
             now=clock.now(),
             daily_backup=daily_backup,
             read_only=read_only,
+            key=key,
         )
         return cls(db, clock=clock, **options)
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from typing import TYPE_CHECKING
 
 from otdesk.paths import database_path
 from otdesk.services.favourites import SETTINGS_KEY, codes_in, parse_settings
 from otdesk.services.summaries import VisitSummary, summary_from_row
 from otdesk.storage.plain_reads import PlainReader
+
+if TYPE_CHECKING:  # keys imports nothing heavy, but the first screen needs only its type
+    from otdesk.storage.keys import DatabaseKey
 
 
 class FirstScreen:
@@ -27,11 +31,14 @@ class FirstScreen:
         self.practice_name = reader.practice_name
 
     @classmethod
-    def open(cls, data_dir: str | os.PathLike[str] | None = None) -> FirstScreen | None:
-        """The first screen of the clinic database in `data_dir`; None when the services must
+    def open(
+        cls, data_dir: str | os.PathLike[str] | None = None, *, key: DatabaseKey | None = None
+    ) -> FirstScreen | None:
+        """The first screen of the clinic database in `data_dir` (encrypted with `key`, the
+        key unwrapped at sign-in; None for a plain clinic); None when the services must
         open it first (see the module's note) or no practice is set up yet (the welcome
         shows)."""
-        reader = PlainReader.open(database_path(data_dir))
+        reader = PlainReader.open(database_path(data_dir), key)
         return cls(reader) if reader is not None else None
 
     def day(self, on: date) -> list[VisitSummary]:

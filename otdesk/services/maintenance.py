@@ -1,5 +1,9 @@
 """Looking after the database file: backups, restore, check. For `otdesk backup`,
-`otdesk restore`, `otdesk check` and the window's File menu."""
+`otdesk restore`, `otdesk check` and the window's File menu.
+
+Each takes the clinic's database key (`key`, unwrapped at sign-in) for an encrypted clinic;
+None is the plain clinic not encrypted yet. restore() also takes `unlock` for an encrypted
+backup: a password or the recovery key valid in that backup's own slots."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from otdesk.storage import (
     restore_database,
 )
 from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupInfo, BackupStore
+from otdesk.storage.keys import DatabaseKey, Unlocker
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +39,16 @@ class HealthReport:
 
 
 def backup_now(
-    data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    clock: Clock | None = None,
+    key: DatabaseKey | None = None,
 ) -> Path:
-    """A backup of the clinic database now (kept with the automatic ones)."""
+    """A backup of the clinic database now (kept with the automatic ones); encrypted,
+    with the clinic's key slots of now, when the clinic is."""
     clock = clock or SystemClock()
     path = existing_database(data_dir)
-    with open_database(path, now=clock.now(), daily_backup=False) as db:
+    with open_database(path, now=clock.now(), daily_backup=False, key=key) as db:
         return db.backup(now=clock.now(), reason="manual")
 
 
@@ -48,29 +57,36 @@ def restore(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     clock: Clock | None = None,
+    key: DatabaseKey | None = None,
+    unlock: Unlocker | None = None,
 ) -> RestoreReport:
     """Replace the clinic database with a backup file, validated first (the current one is
-    kept). `backup` None: the newest backup that passes its checks."""
+    kept). `backup` None: the newest backup that passes its checks. `key`: the current
+    clinic's key; `unlock`: opens an encrypted backup (see the module's note)."""
     clock = clock or SystemClock()
     database = database_path(data_dir)
-    source = Path(backup) if backup is not None else newest_restorable(database)
-    return restore_database(source, database, now=clock.now())
+    source = Path(backup) if backup is not None else newest_restorable(database, key=key)
+    return restore_database(source, database, now=clock.now(), key=key, unlock=unlock)
 
 
-def backups(data_dir: str | os.PathLike[str] | None = None) -> list[BackupInfo]:
+def backups(
+    data_dir: str | os.PathLike[str] | None = None, *, key: DatabaseKey | None = None
+) -> list[BackupInfo]:
     """Every backup of the clinic, newest first, each checked (for `backup --verify` and
-    the Backups window)."""
-    return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME).describe()
+    the Backups window); encrypted ones opened with `key`."""
+    return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME, key=key).describe()
 
 
-def check(data_dir: str | os.PathLike[str] | None = None) -> HealthReport:
+def check(
+    data_dir: str | os.PathLike[str] | None = None, *, key: DatabaseKey | None = None
+) -> HealthReport:
     """Integrity and schema version of the clinic database (read-only), with its backups."""
     path = existing_database(data_dir)
-    report = inspect_database(path)
+    report = inspect_database(path, key=key)
     backups = BackupStore(path.parent / BACKUP_DIRNAME).newest_first()
     records = None
     if report.ok:
-        with open_database(path, read_only=True) as db:
+        with open_database(path, read_only=True, key=key) as db:
             records = check_records(db)
     return HealthReport(report, tuple(backups), records)
 

@@ -10,6 +10,13 @@ which reads the whole file (about 7 ms per MB: 175 ms for 50,000 visits), runs a
 open of each day, just before that day's backup, and before any migration; damage found by
 a later query is reported the same way (CorruptDatabaseError naming the file and the
 newest backup). Alembic is imported only when a migration is due.
+
+An encrypted clinic is opened with its database key (otdesk.storage.keys): open_database(
+path, key=key). A key that does not open the file raises WrongKeyError, never
+CorruptDatabaseError; a file the key does open that is damaged is reported as damaged (a
+damaged first page of a file whose key file names this file and this key, too). Without a
+key only a plain file opens: that path stays for the clinics not yet encrypted (see
+otdesk.storage.encrypt) and for the tests that write plain files by hand.
 """
 
 from __future__ import annotations
@@ -21,28 +28,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, exc
+from sqlalchemy import Connection, Engine, exc
 
 from otdesk.errors import is_disk_full
-from otdesk.storage import dialect
-from otdesk.storage.backups import (
-    BACKUP_DIRNAME,
-    KEEP,
-    BackupStore,
-    create_private_file,
-    secure_database_files,
-    sidecars,
-)
+from otdesk.storage import dialect, keys
+from otdesk.storage.backups import BACKUP_DIRNAME, KEEP, BackupStore
 from otdesk.storage.errors import (
     BackupError,
     CorruptDatabaseError,
     DatabaseLockedError,
     EmptyDatabaseError,
+    EncryptedDatabaseError,
     NotAnOtdeskDatabaseError,
+    PlainDatabaseError,
     SchemaTooNewError,
     StorageError,
+    WrongKeyError,
     disk_full_error,
 )
+from otdesk.storage.files import create_private_file, secure_database_files, sidecars
+from otdesk.storage.keys import DatabaseKey
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 # How long opening waits for another program's write lock before saying it is locked.
@@ -78,11 +83,23 @@ class CheckReport:
 class Database:
     """An open clinic database. Use read() and write() for transactions: one per user action."""
 
-    def __init__(self, path: Path, engine: Engine, backups: BackupStore, report: OpenReport):
+    def __init__(
+        self,
+        path: Path,
+        engine: Engine,
+        backups: BackupStore,
+        report: OpenReport,
+        key: DatabaseKey | None = None,
+    ):
         self.path = path
         self.engine = engine
         self.backups = backups
         self.report = report
+        self.key = key
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
@@ -101,7 +118,7 @@ class Database:
             yield connection
 
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
-        return _translate_errors(self.path, self.backups)
+        return _translate_errors(self.path, self.backups, self.key)
 
     def backup(self, *, now: datetime, reason: str = "manual") -> Path:
         path = self.backups.take(self.path, now=now, reason=reason)
@@ -156,21 +173,27 @@ def open_database(
     durable: bool = True,
     always_check: bool = False,
     read_only: bool = False,
+    key: DatabaseKey | None = None,
 ) -> Database:
-    """Open (creating if needed) the clinic database at `path`. Raises
-    NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError or
-    DatabaseLockedError; the file is never changed in those cases. `durable=False` commits
-    with synchronous=NORMAL (bulk seeding only: safe if the program crashes, not if the
-    computer loses power). `read_only` opens an existing, current database for reading
-    only: it takes no lock, so it works while another program is writing."""
+    """Open (creating if needed) the clinic database at `path`: encrypted with `key`, or a
+    plain file when `key` is None (see the module's note). Raises
+    NotAnOtdeskDatabaseError, CorruptDatabaseError, SchemaTooNewError,
+    DatabaseLockedError, WrongKeyError (the key does not open it), PlainDatabaseError (a
+    key for a plain file) or EncryptedDatabaseError (no key for an encrypted one); the
+    file is never changed in those cases. `durable=False` commits with synchronous=NORMAL
+    (bulk seeding only: safe if the program crashes, not if the computer loses power).
+    `read_only` opens an existing, current database for reading only: it takes no lock, so
+    it works while another program is writing."""
     path = Path(path)
     now = now or datetime.now().astimezone()
-    backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups)
+    backups = BackupStore(path.parent / BACKUP_DIRNAME, keep=keep_backups, key=key)
+    if key is not None:
+        keys.settle_key_file(path)
     if read_only:
-        return _open_read_only(path, backups)
+        return _open_read_only(path, backups, key)
     existing = has_content(path)
     if existing:
-        _check_header(path, backups)
+        _check_header(path, backups, key)
     else:
         _refuse_emptied(path, backups)
         try:
@@ -180,7 +203,7 @@ def open_database(
     secure_database_files(path)
     backups.remove_partials()
 
-    engine = create_engine(dialect.sqlite_url(path))
+    engine = dialect.create_file_engine(path, key=key)
     # Opening waits only briefly for a lock; normal work waits longer.
     settings = dialect.configure_engine(
         engine, busy_timeout_ms=lock_timeout_ms, wal=False, durable=durable
@@ -196,13 +219,29 @@ def open_database(
             daily_backup,
             busy_timeout_ms,
             always_check,
+            key,
         )
     except BaseException:
         engine.dispose()
         raise
     settings["busy_timeout_ms"] = busy_timeout_ms
     secure_database_files(path)
-    return Database(path, engine, backups, report)
+    if key is not None:
+        _bind_key_file(path, key)
+    return Database(path, engine, backups, report, key)
+
+
+def _bind_key_file(path: Path, key: DatabaseKey) -> None:
+    """The key file beside a database its key has just opened names that file (after a new
+    clinic was made, or a crash between the two steps of making one)."""
+    key_file = keys.key_file_path(path)
+    try:
+        slots = keys.read_key_file(key_file)
+    except StorageError:
+        return  # no key file (yet): the caller manages the slots
+    file_id = keys.database_file_id(path)
+    if slots.key_id == key.key_id and slots.file_id != file_id:
+        keys.write_key_file(key_file, slots.bound_to(file_id))
 
 
 def _refuse_emptied(path: Path, backups: BackupStore) -> None:
@@ -216,15 +255,15 @@ def _refuse_emptied(path: Path, backups: BackupStore) -> None:
         )
 
 
-def _open_read_only(path: Path, backups: BackupStore) -> Database:
+def _open_read_only(path: Path, backups: BackupStore, key: DatabaseKey | None) -> Database:
     if not has_content(path):
         _refuse_emptied(path, backups)
         raise StorageError(f"There is no clinic database at {path}.", path=path)
-    _check_header(path, backups)
-    engine = create_engine(dialect.sqlite_url(path, read_only=True))
+    _check_header(path, backups, key)
+    engine = dialect.create_file_engine(path, read_only=True, key=key)
     dialect.configure_engine(engine, wal=False)
     try:
-        with _translate_errors(path, backups), engine.connect() as connection:
+        with _translate_errors(path, backups, key), engine.connect() as connection:
             marked, tables = dialect.file_marker(connection)
             if not marked:
                 raise NotAnOtdeskDatabaseError(
@@ -251,7 +290,7 @@ def _open_read_only(path: Path, backups: BackupStore) -> Database:
             path=path,
         )
     report = OpenReport(created=False, migrated_from=None, backup=None)
-    return Database(path, engine, backups, report)
+    return Database(path, engine, backups, report, key)
 
 
 def _prepare(
@@ -264,8 +303,9 @@ def _prepare(
     daily_backup: bool,
     busy_timeout_ms: int,
     always_check: bool,
+    key: DatabaseKey | None,
 ) -> OpenReport:
-    with _translate_errors(path, backups), engine.connect() as connection:
+    with _translate_errors(path, backups, key), engine.connect() as connection:
         dialect.probe_write_lock(connection)
         marked, tables = dialect.file_marker(connection)
         if not marked:
@@ -301,7 +341,7 @@ def _prepare(
     if revision != HEAD_REVISION:
         if revision is not None:
             backup = backups.take(path, now=now, reason="before-migration")
-        _migrate(engine, path, backups)
+        _migrate(engine, path, backups, key)
         log.info("database schema %s -> %s", revision, HEAD_REVISION)
     elif daily_backup and existing and not backups.has_backup_on(now.date()):
         try:
@@ -313,10 +353,10 @@ def _prepare(
     return OpenReport(created=revision is None, migrated_from=migrated_from, backup=backup)
 
 
-def _migrate(engine: Engine, path: Path, backups: BackupStore) -> None:
+def _migrate(engine: Engine, path: Path, backups: BackupStore, key: DatabaseKey | None) -> None:
     from otdesk.storage.migrations import upgrade
 
-    with _translate_errors(path, backups), engine.connect() as connection:
+    with _translate_errors(path, backups, key), engine.connect() as connection:
         upgrade(connection)
         connection.commit()
 
@@ -334,13 +374,28 @@ def has_content(path: Path) -> bool:
     return path.stat().st_size > 0 or (wal.exists() and wal.stat().st_size > 0)
 
 
-def _check_header(path: Path, backups: BackupStore) -> None:
+def _check_header(path: Path, backups: BackupStore, key: DatabaseKey | None = None) -> None:
     try:
         with path.open("rb") as handle:
             header = handle.read(len(dialect.SQLITE_HEADER))
     except OSError as error:
         raise _os_error(path, error) from None
-    if header != dialect.SQLITE_HEADER and _size(path) > 0:
+    if _size(path) == 0:
+        return
+    if key is not None:
+        if header == dialect.SQLITE_HEADER:
+            raise PlainDatabaseError(
+                f"The clinic database {path} is not encrypted yet; it has not been changed.",
+                path=path,
+            )
+        return  # an encrypted file starts with random bytes; the key is tried next
+    if header != dialect.SQLITE_HEADER and keys.key_file_path(path).exists():
+        raise EncryptedDatabaseError(
+            f"The clinic database {path} is encrypted: it opens only with a password or "
+            "the recovery key. It has not been changed.",
+            path=path,
+        )
+    if header != dialect.SQLITE_HEADER:
         raise NotAnOtdeskDatabaseError(
             f"{path} is not an otdesk database (it is not an SQLite file, or its first page "
             "is damaged); it has not been changed.",
@@ -350,12 +405,19 @@ def _check_header(path: Path, backups: BackupStore) -> None:
 
 
 @contextlib.contextmanager
-def _translate_errors(path: Path, backups: BackupStore) -> Iterator[None]:
+def _translate_errors(
+    path: Path, backups: BackupStore, key: DatabaseKey | None = None
+) -> Iterator[None]:
     """SQLite's "locked" and "corrupt" errors as DatabaseLockedError and
-    CorruptDatabaseError; any other database error as it is."""
+    CorruptDatabaseError, a key that does not open the file as WrongKeyError; any other
+    database error as it is."""
     try:
         yield
     except _DB_ERRORS as error:
+        if key is not None and dialect.is_not_a_database_error(error):
+            if not _key_file_vouches(path, key):
+                raise wrong_key_error(path) from error
+            raise _corrupt(path, backups, "its first page does not decrypt") from error
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
         if dialect.is_full_error(error):
@@ -363,6 +425,25 @@ def _translate_errors(path: Path, backups: BackupStore) -> Iterator[None]:
         if dialect.is_corrupt_error(error):
             raise _corrupt(path, backups, str(getattr(error, "orig", error))) from error
         raise
+
+
+def wrong_key_error(path: Path) -> WrongKeyError:
+    return WrongKeyError(
+        f"The clinic database {path} does not open with this key (wrong password or "
+        "recovery key, or a key file that belongs to another clinic); it has not been "
+        "changed.",
+        path=path,
+    )
+
+
+def _key_file_vouches(path: Path, key: DatabaseKey) -> bool:
+    """True when the key file beside `path` names this file and holds this key: the key
+    is then right, and a first page that does not decrypt is damage."""
+    try:
+        slots = keys.read_key_file(keys.key_file_path(path))
+    except StorageError:
+        return False
+    return slots.key_id == key.key_id and slots.file_id == keys.database_file_id(path)
 
 
 def _os_error(path: Path, error: OSError) -> StorageError:
@@ -388,24 +469,35 @@ def _size(path: Path) -> int:
         return 0
 
 
-def inspect_database(path: Path, *, lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS) -> CheckReport:
-    """SQLite's full integrity check and the schema revision of the database at `path`,
-    read-only: nothing is created, migrated or backed up. Raises StorageError when there is
-    no file, NotAnOtdeskDatabaseError or DatabaseLockedError."""
+def inspect_database(
+    path: Path,
+    *,
+    lock_timeout_ms: int = OPEN_LOCK_TIMEOUT_MS,
+    key: DatabaseKey | None = None,
+) -> CheckReport:
+    """SQLite's full integrity check and the schema revision of the database at `path`
+    (opened with `key` when encrypted), read-only: nothing is created, migrated or backed
+    up. Raises StorageError when there is no file, NotAnOtdeskDatabaseError,
+    DatabaseLockedError or WrongKeyError."""
     path = Path(path)
-    backups = BackupStore(path.parent / BACKUP_DIRNAME)
+    backups = BackupStore(path.parent / BACKUP_DIRNAME, key=key)
+    if key is not None:
+        keys.settle_key_file(path)
     if not path.is_file():
         raise StorageError(f"There is no clinic database at {path}.", path=path)
     if not has_content(path):
         _refuse_emptied(path, backups)
-    _check_header(path, backups)
+    _check_header(path, backups, key)
     try:
         marked, problems, tables, revision = dialect.check_file(
-            path, busy_timeout_ms=lock_timeout_ms
+            path, busy_timeout_ms=lock_timeout_ms, key=key
         )
     except dialect.DRIVER_ERRORS as error:
         if dialect.is_locked_error(error):
             raise DatabaseLockedError(path) from error
+        wrong_key = key is not None and dialect.is_not_a_database_error(error)
+        if wrong_key and key is not None and not _key_file_vouches(path, key):
+            raise wrong_key_error(path) from error
         problems, revision, marked, tables = [str(error)], None, True, []
     if not marked and tables:
         raise NotAnOtdeskDatabaseError(

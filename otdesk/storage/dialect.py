@@ -4,6 +4,12 @@ The services speak portable SQLAlchemy Core; this module holds the SQLite specif
 pragmas, how transactions begin, the file-format marker, integrity checks, lock and
 corruption errors, the online backup API, append-only triggers) so a PostgreSQL build only
 has to fill in the other branch of each function here.
+
+Two drivers open SQLite files: the standard library's sqlite3 for plain files, and
+sqlcipher3 (SQLCipher 4, a drop-in for sqlite3) for encrypted ones. An encrypted file is
+opened with its database key as a raw key (PRAGMA key = "x'...'"), so opening costs no
+SQLCipher key derivation; the key is the first statement on every connection. Every
+classifier below knows both drivers' exceptions.
 """
 
 from __future__ import annotations
@@ -12,11 +18,21 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+import sqlcipher3
 
 if TYPE_CHECKING:  # imported where used: read_only() must work before SQLAlchemy loads
     from sqlalchemy import Connection, Engine
     from sqlalchemy.engine import URL
+
+
+class RawKey(Protocol):
+    """A database key (otdesk.storage.keys.DatabaseKey): 32 bytes, as hex."""
+
+    @property
+    def hex(self) -> str: ...
+
 
 # Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
 # otdesk database before reading any table: "otds" in ASCII.
@@ -33,22 +49,94 @@ _SQLITE_CORRUPT = 11
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 SQLITE_HEADER = b"SQLite format 3\x00"
-# The driver's own errors, for the few places that use it below SQLAlchemy.
-DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
+# The drivers' own errors, for the few places that use them below SQLAlchemy.
+DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher3.Error)
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    sqlcipher3.OperationalError,
+)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
+# A driver connection of either driver.
+DriverConnection = Any
 
 
-def sqlite_url(path: Path, *, read_only: bool = False) -> URL:
+def key_statement(key: RawKey) -> str:
+    """The statement that gives SQLCipher the raw database key (no key derivation)."""
+    return f"PRAGMA key = \"x'{key.hex}'\""
+
+
+def connect(
+    path: Path,
+    *,
+    key: RawKey | None = None,
+    read_only: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> DriverConnection:
+    """A driver connection to the file at `path`: sqlite3 for a plain file, sqlcipher3 with
+    the key set for an encrypted one. `read_only` never writes (nor recovers) the file."""
+    target: str | Path = path
+    if read_only:
+        target = path.resolve().as_uri() + "?mode=ro"
+    timeout = busy_timeout_ms / 1000
+    if key is None:
+        return sqlite3.connect(target, uri=read_only, timeout=timeout)
+    connection = sqlcipher3.connect(str(target), uri=read_only, timeout=timeout)
+    try:
+        _quiet(connection)
+        connection.execute(key_statement(key))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _quiet(connection: DriverConnection) -> None:
+    # SQLCipher logs a failed page check to stderr; otdesk reports it as an error instead.
+    connection.execute("PRAGMA cipher_log_level = NONE")
+
+
+def is_plain_file(path: Path) -> bool:
+    """True when the file starts with the plain SQLite header (an encrypted file starts
+    with its random salt)."""
+    with Path(path).open("rb") as handle:
+        return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
+def sqlite_url(path: Path, *, read_only: bool = False, key: RawKey | None = None) -> URL:
     """The engine URL of a database file; `read_only` opens it so that no connection can
-    write (a reader of a WAL database needs no lock, so it works beside a writer)."""
+    write (a reader of a WAL database needs no lock, so it works beside a writer). With
+    `key`, SQLAlchemy's pysqlcipher dialect over sqlcipher3 (its "password" is the raw key
+    form, which the dialect sets first on every connection; URLs hide it when shown)."""
     from sqlalchemy.engine import URL
 
+    driver = "sqlite+pysqlite" if key is None else "sqlite+pysqlcipher"
+    password = None if key is None else f"x'{key.hex}'"
     if read_only:
         return URL.create(
-            "sqlite+pysqlite",
+            driver,
+            password=password,
             database=path.resolve().as_uri() + "?mode=ro",
             query={"uri": "true"},
         )
-    return URL.create("sqlite+pysqlite", database=str(path))
+    return URL.create(driver, password=password, database=str(path))
+
+
+def create_file_engine(path: Path, *, read_only: bool = False, key: RawKey | None = None) -> Engine:
+    """An engine on the database file (plain, or encrypted with `key`). Both drivers get
+    the same pool (pysqlcipher's default would keep one connection per thread)."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    url = sqlite_url(path, read_only=read_only, key=key)
+    if key is None:
+        return create_engine(url)
+    engine = create_engine(url, poolclass=QueuePool)
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _quiet(dbapi_connection)
+
+    return engine
 
 
 def configure_engine(
@@ -149,7 +237,7 @@ def integrity_problems(connection: Connection, *, quick: bool = True) -> list[st
 
 def is_locked_error(error: BaseException) -> bool:
     original = getattr(error, "orig", error)
-    if not isinstance(original, sqlite3.OperationalError):
+    if not isinstance(original, OPERATIONAL_ERRORS):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
@@ -159,7 +247,7 @@ def is_locked_error(error: BaseException) -> bool:
 
 def is_corrupt_error(error: BaseException) -> bool:
     original = getattr(error, "orig", error)
-    if not isinstance(original, sqlite3.DatabaseError) or is_locked_error(original):
+    if not isinstance(original, DATABASE_ERRORS) or is_locked_error(original):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
@@ -171,12 +259,25 @@ def is_corrupt_error(error: BaseException) -> bool:
 def is_full_error(error: BaseException) -> bool:
     """SQLite's "database or disk is full" (the disk, the quota or the file's page limit)."""
     original = getattr(error, "orig", error)
-    if not isinstance(original, sqlite3.OperationalError):
+    if not isinstance(original, OPERATIONAL_ERRORS):
         return False
     code = getattr(original, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF == _SQLITE_FULL
     return "disk is full" in str(original)
+
+
+def is_not_a_database_error(error: BaseException) -> bool:
+    """SQLite's "file is not a database". On an encrypted connection it is what a wrong key
+    gives (the first page does not decrypt), and also a damaged first page: the caller,
+    which knows whether the key belongs to the file, tells the two apart."""
+    original = getattr(error, "orig", error)
+    if not isinstance(original, DATABASE_ERRORS):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == _SQLITE_NOTADB
+    return "not a database" in str(original)
 
 
 def use_rollback_journal(connection: Connection) -> None:
@@ -186,12 +287,19 @@ def use_rollback_journal(connection: Connection) -> None:
         _driver(connection).execute("PRAGMA journal_mode = DELETE")
 
 
-def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+def backup_file(
+    source: Path,
+    target: Path,
+    *,
+    key: RawKey | None = None,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> None:
     """Copy a live database with SQLite's online backup API (consistent even while another
-    connection writes). `target` must not be in use."""
-    src = sqlite3.connect(source, timeout=busy_timeout_ms / 1000)
+    connection writes). `target` must not be in use. An encrypted source is copied page by
+    page into a target encrypted with the same key: nothing is decrypted on disk."""
+    src = connect(source, key=key, busy_timeout_ms=busy_timeout_ms)
     try:
-        dst = sqlite3.connect(target)
+        dst = connect(target, key=key)
         try:
             src.backup(dst)
             # A backup is a single self-contained file: no WAL beside it.
@@ -202,30 +310,77 @@ def backup_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEO
         src.close()
 
 
-def restore_file(source: Path, target: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
-    """Copy the backup `source` over the database `target` with the online backup API (a
-    transaction on `target`: other connections see the old or the new database, never half
-    of one), then switch `target` to WAL."""
-    src = sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)
+def export_file(
+    source: Path,
+    target: Path,
+    *,
+    key: RawKey,
+    source_key: RawKey | None = None,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> None:
+    """Write the whole database at `source` (plain, or encrypted with `source_key`) into the
+    new file `target`, encrypted with `key` (SQLCipher's sqlcipher_export: every table,
+    index, trigger and row), with otdesk's marker and the user version copied. The copy is
+    made page by page inside SQLCipher: nothing is decrypted on disk."""
+    connection = sqlcipher3.connect(str(source), timeout=busy_timeout_ms / 1000)
     try:
-        dst = sqlite3.connect(target, timeout=busy_timeout_ms / 1000)
+        _quiet(connection)
+        if source_key is not None:
+            connection.execute(key_statement(source_key))
+        connection.isolation_level = None
+        connection.execute("ATTACH DATABASE ? AS target KEY ?", (str(target), f"x'{key.hex}'"))
         try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = WAL")
+            connection.execute("SELECT sqlcipher_export('target')")
+            (app_id,) = connection.execute("PRAGMA main.application_id").fetchone()
+            (user_version,) = connection.execute("PRAGMA main.user_version").fetchone()
+            connection.execute(f"PRAGMA target.application_id = {int(app_id)}")
+            connection.execute(f"PRAGMA target.user_version = {int(user_version)}")
         finally:
-            dst.close()
+            connection.execute("DETACH DATABASE target")
     finally:
-        src.close()
+        connection.close()
+
+
+def row_counts(path: Path, *, key: RawKey | None = None) -> dict[str, int]:
+    """The number of rows in each table of the database file (to compare two copies)."""
+    connection = connect(path, key=key, read_only=True)
+    try:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        counts = {}
+        for name in names:
+            quoted = name.replace('"', '""')
+            (counts[name],) = connection.execute(f'SELECT count(*) FROM "{quoted}"').fetchone()
+        return counts
+    finally:
+        connection.close()
+
+
+def checkpoint_to_rollback_journal(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Fold a plain database's WAL into the file and switch it to a rollback journal, so
+    the file alone holds everything (its -wal and -shm files are gone after)."""
+    connection = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (mode,) = connection.execute("PRAGMA journal_mode = DELETE").fetchone()
+        if str(mode).lower() != "delete":
+            raise sqlite3.OperationalError("database is locked")
+    finally:
+        connection.close()
 
 
 def check_file(
-    path: Path, *, busy_timeout_ms: int = 1500
+    path: Path, *, busy_timeout_ms: int = 1500, key: RawKey | None = None
 ) -> tuple[bool, list[str], list[str], str | None]:
-    """Open a database file read-only and return (has otdesk's marker, integrity problems,
-    table names, schema revision), for `otdesk check` and for judging a backup before
-    restoring it. Raises sqlite3.DatabaseError when the file is not a database."""
-    uri = path.resolve().as_uri() + "?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout_ms / 1000)
+    """Open a database file read-only (with its key when encrypted) and return (has
+    otdesk's marker, integrity problems, table names, schema revision), for `otdesk check`
+    and for judging a backup before restoring it. Raises one of DRIVER_ERRORS when the
+    file is not a database (or the key does not open it: is_not_a_database_error)."""
+    connection = connect(path, key=key, read_only=True, busy_timeout_ms=busy_timeout_ms)
     try:
         (app_id,) = connection.execute("PRAGMA application_id").fetchone()
         problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
@@ -244,22 +399,21 @@ def check_file(
 
 @contextlib.contextmanager
 def read_only(
-    path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
-) -> Iterator[sqlite3.Connection]:
-    """A read-only connection through the driver itself, for the reads the window shows
-    before SQLAlchemy has loaded; rows read by column name. Never writes the database;
-    raises one of DRIVER_ERRORS for a missing, locked or unreadable file."""
-    connection = sqlite3.connect(
-        path.resolve().as_uri() + "?mode=ro", uri=True, timeout=busy_timeout_ms / 1000
-    )
-    connection.row_factory = sqlite3.Row
+    path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, key: RawKey | None = None
+) -> Iterator[DriverConnection]:
+    """A read-only connection through the driver itself (sqlcipher3 with `key` for an
+    encrypted file), for the reads the window shows before SQLAlchemy has loaded; rows read
+    by column name. Never writes the database; raises one of DRIVER_ERRORS for a missing,
+    locked or unreadable file, or a key that does not open it."""
+    connection = connect(path, key=key, read_only=True, busy_timeout_ms=busy_timeout_ms)
+    connection.row_factory = sqlite3.Row if key is None else sqlcipher3.Row
     try:
         yield connection
     finally:
         connection.close()
 
 
-def marked_revision(connection: sqlite3.Connection) -> str | None:
+def marked_revision(connection: DriverConnection) -> str | None:
     """The schema revision of an otdesk database on a driver connection (None for a file
     that is not marked as otdesk's)."""
     (app_id,) = connection.execute("PRAGMA application_id").fetchone()

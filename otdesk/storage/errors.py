@@ -75,3 +75,30 @@ class DiskFullError(StorageError):
 
 def disk_full_error(folder: Path, what: str = "nothing was saved") -> DiskFullError:
     return DiskFullError(disk_full_sentence(folder, what), path=folder)
+
+
+class EncryptionError(StorageError):
+    """A problem with the clinic's encryption: its key file, a key, or a password.
+    Nothing was opened or changed."""
+
+
+class WrongKeyError(EncryptionError):
+    """The password or recovery key (or the database key) does not unlock the clinic or
+    the backup. Never said of a damaged file that the key does open."""
+
+
+class RecoveryKeyFormatError(EncryptionError):
+    """What was typed is not a recovery key (length, letters, or its check group)."""
+
+
+class KeyFileError(EncryptionError):
+    """The clinic's key file is missing, unreadable or does not fit the change asked."""
+
+
+class PlainDatabaseError(EncryptionError):
+    """A key was given but the clinic database is a plain (not yet encrypted) file: it is
+    encrypted with storage.encrypt.encrypt_in_place first."""
+
+
+class EncryptedDatabaseError(EncryptionError):
+    """The clinic database is encrypted and was opened without its key."""

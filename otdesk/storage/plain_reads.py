@@ -4,7 +4,9 @@ SQLAlchemy (about 150 ms to import) and the services have loaded; everything els
 through the services. The SQL is portable; how the file is opened is in dialect.py.
 
 The day list must match VisitService.day exactly (tests compare the two on the same
-file), and is read only from a database already at this version's schema revision.
+file), and is read only from a database already at this version's schema revision. An
+encrypted clinic is read the same way through sqlcipher3 (a drop-in for sqlite3) given its
+database key.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from otdesk.storage import dialect
+from otdesk.storage.dialect import RawKey
 from otdesk.storage.migrations import HEAD_REVISION
 
 # How long a first-screen read waits for another program's write lock before giving up
 # (the window then waits for the services instead).
 WAIT_MS = 250
+_READ_ERRORS: tuple[type[Exception], ...] = (OSError, *dialect.DRIVER_ERRORS)
 
 PRACTICE_NAME_SQL = "SELECT name FROM practice WHERE id = 1"
 SETTING_SQL = "SELECT value FROM meta WHERE key = :key"
@@ -47,29 +51,34 @@ ORDER BY v.date_of_service, p.last_name, p.first_name, v.id
 class PlainReader:
     """First-screen reads of one database file. Build with PlainReader.open()."""
 
-    def __init__(self, path: Path, practice_name: str) -> None:
+    def __init__(self, path: Path, practice_name: str, key: RawKey | None = None) -> None:
         self.path = path
         self.practice_name = practice_name
+        self._key = key
 
     @classmethod
-    def open(cls, path: Path) -> PlainReader | None:
+    def open(cls, path: Path, key: RawKey | None = None) -> PlainReader | None:
         """A reader when `path` is an otdesk database at this version's schema with a
-        practice set up (its name read in the same look); None for a missing, new, older or
-        newer, foreign, locked or damaged file, or one with no practice yet (the services
-        open those, and say what is wrong or show the welcome)."""
+        practice set up (its name read in the same look), encrypted with `key` or plain
+        when it is None; None for a missing, new, older or newer, foreign, locked or
+        damaged file, one the key does not open (or that needs one), or one with no
+        practice yet (the services open those, and say what is wrong or show the
+        welcome)."""
         if not path.is_file():
             return None
         try:
-            with dialect.read_only(path, busy_timeout_ms=WAIT_MS) as connection:
+            if dialect.is_plain_file(path) != (key is None):
+                return None
+            with dialect.read_only(path, busy_timeout_ms=WAIT_MS, key=key) as connection:
                 if dialect.marked_revision(connection) != HEAD_REVISION:
                     return None
                 row = connection.execute(PRACTICE_NAME_SQL).fetchone()
-        except dialect.DRIVER_ERRORS:
+        except _READ_ERRORS:
             return None
-        return cls(path, row[0]) if row else None
+        return cls(path, row[0], key) if row else None
 
     def _connection(self) -> Any:
-        return dialect.read_only(self.path, busy_timeout_ms=WAIT_MS)
+        return dialect.read_only(self.path, busy_timeout_ms=WAIT_MS, key=self._key)
 
     def setting(self, key: str) -> str | None:
         with self._connection() as connection:

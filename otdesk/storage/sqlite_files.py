@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from otdesk.storage import dialect
+from otdesk.storage.dialect import RawKey
 from otdesk.storage.errors import BackupError, disk_full_error
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
@@ -36,20 +37,21 @@ class SchemaShape:
     triggers: frozenset[str]
 
 
-def examine_copy(source: Path, copy: Path) -> str:
+def examine_copy(source: Path, copy: Path, *, key: RawKey | None = None) -> str:
     """Every check of a candidate short of migrating it; returns its schema revision.
-    `copy` is a private copy of `source` (it may be written: SQLite may recover a journal)."""
+    `copy` is a private copy of `source` (it may be written: SQLite may recover a journal);
+    with `key` it is the SQLCipher file of an encrypted backup, examined opened with it."""
     size = copy.stat().st_size
     if size == 0:
         raise BackupError(f"{source} is empty (0 bytes); it is not an otdesk backup.", path=source)
     with copy.open("rb") as handle:
         header = handle.read(len(dialect.SQLITE_HEADER))
-    if header != dialect.SQLITE_HEADER:
+    if (header == dialect.SQLITE_HEADER) != (key is None):
         raise BackupError(
             f"{source} is not an otdesk backup (it is not an SQLite database file).",
             path=source,
         )
-    connection = sqlite3.connect(copy)
+    connection = dialect.connect(copy, key=key)
     try:
         connection.text_factory = bytes  # read raw first: text that does not decode is named
         _check_integrity(source, connection)
@@ -71,9 +73,15 @@ def examine_copy(source: Path, copy: Path) -> str:
                 "are missing; choose another backup.",
                 path=source,
             )
-    except sqlite3.DatabaseError as error:
-        if isinstance(error, sqlite3.OperationalError) and dialect.is_full_error(error):
+    except dialect.DATABASE_ERRORS as error:
+        if dialect.is_full_error(error):
             raise disk_full_error(copy.parent) from error
+        if key is not None and dialect.is_not_a_database_error(error):
+            raise BackupError(
+                f"{source} does not open with the key its passwords unlock: its first page "
+                "is damaged; choose another backup.",
+                path=source,
+            ) from error
         raise BackupError(
             f"{source} cannot be read as an otdesk backup ({error}); choose another backup.",
             path=source,
@@ -83,7 +91,7 @@ def examine_copy(source: Path, copy: Path) -> str:
     return revision
 
 
-def _check_integrity(source: Path, connection: sqlite3.Connection) -> None:
+def _check_integrity(source: Path, connection: dialect.DriverConnection) -> None:
     rows = [row[0] for row in connection.execute("PRAGMA integrity_check")]
     rows = [r.decode("utf-8", "replace") if isinstance(r, bytes) else str(r) for r in rows]
     if rows != ["ok"]:
@@ -94,7 +102,7 @@ def _check_integrity(source: Path, connection: sqlite3.Connection) -> None:
         )
 
 
-def _revision(source: Path, connection: sqlite3.Connection) -> str:
+def _revision(source: Path, connection: dialect.DriverConnection) -> str:
     tables = {
         _text(row[0])
         for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -135,7 +143,7 @@ def _revision(source: Path, connection: sqlite3.Connection) -> str:
     return revision
 
 
-def read_shape(connection: sqlite3.Connection) -> SchemaShape:
+def read_shape(connection: dialect.DriverConnection) -> SchemaShape:
     """The tables, columns and triggers of the database on a driver connection."""
     tables: dict[str, tuple[ColumnShape, ...]] = {}
     names = [
@@ -161,13 +169,11 @@ def read_shape(connection: sqlite3.Connection) -> SchemaShape:
 def expected_shape(revision: str) -> SchemaShape:
     """The schema that revision's migrations make in an empty database (built once per
     process in a temporary file)."""
-    from sqlalchemy import create_engine
-
     from otdesk.storage.migrations import upgrade
 
     with tempfile.TemporaryDirectory(prefix="otdesk-shape-") as folder:
         path = Path(folder) / "reference.db"
-        engine = create_engine(dialect.sqlite_url(path))
+        engine = dialect.create_file_engine(path)
         dialect.configure_engine(engine, wal=False)
         try:
             with engine.connect() as connection:
@@ -214,7 +220,7 @@ def _compare_schema(source: Path, found: SchemaShape, expected: SchemaShape) -> 
         )
 
 
-def _check_text(source: Path, connection: sqlite3.Connection) -> None:
+def _check_text(source: Path, connection: dialect.DriverConnection) -> None:
     """Read every row as text: a value that is not valid UTF-8 would fail later, mid-work."""
     tables = [
         row[0]
@@ -227,7 +233,7 @@ def _check_text(source: Path, connection: sqlite3.Connection) -> None:
         try:
             for _ in connection.execute(f'SELECT * FROM "{quoted}"'):
                 pass
-        except sqlite3.OperationalError as error:
+        except dialect.OPERATIONAL_ERRORS as error:
             if "decode" not in str(error).lower():
                 raise
             raise BackupError(

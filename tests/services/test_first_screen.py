@@ -128,3 +128,50 @@ def test_the_files_its_read_leaves_are_readable_by_their_owner_only(demo, tmp_pa
     files = list(folder.glob("otdesk.db*"))
     assert len(files) > 1  # SQLite made its -wal/-shm files for the read
     assert {oct(path.stat().st_mode & 0o077) for path in files} == {"0o0"}
+
+
+@pytest.fixture(scope="module")
+def encrypted_demo(demo, tmp_path_factory):
+    """The demo clinic encrypted in place (issue 15), with its key."""
+    from otdesk.storage.encrypt import encrypt_in_place
+    from tests.helpers.keys import new_keys
+
+    folder = tmp_path_factory.mktemp("first-screen-encrypted") / "data"
+    shutil.copytree(demo, folder)
+    made = new_keys()
+    encrypt_in_place(folder / "otdesk.db", made.key, made.slots)
+    return folder, made.key
+
+
+def test_an_encrypted_clinic_reads_the_same_given_its_key(encrypted_demo, demo):
+    folder, key = encrypted_demo
+    first = FirstScreen.open(folder, key=key)
+    plain = FirstScreen.open(demo)
+    assert first is not None and FirstScreen.open(folder) is None
+    with Clinic.open(folder, clock=FixedClock(DEMO_DAY), daily_backup=False, key=key) as clinic:
+        for day in sorted(
+            {v.date_of_service for v in clinic.visits.between("2026-01-01", "2026-12-31")}
+        ):
+            assert first.day(day) == clinic.visits.day(day) == plain.day(day), day
+    assert first.favourite_codes() == plain.favourite_codes()
+
+
+def test_reading_an_encrypted_clinic_loads_no_sqlalchemy_and_changes_nothing(encrypted_demo):
+    folder, key = encrypted_demo
+    database = folder / "otdesk.db"
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    code = f"""
+import sys
+from datetime import date
+from otdesk.services.first_screen import FirstScreen
+from otdesk.storage.keys import DatabaseKey
+first = FirstScreen.open({str(folder)!r}, key=DatabaseKey(bytes.fromhex({key.hex!r})))
+print(len(first.day(date(2026, 6, 15))))
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic")))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    visits, loaded = done.stdout.splitlines()
+    assert int(visits) > 0 and loaded == "[]"
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before

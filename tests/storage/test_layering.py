@@ -7,7 +7,9 @@ from pathlib import Path
 import otdesk.services
 import otdesk.storage
 
-ENGINE_SPECIFIC = re.compile(r"\bPRAGMA\b|sqlite_master|\bimport sqlite3\b|sqlite3\.", re.I)
+ENGINE_SPECIFIC = re.compile(
+    r"\bPRAGMA\b|sqlite_master|\bimport (sqlite3|sqlcipher3)\b|sqlite3\.|sqlcipher3\.", re.I
+)
 # sqlite_files.py examines SQLite files as files (backups, restore candidates).
 ALLOWED = {"dialect.py", "sqlite_files.py"}
 

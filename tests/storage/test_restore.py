@@ -2,7 +2,6 @@
 bad file is refused with a sentence naming what is wrong, and the clinic, its WAL files and
 its backups are byte for byte as they were."""
 
-import hashlib
 import os
 import sqlite3
 from datetime import timedelta
@@ -13,6 +12,8 @@ from sqlalchemy import insert, select
 from otdesk.storage import (
     BackupError,
     EmptyDatabaseError,
+    containers,
+    dialect,
     newest_restorable,
     open_database,
     restore_database,
@@ -22,36 +23,70 @@ from otdesk.storage import schema as s
 from otdesk.storage.backups import BackupStore
 from otdesk.storage.errors import CorruptDatabaseError, UnusableDatabaseError
 from otdesk.storage.migrations import HEAD_REVISION
+from tests.helpers.files import fingerprint
+from tests.helpers.keys import write_test_keys
 
 from .conftest import NOW
 
-
-def _fingerprint(folder):
-    """Every file under `folder` with its SHA-256: what "nothing changed" means."""
-    found = {}
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, folder)] = hashlib.sha256(handle.read()).hexdigest()
-    return found
+# Every test runs on a plain clinic and on an encrypted one: the guarantees are the same.
+# For the encrypted clinic the candidates edited by hand are plain (legacy) backups, which
+# are examined as they are and encrypted on the way in; its own backups are containers.
+MODE: dict = {"keys": None, "plain_backup": None}
 
 
-@pytest.fixture
-def clinic(db_path):
-    """A clinic with a little data and one good backup of it."""
-    db_path.parent.mkdir(mode=0o700)
-    database = open_database(db_path, now=NOW)
+def _key():
+    return MODE["keys"].key if MODE["keys"] else None
+
+
+def _open(path, **options):
+    return open_database(path, key=_key(), **options)
+
+
+def _restore(source, database, **options):
+    unlock = MODE["keys"].unlock() if MODE["keys"] else None
+    return restore_database(source, database, key=_key(), unlock=unlock, **options)
+
+
+def _store(folder, **options):
+    return BackupStore(folder, key=_key(), **options)
+
+
+def _newest(database):
+    return newest_restorable(database, key=_key())
+
+
+_fingerprint = fingerprint
+
+
+def _small_clinic(db_path, key=None):
+    db_path.parent.mkdir(mode=0o700, exist_ok=True)
+    database = open_database(db_path, now=NOW, key=key)
     with database.write() as connection:
         connection.execute(insert(s.meta), [{"key": f"k{i}", "value": "v"} for i in range(5)])
     backup = database.backup(now=NOW)
     database.close()
-    return db_path, backup
+    return backup
+
+
+@pytest.fixture(params=["plain", "encrypted"])
+def clinic(request, db_path, tmp_path):
+    """A clinic with a little data and one good backup of it."""
+    if request.param == "encrypted":
+        db_path.parent.mkdir(mode=0o700)
+        MODE["keys"] = write_test_keys(db_path)
+        MODE["plain_backup"] = _small_clinic(tmp_path / "legacy" / "otdesk.db")
+        backup = _small_clinic(db_path, key=_key())
+        assert not dialect.is_plain_file(db_path) and containers.is_container(backup)
+    else:
+        backup = _small_clinic(db_path)
+        MODE["plain_backup"] = backup
+    yield db_path, backup
+    MODE["keys"] = MODE["plain_backup"] = None
 
 
 def _candidate(clinic, tmp_path, edit):
-    """A copy of the clinic's good backup, changed by `edit(connection)` with plain SQL."""
-    _db, backup = clinic
+    """A copy of a good plain backup, changed by `edit(connection)` with plain SQL."""
+    backup = MODE["plain_backup"]
     path = tmp_path / "candidate.db"
     path.write_bytes(backup.read_bytes())
     connection = sqlite3.connect(path)
@@ -61,6 +96,17 @@ def _candidate(clinic, tmp_path, edit):
     finally:
         connection.close()
     return path
+
+
+def _damage(db_path):
+    """A damaged clinic: a bare header (plain); pages after the first overwritten (an
+    encrypted file the key still opens)."""
+    if _key() is None:
+        db_path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4000)
+    else:
+        with db_path.open("r+b") as handle:
+            handle.seek(4096 * 2)
+            handle.write(b"\x07" * 4096 * 20)
 
 
 def _rename_column(connection):
@@ -117,7 +163,7 @@ def test_a_bad_candidate_is_refused_and_nothing_changes(clinic, tmp_path, edit, 
     candidate = _candidate(clinic, tmp_path, edit)
     before = _fingerprint(db_path.parent)
     with pytest.raises(BackupError) as caught:
-        restore_database(candidate, db_path, now=NOW + timedelta(hours=1))
+        _restore(candidate, db_path, now=NOW + timedelta(hours=1))
     assert message in str(caught.value)
     assert str(candidate) in str(caught.value)
     assert _fingerprint(db_path.parent) == before
@@ -138,7 +184,7 @@ def test_files_that_are_not_backups_are_refused(clinic, tmp_path, content, messa
     candidate.write_bytes(content)
     before = _fingerprint(db_path.parent)
     with pytest.raises(BackupError, match=message):
-        restore_database(candidate, db_path, now=NOW + timedelta(hours=1))
+        _restore(candidate, db_path, now=NOW + timedelta(hours=1))
     assert _fingerprint(db_path.parent) == before
     assert candidate.read_bytes() == content  # the candidate itself is only read
 
@@ -152,22 +198,22 @@ def test_another_programs_database_is_refused(clinic, tmp_path):
     connection.close()
     before = _fingerprint(db_path.parent)
     with pytest.raises(BackupError, match="another program's database"):
-        restore_database(candidate, db_path, now=NOW)
+        _restore(candidate, db_path, now=NOW)
     assert _fingerprint(db_path.parent) == before
 
 
 def test_a_good_backup_replaces_the_clinic_and_leaves_no_work_files(clinic):
     db_path, backup = clinic
-    database = open_database(db_path, now=NOW)
+    database = _open(db_path, now=NOW)
     with database.write() as connection:
         connection.execute(insert(s.meta).values(key="after-backup", value="x"))
     database.close()
-    report = restore_database(backup, db_path, now=NOW + timedelta(hours=1))
+    report = _restore(backup, db_path, now=NOW + timedelta(hours=1))
     assert report.revision == HEAD_REVISION
     assert "before-restore" in report.safety_copy.name
     names = sorted(os.listdir(db_path.parent))
     assert not [n for n in names if n.startswith(".restore-") or ".replaced-" in n]
-    reopened = open_database(db_path, now=NOW + timedelta(hours=2))
+    reopened = _open(db_path, now=NOW + timedelta(hours=2))
     try:
         with reopened.read() as connection:
             keys = set(connection.execute(select(s.meta.c.key)).scalars())
@@ -181,6 +227,8 @@ def test_when_the_restored_copy_cannot_be_opened_the_previous_clinic_is_put_back
 ):
     db_path, backup = clinic
     before = db_path.read_bytes()
+    key_file = db_path.with_name("otdesk.keys")
+    keys_before = key_file.read_bytes() if key_file.exists() else None
     real_open = database_module.open_database
     calls = []
 
@@ -192,35 +240,36 @@ def test_when_the_restored_copy_cannot_be_opened_the_previous_clinic_is_put_back
 
     monkeypatch.setattr(database_module, "open_database", open_failing_after_the_swap)
     with pytest.raises(BackupError, match="previous clinic database was put back"):
-        restore_database(backup, db_path, now=NOW + timedelta(hours=1))
+        _restore(backup, db_path, now=NOW + timedelta(hours=1))
     monkeypatch.undo()
     assert db_path.read_bytes() == before
-    assert not [n for n in os.listdir(db_path.parent) if ".replaced-" in n]
-    real_open(db_path, now=NOW + timedelta(hours=2)).close()
+    assert (key_file.read_bytes() if key_file.exists() else None) == keys_before
+    assert not [n for n in os.listdir(db_path.parent) if ".replaced-" in n or ".new" in n]
+    real_open(db_path, now=NOW + timedelta(hours=2), key=_key()).close()
 
 
 def test_an_emptied_clinic_beside_backups_is_damaged_not_new(clinic):
     db_path, backup = clinic
     db_path.write_bytes(b"")
     with pytest.raises(EmptyDatabaseError) as caught:
-        open_database(db_path, now=NOW + timedelta(days=1))
+        _open(db_path, now=NOW + timedelta(days=1))
     assert "is empty (0 bytes)" in str(caught.value)
     assert caught.value.newest_backup == backup
     assert db_path.read_bytes() == b""
     # and it restores from its backup
-    restore_database(newest_restorable(db_path), db_path, now=NOW + timedelta(days=1))
-    open_database(db_path, now=NOW + timedelta(days=1)).close()
+    _restore(_newest(db_path), db_path, now=NOW + timedelta(days=1))
+    _open(db_path, now=NOW + timedelta(days=1)).close()
 
 
 def test_the_newest_restorable_backup_skips_damaged_ones(clinic):
     db_path, good = clinic
-    store = BackupStore(db_path.parent / "backups")
-    database = open_database(db_path, now=NOW)
+    store = _store(db_path.parent / "backups")
+    database = _open(db_path, now=NOW)
     newer = database.backup(now=NOW + timedelta(hours=1))
     database.close()
     newer.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
     assert store.verify(newer) is not None
-    assert newest_restorable(db_path) == good
+    assert _newest(db_path) == good
 
 
 def test_a_killed_backups_partial_file_is_removed_at_the_next_open(clinic):
@@ -231,15 +280,15 @@ def test_a_killed_backups_partial_file_is_removed_at_the_next_open(clinic):
     (folder / "otdesk-20260302-091500-manual.db.partial-journal").write_bytes(b"j")
     keep = folder / "notes.txt"
     keep.write_text("mine")
-    open_database(db_path, now=NOW).close()
-    backups = [b.path.name for b in BackupStore(folder).newest_first()]
+    _open(db_path, now=NOW).close()
+    backups = [b.path.name for b in _store(folder).newest_first()]
     assert sorted(os.listdir(folder)) == sorted([*backups, "notes.txt"])
 
 
 def test_pruning_keeps_the_newest_good_backup_even_when_newer_ones_are_damaged(clinic):
     db_path, good = clinic
-    store = BackupStore(db_path.parent / "backups", keep=2)
-    database = open_database(db_path, now=NOW)
+    store = _store(db_path.parent / "backups", keep=2)
+    database = _open(db_path, now=NOW)
     later = [database.backup(now=NOW + timedelta(hours=h)) for h in (1, 2, 3)]
     database.close()
     for path in later:
@@ -251,23 +300,23 @@ def test_pruning_keeps_the_newest_good_backup_even_when_newer_ones_are_damaged(c
 
 def test_opening_a_damaged_clinic_prunes_nothing(clinic):
     db_path, _backup = clinic
-    database = open_database(db_path, now=NOW, keep_backups=2)
+    database = _open(db_path, now=NOW, keep_backups=2)
     for h in range(1, 5):
         database.backup(now=NOW + timedelta(hours=h))
     database.close()
-    db_path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 4000)
+    _damage(db_path)
     before = sorted(os.listdir(db_path.parent / "backups"))
     with pytest.raises(UnusableDatabaseError):
-        open_database(db_path, now=NOW + timedelta(days=3), keep_backups=1)
+        _open(db_path, now=NOW + timedelta(days=3), keep_backups=1)
     assert sorted(os.listdir(db_path.parent / "backups")) == before
 
 
 def test_a_backup_is_checked_before_it_counts(clinic, monkeypatch):
     db_path, _backup = clinic
-    store = BackupStore(db_path.parent / "backups")
+    store = _store(db_path.parent / "backups")
     before = {b.path for b in store.newest_first()}
     monkeypatch.setattr(BackupStore, "verify", lambda self, path: "it is damaged (injected)")
-    database = open_database(db_path, now=NOW)
+    database = _open(db_path, now=NOW)
     try:
         with pytest.raises(BackupError, match="did not pass its check"):
             database.backup(now=NOW + timedelta(hours=1))
@@ -280,8 +329,8 @@ def test_a_backup_is_checked_before_it_counts(clinic, monkeypatch):
 
 def test_describe_lists_each_backup_with_its_visit_count_and_problem(clinic):
     db_path, good = clinic
-    store = BackupStore(db_path.parent / "backups")
-    database = open_database(db_path, now=NOW)
+    store = _store(db_path.parent / "backups")
+    database = _open(db_path, now=NOW)
     bad = database.backup(now=NOW + timedelta(hours=1))
     database.close()
     bad.write_bytes(b"")
