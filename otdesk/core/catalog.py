@@ -50,6 +50,7 @@ class BillingKind(StrEnum):
     TIMED = "timed"  # billed in 15-minute units
     UNTIMED = "untimed"  # service-based: 1 unit whatever the minutes
     ADDON = "addon"  # timed add-on: needs its primary code on the same date
+    ITEM = "item"  # per item supplied (an orthosis, an L-code): units count the items
 
 
 @dataclass(frozen=True, slots=True)

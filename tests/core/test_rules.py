@@ -884,7 +884,11 @@ def test_fix_makes_the_finding_go_away(visit, rule, fix, kwargs):
 
 
 def test_rule_ids_are_those_of_the_issue_plus_the_threshold_notice_and_fee_missing():
-    assert set(RULE_IDS) == ISSUE_RULE_IDS | {"kx-threshold-unknown", "fee-missing"}
+    assert set(RULE_IDS) == ISSUE_RULE_IDS | {
+        "kx-threshold-unknown",
+        "fee-missing",
+        "future-date-of-service",
+    }
     assert len(RULE_IDS) == len(set(RULE_IDS))
 
 
