@@ -840,7 +840,7 @@ def _completeness(
     if not detail.place_of_service:
         problems.append("no place of service")
     for finding in detail.errors:
-        problems.append(f"error finding: {finding.message}")
+        problems.append(f"still to fix: {finding.message}")
     return Completeness(detail.id, detail.version, detail.status, tuple(problems), refused)
 
 

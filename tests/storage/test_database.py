@@ -137,15 +137,19 @@ def test_a_migration_is_preceded_by_a_backup(db_path, monkeypatch):
     db_path.parent.mkdir()
     open_database(db_path, now=NOW).close()
     migrated = []
-    monkeypatch.setattr(database_module, "HEAD_REVISION", "0002")
-    monkeypatch.setattr(database_module, "KNOWN_REVISIONS", ("0001", "0002"))
+    current = database_module.HEAD_REVISION
+    # a pretend next revision, whatever the newest real one is
+    monkeypatch.setattr(database_module, "HEAD_REVISION", "9998")
+    monkeypatch.setattr(
+        database_module, "KNOWN_REVISIONS", (*database_module.KNOWN_REVISIONS, "9998")
+    )
     monkeypatch.setattr(
         database_module, "_migrate", lambda engine, path, backups: migrated.append(path)
     )
     database = open_database(db_path, now=NOW)
     database.close()
     assert migrated == [db_path]
-    assert database.report.migrated_from == "0001"
+    assert database.report.migrated_from == current
     assert database.report.backup is not None and "before-migration" in database.report.backup.name
 
 
