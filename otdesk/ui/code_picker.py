@@ -4,6 +4,11 @@ clinic's favourite codes as buttons grouped by category, and the codes used rece
 Enter in the search box adds the highlighted result (the first one unless the person moved
 down the list); a click or Enter on a result or a button adds that code. The picker only
 announces `code_chosen(code)`; the visit editor adds the line.
+
+The search covers the catalog, the clinic's own codes and the fee schedule's codes (the
+window hands over that catalog once the clinic is open). A well-formed code found in none
+of them is offered as "Add 92507 as a clinic code…" (Enter when nothing else matches),
+which announces `new_code_requested(code)`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from otdesk.core.catalog import Catalog
+from otdesk.core.catalog import Catalog, code_format_problem, normalize_code
 from otdesk.ui.flow_layout import flow_widget
 from otdesk.ui.models.base import RECORD_ROLE
 from otdesk.ui.models.code_results import (
@@ -107,6 +112,7 @@ def short_label(label: str, limit: int = 22) -> str:
 
 class CodePicker(QWidget):
     code_chosen = Signal(str)
+    new_code_requested = Signal(str)  # a well-formed code the search does not know
 
     def __init__(
         self,
@@ -151,6 +157,19 @@ class CodePicker(QWidget):
         self.no_match = QLabel()
         self.no_match.setWordWrap(True)
         self.no_match.setAccessibleName("No matching code")
+        self.add_code = QPushButton()
+        self.add_code.setAccessibleName("Add the typed code as a clinic code")
+        self.add_code.setAutoDefault(False)
+        self.add_code.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.add_code.clicked.connect(self._ask_new_code)
+        self.add_code.hide()
+        self._new_code: str | None = None
+        no_match_page = QWidget()
+        no_match_layout = QVBoxLayout(no_match_page)
+        no_match_layout.setContentsMargins(0, 0, 0, 0)
+        no_match_layout.addWidget(self.no_match)
+        no_match_layout.addWidget(self.add_code)
+        no_match_layout.addStretch(1)
 
         self.favourites = QWidget()
         self.favourites.setAccessibleName("Favourite codes")
@@ -175,7 +194,7 @@ class CodePicker(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(browse)
         self.stack.addWidget(self.results)
-        self.stack.addWidget(self.no_match)
+        self.stack.addWidget(no_match_page)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -227,6 +246,11 @@ class CodePicker(QWidget):
     def catalog(self) -> Catalog:
         return self._catalog
 
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Search this catalog from now on (the clinic's: its own and fee-schedule codes)."""
+        self._catalog = catalog
+        self._on_text(self.search.text())
+
     def favourite_codes(self) -> list[str]:
         return list(self.favourite_buttons)
 
@@ -254,24 +278,43 @@ class CodePicker(QWidget):
         if not text.strip():
             self.model.set_records([])
             self.stack.setCurrentIndex(0)
+            self._new_code = None
             return
         found = self._catalog.search(text, RESULT_LIMIT)
         self.model.set_records(found)
+        typed = normalize_code(text)
+        self._new_code = (
+            typed if not code_format_problem(typed) and typed not in self._catalog else None
+        )
         if found:
             if self.stack.currentIndex() != 1:
                 self.stack.setCurrentIndex(1)
             self.results.selectRow(0)
+            return
+        if self._new_code is not None:
+            self.no_match.setText(
+                f"{self._new_code} is not in otdesk's catalog or the clinic's codes. Press "
+                "Enter to add it as a clinic code: you give it a label, how it is billed "
+                "and a fee."
+            )
+            self.add_code.setText(f"Add {self._new_code} as a clinic code…")
         else:
             self.no_match.setText(
                 f"No code matches “{text.strip()}”. Try a code (97110), words (exercise) or "
                 "shorthand (ther ex, TA, ionto)."
             )
-            self.stack.setCurrentIndex(2)
+        self.add_code.setVisible(self._new_code is not None)
+        self.stack.setCurrentIndex(2)
 
     def _choose_current(self) -> None:
         if self.model.rowCount() == 0:
+            self._ask_new_code()
             return
         self._choose_index(self.model.index(chosen_row(self.results), 0))
+
+    def _ask_new_code(self) -> None:
+        if self._new_code is not None:
+            self.new_code_requested.emit(self._new_code)
 
     def _choose_index(self, index) -> None:
         procedure = self.model.data(self.model.index(index.row(), 0), RECORD_ROLE)
@@ -279,7 +322,8 @@ class CodePicker(QWidget):
             self._emit(procedure.code)
 
     def _emit(self, code: str) -> None:
-        self.search.clear()
+        # setText, not clear(): Ctrl+Z in the empty box then undoes the line, not the typing
+        self.search.setText("")
         self.search.setFocus()
         self.code_chosen.emit(code)
 

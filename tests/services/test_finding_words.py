@@ -31,7 +31,11 @@ def test_a_code_pair_reads_as_in_the_issue():
 def test_a_deleted_code_offers_each_replacement():
     views = _views(ChargeLine("97003", 45, modifiers=("GO",), dx_pointers=("A",)))
     view = views["deleted-code"]
-    assert [c.button for c in view.fixes] == ["Change to 97165", "Change to 97166", "Change to 97167"]
+    assert [c.button for c in view.fixes] == [
+        "Change to 97165",
+        "Change to 97166",
+        "Change to 97167",
+    ]
     assert view.summary == "97003: deleted code, use 97165 or 97166 or 97167"
     assert view.fixes[1].fix == {"replace_code": "97166", "lines": [0]}
 
@@ -42,7 +46,9 @@ def test_findings_without_lines_or_fix_and_unknown_rules_still_read_plainly():
         "97110: therapy modifier missing, add GO to line 1"
     )
     assert views["plan-of-care-missing"].summary == "No plan of care"
-    odd = Finding("some-new-rule", Severity.WARNING, "Line 1 (97110): the moon is full; wait.", (0,))
+    odd = Finding(
+        "some-new-rule", Severity.WARNING, "Line 1 (97110): the moon is full; wait.", (0,)
+    )
     (view,) = describe([odd], ["97110"], DAY, TABLES)
     assert view.summary == "97110: the moon is full" and view.fixes == ()
     for view in views.values():

@@ -201,6 +201,7 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
         "Providers…",
         "Payers…",
         "Fee schedule…",
+        "Clinic codes…",
         "Favourite codes…",
         "Superbill settings…",
         "Patients…",
