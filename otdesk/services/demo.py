@@ -14,8 +14,8 @@ and audited like any other.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,7 @@ class _Seeder:
     ota: int
     pt: int
     count: int = 0
+    slots: dict[date, int] = field(default_factory=dict)  # appointments given per day
 
     def visit(
         self,
@@ -296,6 +297,7 @@ class _Seeder:
             date_of_service=day,
             place_of_service=pos,
             total_treatment_minutes=sum(line.get("minutes", 0) for line in lines) or None,
+            appointment_time=self._next_slot(day),
         )
         self.c.visits.set_diagnoses(visit.id, list(diagnoses))
         for line in lines:
@@ -310,6 +312,13 @@ class _Seeder:
                 self.c.visits.finalize(visit.id, override_reason="demo history")
         self.count += 1
         return visit.id
+
+    def _next_slot(self, day: date) -> time:
+        """The day's next appointment: from 8:00, every 30 minutes (wrapping at 17:30)."""
+        taken = self.slots.get(day, 0)
+        self.slots[day] = taken + 1
+        minutes = 8 * 60 + (taken % 20) * 30
+        return time(minutes // 60, minutes % 60)
 
     def visits(self, patients: list[int]) -> int:
         today = self.today

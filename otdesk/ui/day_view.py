@@ -32,6 +32,7 @@ from otdesk.ui.models.day_visits import (
 )
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
 from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
+from otdesk.ui.two_line_delegate import TwoLineDelegate
 
 PATIENT_LIMIT = 12
 
@@ -79,13 +80,22 @@ class DayView(QWidget):
         self.visits.setModel(self.visits_model)
         self.visits.setAccessibleName("Visits of the day")
         list_of_rows(self.visits)
-        self.visits.verticalHeader().setDefaultSectionSize(28)
+        # two lines a row: the patient's whole name with the provider under it, the status
+        # with what is left to fix under it (the provider has no column of its own)
+        self._two_lines = (TwoLineDelegate(self.visits, bold=True), TwoLineDelegate(self.visits))
+        self.visits.setItemDelegateForColumn(COL_PATIENT, self._two_lines[0])
+        self.visits.setItemDelegateForColumn(COL_STATUS, self._two_lines[1])
+        metrics = self.visits.fontMetrics()
+        self.visits.verticalHeader().setDefaultSectionSize(metrics.height() * 2 + 8)
         header = self.visits.horizontalHeader()
-        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COL_TIME, metrics.horizontalAdvance("10:30 AMM"))
         header.setSectionResizeMode(COL_PATIENT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_PROVIDER, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionHidden(COL_PROVIDER, True)
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COL_STATUS, metrics.horizontalAdvance("Amended v2M"))
         header.setSectionResizeMode(COL_TOTAL, QHeaderView.ResizeMode.ResizeToContents)
+        self.visits.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.visits.selectionModel().currentRowChanged.connect(self._visit_row)
         self.summary = QLabel()
         self.summary.setAccessibleName("Day summary")

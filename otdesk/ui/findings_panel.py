@@ -1,6 +1,7 @@
 """Errors, warnings and notes from the rules engine, several at a glance: each finding is
-one line (a badge, a summary such as "97140 + 97530: code pair, add XU to line 2" and its
-fix buttons); the whole message shows under it on a click (or Enter on its ▸ button).
+one line (a badge, a summary such as "97140 + 97530: code pair, add XU to line 2" and a
+Fix button; a deleted code's replacements each get a button on the line under it, "Change
+to 97165" ...); the whole message shows under it on a click (or Enter on its ▸ button).
 
 The panel shows what otdesk.services.finding_words made of the visit's findings; the
 buttons announce `fix_requested(fix, label)` and the visit editor applies the fix.
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from otdesk.core.visit import Finding, Severity
 from otdesk.services.finding_words import FindingView
 from otdesk.ui.elided_label import ElidedLabel
+from otdesk.ui.flow_layout import flow_widget
 from otdesk.ui.models.findings import SEVERITY_TEXT, FindingsModel
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -55,25 +57,37 @@ class _Row(QFrame):
         self.summary.setAccessibleName(f"{SEVERITY_TEXT.get(finding.severity)}: {view.summary}")
         top.addWidget(self.summary, 1)
         self.buttons: list[QPushButton] = []
+        # one fix beside the summary; several (a deleted code's replacements) on a line
+        # of their own under it, wrapping if they must
+        several = len(view.fixes) > 1
+        holder, flow = flow_widget() if several else (None, None)
         for choice in view.fixes:
-            button = QPushButton(choice.button)
+            # the summary says what a single fix does; several each say their own
+            button = QPushButton(choice.button if several else "Fix")
             button.setAccessibleName(choice.label)
             button.setToolTip(f"Fix: {choice.label}")
             button.setAutoDefault(False)
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+            button.setMaximumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 26)
             button.clicked.connect(
                 lambda _=False, c=choice: panel.fix_requested.emit(c.fix, c.label)
             )
             self.buttons.append(button)
-            top.addWidget(button)
+            if flow is not None:
+                flow.addWidget(button)
+            else:
+                top.addWidget(button)
         self.toggle = QToolButton()
         self.toggle.setText("▸")
         self.toggle.setAccessibleName(f"Details of: {view.summary}")
         self.toggle.setToolTip("Show the whole message")
         self.toggle.setAutoRaise(True)
+        self.toggle.setFixedWidth(self.toggle.fontMetrics().horizontalAdvance("▸") + 10)
         self.toggle.clicked.connect(self.flip)
         top.addWidget(self.toggle)
         layout.addLayout(top)
+        if holder is not None:
+            layout.addWidget(holder)
         self.details = QLabel(finding.message)
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

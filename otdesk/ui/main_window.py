@@ -104,11 +104,12 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.day)
         self.splitter.addWidget(self.editor)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        # a wider screen gives the day list a little more room for whole names
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
         self.splitter.setChildrenCollapsible(False)
         # wide enough for a time, a readable patient name, provider, status and total
-        self.splitter.setSizes([390, 970])
+        self.splitter.setSizes([385, 981])
         self.setCentralWidget(self.splitter)
         self.splitter.setContentsMargins(8, 6, 8, 4)
 

@@ -34,7 +34,7 @@ QGroupBox { font-weight: bold; margin-top: 14px; padding-top: 2px; }
 QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 3px; }
 QGroupBox > QWidget { font-weight: normal; }
 QFrame#findingRow { background: #fafafa; border: 1px solid #dddddd; border-radius: 4px; }
-QLabel[role="severity"] { border-radius: 3px; padding: 1px 5px; font-weight: bold; }
+QLabel[role="severity"] { border-radius: 3px; padding: 0px 4px; font-size: 9pt; }
 QLabel[role="severity"][severity="error"] { background: #b00020; color: white; }
 QLabel[role="severity"][severity="warning"] { background: #f0b400; color: black; }
 QLabel[role="severity"][severity="info"] { background: #1d4f91; color: white; }

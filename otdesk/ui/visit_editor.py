@@ -41,6 +41,7 @@ from otdesk.ui.models.records import DiagnosisRow
 from otdesk.ui.visit_controller import VisitController
 
 BOTTOM_ROW_HEIGHT = 200
+RIGHT_COLUMN_WIDTH = 470
 # Asks whether to bill a visit on a day after today: (parent, day, today) -> yes.
 ConfirmFuture = Callable[[QWidget, date, date], bool]
 # What build_panels() makes; asking for any of them builds them all.
@@ -283,6 +284,8 @@ class VisitEditor(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        # the checks need about 470 px for a summary and its fix on one line
+        right.setMinimumWidth(RIGHT_COLUMN_WIDTH)
 
         # above and below the code picker, already on the page
         line = QFrame()

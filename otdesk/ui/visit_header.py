@@ -66,7 +66,7 @@ class VisitHeader(QWidget):
         self.time.setAccessibleName("Appointment time")
         self.time.setPlaceholderText(TIME_FORMAT)
         self.time.setToolTip("The appointment's time: the time the day list shows.")
-        self.time.setMaximumWidth(self.time.fontMetrics().horizontalAdvance("00:00 PMMM") + 12)
+        self.time.setFixedWidth(self.time.fontMetrics().horizontalAdvance("12:00 PM") + 20)
         self.time.editingFinished.connect(self._time_done)
         self._time_shown = ""
         self.provider = QComboBox()

@@ -75,7 +75,8 @@ def test_full_charge_entry(qtbot, window, clinic):
     assert any("NCCI" in m for m in messages(window))
     row = next(r for r in editor.findings.rows if "code pair" in r.summary.text())
     assert row.summary.text() == "97140 + 97530: code pair, add XU to line 3"
-    xu = next(b for b in editor.findings.fix_buttons if "XU" in b.text())
+    (xu,) = row.buttons
+    assert xu.text() == "Fix" and xu.accessibleName() == "Add XU to line 3 (97530)"
     qtbot.mouseClick(xu, Qt.LeftButton)
     assert not any("NCCI" in m for m in messages(window))
     assert window.controller.visit.lines[2].modifiers == ("GO", "XU")

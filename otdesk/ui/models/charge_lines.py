@@ -252,6 +252,8 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
             return "Modifiers, e.g. GO 59 (up to 4)."
         if column == COL_CODE:
             return "F2 or a double click changes this line's code."
+        if column == COL_LABEL:
+            return record.label
         return None
 
     def alignment(self, column: int) -> Any:
