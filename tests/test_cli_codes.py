@@ -120,3 +120,52 @@ def test_bad_limits(capsys, limit):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "--limit" in captured.err
+
+
+def test_clinic_codes_are_added_listed_searched_and_removed(tmp_path, capsys):
+    from otdesk.services import Clinic
+
+    folder = tmp_path / "clinic"
+    Clinic.open(folder).close()
+    where = ["--data-dir", str(folder)]
+    assert main(["codes", "show", "92507", *where]) == 2
+    err = capsys.readouterr().err
+    assert "otdesk codes add 92507 --label WORDS --kind timed --data-dir" in err
+    assert (
+        main(
+            ["codes", "add", "92507", "--label", "Speech treatment", "--kind", "timed"]
+            + ["--discipline", "SLP", "--fee", "80.00", *where]
+        )
+        == 0
+    )
+    assert "Added clinic code 92507: Speech treatment (timed; SLP, 80.00 per unit)." in (
+        capsys.readouterr().out
+    )
+    assert main(["codes", "search", "speech treat", "--json", *where]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0] == {
+        "code": "92507",
+        "label": "Speech treatment",
+        "kind": "timed",
+        "category": "clinic code",
+    }
+    assert main(["codes", "clinic", "--json", *where]) == 0
+    assert [row["code"] for row in json.loads(capsys.readouterr().out)] == ["92507"]
+    # the format check of the CPT/HCPCS categories still applies; a catalog code is refused
+    assert main(["codes", "add", "9250", "--label", "x", "--kind", "timed", *where]) == 2
+    assert "not a procedure code" in capsys.readouterr().err
+    assert main(["codes", "add", "97110", "--label", "x", "--kind", "item", *where]) == 2
+    assert "in the catalog already" in capsys.readouterr().err
+    assert main(["codes", "remove", "92507", *where]) == 0
+    assert "Removed clinic code 92507." in capsys.readouterr().out
+    with Clinic.open(folder) as clinic:
+        assert clinic.codes.list() == []
+
+
+def test_codes_add_needs_an_existing_clinic(tmp_path, capsys):
+    code = main(
+        ["codes", "add", "92507", "--label", "x", "--kind", "timed"]
+        + ["--data-dir", str(tmp_path / "none")]
+    )
+    assert code == 2 and "There is no clinic database" in capsys.readouterr().err
+    assert not (tmp_path / "none" / "otdesk.db").exists()

@@ -7,6 +7,7 @@ import json
 
 from otdesk.cli import CliError
 from otdesk.errors import UserError
+from otdesk.paths import cli_command
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -110,7 +111,8 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             print("Backups: none yet")
     if report.problems:
-        advice = f" Restore the newest backup with `otdesk restore {newest}`." if newest else ""
+        command = cli_command("restore", str(newest), data_dir=report.path.parent)
+        advice = f" Restore the newest backup with `{command}`." if newest else ""
         raise CliError(f"The clinic database {report.path} is damaged.{advice}")
     if report.revision != report.head:
         raise CliError(

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from otdesk.paths import cli_command
 from otdesk.services.clinic import Clinic, database_path
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import DemoRefusedError, FinalizeBlockedError
@@ -74,8 +75,12 @@ def install_demo(
                 raise DemoRefusedError(
                     f"{clinic.db.path} holds clinic data ({counts['patients']} patients, "
                     f"{counts['visits']} visits) that is not the demo clinic; nothing was "
-                    "changed. Use another --data-dir for the demo, or --force to replace the "
-                    "data with the demo clinic (after a backup that is kept)."
+                    "changed. Use another folder for the demo (`"
+                    + cli_command("demo", data_dir=clinic.db.path.parent / "demo")
+                    + "`), or replace the data with the demo clinic, after a backup that is "
+                    "kept (`"
+                    + cli_command("demo", "--force", data_dir=clinic.db.path.parent)
+                    + "`)."
                 )
             backup = clinic.db.backup(now=clock.now(), reason="before-demo")
         if holds_data or demo:

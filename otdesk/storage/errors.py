@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from otdesk.errors import UserError
+from otdesk.paths import cli_command
 
 
 class StorageError(UserError):
@@ -25,10 +26,8 @@ class UnusableDatabaseError(StorageError):
 
     def __init__(self, message: str, *, path: Path, newest_backup: Path | None) -> None:
         if newest_backup is not None:
-            message += (
-                f" The newest backup is {newest_backup}; restore it with "
-                f"`otdesk restore {newest_backup}`."
-            )
+            command = cli_command("restore", str(newest_backup), data_dir=path.parent)
+            message += f" The newest backup is {newest_backup}; restore it with `{command}`."
         else:
             message += " No backup of it was found."
         super().__init__(message, path=path)

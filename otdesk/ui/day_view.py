@@ -1,5 +1,6 @@
 """The day view: a date (today by default, arrows for the previous and next day), the visits
-of that date, patient search and New visit."""
+of that date, patient search and New visit. A name that finds no one (or not the one
+wanted) can be added as a new patient from the search: "Add patient “Ana Rivera”…"."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from otdesk.ui.models.day_visits import (
     COL_TOTAL,
     DayVisitsModel,
 )
-from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
+from otdesk.ui.models.patients import COL_NAME, PatientResultsModel, typed_name
 from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 from otdesk.ui.two_line_delegate import TwoLineDelegate
 
@@ -46,6 +47,7 @@ class DayView(QWidget):
     visit_chosen = Signal(int)  # visit id
     patient_chosen = Signal(int)  # patient id: open or start their visit on this date
     new_visit_requested = Signal()
+    add_patient_requested = Signal(str, str)  # first and last name, as typed
 
     def __init__(self, patients: Any, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +129,11 @@ class DayView(QWidget):
         self.search_note.setProperty("role", "hint")
         self.search_note.setWordWrap(True)
         self.search_note.hide()
+        self.add_patient = QPushButton()
+        self.add_patient.setAccessibleName("Add the typed name as a new patient")
+        self.add_patient.setAutoDefault(False)
+        self.add_patient.clicked.connect(self._add_patient)
+        self.add_patient.hide()
 
         self.new_visit = QPushButton("New visit  (Ctrl+N)")
         self.new_visit.setAccessibleName("New visit")
@@ -147,6 +154,7 @@ class DayView(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.patient_results)
         layout.addWidget(self.search_note)
+        layout.addWidget(self.add_patient)
         layout.addWidget(self.new_visit)
         QWidget.setTabOrder(self.date, self.visits)
         QWidget.setTabOrder(self.visits, self.search)
@@ -228,19 +236,36 @@ class DayView(QWidget):
             self.patients_model.set_records([])
             self.patient_results.hide()
             self.search_note.hide()
+            self.add_patient.hide()
             return
         found = self._patients.search(text, limit=PATIENT_LIMIT)
         self.patients_model.set_records(found)
         self.patient_results.setVisible(bool(found))
+        name = typed_name(text)
         if found:
             self.patient_results.selectRow(0)
             self.search_note.setText("Enter opens the patient's visit on this day (or starts one).")
+        elif name is not None:
+            self.search_note.setText(
+                f"No patient matches “{text.strip()}”. Enter adds them as a new patient."
+            )
         else:
             self.search_note.setText(f"No patient matches “{text.strip()}”.")
         self.search_note.show()
+        if name is not None:
+            shown = " ".join(part for part in name if part)
+            self.add_patient.setText(f"Add patient “{shown}”…")
+        self.add_patient.setVisible(name is not None)
+
+    def _add_patient(self) -> None:
+        name = typed_name(self.search.text())
+        if name is not None:
+            self.search.clear()
+            self.add_patient_requested.emit(*name)
 
     def _choose_patient(self, row: int | None = None) -> None:
         if self.patients_model.rowCount() == 0:
+            self._add_patient()
             return
         if row is None:
             row = chosen_row(self.patient_results)

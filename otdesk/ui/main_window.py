@@ -6,8 +6,10 @@ clinic: in its data folder)."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, Qt, Signal
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         self.day.visit_chosen.connect(self._when_open(self._open_visit))
         self.day.patient_chosen.connect(self._when_open(self._patient_chosen))
         self.day.new_visit_requested.connect(self.new_visit)
+        self.day.add_patient_requested.connect(self._when_open(self._add_patient))
         self.controller.saved.connect(self._visit_saved)
         self.controller.changed.connect(self._visit_shown)
         self.controller.note.connect(self.show_status)
@@ -422,6 +425,17 @@ class MainWindow(QMainWindow):
     def _find_patient(self) -> None:
         self.day.focus_search()
 
+    def _add_patient(self, first_name: str, last_name: str) -> None:
+        """A patient the search did not find: the patients dialog with the typed name, and
+        their visit of the day shown once they are saved."""
+        from otdesk.ui import patients_dialog
+
+        patient_id = patients_dialog.ask_new(self, self.clinic, first_name, last_name)
+        if patient_id is not None:
+            self._patient_chosen(patient_id)
+        else:
+            self.day.focus_search()
+
     def _visit_finalized(self, _visit_id: int) -> None:
         self.day.focus_search("Done. Next patient: type a name, birth date or account.")
 
@@ -610,6 +624,9 @@ class MainWindow(QMainWindow):
         self.clinic_settings.setValue("day/saved_on", self._today().isoformat())
         self.settings.sync()
         self.clinic_settings.sync()
+        kept = Path(self.clinic_settings.fileName())
+        if os.name == "posix" and kept.is_file():
+            kept.chmod(0o600)  # beside the clinic's data, owner-only like it
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Focus leaves any open cell editor first, so a typed value is committed.

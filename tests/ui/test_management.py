@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from otdesk.core.money import Money
 from otdesk.ui import app as ui_app
@@ -65,14 +66,20 @@ def test_fee_schedule_edit_add_import_export(qtbot, clinic, tmp_path):
 
 def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
     dialog = show(qtbot, PatientsDialog(clinic))
+    assert QApplication.focusWidget() is dialog.search  # opened to find someone
     form = dialog.details
     qtbot.keyClicks(form.fields["first_name"], "Cy")
     qtbot.keyClicks(form.fields["last_name"], "Park")
-    qtbot.keyClicks(form.fields["date_of_birth"], "02/30/1970")
+    qtbot.keyClicks(form.fields["date_of_birth"].edit, "02/30/1970")
     assert not dialog.save()
-    assert "not a date" in form.messages["date_of_birth"].text()
-    form.fields["date_of_birth"].setText("02/28/1970")
+    assert form.messages["date_of_birth"].text() == (
+        "Date of birth: 02/30/1970 is not a date: February 1970 has 28 days (type MM/DD/YYYY)."
+    )
+    assert clinic.patients.search("park") == []  # nothing saved, nothing moved to March
+    form.fields["date_of_birth"].edit.setText("02/28/1970")
     assert dialog.save()
+    assert dialog.patient_message.text() == "Saved."
+    assert dialog.patient_message.property("role") == "note"  # not in the error's red
     patient = clinic.patients.search("park")[0].patient
     assert patient.first_name == "Cy" and str(patient.date_of_birth) == "1970-02-28"
 
@@ -83,17 +90,23 @@ def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
     assert [p.member_id for p in clinic.patients.policies(patient.id)] == ["1EG4TE5MK99"]
 
     plans = dialog.plans
-    plans.form.fields["start_date"].setText("03/01/2026")
+    plans.form.fields["start_date"].edit.setText("03/01/2026")
     qtbot.keyClicks(plans.form.fields["referring_npi"], "1234567890")
     assert "check digit" in plans.form.messages["referring_npi"].text()
     assert not dialog.save_plan()
     plans.form.fields["referring_npi"].setText("1234567893")
-    plans.form.fields["certified_through"].setText("05/30/2026")
+    plans.form.fields["certified_through"].edit.setText("05/31/2026")
+    plans.form.fields["onset_date"].edit.setText("04/31/2026")
+    assert not dialog.save_plan()
+    assert "April 2026 has 30 days" in plans.form.messages["onset_date"].text()
+    plans.form.fields["onset_date"].edit.setText("02/20/2026")
+    plans.form.fields["prior_authorization"].setText("PA-7781")
     assert dialog.save_plan()
     saved = clinic.patients.plans_of_care(patient.id)
-    assert [(str(p.start_date), str(p.certified_through)) for p in saved] == [
-        ("2026-03-01", "2026-05-30")
-    ]
+    assert [
+        (str(p.start_date), str(p.certified_through), str(p.onset_date), p.prior_authorization)
+        for p in saved
+    ] == [("2026-03-01", "2026-05-31", "2026-02-20", "PA-7781")]
 
     # find an existing patient by member ID and open them
     dialog.search.setText("ACM123")
