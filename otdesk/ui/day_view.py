@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.services.summaries import day_totals
+from otdesk.ui.date_field import DateField
 from otdesk.ui.models.base import RECORD_ROLE
 from otdesk.ui.models.day_visits import (
     COL_PATIENT,
@@ -36,10 +36,6 @@ from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 from otdesk.ui.two_line_delegate import TwoLineDelegate
 
 PATIENT_LIMIT = 12
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
 
 
 class DayView(QWidget):
@@ -65,11 +61,18 @@ class DayView(QWidget):
         self.next.setToolTip("Next day (Ctrl+PgDown)")
         self.next.setFixedWidth(36)
         self.next.clicked.connect(lambda: self.step(1))
-        self.date = QDateEdit(_qdate(today))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd MM/dd/yyyy")
-        self.date.setAccessibleName("Day shown")
-        self.date.dateChanged.connect(self._date_edited)
+        self.date = DateField("Day shown")
+        self.date.set_date(today)
+        self.date.date_changed.connect(self._date_edited)
+        self.date.refused.connect(self._date_refused)
+        self.date_message = QLabel()
+        self.date_message.setAccessibleName("Day message")
+        self.date_message.setProperty("role", "error")
+        self.date_message.setWordWrap(True)
+        self.date_message.hide()
+        self.weekday = QLabel(f"{today:%a}")
+        self.weekday.setAccessibleName("Weekday shown")
+        self.weekday.setProperty("role", "strong")
         self.today_button = QPushButton("Today")
         self.today_button.setAccessibleName("Go to today")
         self.today_button.clicked.connect(lambda: self.set_date(self._today))
@@ -142,12 +145,14 @@ class DayView(QWidget):
 
         dates = QHBoxLayout()
         dates.addWidget(self.previous)
+        dates.addWidget(self.weekday)
         dates.addWidget(self.date, 1)
         dates.addWidget(self.next)
         dates.addWidget(self.today_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(dates)
+        layout.addWidget(self.date_message)
         layout.addWidget(self.visits, 1)
         layout.addWidget(self.summary)
         layout.addSpacing(6)
@@ -163,11 +168,13 @@ class DayView(QWidget):
     # --- the date ---------------------------------------------------------------------------
 
     def current_date(self) -> date:
-        day = self.date.date()
-        return date(day.year(), day.month(), day.day())
+        shown = self.date.date()
+        return shown if shown is not None else self._today
 
     def set_date(self, day: date) -> None:
-        self.date.setDate(_qdate(day))
+        if day != self.date.date():
+            self.date.set_date(day)
+            self._date_edited(day)
 
     def set_today(self, today: date) -> None:
         self._today = today
@@ -175,8 +182,14 @@ class DayView(QWidget):
     def step(self, days: int) -> None:
         self.set_date(self.current_date() + timedelta(days=days))
 
-    def _date_edited(self, _day: QDate) -> None:
+    def _date_edited(self, _day: object) -> None:
+        self.date_message.hide()
+        self.weekday.setText(f"{self.current_date():%a}")
         self.date_changed.emit(self.current_date())
+
+    def _date_refused(self, text: str) -> None:
+        self.date_message.setText(text)
+        self.date_message.show()
 
     # --- the visits -------------------------------------------------------------------------
 

@@ -76,8 +76,22 @@ def ask_printer(parent: QWidget | None, paper: str = "letter") -> QPrinter | Non
     return printer if run_modal(dialog) else None
 
 
+def documents_folder() -> str:
+    """Where save dialogs open: the user's Documents folder (their home without one)."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return found if found and Path(found).is_dir() else str(Path.home())
+
+
 def ask_save_path(parent: QWidget | None, suggested: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", suggested, "PDF files (*.pdf)")
+    """A PDF file to write, the dialog opening in Documents with the suggested name."""
+    from pathlib import Path
+
+    start = str(Path(documents_folder()) / suggested)
+    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", start, "PDF files (*.pdf)")
     if not path:
         return None
     return path if path.lower().endswith(".pdf") else f"{path}.pdf"

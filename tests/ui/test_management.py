@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from otdesk.core.money import Money
 from otdesk.ui import app as ui_app
 from otdesk.ui.fee_schedule_dialog import FeeScheduleDialog
-from otdesk.ui.models.fees import COL_ALLOWED, COL_CHARGE, FeesModel
+from otdesk.ui.models.fees import COL_ALLOWED, COL_CHARGE, COL_FROM, COL_LABEL, COL_TO, FeesModel
 from otdesk.ui.ncci_import_dialog import NcciImportDialog
 from otdesk.ui.patients_dialog import PatientsDialog
 from otdesk.ui.payers_dialog import PayersDialog
@@ -32,9 +32,20 @@ def test_fee_schedule_edit_add_import_export(qtbot, clinic, tmp_path):
     dialog = show(qtbot, FeeScheduleDialog(clinic))
     dialog.code.setText("97110")
     dialog.charge.setText("45")
-    dialog.start.setText("01/01/2026")
+    dialog.start.edit.setText("02/29/2026")  # not a date: refused, nothing added
+    assert not dialog.add_fee()
+    assert "February 2026 has 28 days" in dialog.message.text()
+    assert clinic.fees.list() == []
+    dialog.start.edit.setText("01/01/2026")
     assert dialog.add_fee()
     assert [(f.code, f.charge) for f in clinic.fees.list()] == [("97110", Money("45"))]
+    # each code's label; the date columns fit a date
+    model, header = dialog.model, dialog.table.horizontalHeader()
+    assert model.data(model.index(0, COL_LABEL)).startswith("Therapeutic exercise")
+    assert model.data(model.index(0, COL_FROM)) == "01/01/2026"
+    metrics = dialog.table.fontMetrics()
+    assert header.sectionSize(COL_FROM) > metrics.horizontalAdvance("01/01/2026")
+    assert header.sectionSize(COL_TO) > metrics.horizontalAdvance("01/01/2026")
 
     # edit in place; bad money is refused beside the table
     type_into_cell(qtbot, dialog.table, dialog.model.index(0, COL_CHARGE), "50.25")
