@@ -51,9 +51,7 @@ DESTINATIONS = ("printer", "file", "folder")
 
 
 def ask_folder(parent: QWidget | None) -> str | None:
-    path = QFileDialog.getExistingDirectory(
-        parent, "Folder for the superbills", documents_folder()
-    )
+    path = QFileDialog.getExistingDirectory(parent, "Folder for the superbills", documents_folder())
     return path or None
 
 

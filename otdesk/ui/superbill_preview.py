@@ -336,6 +336,7 @@ class SuperbillPreview(PdfPreview):
         self.service = service
         self.visit_id = visit_id
         self.prepared = prepared
+        self.issued_anyway: str | None = None  # the reason, once it goes out with open items
         self._ask_reason = ask_reason
         self.title.setAccessibleName("Superbill of")
         self.view.setAccessibleName("Superbill pages")
@@ -345,8 +346,10 @@ class SuperbillPreview(PdfPreview):
 
     def render(self, paper: str) -> bytes:
         from otdesk.export import render_superbill
+        from otdesk.services.superbills import with_open_items
 
-        return render_superbill(self.prepared.data, paper)
+        shown = with_open_items(self.prepared, self.issued_anyway)
+        return render_superbill(shown.data, paper)
 
     def suggested_file_name(self) -> str:
         from otdesk.services.superbills import superbill_file_name
@@ -387,6 +390,9 @@ class SuperbillPreview(PdfPreview):
         )
         if answer is None:
             return False, None
+        # what goes out says it went out with open items, and why: shown before it does
+        self.issued_anyway = answer.reason
+        self._render()
         return True, answer.reason
 
     def print_superbill(self) -> bool:

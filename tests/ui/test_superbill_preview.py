@@ -16,7 +16,15 @@ from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
 from otdesk.ui.batch_print_dialog import BatchPrintDialog
 from otdesk.ui.superbill_preview import SuperbillPreview, page_size
-from tests.export.helpers import finalized_visit, open_clinic, page_texts, pdf_pages, seed
+from tests.export.helpers import (
+    finalized_visit,
+    flat,
+    open_clinic,
+    page_texts,
+    pdf_pages,
+    pdf_text,
+    seed,
+)
 
 
 @dataclass
@@ -146,6 +154,10 @@ def test_an_incomplete_superbill_is_listed_and_needs_a_reason(qtbot, clinic, ser
         e for e in clinic.audit.visit_history(clinic.demo.visit) if e.action == "superbill.issue"
     ]
     assert entry[-1].reason == "Patient leaves for Europe tonight"
+    # what was shown, printed (as images) and recorded says it went out with open items
+    shown = flat(pdf_text(dialog.pdf_bytes))
+    assert "Issued with open items: Patient leaves for Europe tonight" in shown
+    assert service.history(clinic.demo.visit)[0].sha256 == sha256(dialog.pdf_bytes)
 
 
 def test_a_void_visit_can_be_looked_at_but_not_issued(qtbot, clinic, service, tmp_path):
