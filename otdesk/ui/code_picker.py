@@ -5,6 +5,9 @@ Enter in the search box adds the highlighted result (the first one unless the pe
 down the list); a click or Enter on a result or a button adds that code. The picker only
 announces `code_chosen(code)`; the visit editor adds the line.
 
+The first nine favourite buttons also answer to Alt+1 ... Alt+9 (the digit is on the button),
+at once, from anywhere in the window.
+
 The search covers the catalog, the clinic's own codes and the fee schedule's codes (the
 window hands over that catalog once the clinic is open). A well-formed code found in none
 of them is offered as "Add 92507 as a clinic code…" (Enter when nothing else matches),
@@ -17,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -46,6 +49,7 @@ from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 RESULT_LIMIT = 20
 CAPTION_WIDTH = 80
 MAX_RECENT = 8
+FAVOURITE_KEYS = 9  # Alt+1 ... Alt+9
 
 # Shown until the clinic picks its own (Settings > Favourite codes).
 DEFAULT_FAVOURITES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -181,6 +185,7 @@ class CodePicker(QWidget):
         self._recent_layout = QHBoxLayout(self.recent_row)
         self._recent_layout.setContentsMargins(0, 0, 0, 0)
         self.favourite_buttons: dict[str, QPushButton] = {}
+        self._favourite_keys: list[QShortcut] = []
         self.set_favourites(favourites)
 
         browse = QWidget()
@@ -207,6 +212,10 @@ class CodePicker(QWidget):
     def set_favourites(self, groups: Sequence[tuple[str, Sequence[str]]]) -> None:
         _clear(self._favourites_layout)
         self.favourite_buttons.clear()
+        for shortcut in self._favourite_keys:
+            shortcut.setEnabled(False)
+            shortcut.deleteLater()
+        self._favourite_keys = []
         for category, codes in groups:
             row = QHBoxLayout()
             row.setSpacing(4)
@@ -220,7 +229,18 @@ class CodePicker(QWidget):
                 if procedure is None:
                     continue
                 words = button_words(code, procedure.label)
+                number = len(self.favourite_buttons) + 1
                 button = self._code_button(code, words, procedure.label)
+                if number <= FAVOURITE_KEYS:
+                    # a shortcut of its own, not the button's: that one clicks 100 ms late,
+                    # and the minutes typed meanwhile would land in the search
+                    keys = QKeySequence(f"Alt+{number}")
+                    shortcut = QShortcut(keys, self)
+                    shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                    shortcut.activated.connect(lambda c=code: self._favourite_key(c))
+                    self._favourite_keys.append(shortcut)
+                    button.setText(f"{number}  {button.text()}")
+                    button.setToolTip(f"{button.toolTip()} (Alt+{number})")
                 self.favourite_buttons[code] = button
                 flow.addWidget(button)
             row.addWidget(buttons, 1)
@@ -320,6 +340,10 @@ class CodePicker(QWidget):
         procedure = self.model.data(self.model.index(index.row(), 0), RECORD_ROLE)
         if procedure is not None:
             self._emit(procedure.code)
+
+    def _favourite_key(self, code: str) -> None:
+        if self.isEnabled():  # (a finalized visit's picker is disabled)
+            self._emit(code)
 
     def _emit(self, code: str) -> None:
         # setText, not clear(): Ctrl+Z in the empty box then undoes the line, not the typing
