@@ -173,7 +173,10 @@ def test_rules_list():
     assert done.returncode == 0, done.stderr
     rules = json.loads(done.stdout)
     assert {"rule": "ncci-pair", "severity": "warning"} in rules
-    assert len(rules) == 34
+    assert {"rule": "future-date-of-service", "severity": "warning"} in rules
+    from otdesk.core.rules import RULES
+
+    assert len(rules) == len(RULES)
 
 
 def test_building_the_parser_leaves_the_rules_icd_and_ncci_modules_unloaded():
