@@ -50,6 +50,7 @@ RESULT_LIMIT = 20
 CAPTION_WIDTH = 80
 MAX_RECENT = 8
 FAVOURITE_KEYS = 9  # Alt+1 ... Alt+9
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 # Shown until the clinic picks its own (Settings > Favourite codes).
 DEFAULT_FAVOURITES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -168,6 +169,7 @@ class CodePicker(QWidget):
         self.add_code.clicked.connect(self._ask_new_code)
         self.add_code.hide()
         self._new_code: str | None = None
+        self._results_room = 0  # the favourites' height, kept by the results (_show_page)
         no_match_page = QWidget()
         no_match_layout = QVBoxLayout(no_match_page)
         no_match_layout.setContentsMargins(0, 0, 0, 0)
@@ -297,6 +299,7 @@ class CodePicker(QWidget):
     def _on_text(self, text: str) -> None:
         if not text.strip():
             self.model.set_records([])
+            self.stack.setMaximumHeight(QWIDGETSIZE_MAX)  # the favourites wrap as they need
             self.stack.setCurrentIndex(0)
             self._new_code = None
             return
@@ -308,7 +311,7 @@ class CodePicker(QWidget):
         )
         if found:
             if self.stack.currentIndex() != 1:
-                self.stack.setCurrentIndex(1)
+                self._show_page(1)
             self.results.selectRow(0)
             return
         if self._new_code is not None:
@@ -324,7 +327,18 @@ class CodePicker(QWidget):
                 "shorthand (ther ex, TA, ionto)."
             )
         self.add_code.setVisible(self._new_code is not None)
-        self.stack.setCurrentIndex(2)
+        self._show_page(2)
+
+    def _show_page(self, page: int) -> None:
+        """Show the results (1) or the no-match page (2) in the room the favourites had:
+        growing, the picker would push the lines table down and make the whole editor lay
+        itself out again (a few milliseconds of every first keystroke)."""
+        if self.stack.currentIndex() == 0:
+            self._results_room = self.stack.height()
+        room = self._results_room
+        if room > 0:
+            self.stack.setMaximumHeight(room)
+        self.stack.setCurrentIndex(page)
 
     def _choose_current(self) -> None:
         if self.model.rowCount() == 0:

@@ -37,7 +37,7 @@ from otdesk.ui.models.diagnoses import (
 )
 from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 
-RESULT_LIMIT = 30  # searched; billable ones first, ten rows shown before it scrolls
+RESULT_LIMIT = 16  # searched; billable ones first, ten rows shown before it scrolls
 CATEGORY_LIMIT = 60
 SUGGESTIONS = 4
 
@@ -163,7 +163,7 @@ class DiagnosesPanel(QWidget):
         self._category = None
         if not text.strip() or self._index is None:
             self.results_model.set_records([])
-            self.dropdown.hide()
+            self.dropdown.close_list()
             if self._index is not None:
                 self.status.setText("")
             return
@@ -177,7 +177,7 @@ class DiagnosesPanel(QWidget):
     def _show_results(self, found: list, caption: str = "") -> None:
         self.results_model.set_records(found)
         if not found:
-            self.dropdown.hide()
+            self.dropdown.close_list()
             return
         self.results.selectRow(0)
         if self.search.isVisible():
@@ -215,7 +215,7 @@ class DiagnosesPanel(QWidget):
             self.status.setText(f"{diagnosis.code} is already in the list.")
             return
         self.search.setText("")  # (not clear(): Ctrl+Z then undoes the diagnosis)
-        self.dropdown.hide()
+        self.dropdown.close_list()
         self.add_requested.emit(diagnosis.code)
 
     # --- the list ---------------------------------------------------------------------------
@@ -294,7 +294,7 @@ class DiagnosesPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.search and event.type() == QEvent.Type.FocusOut:
-            self.dropdown.hide()
+            self.dropdown.close_list()
         if (
             watched is self.search
             and event.type() == QEvent.Type.FocusIn
@@ -314,8 +314,8 @@ class DiagnosesPanel(QWidget):
                 if self._category is not None:  # back from a category to what was typed
                     self._on_text(self.search.text())
                     return True
-                if self.dropdown.isVisible():
-                    self.dropdown.hide()
+                if self.dropdown.is_open():
+                    self.dropdown.close_list()
                     return True
             if watched is self.list:
                 alt = event.modifiers() & Qt.KeyboardModifier.AltModifier

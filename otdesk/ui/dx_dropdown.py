@@ -1,11 +1,12 @@
 """The diagnosis search's drop-down: up to ten results under the search box, each with its
-code, its whole description (wrapped) and whether it can be billed, drawn over the window
-(not a window of its own, so the search box keeps the keyboard: the arrows, Enter and
-Escape are the box's)."""
+code, its description (the whole of it in the tooltip when it is longer than the row) and
+whether it can be billed, drawn over the window (not a window of its own, so the search box
+keeps the keyboard: the arrows, Enter and Escape are the box's). Rows are one line each: a
+wrapped row would be measured again at every keystroke."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from otdesk.ui.models.diagnoses import DX_COL_BILLABLE, DX_COL_CODE, DX_COL_DESCRIPTION
@@ -30,7 +31,7 @@ class DxDropDown(QFrame):
         self.view.setModel(model)
         self.view.setAccessibleName("Diagnosis search results")
         list_of_rows(self.view, alternating=True)
-        self.view.setWordWrap(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the search box keeps the keys
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.view.horizontalHeader()
@@ -47,7 +48,18 @@ class DxDropDown(QFrame):
         layout.addWidget(self.caption)
         layout.addWidget(self.view)
         self._anchor: QWidget | None = None
+        self._open = False
         self.hide()
+
+    def is_open(self) -> bool:
+        return self._open and self.isVisible()
+
+    def close_list(self) -> None:
+        """Put the drop-down away. It stays a shown widget of no size: showing a widget
+        again makes its whole window lay itself out (several milliseconds a keystroke)."""
+        self._open = False
+        if self.isVisible():
+            self.setGeometry(QRect(0, 0, 0, 0))
 
     def show_under(self, anchor: QWidget, caption: str = "") -> None:
         """Show (or move) the drop-down under `anchor`, over everything else in its
@@ -62,10 +74,9 @@ class DxDropDown(QFrame):
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption))
         width = min(max(anchor.width(), MIN_WIDTH), host.width() - 16)
-        self.view.resizeRowsToContents()
         rows = self.view.model().rowCount()
         shown = min(rows, ROWS_SHOWN)
-        height = sum(self.view.rowHeight(row) for row in range(shown))
+        height = shown * self.view.verticalHeader().defaultSectionSize()
         height += self.view.horizontalHeader().height() + 2 * self.view.frameWidth() + 4
         if caption:
             self.caption.setFixedWidth(width - 4)
@@ -81,12 +92,16 @@ class DxDropDown(QFrame):
                 top = above - height
             else:
                 height = room_below
-        self.setGeometry(x, top, width, height)
-        self.show()
-        self.raise_()
+        if self.geometry() != QRect(x, top, width, height):
+            self.setGeometry(x, top, width, height)
+        if not self.isVisible():
+            self.show()
+        if not self._open:
+            self.raise_()
+        self._open = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         # The window moved its parts: the drop-down would hang where the box was.
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self.hide()
+            self.close_list()
         return super().eventFilter(watched, event)

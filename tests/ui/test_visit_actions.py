@@ -51,7 +51,7 @@ def test_a_category_in_the_drop_down_opens_its_billable_codes(qtbot, window, cli
     qtbot.keyClicks(panel.search, "M62.8")
     rows = [panel.results_model.record(r) for r in range(panel.results_model.rowCount())]
     # under the box, billable codes first, the categories after them, all marked
-    assert panel.dropdown.isVisible()
+    assert panel.dropdown.is_open()
     assert 8 <= len(rows) <= 30 and rows[0].code == "M62.81"
     billable = [r.billable for r in rows]
     assert billable == sorted(billable, reverse=True) and not billable[-1]
@@ -73,7 +73,7 @@ def test_a_category_in_the_drop_down_opens_its_billable_codes(qtbot, window, cli
     assert model.record(0).code == "M62.81" and not panel.dropdown.caption.isVisible()
     qtbot.keyClick(panel.search, Qt.Key_Return)
     assert clinic.visits.get(visit.id).diagnoses == ("M62.81",)
-    assert not panel.dropdown.isVisible()
+    assert not panel.dropdown.is_open()
 
 
 def test_a_stored_category_offers_billable_codes(qtbot, window, clinic):
