@@ -2,7 +2,8 @@
 field and the message all say so), with a calendar to pick from.
 
 A date that does not exist (02/30/2026) is never turned into another one: the field says
-why, goes back to the date it had, and announces nothing but `refused(message)`.
+why and announces nothing but `refused(message)`; a field saved at once goes back to the
+date it had, one in a form saved later keeps the text to be corrected.
 `date_changed(date)` (None for a blank optional field) comes only for a real, new date.
 """
 
@@ -34,11 +35,14 @@ class DateField(QWidget):
         *,
         optional: bool = False,
         calendar: bool = True,
+        keep_refused: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._name = name
         self._optional = optional
+        # a form saved later keeps the text to correct; a field saved at once goes back
+        self._keep_refused = keep_refused
         self._date: date | None = None
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(DATE_FORMAT + (" (optional)" if optional else ""))
@@ -114,6 +118,9 @@ class DateField(QWidget):
 
     def _typed(self) -> None:
         problem = self.problem()
+        if problem and self._keep_refused:
+            self.refused.emit(problem)
+            return
         if problem:
             kept = format_date(self._date)
             self.edit.setText(kept)

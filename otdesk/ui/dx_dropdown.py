@@ -21,6 +21,8 @@ class DxDropDown(QFrame):
         super().__init__(parent)
         self.setObjectName("dxDropDown")
         self.setFrameShape(QFrame.Shape.Box)
+        # drawn over other widgets: nothing of them may show through the caption
+        self.setAutoFillBackground(True)
         self.setAccessibleName("Diagnosis search results")
         self.caption = QLabel()
         self.caption.setAccessibleName("Diagnosis results caption")

@@ -61,7 +61,7 @@ class Form(QWidget):
 
     def add_date(self, name: str, label: str, optional: bool = True) -> DateField:
         """A date typed MM/DD/YYYY (or picked); values() gives a date, or None if blank."""
-        field = DateField(label.replace("&", ""), optional=optional)
+        field = DateField(label.replace("&", ""), optional=optional, keep_refused=True)
         field.refused.connect(lambda text, n=name: self.show_error(n, text))
         field.date_changed.connect(lambda _day, n=name: self.show_error(n, ""))
         self._add(name, label, field)

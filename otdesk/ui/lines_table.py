@@ -18,6 +18,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QStyledItemDelegate,
@@ -155,8 +156,11 @@ class LinesTable(QWidget):
         if editor is not self._loop_editor:
             return
         self._loop_editor = None
-        # closed by a key in the table (not by the focus moving elsewhere)
-        if self.view.hasFocus():
+        # Closed by a key in the table, not by the focus going elsewhere (Ctrl+D): the
+        # focus is on the table then, or on nothing yet (a window the system has not
+        # made active, as under a bare X server).
+        focus = QApplication.focusWidget()
+        if focus is None or focus is self.view or self.view.isAncestorOf(focus):
             self.loop_done.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802

@@ -215,9 +215,13 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
         self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(
-            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
-        )
+        # Ctrl+Shift+Z everywhere, and the system's own Redo keys; a key listed twice would
+        # make the shortcut ambiguous, and then it does nothing at all
+        redo_keys = [QKeySequence("Ctrl+Shift+Z")]
+        for keys in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo):
+            if keys not in redo_keys:
+                redo_keys.append(keys)
+        self.redo_action.setShortcuts(redo_keys)
         self.redo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         for action, name in ((self.undo_action, "Undo"), (self.redo_action, "Redo")):
             action.setObjectName(name)

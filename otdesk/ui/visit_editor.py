@@ -146,7 +146,8 @@ class VisitEditor(QWidget):
 
         self.empty = QLabel(
             "<h3>No visit open</h3>"
-            "Pick a visit from the day list, or press <b>Ctrl+N</b> to start a new one."
+            "Type the patient's name, birth date or account in <b>Find patient</b> "
+            "(<b>Ctrl+N</b>), or pick a visit from the day list."
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAccessibleName("No visit open")

@@ -483,3 +483,12 @@ def test_the_first_nine_favourites_answer_to_alt_and_their_digit(qtbot, window, 
     window.controller.finalize("test")
     key(qtbot, Qt.Key_6, Qt.AltModifier)
     assert len(clinic.visits.get(window.controller.visit.id).lines) == 1
+
+
+def test_the_undo_and_redo_keys_are_each_bound_once(window):
+    """A key bound twice to one action is ambiguous to Qt, and then does nothing (Redo's
+    Ctrl+Shift+Z is also the system's own Redo key on Linux)."""
+    for action in (window.undo_action, window.redo_action):
+        keys = [keys.toString() for keys in action.shortcuts()]
+        assert len(keys) == len(set(keys)) and keys
+    assert "Ctrl+Shift+Z" in [k.toString() for k in window.redo_action.shortcuts()]

@@ -52,7 +52,7 @@ def status_detail(record: Any) -> str:
 
 
 class DayVisitsModel(RecordTableModel):
-    HEADERS = ("Time", "Patient and provider", "Provider", "Status", "Total")
+    HEADERS = ("Time", "Patient", "Provider", "Status", "Total")
 
     def display(self, record: Any, column: int) -> str:
         if column == COL_TIME:
