@@ -32,7 +32,7 @@ from otdesk.services.errors import (
 from otdesk.services.fees import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
-from otdesk.services.visit_state import VisitState
+from otdesk.services.visit_state import HEADER_FIELDS, VisitState
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
 
@@ -50,18 +50,7 @@ LINE_FIELDS = (
     "auto_modifiers",
     "auto_pointers",
 )
-VISIT_FIELDS = (
-    "date_of_service",
-    "provider_id",
-    "payer_id",
-    "policy_id",
-    "plan_of_care_id",
-    "place_of_service",
-    "discipline",
-    "total_treatment_minutes",
-    "total_time_auto",
-    "appointment_time",
-)
+VISIT_FIELDS = HEADER_FIELDS
 _DEFAULT: Any = object()
 # A new visit of today gets the time it is started, down to these minutes, as its
 # appointment time (the desk corrects it when the patient came at another time).
@@ -567,16 +556,7 @@ class VisitService:
         old = fx.diagnosis_codes(connection, row.id)
         if old == cleaned:
             return
-        table = s.visit_diagnoses
-        connection.execute(delete(table).where(table.c.visit_id == row.id))
-        if cleaned:
-            connection.execute(
-                insert(table),
-                [
-                    {"visit_id": row.id, "position": index, "code": code}
-                    for index, code in enumerate(cleaned)
-                ],
-            )
+        _store_diagnoses(connection, row.id, cleaned)
         # Pointers follow their diagnosis: B pointing at R26.89 stays on R26.89.
         new_letter = {code: DX_LETTERS[index] for index, code in enumerate(cleaned)}
         for line in fx.line_rows(connection, row.id):
@@ -626,16 +606,7 @@ class VisitService:
         cleaned = [v.dx_code(code) for code in codes]
         v.max_diagnoses(len(cleaned))
         old = fx.diagnosis_codes(connection, row.id)
-        table = s.visit_diagnoses
-        connection.execute(delete(table).where(table.c.visit_id == row.id))
-        if cleaned:
-            connection.execute(
-                insert(table),
-                [
-                    {"visit_id": row.id, "position": index, "code": code}
-                    for index, code in enumerate(cleaned)
-                ],
-            )
+        _store_diagnoses(connection, row.id, cleaned)
         self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
 
     def _restore_lines(
@@ -1331,6 +1302,20 @@ def reprice_drafts(ctx: ServiceContext, connection: Connection, codes: set[str])
         service._recompute(connection, visit_id)
         count += 1
     return count
+
+
+def _store_diagnoses(connection: Connection, visit_id: int, codes: Sequence[str]) -> None:
+    """The visit's diagnoses, in order (A, B, ...), replacing the ones it had."""
+    table = s.visit_diagnoses
+    connection.execute(delete(table).where(table.c.visit_id == visit_id))
+    if codes:
+        connection.execute(
+            insert(table),
+            [
+                {"visit_id": visit_id, "position": index, "code": code}
+                for index, code in enumerate(codes)
+            ],
+        )
 
 
 def _line_values(line: Any) -> dict[str, Any]:
