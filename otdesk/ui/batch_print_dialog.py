@@ -183,7 +183,7 @@ class BatchPrintDialog(QDialog):
     def run(self) -> bool:
         """Check the visits, ask where they go, make and issue them. True when done."""
         first, last = self.dates()
-        self.message.setText("")
+        show_note(self.message, "")
         plan = self._in_worker(
             "Checking the visits…",
             lambda step, cancelled: self.service.plan_batch(
@@ -260,7 +260,7 @@ class BatchPrintDialog(QDialog):
         try:
             print_pdf(rendered.document, printer)
         except PrintError as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
         issued = self.service.record_printed(rendered)
         self._done(len(issued), len(rendered.skipped), "printed")
@@ -270,7 +270,7 @@ class BatchPrintDialog(QDialog):
         text = f"{issued} superbill{'s' if issued != 1 else ''} {how} and recorded as issued."
         if skipped:
             text += f" {skipped} left out (incomplete, void or replaced)."
-        self.message.setText(text)
+        show_note(self.message, text)
         self.finished_batch.emit(text)
 
     def cancel_running(self) -> None:
@@ -319,8 +319,9 @@ class BatchPrintDialog(QDialog):
         worker.deleteLater()
         if worker.error is not None:
             cancelled = self._cancel or "Cancel" in worker.error
-            self.message.setText(
-                "Cancelled; nothing was written or recorded." if cancelled else worker.error
-            )
+            if cancelled:
+                show_note(self.message, "Cancelled; nothing was written or recorded.")
+            else:
+                show_note(self.message, worker.error, "error")
             return None
         return worker.result

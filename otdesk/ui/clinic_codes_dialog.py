@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.core.catalog import code_format_problem, normalize_code
 from otdesk.core.visit import DISCIPLINES
 from otdesk.ui.forms import Form
 from otdesk.ui.modal import run_modal
@@ -238,8 +239,6 @@ class ClinicCodesDialog(QDialog):
         return self.codes[row] if 0 <= row < len(self.codes) else None
 
     def add(self) -> None:
-        from otdesk.core.catalog import code_format_problem, normalize_code
-
         self.new_code.clear_errors()
         code = normalize_code(self.code_box.text())
         problem = code_format_problem(code)

@@ -66,19 +66,11 @@ class DateField(QWidget):
             button.setToolTip("Pick from a calendar")
             button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
             menu = QMenu(button)
-            picker = QCalendarWidget()
-            picker.setAccessibleName(f"{name} calendar")
-            picker.setGridVisible(True)
-            picker.clicked.connect(lambda day, m=menu: self._picked(day, m))
-            picker.activated.connect(lambda day, m=menu: self._picked(day, m))
-            action = QWidgetAction(menu)
-            action.setDefaultWidget(picker)
-            menu.addAction(action)
-            menu.aboutToShow.connect(self._show_calendar_on_date)
+            # the calendar is made when first opened: a dozen date fields, a few ms each
+            menu.aboutToShow.connect(lambda m=menu: self._show_calendar_on_date(m))
             button.setMenu(menu)
             layout.addWidget(button)
             self.calendar_button = button
-            self._calendar = picker
 
     # --- value ------------------------------------------------------------------------------
 
@@ -139,7 +131,17 @@ class DateField(QWidget):
             self._date = day
             self.date_changed.emit(day)
 
-    def _show_calendar_on_date(self) -> None:
-        if self._calendar is not None and self._date is not None:
+    def _show_calendar_on_date(self, menu: QMenu) -> None:
+        if self._calendar is None:
+            picker = QCalendarWidget()
+            picker.setAccessibleName(f"{self._name} calendar")
+            picker.setGridVisible(True)
+            picker.clicked.connect(lambda day: self._picked(day, menu))
+            picker.activated.connect(lambda day: self._picked(day, menu))
+            action = QWidgetAction(menu)
+            action.setDefaultWidget(picker)
+            menu.addAction(action)
+            self._calendar = picker
+        if self._date is not None:
             day = self._date
             self._calendar.setSelectedDate(QDate(day.year, day.month, day.day))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -170,7 +170,8 @@ class MainWindow(QMainWindow):
         if self._icd_index is not None:
             clinic.ctx.icd = self._icd_index
         self.day.set_patients(clinic.patients)
-        self.editor.refresh_codes()
+        # the clinic's own codes a moment later: the window answers keys in between
+        QTimer.singleShot(0, self.editor.refresh_codes)
         self.refresh_day()
         if self.status_note.text() == OPENING_NOTE:
             self.show_status("")

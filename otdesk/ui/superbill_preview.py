@@ -29,6 +29,7 @@ from PySide6.QtCore import (
     QPointF,
     QRect,
     QSize,
+    QStandardPaths,
     Signal,
 )
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
@@ -48,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from otdesk.ui import reason_dialog
 from otdesk.ui.modal import run_modal
+from otdesk.ui.style import show_note
 
 AskPrinter = Callable[[QWidget | None, str], QPrinter | None]
 AskSavePath = Callable[[QWidget | None, str], str | None]
@@ -78,18 +80,12 @@ def ask_printer(parent: QWidget | None, paper: str = "letter") -> QPrinter | Non
 
 def documents_folder() -> str:
     """Where save dialogs open: the user's Documents folder (their home without one)."""
-    from pathlib import Path
-
-    from PySide6.QtCore import QStandardPaths
-
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return found if found and Path(found).is_dir() else str(Path.home())
 
 
 def ask_save_path(parent: QWidget | None, suggested: str) -> str | None:
     """A PDF file to write, the dialog opening in Documents with the suggested name."""
-    from pathlib import Path
-
     start = str(Path(documents_folder()) / suggested)
     path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", start, "PDF files (*.pdf)")
     if not path:
@@ -245,7 +241,7 @@ class PdfPreview(QDialog):
         return True, None
 
     def printed(self, pages: int, reason: str | None) -> bool:
-        self.message.setText(f"Printed {pages} page{'s' if pages != 1 else ''}.")
+        show_note(self.message, f"Printed {pages} page{'s' if pages != 1 else ''}.")
         return True
 
     def save_to(self, path: str, reason: str | None) -> bool:
@@ -255,9 +251,9 @@ class PdfPreview(QDialog):
         try:
             written = write_file_atomic(path, self.pdf_bytes)
         except ExportError as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
-        self.message.setText(f"Saved {written.name}.")
+        show_note(self.message, f"Saved {written.name}.")
         return True
 
     # --- showing ----------------------------------------------------------------------------
@@ -292,7 +288,7 @@ class PdfPreview(QDialog):
         try:
             pages = print_pdf(self.pdf_bytes, printer)
         except PrintError as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
         return self.printed(pages, reason)
 
@@ -413,9 +409,9 @@ class SuperbillPreview(PdfPreview):
                 self.visit_id, out=out, reason=reason, pdf=self.pdf_bytes, how=how
             )
         except (ServiceError, ExportError) as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
-        self.message.setText(f"{done}; recorded as issued (SHA-256 {issued.sha256[:12]}…).")
+        show_note(self.message, f"{done}; recorded as issued (SHA-256 {issued.sha256[:12]}…).")
         self.issued.emit(issued)
         return True
 

@@ -492,3 +492,29 @@ def test_the_undo_and_redo_keys_are_each_bound_once(window):
         keys = [keys.toString() for keys in action.shortcuts()]
         assert len(keys) == len(set(keys)) and keys
     assert "Ctrl+Shift+Z" in [k.toString() for k in window.redo_action.shortcuts()]
+
+
+def test_clinic_codes_dialog_lists_adds_and_removes(qtbot, clinic, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from otdesk.ui import clinic_codes_dialog
+    from tests.ui.helpers import show
+
+    def fill_in(parent, the_clinic, code, discipline=None):
+        dialog = clinic_codes_dialog.ClinicCodeDialog(the_clinic, code, discipline, parent=parent)
+        dialog.label.setText("Speech treatment")
+        dialog.accept()
+        return dialog.saved
+
+    monkeypatch.setattr(clinic_codes_dialog, "ask_new", fill_in)
+    dialog = show(qtbot, clinic_codes_dialog.ClinicCodesDialog(clinic))
+    dialog.code_box.setText("925")
+    dialog.add()
+    assert "not a procedure code" in dialog.new_code.messages["code"].text()
+    dialog.code_box.setText("92507")
+    dialog.add()
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "Speech treatment"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    dialog.table.selectRow(0)
+    dialog.remove()
+    assert dialog.table.rowCount() == 0 and dialog.changed and clinic.codes.list() == []

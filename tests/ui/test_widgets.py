@@ -232,3 +232,24 @@ def test_search_result_tables_read_as_lists(qtbot):
         assert not view.tabKeyNavigation()  # Tab leaves the list
     assert shaded.alternatingRowColors()
     assert not plain.alternatingRowColors()
+
+
+def test_a_date_field_picks_from_its_calendar(qtbot):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from otdesk.ui.date_field import DateField
+
+    field = DateField("Date of service")
+    qtbot.addWidget(field)
+    field.set_date(date(2026, 3, 2))
+    changed = []
+    field.date_changed.connect(changed.append)
+    menu = field.calendar_button.menu()
+    menu.aboutToShow.emit()  # the calendar is made when first opened
+    field._calendar.clicked.emit(QDate(2026, 3, 9))
+    assert changed == [date(2026, 3, 9)] and field.edit.text() == "03/09/2026"
+    field.edit.setText("13/01/2026")
+    field.edit.editingFinished.emit()
+    assert field.date() == date(2026, 3, 9) and field.edit.text() == "03/09/2026"
