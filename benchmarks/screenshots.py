@@ -1,10 +1,16 @@
-"""Screenshots of the main window with a visit open that shows findings, at 1366x768 and
-1920x1080, to look at (is everything readable, is anything clipped?).
+"""Screenshots to look at (is everything readable, is anything clipped or squashed?):
 
-Run under a real X server:  xvfb-run -a python benchmarks/screenshots.py [OUT_DIR]
-(QT_QPA_PLATFORM=offscreen also works; fonts may differ slightly.)
-Uses the services' demo clinic when it exists, else a small clinic made here, in a
-temporary data folder; the ICD-10-CM index comes from the user cache (built if missing).
+- main-1366x768.png, main-1920x1080.png: the window with a visit with findings open
+  (three or more, each with its fix buttons);
+- dx-dropdown-1366x768.png: the diagnosis drop-down open on "M62.8";
+- clinic-code-dialog.png: "Add 98975 as a clinic code…";
+- first-run-setup.png: the first-run set-up of a new practice;
+- day-list-1366x768.png: the day list of the demo clinic.
+
+Run under a real X server:  xvfb-run -a -s "-screen 0 1920x1080x24" python
+benchmarks/screenshots.py [OUT_DIR]   (QT_QPA_PLATFORM=offscreen works too; fonts may
+differ slightly). Uses the services' demo clinic in a temporary data folder; the ICD-10-CM
+index comes from the user cache (built if missing).
 """
 
 from __future__ import annotations
@@ -17,47 +23,9 @@ from pathlib import Path
 SIZES = ((1366, 768), (1920, 1080))
 
 
-def make_clinic(folder: Path, clock):
-    from otdesk.services.clinic import Clinic
-
-    try:
-        from otdesk.services.demo import install_demo
-    except ImportError:
-        install_demo = None
-    if install_demo is not None:
-        install_demo(folder, clock=clock)
-        return Clinic.open(folder, clock=clock)
-    clinic = Clinic.open(folder, clock=clock)
-    clinic.practice.save(name="Harbor Hand & Occupational Therapy")
-    ot = clinic.providers.create(
-        last_name="Kim", first_name="Dana", credentials="OTR/L", role="OT", npi="1234567893"
-    )
-    medicare = clinic.payers.create(name="Medicare Part B", kind="medicare")
-    acme = clinic.payers.create(name="Acme Health PPO", kind="commercial")
-    for code, charge in (("97110", "45.00"), ("97140", "42.00"), ("97530", "48.00")):
-        clinic.fees.add(code, charge=charge, effective_from="2020-01-01")
-    people = [
-        ("Rivera", "Ana", "1950-04-12", medicare.id, "1EG4TE5MK72"),
-        ("Olsen", "Bo", "1988-09-30", acme.id, "ACM123"),
-        ("Nguyen", "Mai", "1961-01-05", medicare.id, "2FH5UF6NL83"),
-        ("Okafor", "Chidi", "1975-07-21", acme.id, "ACM777"),
-    ]
-    patients = []
-    for last, first, born, payer_id, member in people:
-        patient = clinic.patients.create(last_name=last, first_name=first, date_of_birth=born)
-        clinic.patients.add_policy(patient.id, payer_id=payer_id, member_id=member)
-        patients.append(patient)
-    for patient in patients[1:]:
-        visit = clinic.visits.create(patient.id, provider_id=ot.id)
-        visit = clinic.visits.add_line(visit.id, "97530", minutes=38)
-        visit = clinic.visits.add_diagnosis(visit.id, "M62.81")
-        clinic.visits.update_line(visit.lines[0].id, dx_pointers=["A"])
-    visit = clinic.visits.create(patients[0].id, provider_id=ot.id)
-    visit = clinic.visits.add_line(visit.id, "97110", minutes=33)
-    visit = clinic.visits.add_line(visit.id, "97140", minutes=7)
-    visit = clinic.visits.add_line(visit.id, "97530", minutes=12)
-    visit = clinic.visits.add_diagnosis(visit.id, "M62.81")
-    return clinic
+def settle(application, rounds: int = 8) -> None:
+    for _ in range(rounds):
+        application.processEvents()
 
 
 def main() -> int:
@@ -66,37 +34,68 @@ def main() -> int:
     from PySide6.QtCore import QSettings
 
     from otdesk.core import icd
+    from otdesk.services.clinic import Clinic
+    from otdesk.services.demo import install_demo
     from otdesk.ui import app as ui_app
+    from otdesk.ui.clinic_codes_dialog import ClinicCodeDialog
+    from otdesk.ui.setup_dialog import SetupDialog
 
     application = ui_app.create_app()
     clock = ui_app.SystemClock()
     with tempfile.TemporaryDirectory() as folder:
-        clinic = make_clinic(Path(folder) / "data", clock)
+        data = Path(folder) / "data"
+        install_demo(data, clock=clock)
+        clinic = Clinic.open(data, clock=clock)
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
         window = ui_app.build_window(clinic, clock, settings, loader=None)
         window._icd_ready(icd.open_index())
         window.show()
-        visits = clinic.visits.day(datetime.now().astimezone().date())
-        # a draft with findings to show (the one with the most)
-        drafts = [v for v in visits if v.status == "draft"] or visits
-        shown = max(drafts, key=lambda v: len(clinic.visits.get(v.id).findings))
-        if shown.status == "draft":
-            # two more lines, so the checks show an NCCI pair and a units note too
-            clinic.visits.add_line(shown.id, "97140", minutes=7)
-            clinic.visits.add_line(shown.id, "97110", minutes=12)
+        today = datetime.now().astimezone().date()
+        visits = clinic.visits.day(today)
+        # the draft with the code pair, given a deleted code too: three findings and more
+        riley = next(v for v in visits if v.patient_name == "Demo, Riley")
+        clinic.visits.add_line(riley.id, "97003", minutes=45, modifiers=["GO"], dx_pointers="A")
+        clinic.visits.add_line(riley.id, "97014", modifiers=["GO"], dx_pointers="A")
         window.refresh_day()
-        window.controller.open(shown.id)
-        window.day.select_visit(shown.id)
+        window.controller.open(riley.id)
+        window.day.select_visit(riley.id)
         window.editor.lines.select_row(0)
         for width, height in SIZES:
             window.resize(width, height)
-            for _ in range(5):
-                application.processEvents()
+            settle(application)
             path = out / f"main-{width}x{height}.png"
             window.grab().save(str(path))
             print(path)
+        window.resize(1366, 768)
+        settle(application)
+        window.day.grab().save(str(out / "day-list-1366x768.png"))
+        print(out / "day-list-1366x768.png")
+
+        panel = window.editor.diagnoses
+        panel.search.setFocus()
+        panel.search.setText("M62.8")
+        settle(application)
+        path = out / "dx-dropdown-1366x768.png"
+        window.grab().save(str(path))
+        print(path)
+        panel.search.setText("")
+
+        dialog = ClinicCodeDialog(clinic, "98975", "OT", parent=window)
+        dialog.show()
+        settle(application)
+        dialog.grab().save(str(out / "clinic-code-dialog.png"))
+        print(out / "clinic-code-dialog.png")
+        dialog.close()
         window.close()
         clinic.close()
+
+        with Clinic.open(Path(folder) / "new", clock=clock) as empty:
+            setup = SetupDialog(empty)
+            setup.show()
+            settle(application)
+            setup.grab().save(str(out / "first-run-setup.png"))
+            print(out / "first-run-setup.png")
+            setup.close()
     return 0
 
 

@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except (CliError, UserError) as error:
-        print(f"otdesk: {error}{_advice(error, args.data_dir)}", file=sys.stderr)
+        print(f"otdesk: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
@@ -95,17 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout closed early (e.g. piped into `head`): not an error worth a traceback
         sys.stderr.close()
         return 0
-
-
-def _advice(error: Exception, data_dir: str | None) -> str:
-    """The exact restore command for an unusable clinic database (with this --data-dir)."""
-    from otdesk.storage.errors import UnusableDatabaseError  # light: no SQLAlchemy
-
-    if isinstance(error, UnusableDatabaseError):
-        from otdesk.advice import restore_advice
-
-        return " " + restore_advice(data_dir)
-    return ""
 
 
 if __name__ == "__main__":

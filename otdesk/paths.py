@@ -66,17 +66,66 @@ def user_data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return _private_dir(path.expanduser())
 
 
-def default_data_dir() -> Path:
-    """The platform's per-user data folder for otdesk (not created here)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+def found_database(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    """The clinic database's file when there is one (--data-dir, else $OTDESK_DATA_DIR, else
+    the user data folder), without creating any folder; None when there is none yet."""
+    if data_dir:
+        folder = Path(data_dir)
+    elif os.environ.get(DATA_DIR_ENV):
+        folder = Path(os.environ[DATA_DIR_ENV])
+    else:
+        folder = default_data_dir()
+    path = folder.expanduser() / DB_FILENAME
+    return path if path.is_file() else None
 
 
 def database_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The clinic database file: otdesk.db in the data folder (--data-dir, else
     $OTDESK_DATA_DIR, else the platform's user data folder)."""
     return user_data_dir(data_dir) / DB_FILENAME
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder (what otdesk uses without --data-dir or
+    $OTDESK_DATA_DIR); not created."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)).expanduser()
+
+
+def program_command() -> str:
+    """How to run the otdesk command here: `otdesk` from an installed package; the bundle's
+    own program when frozen (otdesk-cli.exe beside the window on Windows, which has a
+    console; the program inside otdesk.app on macOS)."""
+    if not getattr(sys, "frozen", False):
+        return APP_NAME
+    program = Path(sys.executable)
+    if os.name == "nt":
+        program = program.with_name(f"{APP_NAME}-cli.exe")
+    return str(program)
+
+
+def cli_command(*args: str, data_dir: str | os.PathLike[str] | None = None) -> str:
+    """The exact command line that runs `otdesk ARGS` on the clinic in `data_dir`, to put in
+    a message: with --data-dir unless it is the default folder, paths quoted as this
+    system's shell needs them."""
+    words = [program_command(), *args]
+    if data_dir is not None and not _same_folder(Path(data_dir), default_data_dir()):
+        words += ["--data-dir", str(data_dir)]
+    if os.name == "nt":
+        import subprocess
+
+        return subprocess.list2cmdline(words)
+    import shlex
+
+    return shlex.join(words)
+
+
+def _same_folder(first: Path, second: Path) -> bool:
+    try:
+        return first.expanduser().resolve() == second.expanduser().resolve()
+    except OSError:
+        return False
 
 
 def user_cache_dir() -> Path:

@@ -139,7 +139,7 @@ def test_show_a_code_one_digit_off_suggests_its_neighbours(capsys):
 def test_show_a_code_far_from_any_suggests_nothing(capsys):
     assert main(["codes", "show", "12345"]) == 2
     err = capsys.readouterr().err
-    assert "Did you mean" not in err and "codes search" in err
+    assert "Did you mean" not in err and "otdesk codes add 12345" in err
 
 
 def test_show_an_orthosis_is_billed_per_item(capsys):
@@ -162,3 +162,52 @@ def test_show_json_gives_the_effective_date(capsys):
 def test_new_codes_are_found_by_shorthand(capsys, text, code):
     assert main(["codes", "search", text, "--json"]) == 0
     assert code in [row["code"] for row in json.loads(capsys.readouterr().out)]
+
+
+def test_clinic_codes_are_added_listed_searched_and_removed(tmp_path, capsys):
+    from otdesk.services import Clinic
+
+    folder = tmp_path / "clinic"
+    Clinic.open(folder).close()
+    where = ["--data-dir", str(folder)]
+    assert main(["codes", "show", "98975", *where]) == 2
+    err = capsys.readouterr().err
+    assert "otdesk codes add 98975 --label WORDS --kind timed --data-dir" in err
+    assert (
+        main(
+            ["codes", "add", "98975", "--label", "Remote monitoring set-up", "--kind", "timed"]
+            + ["--discipline", "SLP", "--fee", "80.00", *where]
+        )
+        == 0
+    )
+    assert "Added clinic code 98975: Remote monitoring set-up (timed; SLP, 80.00 per unit)." in (
+        capsys.readouterr().out
+    )
+    assert main(["codes", "search", "remote monit", "--json", *where]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0] == {
+        "code": "98975",
+        "label": "Remote monitoring set-up",
+        "kind": "timed",
+        "category": "clinic code",
+    }
+    assert main(["codes", "clinic", "--json", *where]) == 0
+    assert [row["code"] for row in json.loads(capsys.readouterr().out)] == ["98975"]
+    # the format check of the CPT/HCPCS categories still applies; a catalog code is refused
+    assert main(["codes", "add", "9250", "--label", "x", "--kind", "timed", *where]) == 2
+    assert "not a procedure code" in capsys.readouterr().err
+    assert main(["codes", "add", "97110", "--label", "x", "--kind", "item", *where]) == 2
+    assert "in the catalog already" in capsys.readouterr().err
+    assert main(["codes", "remove", "98975", *where]) == 0
+    assert "Removed clinic code 98975." in capsys.readouterr().out
+    with Clinic.open(folder) as clinic:
+        assert clinic.codes.list() == []
+
+
+def test_codes_add_needs_an_existing_clinic(tmp_path, capsys):
+    code = main(
+        ["codes", "add", "92507", "--label", "x", "--kind", "timed"]
+        + ["--data-dir", str(tmp_path / "none")]
+    )
+    assert code == 2 and "There is no clinic database" in capsys.readouterr().err
+    assert not (tmp_path / "none" / "otdesk.db").exists()

@@ -182,6 +182,7 @@ def test_rules_list():
         ("day-over-24-hours", "error"),
         ("referring-provider", "warning"),
         ("dx-excludes1", "warning"),
+        ("future-date-of-service", "warning"),
     ):
         assert {"rule": rule, "severity": severity} in rules
 

@@ -124,7 +124,10 @@ def test_a_day_into_one_file_and_a_range_into_a_folder(clinic_dir, icd_cache, tm
     clinic, _ = reopen(folder)
     finalized_visit(clinic, demo.other_patient, demo.ot, day="2026-03-03")
     draft = clinic.visits.create(
-        demo.other_patient, provider_id=demo.ot, date_of_service="2026-03-02"
+        demo.other_patient,
+        provider_id=demo.ot,
+        date_of_service="2026-03-02",
+        total_treatment_minutes=20,
     )
     clinic.visits.set_diagnoses(draft.id, ["M62.81"])
     clinic.visits.add_line(draft.id, "97110", minutes=20, modifiers=["GO"], dx_pointers=["A"])

@@ -1,4 +1,9 @@
-"""`otdesk codes search TEXT [--limit N] [--json]` and `otdesk codes show CODE [--json]`."""
+"""`otdesk codes search TEXT [--limit N] [--json]`, `otdesk codes show CODE [--json]`, and
+the clinic's own codes: `otdesk codes add CODE --label ... --kind timed|untimed|item
+[--discipline OT] [--fee 85.00]`, `otdesk codes clinic [--json]`, `otdesk codes remove CODE`.
+
+Search and show cover the clinic's own codes and fee-schedule codes too when the data
+folder holds a clinic database (none is made for them)."""
 
 from __future__ import annotations
 
@@ -9,11 +14,15 @@ import sys
 from otdesk.cli import CliError
 from otdesk.core.catalog import (
     BillingKind,
+    Catalog,
     Procedure,
     code_format_problem,
     default_catalog,
     normalize_code,
 )
+from otdesk.core.visit import DISCIPLINES
+from otdesk.errors import UserError
+from otdesk.paths import found_database
 
 EXIT_NO_MATCH = 1
 MAX_LIMIT = 1000
@@ -24,6 +33,7 @@ _KIND_WORDS = {
     BillingKind.ADDON: "add-on",
     BillingKind.ITEM: "item",
 }
+CLINIC_KINDS = ("timed", "untimed", "item")
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,6 +59,46 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(run=run_show)
 
+    add = codes_sub.add_parser(
+        "add",
+        parents=[common],
+        help="add a code the catalog lacks as one of the clinic's own codes",
+        description="Add a well-formed CPT/HCPCS code that otdesk's catalog lacks (a payer's "
+        "own code, an L-code) as a clinic code: it is then searched and billed like the "
+        "catalog's codes. Give the label in your own plain words.",
+    )
+    add.add_argument("code", help="the code, e.g. 98975 or a payer's own code")
+    add.add_argument("--label", required=True, help="what it is, in plain words")
+    add.add_argument(
+        "--kind",
+        required=True,
+        choices=CLINIC_KINDS,
+        help="timed (15-minute units from the minutes), untimed (1 unit per visit) or item "
+        "(1 unit per item supplied)",
+    )
+    add.add_argument(
+        "--discipline",
+        action="append",
+        choices=DISCIPLINES,
+        metavar="OT|PT|SLP",
+        help="the discipline it belongs to (gets GO/GP/GN); repeat for several; none: not "
+        "a therapy service",
+    )
+    add.add_argument("--fee", metavar="AMOUNT", help="the clinic's charge per unit, e.g. 85.00")
+    add.set_defaults(run=run_add)
+
+    listing = codes_sub.add_parser("clinic", parents=[common], help="list the clinic's codes")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(run=run_clinic_list)
+
+    remove = codes_sub.add_parser(
+        "remove",
+        parents=[common],
+        help="remove a clinic code (visits that bill it keep it)",
+    )
+    remove.add_argument("code", help="the clinic code to remove")
+    remove.set_defaults(run=run_remove)
+
 
 def _parse_limit(text: str) -> int:
     value = text.strip()
@@ -66,7 +116,7 @@ def run_search(args: argparse.Namespace) -> int:
     limit = _parse_limit(args.limit)
     if not any(char.isalnum() for char in text):
         raise CliError("Give some text to search for, e.g. 'ther ex' or 97110.")
-    matches = default_catalog().search(text, limit=limit)
+    matches = _catalog(args).search(text, limit=limit)
     if args.json:
         rows = [
             {
@@ -92,10 +142,10 @@ def run_show(args: argparse.Namespace) -> int:
     problem = code_format_problem(code)
     if problem:
         raise CliError(problem)
-    catalog = default_catalog()
+    catalog = _catalog(args)
     procedure = catalog.get(code)
     if procedure is None:
-        raise CliError(unknown_code_message(code, catalog))
+        raise CliError(unknown_code_message(code, catalog, args.data_dir))
     if args.json:
         print(
             json.dumps(
@@ -130,11 +180,19 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def unknown_code_message(code: str, catalog) -> str:
-    """ "Code 97410 is not in otdesk's procedure catalog. Did you mean 97140 (...)? ..." """
+def unknown_code_message(code: str, catalog, data_dir: str | None = None) -> str:
+    """ "Code 97410 is not in otdesk's procedure catalog. Did you mean 97140 (...)? ..." with
+    the exact command that adds it as a clinic code."""
+    from otdesk.paths import cli_command
+
+    add = cli_command(
+        "codes", "add", code, "--label", "WORDS", "--kind", "timed", data_dir=data_dir
+    )
     return (
-        f"Code {code} is not in otdesk's procedure catalog.{catalog.did_you_mean(code)} "
-        "Try `otdesk codes search`, or add it as a clinic's custom code."
+        f"Code {code} is not in otdesk's procedure catalog or the clinic's codes."
+        f"{catalog.did_you_mean(code)} If it is right, add it as a clinic code with `{add}` "
+        "(WORDS: what it is, in your own words; --kind untimed or item if it is not billed "
+        "by the minute)."
     )
 
 
@@ -149,3 +207,88 @@ def _billing_text(procedure: Procedure) -> str:
     if procedure.kind is BillingKind.ITEM:
         return "per item: units are the items supplied (1 unless entered), not minutes"
     return "untimed: 1 unit per service, whatever the minutes"
+
+
+def _catalog(args: argparse.Namespace) -> Catalog:
+    """The shipped catalog, with the clinic's own and fee-schedule codes when there is a
+    clinic database."""
+    path = found_database(args.data_dir)
+    if path is None:
+        return default_catalog()
+    with _open(path) as clinic:
+        return clinic.codes.search_catalog()
+
+
+def _open(path):  # -> Clinic
+    from otdesk.services import Clinic
+
+    try:
+        return Clinic.open(path=path, daily_backup=False)
+    except UserError as error:
+        raise CliError(str(error)) from None
+
+
+def _clinic(args: argparse.Namespace):  # -> Clinic
+    from otdesk.services.maintenance import existing_database
+
+    try:
+        path = existing_database(args.data_dir)
+    except UserError as error:
+        raise CliError(str(error)) from None
+    return _open(path)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    with _clinic(args) as clinic:
+        try:
+            code = clinic.codes.add(
+                args.code,
+                label=args.label,
+                kind=args.kind,
+                disciplines=args.discipline or [],
+                fee=args.fee,
+            )
+        except UserError as error:
+            raise CliError(str(error)) from None
+    where = ", ".join(code.disciplines) or "not a therapy service"
+    fee = f", {args.fee} per unit" if args.fee else ""
+    print(f"Added clinic code {code.code}: {code.label} ({code.kind}; {where}{fee}).")
+    return 0
+
+
+def run_clinic_list(args: argparse.Namespace) -> int:
+    with _clinic(args) as clinic:
+        codes = clinic.codes.list()
+    if args.json:
+        rows = [
+            {
+                "code": c.code,
+                "label": c.label,
+                "kind": c.kind,
+                "disciplines": list(c.disciplines),
+                "used": c.used,
+            }
+            for c in codes
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not codes:
+        print("The clinic has no codes of its own yet.")
+    for c in codes:
+        where = ", ".join(c.disciplines) or "not therapy"
+        print(f"{c.code:<6}  {c.kind:<7}  {where:<11}  {c.label}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    with _clinic(args) as clinic:
+        try:
+            deleted = clinic.codes.remove(args.code)
+        except UserError as error:
+            raise CliError(str(error)) from None
+    code = normalize_code(args.code)
+    if deleted:
+        print(f"Removed clinic code {code}.")
+    else:
+        print(f"Removed clinic code {code} from the list; the visits that bill it keep it.")
+    return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from otdesk.advice import restore_advice
 from otdesk.cli import CliError
+from otdesk.paths import cli_command
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -153,7 +153,8 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             print("Backups: none yet")
     if report.problems:
-        advice = f" {restore_advice(args.data_dir)}" if newest else ""
+        command = cli_command("restore", "--latest", data_dir=report.path.parent)
+        advice = f" Restore the newest good backup with `{command}`." if newest else ""
         raise CliError(f"The clinic database {report.path} is damaged.{advice}")
     if health.records is not None and not health.records.ok:
         raise CliError(

@@ -129,6 +129,7 @@ class RuleContext:
         "billed_units",
         "code_set",
         "catalog",
+        "today",
         "_kx",
         "_dx",
     )
@@ -140,9 +141,11 @@ class RuleContext:
         tables: RuleTables,
         dx_check: DxChecker | None,
         units: UnitsResult,
+        today: date | None = None,
     ) -> None:
         self.visit = visit
         self.catalog = catalog
+        self.today = today
         self.tables = tables
         self.dx_check = dx_check
         self.units = units
@@ -307,6 +310,15 @@ def _chain_note(entry: DeletedCode, day: date, tables: RuleTables) -> tuple[str,
     return ("; ".join(steps), note)
 
 
+def replacement_codes(code: str, day: date, tables: RuleTables) -> list[str]:
+    """The codes to bill instead of `code` on `day` (empty when it is not deleted then),
+    following a replacement that is itself deleted by then."""
+    entry = tables.deleted.get(normalize_code(code))
+    if entry is None or not entry.is_deleted_on(day):
+        return []
+    return _replacements(entry, day, tables)
+
+
 def rule_deleted_code(ctx: RuleContext) -> Iterable[Finding]:
     day = ctx.visit.date_of_service
     for index, code in enumerate(ctx.codes):
@@ -404,6 +416,19 @@ def rule_bundled_code(ctx: RuleContext) -> Iterable[Finding]:
                 [index],
                 {"remove_line": True, "lines": [index]},
             )
+
+
+def rule_future_date_of_service(ctx: RuleContext) -> Iterable[Finding]:
+    # Silent without a today (the JSON of `rules check` carries none).
+    day, today = ctx.visit.date_of_service, ctx.today
+    if today is None or day <= today:
+        return
+    days = (day - today).days
+    yield _finding(
+        "future-date-of-service",
+        f"The date of service, {day:%m/%d/%Y}, is {days} {_plural(days, 'day')} in the "
+        "future: bill a visit on the day it took place.",
+    )
 
 
 # --- modifiers ---------------------------------------------------------------------------------
@@ -1404,6 +1429,7 @@ RULES: tuple[tuple[str, Severity, Rule], ...] = (
     ("deleted-code", Severity.ERROR, rule_deleted_code),
     ("code-not-yet-effective", Severity.ERROR, rule_code_not_yet_effective),
     ("unlisted-description", Severity.ERROR, rule_unlisted_description),
+    ("future-date-of-service", Severity.WARNING, rule_future_date_of_service),
     ("medicare-replacement", Severity.ERROR, rule_medicare_replacement),
     ("bundled-code", Severity.WARNING, rule_bundled_code),
     ("therapy-modifier-missing", Severity.ERROR, rule_therapy_modifier_missing),
@@ -1480,17 +1506,19 @@ def check_visit(
     catalog: CatalogLike | None = None,
     dx_check: DxChecker | None = None,
     tables: RuleTables | None = None,
+    today: date | None = None,
 ) -> CheckResult:
     """Units (with the payer's unit rule) and every rule's findings for one visit: errors
     first, then warnings, then notes; within a severity in RULES order. Without `dx_check`
-    the ICD-10-CM rules (dx-unknown, dx-not-billable, dx-excludes1) are skipped. Raises
+    the ICD-10-CM rules (dx-unknown, dx-not-billable, dx-excludes1) are skipped, and without
+    `today` future-date-of-service. Raises
     otdesk.core.units.UnitsInputError for minutes the units engine cannot use."""
     if catalog is None:
         catalog = default_catalog()
     if tables is None:
         tables = RuleTables.shipped()
     units = compute_units(unit_lines(visit, catalog), visit.payer.unit_rule)
-    ctx = RuleContext(visit, catalog, tables, dx_check, units)
+    ctx = RuleContext(visit, catalog, tables, dx_check, units, today)
     findings: list[Finding] = []
     for _rule_id, _severity, rule in RULES:
         findings.extend(rule(ctx))

@@ -59,6 +59,7 @@ class PatientBlock:
     account_number: str
     address_lines: tuple[str, ...] = ()
     phone: str = ""
+    sex: str = ""  # "Female", "Male", "X"; "" when not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class InsuranceBlock:
     subscriber_name: str = ""
     relationship: str = ""  # self, spouse, child, other
     payer_code: str = ""
+    subscriber_date_of_birth: date | None = None  # the insured's (the patient's when self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,10 @@ class SuperbillData:
     referring_npi: str = ""
     plan_start: date | None = None
     plan_certified_through: date | None = None
+    onset_date: date | None = None  # of the condition treated (the plan of care's)
+    prior_authorization: str = ""  # the payer's number, when it gave one
+    # Issued with open items ("Issue anyway"): the reason, printed on the superbill.
+    issued_anyway: str = ""
     # An amendment: the version it replaces and why.
     amends_version: int | None = None
     amend_reason: str = ""

@@ -61,7 +61,9 @@ BOTTOM_MARGIN = 46.0
 GAP = 10.0  # between side-by-side boxes
 
 INK = colors.HexColor("#1d2330")
-MUTED = colors.HexColor("#5b6475")
+# Labels survive a fax: at least LABEL_SIZE points, and near-black (a light grey fades).
+MUTED = colors.HexColor("#353c48")
+LABEL_SIZE = 8.0
 RULE = colors.HexColor("#aab2c0")
 SHADE = colors.HexColor("#eef1f5")
 ACCENT = colors.HexColor("#24507a")
@@ -108,9 +110,16 @@ def _styles() -> _Styles:
     body = ParagraphStyle("body", fontName=FONT, fontSize=8.5, leading=10.5, textColor=INK)
     return _Styles(
         body=body,
-        small=ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.2, textColor=MUTED),
+        small=ParagraphStyle(
+            "small", parent=body, fontSize=LABEL_SIZE, leading=9.6, textColor=MUTED
+        ),
         label=ParagraphStyle(
-            "label", parent=body, fontName=FONT_BOLD, fontSize=6.5, leading=10.5, textColor=MUTED
+            "label",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=LABEL_SIZE,
+            leading=10.5,
+            textColor=MUTED,
         ),
         cell=ParagraphStyle("cell", parent=body, fontSize=8, leading=9.8),
         cell_right=ParagraphStyle("cell_right", parent=body, fontSize=8, leading=9.8, alignment=2),
@@ -132,8 +141,8 @@ def _styles() -> _Styles:
             "section",
             parent=body,
             fontName=FONT_BOLD,
-            fontSize=7.5,
-            leading=9,
+            fontSize=LABEL_SIZE,
+            leading=9.5,
             textColor=ACCENT,
         ),
     )
@@ -234,17 +243,17 @@ class _Canvas(Canvas):
         self.setLineWidth(0.5)
         self.line(MARGIN, BOTTOM_MARGIN - 14, width - MARGIN, BOTTOM_MARGIN - 14)
         page_label = f"Page {number} of {total}"
-        room = width - 2 * MARGIN - pdfmetrics.stringWidth(page_label, FONT_BOLD, 7.5) - 12
-        self.setFont(FONT, 7)
+        room = width - 2 * MARGIN - pdfmetrics.stringWidth(page_label, FONT_BOLD, LABEL_SIZE) - 12
+        self.setFont(FONT, LABEL_SIZE)
         self.setFillColor(MUTED)
-        self.drawString(MARGIN, BOTTOM_MARGIN - 24, _clip(decoration.footer_left, room, 7))
-        self.setFont(FONT_BOLD, 7.5)
+        self.drawString(MARGIN, BOTTOM_MARGIN - 24, _clip(decoration.footer_left, room, LABEL_SIZE))
+        self.setFont(FONT_BOLD, LABEL_SIZE)
         self.setFillColor(INK)
         self.drawRightString(width - MARGIN, BOTTOM_MARGIN - 24, page_label)
         if number > 1 and decoration.continued:
-            self.setFont(FONT, 7.5)
+            self.setFont(FONT, LABEL_SIZE)
             self.setFillColor(MUTED)
-            text = _clip(decoration.continued, width - 2 * MARGIN, 7.5)
+            text = _clip(decoration.continued, width - 2 * MARGIN, LABEL_SIZE)
             self.drawString(MARGIN, height - TOP_MARGIN + 12, text)
         if decoration.watermark:
             self.setFillColor(ALERT)
@@ -394,7 +403,7 @@ def _header(
     return table
 
 
-BOX_LABEL_WIDTH = 74.0
+BOX_LABEL_WIDTH = 96.0  # a label of 8 pt fits: "Prior authorization"
 BOX_PADDING = 5.0
 WRITE_IN = "\x00"  # a value left blank for handwriting (the encounter form)
 
@@ -407,7 +416,7 @@ def _box(title: str, rows: list[tuple[str, str]], st: _Styles, width: float) -> 
     commands: list[tuple[Any, ...]] = []
     heights: list[float | None] = [None]
     for index, (label, value) in enumerate(rows, start=1):
-        label_text = wrap(label, label_width, FONT_BOLD, 6.5)
+        label_text = wrap(label, label_width, FONT_BOLD, LABEL_SIZE)
         if value == WRITE_IN:
             shown = ""
             commands.append(("LINEBELOW", (1, index), (1, index), 0.4, RULE))
@@ -426,13 +435,13 @@ def _box(title: str, rows: list[tuple[str, str]], st: _Styles, width: float) -> 
                 ("FONT", (1, 1), (1, -1), FONT, 8.5, 10.5),
                 ("TEXTCOLOR", (1, 1), (1, -1), INK),
                 # labels are smaller: a little more padding puts them on the value's baseline
-                ("FONT", (0, 1), (0, -1), FONT_BOLD, 6.5, 8),
+                ("FONT", (0, 1), (0, -1), FONT_BOLD, LABEL_SIZE, 9.5),
                 ("TEXTCOLOR", (0, 1), (0, -1), MUTED),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), BOX_PADDING),
                 ("RIGHTPADDING", (0, 0), (-1, -1), BOX_PADDING),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("TOPPADDING", (0, 1), (0, -1), 3.5),
+                ("TOPPADDING", (0, 1), (0, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                 ("TOPPADDING", (0, 0), (-1, 0), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, 0), 3),
@@ -483,9 +492,10 @@ def _beside(cells: list[Any], widths: list[float]) -> Table:
 
 
 def _patient_rows(patient: PatientBlock) -> list[tuple[str, str]]:
+    born = us_date(patient.date_of_birth)
     return [
         ("Name", patient.name),
-        ("Date of birth", us_date(patient.date_of_birth)),
+        ("Date of birth", f"{born} · {patient.sex}" if patient.sex else born),
         ("Address", "\n".join(patient.address_lines)),
         ("Phone", patient.phone),
         ("Account #", patient.account_number),
@@ -498,11 +508,14 @@ def _insurance_rows(insurance: InsuranceBlock | None) -> list[tuple[str, str]]:
     payer = insurance.payer_name
     if insurance.payer_code:
         payer += f" (payer ID {insurance.payer_code})"
+    subscriber = insurance.subscriber_name
+    if insurance.subscriber_date_of_birth is not None:
+        subscriber += f" · born {us_date(insurance.subscriber_date_of_birth)}"
     return [
         ("Payer", payer),
         ("Member ID", insurance.member_id),
         ("Group #", insurance.group_number),
-        ("Subscriber", insurance.subscriber_name),
+        ("Subscriber", subscriber.strip(" ·")),
         ("Relationship", insurance.relationship.capitalize() if insurance.relationship else ""),
     ]
 
@@ -529,7 +542,7 @@ CELL_PADDING = 3.0
 def _grid_style(header_rows: int = 1) -> list[tuple[Any, ...]]:
     return [
         ("FONT", (0, 0), (-1, -1), FONT, 8, 9.8),
-        ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, 7),
+        ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, LABEL_SIZE),
         ("TEXTCOLOR", (0, 0), (-1, header_rows - 1), ACCENT),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), SHADE),
         ("LINEBELOW", (0, 0), (-1, header_rows - 1), 0.8, ACCENT),
@@ -587,6 +600,8 @@ def superbill_story(data: SuperbillData, paper: str = "letter") -> list[Flowable
     banner = _status_banner(data)
     if banner:
         notes.append(_p(banner, st.banner))
+    if data.issued_anyway:
+        notes.append(_p(f"Issued with open items: {data.issued_anyway}", st.banner))
     if data.is_amendment:
         why = f" Reason: {data.amend_reason}" if data.amend_reason else ""
         notes.append(
@@ -613,6 +628,10 @@ def superbill_story(data: SuperbillData, paper: str = "letter") -> list[Flowable
     if data.plan_start:
         through = us_date(data.plan_certified_through) or "open"
         visit_rows.append(("Plan of care", f"{us_date(data.plan_start)} to {through}"))
+    if data.onset_date:
+        visit_rows.append(("Onset date", us_date(data.onset_date)))
+    if data.prior_authorization:
+        visit_rows.append(("Prior authorization", data.prior_authorization))
     story.append(
         _two_boxes(
             ("Rendering provider", _provider_rows(data.provider)), ("Visit", visit_rows), st, width
@@ -689,7 +708,7 @@ def _totals(data: SuperbillData, st: _Styles, width: float) -> Table:
     time_table.setStyle(
         _style(
             [
-                ("FONT", (0, 0), (-1, -1), FONT, 8),
+                ("FONT", (0, 0), (-1, -1), FONT, LABEL_SIZE),
                 ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -901,7 +920,7 @@ def encounter_form_story(form: EncounterFormData, paper: str = "letter") -> list
                 *_grid_style(),
                 ("FONT", (0, 1), (0, -1), FONT, 10, 10),
                 ("FONT", (1, 1), (1, -1), FONT_BOLD, 8, 9.8),
-                ("FONT", (3, 1), (3, -1), FONT, 6.5, 9.8),
+                ("FONT", (3, 1), (3, -1), FONT, LABEL_SIZE, 9.8),
                 ("TEXTCOLOR", (3, 1), (3, -1), MUTED),
                 ("ALIGN", (3, 1), (3, -1), "CENTER"),
                 ("TOPPADDING", (0, 1), (-1, -1), 3.2),

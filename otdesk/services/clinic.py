@@ -9,6 +9,7 @@ from typing import Any
 
 from otdesk.paths import database_path
 from otdesk.services.audit import AuditService
+from otdesk.services.clinic_codes import ClinicCodeService
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.context import ServiceContext, os_user
 from otdesk.services.fees import FeeScheduleService
@@ -49,6 +50,7 @@ class Clinic:
         self.providers = ProviderService(self.ctx)
         self.payers = PayerService(self.ctx)
         self.fees = FeeScheduleService(self.ctx)
+        self.codes = ClinicCodeService(self.ctx)
         self.patients = PatientService(self.ctx)
         self.visits = VisitService(self.ctx)
         self.timers = TimerService(self.ctx)

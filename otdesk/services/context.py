@@ -9,7 +9,7 @@ import getpass
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -45,6 +45,9 @@ class ServiceContext:
     icd: Any = None
     catalog_override: Catalog | None = None
     tables_override: Any = None
+    # The shipped catalog with the clinic's own codes, read on first use and replaced when
+    # they change (otdesk.services.clinic_codes).
+    clinic_catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -54,11 +57,15 @@ class ServiceContext:
 
     @property
     def catalog(self) -> Catalog:
+        """The procedure catalog the services bill from: the shipped one with the clinic's
+        own codes."""
         if self.catalog_override is not None:
             return self.catalog_override
-        from otdesk.core.catalog import default_catalog
+        if self.clinic_catalog is None:
+            from otdesk.services.clinic_codes import load_catalog
 
-        return default_catalog()
+            self.clinic_catalog = load_catalog(self)
+        return self.clinic_catalog
 
     @property
     def tables(self) -> Any:
@@ -125,7 +132,7 @@ def to_json(value: Any) -> str | None:
 def _json_default(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Money):
         return value.to_json()

@@ -14,13 +14,14 @@ and audited like any other.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from otdesk.paths import cli_command
 from otdesk.services.clinic import Clinic, database_path
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import DemoRefusedError, FinalizeBlockedError
@@ -74,8 +75,12 @@ def install_demo(
                 raise DemoRefusedError(
                     f"{clinic.db.path} holds clinic data ({counts['patients']} patients, "
                     f"{counts['visits']} visits) that is not the demo clinic; nothing was "
-                    "changed. Use another --data-dir for the demo, or --force to replace the "
-                    "data with the demo clinic (after a backup that is kept)."
+                    "changed. Use another folder for the demo (`"
+                    + cli_command("demo", data_dir=clinic.db.path.parent / "demo")
+                    + "`), or replace the data with the demo clinic, after a backup that is "
+                    "kept (`"
+                    + cli_command("demo", "--force", data_dir=clinic.db.path.parent)
+                    + "`)."
                 )
             backup = clinic.db.backup(now=clock.now(), reason="before-demo")
         if holds_data or demo:
@@ -307,6 +312,7 @@ class _Seeder:
     ota: int
     pt: int
     count: int = 0
+    slots: dict[date, int] = field(default_factory=dict)  # appointments given per day
 
     def visit(
         self,
@@ -326,6 +332,7 @@ class _Seeder:
             date_of_service=day,
             place_of_service=pos,
             total_treatment_minutes=sum(line.get("minutes", 0) for line in lines) or None,
+            appointment_time=self._next_slot(day),
         )
         self.c.visits.set_diagnoses(visit.id, list(diagnoses))
         for line in lines:
@@ -340,6 +347,13 @@ class _Seeder:
                 self.c.visits.finalize(visit.id, override_reason="demo history")
         self.count += 1
         return visit.id
+
+    def _next_slot(self, day: date) -> time:
+        """The day's next appointment: from 8:00, every 30 minutes (wrapping at 17:30)."""
+        taken = self.slots.get(day, 0)
+        self.slots[day] = taken + 1
+        minutes = 8 * 60 + (taken % 20) * 30
+        return time(minutes // 60, minutes % 60)
 
     def visits(self, patients: list[int]) -> int:
         today = self.today

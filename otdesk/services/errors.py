@@ -43,8 +43,8 @@ class FinalizeBlockedError(ServiceError):
         listed = "; ".join(f.message.rstrip(".") for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         super().__init__(
-            f"Visit {visit_id} has {len(errors)} error finding(s): {listed}{more}. Fix them, "
-            "or finalize with an override reason."
+            f"Visit {visit_id} has {len(errors)} {'error' if len(errors) == 1 else 'errors'} "
+            f"to fix: {listed}{more}. Fix them, or finalize with a reason for the override."
         )
         self.visit_id = visit_id
         self.errors = tuple(errors)

@@ -80,14 +80,17 @@ class FeeScheduleService:
         effective_from: Any = None,
         effective_to: Any = None,
     ) -> Fee:
-        values = _clean(code, charge, allowed, payer_id, effective_from, effective_to)
         with self.ctx.db.write() as connection:
-            _check_payer(connection, payer_id)
-            _check_overlap(connection, values, None)
-            new_id = inserted_id(connection.execute(insert(s.fee_schedule).values(**values)))
-            self.ctx.audit(connection, "fee.add", "fee", new_id, after=values)
-            _reprice(self.ctx, connection, {values["code"]})
-            return _get(connection, new_id)
+            return add_fee(
+                self.ctx,
+                connection,
+                code,
+                charge=charge,
+                allowed=allowed,
+                payer_id=payer_id,
+                effective_from=effective_from,
+                effective_to=effective_to,
+            )
 
     def update(self, fee_id: int, **changes: Any) -> Fee:
         allowed_keys = {"code", "charge", "allowed", "payer_id", "effective_from", "effective_to"}
@@ -214,6 +217,28 @@ class FeeScheduleService:
                 for fee in fees
             ),
         )
+
+
+def add_fee(
+    ctx: ServiceContext,
+    connection: Connection,
+    code: str,
+    *,
+    charge: Any = None,
+    allowed: Any = None,
+    payer_id: int | None = None,
+    effective_from: Any = None,
+    effective_to: Any = None,
+) -> Fee:
+    """Add a fee row inside the caller's transaction (audited; the drafts billing the code
+    are repriced)."""
+    values = _clean(code, charge, allowed, payer_id, effective_from, effective_to)
+    _check_payer(connection, payer_id)
+    _check_overlap(connection, values, None)
+    new_id = inserted_id(connection.execute(insert(s.fee_schedule).values(**values)))
+    ctx.audit(connection, "fee.add", "fee", new_id, after=values)
+    _reprice(ctx, connection, {values["code"]})
+    return _get(connection, new_id)
 
 
 _QUOTES = select(

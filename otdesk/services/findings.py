@@ -315,7 +315,11 @@ def evaluate(
         with_amounts.append(_with_amounts(base_lines[index], amount, no_fee=fee is None))
     visit = _replace_lines(visit, tuple(with_amounts))
     check = check_visit(
-        visit, catalog=catalog, dx_check=ctx.icd.validate if ctx.icd else None, tables=ctx.tables
+        visit,
+        catalog=catalog,
+        dx_check=ctx.icd.validate if ctx.icd else None,
+        tables=ctx.tables,
+        today=ctx.today(),
     )
     return Evaluation(
         visit=visit,

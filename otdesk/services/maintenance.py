@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from otdesk.paths import cli_command
 from otdesk.services.audit import RecordsReport, check_records
 from otdesk.services.clinic import database_path
 from otdesk.services.clock import Clock, SystemClock
@@ -97,7 +98,7 @@ def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:
     if not path.is_file():
         raise StorageError(
             f"There is no clinic database at {path} yet: the app makes one when it first "
-            "starts, and `otdesk demo` makes a demo clinic.",
+            f"starts, and `{cli_command('demo', data_dir=path.parent)}` makes a demo clinic.",
             path=path,
         )
     return path

@@ -44,6 +44,7 @@ POLICY_FIELDS = (
     "priority",
     "effective_from",
     "effective_to",
+    "subscriber_date_of_birth",
 )
 PLAN_FIELDS = (
     "discipline",
@@ -52,6 +53,8 @@ PLAN_FIELDS = (
     "last_progress_report",
     "referring_name",
     "referring_npi",
+    "onset_date",
+    "prior_authorization",
 )
 POLICY_CSV_FIELDS = ("payer", "member_id", "group_number", "subscriber_name", "relationship")
 PATIENT_CSV_COLUMNS = (*PATIENT_FIELDS[:-1], *POLICY_CSV_FIELDS)
@@ -105,6 +108,7 @@ class Policy:
     priority: int  # 1 primary, 2 secondary, 3 tertiary
     effective_from: date | None
     effective_to: date | None
+    subscriber_date_of_birth: date | None = None  # when the subscriber is not the patient
 
     def covers(self, day: date) -> bool:
         return (self.effective_from is None or self.effective_from <= day) and (
@@ -122,6 +126,8 @@ class PlanOfCare:
     last_progress_report: date | None
     referring_name: str
     referring_npi: str
+    onset_date: date | None = None  # of the condition treated
+    prior_authorization: str = ""  # the payer's number for this episode, when it gives one
 
 
 class PatientService:
@@ -614,6 +620,9 @@ def _clean_policy(connection: Connection, values: dict[str, Any]) -> dict[str, A
         "priority": v.int_value(values.get("priority", 1), "priority", low=1, high=3),
         "effective_from": start,
         "effective_to": end,
+        "subscriber_date_of_birth": v.optional_date(
+            values.get("subscriber_date_of_birth"), "subscriber_date_of_birth"
+        ),
     }
 
 
@@ -652,6 +661,7 @@ def _policy(row: Any) -> Policy:
         priority=row.priority,
         effective_from=row.effective_from,
         effective_to=row.effective_to,
+        subscriber_date_of_birth=row.subscriber_date_of_birth,
     )
 
 
@@ -680,6 +690,10 @@ def _clean_plan(values: dict[str, Any]) -> dict[str, Any]:
         "last_progress_report": report,
         "referring_name": v.text(values.get("referring_name"), "referring_name"),
         "referring_npi": v.npi(values.get("referring_npi"), "referring_npi"),
+        "onset_date": v.optional_date(values.get("onset_date"), "onset_date"),
+        "prior_authorization": v.text(
+            values.get("prior_authorization"), "prior_authorization", max_len=50
+        ),
     }
 
 
@@ -700,4 +714,6 @@ def _plan(row: Any) -> PlanOfCare:
         last_progress_report=row.last_progress_report,
         referring_name=row.referring_name,
         referring_npi=row.referring_npi,
+        onset_date=row.onset_date,
+        prior_authorization=row.prior_authorization,
     )

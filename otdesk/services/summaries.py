@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from otdesk.core.money import Money
@@ -33,8 +33,10 @@ class VisitSummary:
     paid: Money
     error_count: int
     warning_count: int
-    # when the visit (its first version) was started, UTC: the time shown in the day list
+    # when the visit (its first version) was started, UTC
     started_at: datetime | None = None
+    # the appointment's local time of day: the time the day list shows and sorts by
+    appointment_time: time | None = None
 
     @property
     def balance(self) -> Money:
@@ -57,6 +59,9 @@ class VisitSummary:
             "errors": self.error_count,
             "warnings": self.warning_count,
             "started_at": self.started_at.isoformat() if self.started_at else None,
+            "appointment_time": (
+                self.appointment_time.strftime("%H:%M") if self.appointment_time else None
+            ),
         }
 
 
@@ -109,4 +114,5 @@ def summary_from_row(row: Mapping[Any, Any]) -> VisitSummary:
         error_count=row["error_count"],
         warning_count=row["warning_count"],
         started_at=row["started_at"],
+        appointment_time=row["appointment_time"],
     )

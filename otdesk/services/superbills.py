@@ -20,7 +20,7 @@ import base64
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -46,7 +46,7 @@ from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ServiceError, ValidationError
 from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, codes_in, stored_settings
-from otdesk.services.patients import Patient, PatientService
+from otdesk.services.patients import Patient, PatientService, Policy
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
 from otdesk.services.summaries import VisitSummary
 from otdesk.services.visit_records import gather
@@ -57,6 +57,7 @@ from otdesk.storage.values import inserted_id
 MAX_FAVOURITES = 30
 MAX_IMAGE_BYTES = 2_000_000
 MAX_STATEMENT = 600  # characters of the out-of-network statement
+SEX_WORDS = {"F": "Female", "M": "Male", "X": "X"}  # "U" (unknown) is left off
 _LOGO_KEY = "superbill.logo"
 _SIGNATURE_KEY = "superbill.signature.{}"
 
@@ -383,15 +384,7 @@ class SuperbillService:
         amends_version = detail.version - 1 if detail.amends_id is not None else None
         insurance = None
         if detail.payer_id is not None and payer_kind != "self-pay":
-            insurance = InsuranceBlock(
-                payer_name=detail.payer_name,
-                member_id=policy.member_id if policy else "",
-                group_number=policy.group_number if policy else "",
-                subscriber_name=(policy.subscriber_name if policy else "")
-                or (_full_name(patient) if policy and policy.relationship == "self" else ""),
-                relationship=policy.relationship if policy else "",
-                payer_code=payer_code,
-            )
+            insurance = _insurance_block(detail.payer_name, policy, patient, payer_code)
         signed_on = None
         if detail.status != "draft" and detail.finalized_at is not None:
             signed_on = detail.finalized_at.astimezone(self.ctx.now().tzinfo).date()
@@ -422,6 +415,8 @@ class SuperbillService:
             referring_npi=plan.referring_npi if plan is not None else "",
             plan_start=plan.start_date if plan is not None else None,
             plan_certified_through=plan.certified_through if plan is not None else None,
+            onset_date=plan.onset_date if plan is not None else None,
+            prior_authorization=plan.prior_authorization if plan is not None else "",
             amends_version=amends_version,
             amend_reason=detail.amend_reason or "",
             signed_on=signed_on,
@@ -461,12 +456,16 @@ class SuperbillService:
 
     # --- documents --------------------------------------------------------------------------
 
-    def render(self, visit_id: int, paper: str | None = None) -> bytes:
-        """The superbill PDF for previewing (nothing is recorded)."""
+    def render(
+        self, visit_id: int, paper: str | None = None, *, issued_anyway: str | None = None
+    ) -> bytes:
+        """The superbill PDF for previewing (nothing is recorded); with `issued_anyway`, as
+        it goes out with open items ("Issued with open items: reason" on it)."""
         from otdesk.export import render_superbill
 
         settings = self.settings()
-        return render_superbill(self.prepare(visit_id, settings).data, paper or settings.paper)
+        prepared = with_open_items(self.prepare(visit_id, settings), issued_anyway)
+        return render_superbill(prepared.data, paper or settings.paper)
 
     def issue(
         self,
@@ -479,7 +478,9 @@ class SuperbillService:
         how: str = "file",
     ) -> tuple[IssuedSuperbill, bytes]:
         """Issue the superbill: check it, make the PDF (or take `pdf`, e.g. the one shown in
-        the preview), write it to `out` (whole or not at all) when given, and record it.
+        the preview, rendered with `issued_anyway` when a reason is given), write it to `out`
+        (whole or not at all) when given, and record it. Issued with a reason, the superbill
+        says "Issued with open items: reason".
         `how` says where it went ("file" or "print"). Raises SuperbillRefusedError,
         IncompleteSuperbillError (problems and no reason) or ExportError (the file)."""
         from otdesk.export import render_superbill, sha256, write_file_atomic
@@ -487,8 +488,11 @@ class SuperbillService:
         settings = self.settings()
         prepared = self.prepare(visit_id, settings)
         why = self._check_issuable(prepared.completeness, reason)
+        # (a `pdf` given for a superbill issued anyway is one rendered with issued_anyway)
         document = (
-            pdf if pdf is not None else render_superbill(prepared.data, paper or settings.paper)
+            pdf
+            if pdf is not None
+            else render_superbill(with_open_items(prepared, why).data, paper or settings.paper)
         )
         file_name = ""
         if out is not None:
@@ -752,15 +756,7 @@ class SuperbillService:
             logo = _image(connection, _LOGO_KEY)
         policy = next((p for p in policies if p.priority == 1 and p.covers(when)), None)
         insurance = (
-            InsuranceBlock(
-                payer_name=policy.payer_name,
-                member_id=policy.member_id,
-                group_number=policy.group_number,
-                subscriber_name=policy.subscriber_name,
-                relationship=policy.relationship,
-            )
-            if policy is not None
-            else None
+            _insurance_block(policy.payer_name, policy, patient) if policy is not None else None
         )
         provider = _provider_block(found, supervisor, None) if found is not None else None
         catalog = self.ctx.catalog
@@ -821,8 +817,10 @@ def _completeness(
         problems.append(f"no diagnosis pointer on line {', '.join(unpointed)}")
     if not detail.place_of_service:
         problems.append("no place of service")
+    if detail.total_treatment_minutes is None:
+        problems.append("no total treatment time")
     for finding in detail.errors:
-        problems.append(f"error finding: {finding.message}")
+        problems.append(f"still to fix: {finding.message}")
     return Completeness(detail.id, detail.version, detail.status, tuple(problems), refused)
 
 
@@ -834,7 +832,7 @@ def _choose(
     chosen = list(plan.ready)
     skipped = [_skipped(p) for p in plan.refused]
     if why:
-        chosen.extend(plan.incomplete)
+        chosen.extend(with_open_items(p, why) for p in plan.incomplete)
         chosen.sort(key=_batch_order)
     else:
         skipped.extend(_skipped(p) for p in plan.incomplete)
@@ -844,6 +842,36 @@ def _choose(
             + (f": {len(skipped)} visit(s) skipped." if skipped else ".")
         )
     return why, chosen, skipped
+
+
+def with_open_items(prepared: Prepared, reason: str | None) -> Prepared:
+    """The superbill as it goes out with open items for `reason` ("Issued with open items:
+    reason" printed on it); unchanged when it has none or no reason is given."""
+    if not reason or not prepared.completeness.problems:
+        return prepared
+    return replace(prepared, data=replace(prepared.data, issued_anyway=reason))
+
+
+def _insurance_block(
+    payer_name: str, policy: Policy | None, patient: Patient, payer_code: str = ""
+) -> InsuranceBlock:
+    """The insurance box, the same on the superbill and the encounter form: the subscriber
+    is the patient (name and date of birth) when the policy is the patient's own."""
+    own = policy is not None and policy.relationship == "self"
+    return InsuranceBlock(
+        payer_name=payer_name,
+        member_id=policy.member_id if policy else "",
+        group_number=policy.group_number if policy else "",
+        subscriber_name=(policy.subscriber_name if policy else "")
+        or (_full_name(patient) if own else ""),
+        relationship=policy.relationship if policy else "",
+        payer_code=payer_code,
+        subscriber_date_of_birth=(
+            (policy.subscriber_date_of_birth or (patient.date_of_birth if own else None))
+            if policy
+            else None
+        ),
+    )
 
 
 def _batch_order(prepared: Prepared) -> tuple[date, str, int]:
@@ -927,6 +955,7 @@ def _patient_block(patient: Patient) -> PatientBlock:
         account_number=patient.account_number,
         address_lines=tuple(x for x in (patient.address1, patient.address2, city_line) if x),
         phone=patient.phone,
+        sex=SEX_WORDS.get(patient.sex, ""),
     )
 
 

@@ -2,10 +2,11 @@
 
 Each start and pause is written at once (started_at, accumulated seconds), so a crash or a
 closed window loses no timed minutes: a timer left running keeps counting from its stored
-start. One timer runs per visit: starting another line's timer pauses the running one
-(that is also what "switch" does). Stopping adds the timed minutes to the line's minutes,
-rounded to whole minutes, half a minute up (90 s -> 2 min, 89 s -> 1 min), and removes the
-timer; the line and the visit are recomputed like any edit.
+start. A visit times one activity at a time: starting another line's timer stops the one
+there was (running or paused) and adds its minutes to its line, so no paused timer waits
+unseen on another line (that is also what "switch" does). Stopping adds the timed minutes
+to the line's minutes, rounded to whole minutes, half a minute up (90 s -> 2 min, 89 s ->
+1 min), and removes the timer; the line and the visit are recomputed like any edit.
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ class TimerService:
         self.ctx = ctx
 
     def start(self, line_id: int) -> VisitDetail:
-        """Start (or resume) a line's timer, pausing any other running timer of the visit."""
+        """Start (or resume) a line's timer; another line's timer stops, its minutes added
+        to its line."""
         with self.ctx.db.write() as connection:
             line = _draft_line(connection, line_id)
             now = self.ctx.now()
+            stopped = False
             for other in _timers(connection, line.visit_id):
-                if other.line_id != line_id and other.started_at is not None:
-                    _pause(connection, other, now)
+                if other.line_id != line_id:
+                    _stop(self.ctx, connection, _line_row(connection, other.line_id), now)
+                    stopped = True
             current = _timer(connection, line_id)
             if current is None:
                 connection.execute(
@@ -61,10 +65,12 @@ class TimerService:
             self.ctx.audit(
                 connection, "timer.start", "visit", line.visit_id, after={"line_id": line_id}
             )
+            if stopped:  # minutes were added: units and amounts follow
+                return _recomputed(self.ctx, connection, line.visit_id)
             return _detail(self.ctx, connection, line.visit_id)
 
     def switch(self, line_id: int) -> VisitDetail:
-        """Move the visit's running timer to another line (the same as start)."""
+        """Move the visit's timer to another line (the same as start)."""
         return self.start(line_id)
 
     def pause(self, line_id: int) -> VisitDetail:
@@ -87,9 +93,7 @@ class TimerService:
         with self.ctx.db.write() as connection:
             line = _draft_line(connection, line_id)
             _stop(self.ctx, connection, line, self.ctx.now())
-            from otdesk.services.visits import VisitService
-
-            return VisitService(self.ctx)._recompute(connection, line.visit_id)
+            return _recomputed(self.ctx, connection, line.visit_id)
 
     def states(self, visit_id: int) -> dict[int, TimerState]:
         """Each timed line's timer (by line id), with its elapsed seconds now."""
@@ -101,10 +105,7 @@ def stop_all(ctx: ServiceContext, connection: Connection, visit_id: int) -> None
     """Stop every timer of a visit (before finalizing), inside the caller's transaction."""
     now = ctx.now()
     for timer in _timers(connection, visit_id):
-        line = connection.execute(
-            select(s.charge_lines).where(s.charge_lines.c.id == timer.line_id)
-        ).first()
-        _stop(ctx, connection, line, now)
+        _stop(ctx, connection, _line_row(connection, timer.line_id), now)
 
 
 def timer_states(connection: Connection, visit_id: int, now: datetime) -> dict[int, TimerState]:
@@ -160,6 +161,10 @@ def _stop(ctx: ServiceContext, connection: Connection, line: Any, now: datetime)
     )
 
 
+def _line_row(connection: Connection, line_id: int) -> Any:
+    return connection.execute(select(s.charge_lines).where(s.charge_lines.c.id == line_id)).first()
+
+
 def _timer(connection: Connection, line_id: int) -> Any:
     return connection.execute(
         select(s.line_timers).where(s.line_timers.c.line_id == line_id)
@@ -188,6 +193,12 @@ def _draft_line(connection: Connection, line_id: int) -> Any:
     if row.status != "draft" or not row.is_current:
         raise VisitNotEditableError(f"Visit {row.visit_id} is not a draft; its timers cannot run.")
     return row
+
+
+def _recomputed(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
+    from otdesk.services.visits import VisitService
+
+    return VisitService(ctx)._recompute(connection, visit_id)
 
 
 def _detail(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:

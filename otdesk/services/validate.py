@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from otdesk.core.dates import date_problem
 from otdesk.core.money import Money, MoneyError
 from otdesk.core.npi import npi_problem
 from otdesk.core.numbers import NotAWholeNumberError, whole_number
@@ -17,6 +18,7 @@ from otdesk.core.visit import DX_LETTERS, MAX_DIAGNOSES, MAX_MODIFIERS, MAX_POIN
 from otdesk.services.errors import ValidationError
 
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 _DX = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?")
 _STATE = re.compile(r"[A-Z]{2}")
@@ -54,18 +56,43 @@ def date_value(value: Any, field: str) -> date:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, f"{label(field)} is required (YYYY-MM-DD).")
     raw = value.strip()
-    try:
-        match = _US_DATE.fullmatch(raw)
-        if match:
+    match = _US_DATE.fullmatch(raw) or _ISO_DATE.fullmatch(raw)
+    why = "write YYYY-MM-DD, e.g. 2026-03-02"
+    if match:
+        if match.re is _US_DATE:
             month, day, year = (int(part) for part in match.groups())
+        else:
+            year, month, day = (int(part) for part in match.groups())
+        problem = date_problem(year, month, day)
+        if problem is None:
             return date(year, month, day)
-        if len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(
-            field, f"{label(field)}: {raw!r} is not a date (write YYYY-MM-DD, e.g. 2026-03-02)."
-        ) from None
+        why = f"{problem}"
+    raise ValidationError(field, f"{label(field)}: {raw!r} is not a date ({why}).")
+
+
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*([AaPp][Mm])?")
+
+
+def optional_time(value: Any, field: str) -> time | None:
+    """A time of day, from a time or text as HH:MM (24-hour) or H:MM AM/PM; None if blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    raw = value.strip() if isinstance(value, str) else repr(value)
+    match = _TIME.fullmatch(raw) if isinstance(value, str) else None
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        half = (match.group(3) or "").upper()
+        if half and 1 <= hour <= 12:
+            hour = hour % 12 + (12 if half == "PM" else 0)
+        elif half:
+            hour = 99
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise ValidationError(
+        field, f"{label(field)}: {raw!r} is not a time of day (write HH:MM, e.g. 09:30 or 2:15 PM)."
+    )
 
 
 def optional_date(value: Any, field: str) -> date | None:

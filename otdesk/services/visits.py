@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, exists, func, insert, select, update
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, exists, func, insert, sele
 from otdesk.core.fixes import MAX_DESCRIPTION
 from otdesk.core.money import Money
 from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine, Finding, Severity
+from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
@@ -32,6 +33,7 @@ from otdesk.services.errors import (
 from otdesk.services.fees import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
+from otdesk.services.visit_state import HEADER_FIELDS, VisitState
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
 
@@ -45,18 +47,15 @@ LINE_FIELDS = (
     "override_reason",
     "fee",
     "description",
+    # the automatic-default markers (the window's defaults; restore puts them back)
+    "auto_modifiers",
+    "auto_pointers",
 )
-VISIT_FIELDS = (
-    "date_of_service",
-    "provider_id",
-    "payer_id",
-    "policy_id",
-    "plan_of_care_id",
-    "place_of_service",
-    "discipline",
-    "total_treatment_minutes",
-)
+VISIT_FIELDS = HEADER_FIELDS
 _DEFAULT: Any = object()
+# A new visit of today gets the time it is started, down to these minutes, as its
+# appointment time (the desk corrects it when the patient came at another time).
+APPOINTMENT_STEP_MINUTES = 5
 EXPORT_COLUMNS = (
     "visit_id",
     "version",
@@ -116,6 +115,9 @@ class LineDetail:
     charge: Money
     allowed: Money | None
     timer: TimerState | None
+    # the modifiers the window added by default and nobody changed (None: set by hand)
+    auto_modifiers: tuple[str, ...] | None = None
+    auto_pointers: bool = False  # the pointers are the default (A while one diagnosis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,8 @@ class VisitDetail:
     override_reason: str | None
     void_reason: str | None
     amend_reason: str | None
+    appointment_time: time | None = None
+    total_time_auto: bool = False  # the total is the sum of the lines' minutes
 
     @property
     def balance(self) -> Money:
@@ -276,15 +280,22 @@ class VisitService:
         place_of_service: str = "11",
         discipline: str | None = None,
         total_treatment_minutes: int | None = None,
+        total_time_auto: bool = False,
+        appointment_time: time | str | None = _DEFAULT,
     ) -> VisitDetail:
         """A new draft visit. Without a payer the patient's primary policy in force on the
-        date is used (none: self-pay); the discipline defaults to the provider's."""
+        date is used (none: self-pay); the discipline defaults to the provider's. Without
+        an appointment time, a visit of today gets the time it is started (to the 5
+        minutes), another day none. `total_time_auto` keeps the total treatment time the
+        sum of the lines' minutes until one is typed (the window's default)."""
         day = (
             v.date_value(date_of_service, "date_of_service")
             if date_of_service is not None
             else self.ctx.today()
         )
         now = self.ctx.now()
+        if appointment_time is _DEFAULT:
+            appointment_time = _appointment_default(now) if day == now.date() else None
         with self.ctx.db.write() as connection:
             if (
                 connection.execute(
@@ -313,6 +324,8 @@ class VisitService:
                     "place_of_service": place_of_service,
                     "discipline": discipline,
                     "total_treatment_minutes": total_treatment_minutes,
+                    "total_time_auto": total_time_auto,
+                    "appointment_time": appointment_time,
                 },
                 self.ctx,
             )
@@ -345,27 +358,34 @@ class VisitService:
             return self._recompute(connection, visit_id)
 
     def update(self, visit_id: int, **changes: Any) -> VisitDetail:
-        """Change a draft's date, provider, payer, policy, plan of care, place of service,
-        discipline or total treatment minutes."""
+        """Change a draft's date, appointment time, provider, payer, policy, plan of care,
+        place of service, discipline or total treatment minutes (a typed total ends the
+        automatic one; total_time_auto=True brings it back). The lines' automatic
+        modifiers follow a new payer, provider or discipline."""
         unknown = set(changes) - set(VISIT_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], f"Unknown visit field(s): {sorted(unknown)}.")
+        if "total_treatment_minutes" in changes and "total_time_auto" not in changes:
+            changes = {**changes, "total_time_auto": False}
         with self.ctx.db.write() as connection:
             row = self._draft(connection, visit_id)
-            before = {key: getattr(row, key) for key in VISIT_FIELDS}
-            values = _clean_visit(connection, row.patient_id, {**before, **changes}, self.ctx)
-            changed = {key: value for key, value in values.items() if before[key] != value}
-            if changed:
-                self._touch(connection, visit_id, **changed)
-                self.ctx.audit(
-                    connection,
-                    "visit.update",
-                    "visit",
-                    visit_id,
-                    before={key: before[key] for key in changed},
-                    after=changed,
-                )
+            self._update_header(connection, row, changes)
             return self._recompute(connection, visit_id)
+
+    def _update_header(self, connection: Connection, row: Any, changes: Mapping[str, Any]) -> None:
+        before = {key: getattr(row, key) for key in VISIT_FIELDS}
+        values = _clean_visit(connection, row.patient_id, {**before, **changes}, self.ctx)
+        changed = {key: value for key, value in values.items() if before[key] != value}
+        if changed:
+            self._touch(connection, row.id, **changed)
+            self.ctx.audit(
+                connection,
+                "visit.update",
+                "visit",
+                row.id,
+                before={key: before[key] for key in changed},
+                after=changed,
+            )
 
     def delete_draft(self, visit_id: int) -> None:
         """Throw a draft away. A draft amendment goes back to the finalized version it
@@ -406,11 +426,19 @@ class VisitService:
 
     # lines ---------------------------------------------------------------------------------
 
-    def add_line(self, visit_id: int, code: str, **fields: Any) -> VisitDetail:
+    def add_line(
+        self, visit_id: int, code: str, *, defaults: bool = False, **fields: Any
+    ) -> VisitDetail:
         """Add a charge line (code; minutes, assistant_minutes, modifiers, dx_pointers,
-        units_override with override_reason, fee, description optional)."""
+        units_override with override_reason, fee, description optional). With `defaults`
+        (the window), modifiers and pointers not given are the ones the visit implies
+        (otdesk.services.defaults), marked automatic."""
         with self.ctx.db.write() as connection:
             row = self._draft(connection, visit_id)
+            if defaults:
+                fields = auto.line_defaults(
+                    self.ctx.catalog, row, code, fx.diagnosis_codes(connection, visit_id), fields
+                )
             values = self._clean_line(connection, row, {"code": code, **fields}, None)
             position = connection.execute(
                 select(func.count())
@@ -446,6 +474,7 @@ class VisitService:
         merged = {**before, **changes}
         if "units_override" in changes and changes["units_override"] is None:
             merged["override_reason"] = None
+        merged.update(auto.markers_after_edit(before, changes))
         values = self._clean_line(connection, row, merged, line)
         changed = {key: value for key, value in values.items() if getattr(line, key) != value}
         if changed:
@@ -541,16 +570,7 @@ class VisitService:
         old = fx.diagnosis_codes(connection, row.id)
         if old == cleaned:
             return
-        table = s.visit_diagnoses
-        connection.execute(delete(table).where(table.c.visit_id == row.id))
-        if cleaned:
-            connection.execute(
-                insert(table),
-                [
-                    {"visit_id": row.id, "position": index, "code": code}
-                    for index, code in enumerate(cleaned)
-                ],
-            )
+        _store_diagnoses(connection, row.id, cleaned)
         # Pointers follow their diagnosis: B pointing at R26.89 stays on R26.89.
         new_letter = {code: DX_LETTERS[index] for index, code in enumerate(cleaned)}
         for line in fx.line_rows(connection, row.id):
@@ -568,6 +588,99 @@ class VisitService:
                 )
         self._touch(connection, row.id)
         self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
+
+    # undo and redo -------------------------------------------------------------------------
+
+    def restore(
+        self, visit_id: int, target: VisitState, base: VisitState, *, action: str = "undo"
+    ) -> VisitDetail:
+        """Undo (or redo) one change: where the visit went from `base` to `target` (two
+        states of otdesk.services.visit_state), it is put back at `target`: the header
+        fields, lines and diagnoses that differ between the two, and nothing else. A line
+        `target` has and `base` lacks is added again under its old id when it is free."""
+        if target.visit_id != visit_id or base.visit_id != visit_id:
+            raise ValidationError("visit", "This change belongs to another visit.")
+        with self.ctx.db.write() as connection:
+            row = self._draft(connection, visit_id)
+            header = {k: value for k, value in target.header().items() if base.header()[k] != value}
+            if header:
+                self._update_header(connection, row, header)
+                row = self._row(connection, visit_id)
+            if target.diagnoses != base.diagnoses:
+                self._write_diagnoses(connection, row, target.diagnoses)
+            self._restore_lines(connection, row, target, base)
+            self._touch(connection, visit_id)
+            self.ctx.audit(
+                connection, f"visit.{action}", "visit", visit_id, after={"action": action}
+            )
+            return self._recompute(connection, visit_id)
+
+    def _write_diagnoses(self, connection: Connection, row: Any, codes: Sequence[str]) -> None:
+        """The diagnoses exactly as given (undo puts the pointers back itself)."""
+        cleaned = [v.dx_code(code) for code in codes]
+        v.max_diagnoses(len(cleaned))
+        old = fx.diagnosis_codes(connection, row.id)
+        _store_diagnoses(connection, row.id, cleaned)
+        self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
+
+    def _restore_lines(
+        self, connection: Connection, row: Any, target: VisitState, base: VisitState
+    ) -> None:
+        cl = s.charge_lines
+        current = {line.id: line for line in fx.line_rows(connection, row.id)}
+        before = {line.id: line for line in base.lines}
+        after = {line.id: line for line in target.lines}
+        for line_id in before.keys() - after.keys():
+            if line_id in current:
+                line = current.pop(line_id)
+                self._remove_line(connection, line)
+                self.ctx.audit(
+                    connection,
+                    "line.remove",
+                    "visit",
+                    row.id,
+                    before={"line_id": line.id, "position": line.position, **_line_values(line)},
+                )
+        ids: dict[int, int] = {}  # a line's id in `target` -> its id now
+        for wanted in target.lines:
+            old = before.get(wanted.id)
+            if old is not None:
+                if wanted.id not in current:
+                    continue  # removed meanwhile: nothing to put back
+                ids[wanted.id] = wanted.id
+                if wanted != old:
+                    values, was = wanted.values(), old.values()
+                    changes = {k: value for k, value in values.items() if was[k] != value}
+                    changes["auto_modifiers"] = wanted.auto_modifiers
+                    changes["auto_pointers"] = wanted.auto_pointers
+                    self._update_line(connection, wanted.id, changes)
+                continue
+            values = self._clean_line(connection, row, {**wanted.values()}, None)
+            free = connection.execute(select(cl.c.id).where(cl.c.id == wanted.id)).first() is None
+            position = len(fx.line_rows(connection, row.id))
+            line_id = inserted_id(
+                connection.execute(
+                    insert(cl).values(
+                        **({"id": wanted.id} if free else {}),
+                        visit_id=row.id,
+                        position=position,
+                        **values,
+                    )
+                )
+            )
+            ids[wanted.id] = line_id
+            self.ctx.audit(
+                connection,
+                "line.add",
+                "visit",
+                row.id,
+                after={"line_id": line_id, "position": position, **values},
+            )
+        now = [line.id for line in fx.line_rows(connection, row.id)]
+        placed = [ids[line.id] for line in target.lines if ids.get(line.id) in now]
+        order = placed + [line_id for line_id in now if line_id not in placed]
+        if order != now:
+            _renumber(connection, order)
 
     # fixes ---------------------------------------------------------------------------------
 
@@ -1019,12 +1132,48 @@ class VisitService:
     def _recompute(self, connection: Connection, visit_id: int) -> VisitDetail:
         row = self._row(connection, visit_id)
         lines = fx.line_rows(connection, visit_id)
+        if row.status == "draft" and self._refresh_defaults(connection, row, lines):
+            lines = fx.line_rows(connection, visit_id)
+        if row.status == "draft" and row.total_time_auto:
+            total = auto.total_minutes(lines)
+            if total != row.total_treatment_minutes:
+                connection.execute(
+                    update(s.visits)
+                    .where(s.visits.c.id == visit_id)
+                    .values(total_treatment_minutes=total)
+                )
+                row = self._row(connection, visit_id)
         diagnoses = fx.diagnosis_codes(connection, visit_id)
         ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
         if row.status == "draft":
             # (the detail of a draft shows `ev`'s figures, so nothing needs reading back)
             fx.persist(self.ctx, connection, row, lines, ev)
         return self._detail(connection, row, lines, diagnoses, ev)
+
+    def _refresh_defaults(self, connection: Connection, row: Any, lines: list[Any]) -> bool:
+        """Bring the automatic modifiers and pointers of the visit's lines to what the
+        header and the diagnoses now imply (what a person set is left alone); True when a
+        line changed."""
+        if not any(line.auto_modifiers is not None or line.auto_pointers for line in lines):
+            return False
+        count = len(fx.diagnosis_codes(connection, row.id))
+        changed = False
+        for line in lines:
+            changes = auto.refreshed(self.ctx.catalog, row, line, count)
+            if changes:
+                changed = True
+                connection.execute(
+                    update(s.charge_lines).where(s.charge_lines.c.id == line.id).values(**changes)
+                )
+                self.ctx.audit(
+                    connection,
+                    "line.defaults",
+                    "visit",
+                    row.id,
+                    before={"line_id": line.id, **{k: getattr(line, k) for k in changes}},
+                    after={"line_id": line.id, **changes},
+                )
+        return changed
 
     def _detail_now(self, connection: Connection, visit_id: int) -> VisitDetail:
         row = self._row(connection, visit_id)
@@ -1098,6 +1247,8 @@ class VisitService:
                     charge=money(line.charge_cents) if frozen else ev.charges[index],
                     allowed=from_cents(line.allowed_cents) if frozen else ev.allowed[index],
                     timer=timers.get(line.id),
+                    auto_modifiers=auto.read_markers(line.auto_modifiers),
+                    auto_pointers=bool(line.auto_pointers),
                 )
             )
         total = money(row.total_charge_cents) if frozen else ev.total_charge
@@ -1141,6 +1292,8 @@ class VisitService:
             override_reason=row.override_reason,
             void_reason=row.void_reason,
             amend_reason=row.amend_reason,
+            appointment_time=row.appointment_time,
+            total_time_auto=bool(row.total_time_auto),
         )
 
     def _clean_line(
@@ -1201,6 +1354,8 @@ class VisitService:
             "override_reason": reason,
             "fee_cents": to_cents(fee_money) if fee_money is not None else None,
             "fee_entered": fee_money is not None,
+            "auto_modifiers": auto.stored_markers(values.get("auto_modifiers")),
+            "auto_pointers": bool(values.get("auto_pointers", False)),
         }
 
 
@@ -1228,6 +1383,20 @@ def reprice_drafts(ctx: ServiceContext, connection: Connection, codes: set[str])
     return count
 
 
+def _store_diagnoses(connection: Connection, visit_id: int, codes: Sequence[str]) -> None:
+    """The visit's diagnoses, in order (A, B, ...), replacing the ones it had."""
+    table = s.visit_diagnoses
+    connection.execute(delete(table).where(table.c.visit_id == visit_id))
+    if codes:
+        connection.execute(
+            insert(table),
+            [
+                {"visit_id": visit_id, "position": index, "code": code}
+                for index, code in enumerate(codes)
+            ],
+        )
+
+
 def _line_values(line: Any) -> dict[str, Any]:
     return {
         "code": line.code,
@@ -1239,6 +1408,8 @@ def _line_values(line: Any) -> dict[str, Any]:
         "units_override": line.units_override,
         "override_reason": line.override_reason,
         "fee": from_cents(line.fee_cents) if line.fee_entered else None,
+        "auto_modifiers": auto.read_markers(line.auto_modifiers),
+        "auto_pointers": bool(line.auto_pointers),
     }
 
 
@@ -1374,7 +1545,15 @@ def _clean_visit(
         "total_treatment_minutes": v.optional_int(
             values.get("total_treatment_minutes"), "total_treatment_minutes"
         ),
+        "total_time_auto": bool(values.get("total_time_auto")),
+        "appointment_time": v.optional_time(values.get("appointment_time"), "appointment_time"),
     }
+
+
+def _appointment_default(now: datetime) -> time:
+    """The time a visit is started, down to APPOINTMENT_STEP_MINUTES."""
+    start = now.replace(second=0, microsecond=0)
+    return (start - timedelta(minutes=start.minute % APPOINTMENT_STEP_MINUTES)).time()
 
 
 def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
@@ -1406,12 +1585,20 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
             py.c.name.label("payer_name"),
             paid.label("paid_cents"),
             s.visit_chains.c.created_at.label("started_at"),
+            vt.c.appointment_time,
         )
         .join(s.visit_chains, s.visit_chains.c.id == vt.c.chain_id)
         .join(p, p.c.id == vt.c.patient_id)
         .join(pr, pr.c.id == vt.c.provider_id)
         .outerjoin(py, py.c.id == vt.c.payer_id)
         .where(*conditions)
-        .order_by(vt.c.date_of_service, p.c.last_name, p.c.first_name, vt.c.id)
+        .order_by(
+            vt.c.date_of_service,
+            vt.c.appointment_time.is_(None),
+            vt.c.appointment_time,
+            p.c.last_name,
+            p.c.first_name,
+            vt.c.id,
+        )
     )
     return [summary_from_row(row._mapping) for row in connection.execute(query)]

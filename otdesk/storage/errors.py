@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from otdesk.errors import UserError, disk_full_sentence
+from otdesk.paths import cli_command
 
 
 class StorageError(UserError):
@@ -24,10 +25,14 @@ class UnusableDatabaseError(StorageError):
     `newest_backup` is the backup to offer for restoring, or None."""
 
     def __init__(self, message: str, *, path: Path, newest_backup: Path | None) -> None:
-        # The command that restores it depends on how otdesk was started (its data folder),
-        # which only the caller knows: the CLI and the window add it (services.maintenance).
+        # The exact command for this clinic's folder (paths.cli_command adds --data-dir when
+        # it is not the default one): a command that restores another folder is worse than none.
         if newest_backup is not None:
-            message += f" The newest backup is {newest_backup}."
+            command = cli_command("restore", "--latest", data_dir=path.parent)
+            message += (
+                f" The newest backup is {newest_backup}; restore the newest good backup with "
+                f"`{command}`, or in the window with Clinic > Backups."
+            )
         else:
             message += " No backup of it was found."
         super().__init__(message, path=path)

@@ -11,7 +11,7 @@ database key.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,15 @@ SELECT v.id, v.chain_id, v.version, v.status, v.date_of_service, v.patient_id,
        (SELECT coalesce(sum(pay.amount_cents), 0) FROM payments AS pay
          WHERE pay.chain_id = v.chain_id AND NOT EXISTS
            (SELECT 1 FROM payment_removals AS r WHERE r.payment_id = pay.id)) AS paid_cents,
-       c.created_at AS started_at
+       c.created_at AS started_at, v.appointment_time
 FROM visits AS v
 JOIN visit_chains AS c ON c.id = v.chain_id
 JOIN patients AS p ON p.id = v.patient_id
 JOIN providers AS pr ON pr.id = v.provider_id
 LEFT OUTER JOIN payers AS py ON py.id = v.payer_id
 WHERE v.date_of_service = :day AND v.is_current = 1
-ORDER BY v.date_of_service, p.last_name, p.first_name, v.id
+ORDER BY v.date_of_service, v.appointment_time IS NULL, v.appointment_time, p.last_name,
+         p.first_name, v.id
 """
 
 
@@ -98,5 +99,7 @@ class PlainReader:
             values["started_at"] = (
                 datetime.fromisoformat(started).replace(tzinfo=UTC) if started else None
             )
+            at = values["appointment_time"]
+            values["appointment_time"] = time.fromisoformat(at) if at else None
             found.append(values)
         return found

@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +54,7 @@ PAYMENT_KINDS = ("copay", "payment")
 PAYMENT_METHODS = ("cash", "check", "card", "other")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
 SEXES = ("F", "M", "X", "U")
+CLINIC_CODE_KINDS = ("timed", "untimed", "item")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -190,6 +192,7 @@ policies = Table(
     Column("member_key", String(40), nullable=False, index=True),
     Column("group_number", String(40), nullable=False, server_default=""),
     Column("subscriber_name", String(200), nullable=False, server_default=""),
+    Column("subscriber_date_of_birth", Date, nullable=True),  # when not the patient
     Column("relationship", String(10), nullable=False, server_default="self"),
     Column("priority", Integer, nullable=False, server_default="1"),
     Column("effective_from", Date, nullable=True),
@@ -209,6 +212,8 @@ plans_of_care = Table(
     Column("last_progress_report", Date, nullable=True),
     Column("referring_name", String(200), nullable=False, server_default=""),
     Column("referring_npi", String(10), nullable=False, server_default=""),
+    Column("onset_date", Date, nullable=True),  # of the condition treated
+    Column("prior_authorization", String(50), nullable=False, server_default=""),
     _in("discipline", ("OT", "PT", "SLP"), "discipline"),
 )
 
@@ -237,6 +242,10 @@ visits = Table(
     Column("place_of_service", String(2), nullable=False, server_default="11"),
     Column("discipline", String(3), nullable=False, server_default="OT"),
     Column("total_treatment_minutes", Integer, nullable=True),
+    # True: the total is the sum of the lines' minutes, kept so until someone types one
+    Column("total_time_auto", Boolean, nullable=False, server_default="0"),
+    # the appointment's local time of day (the day list's time), NULL when not known
+    Column("appointment_time", Time, nullable=True),
     Column("status", String(10), nullable=False, server_default="draft"),
     # kept up to date by every save so the day list needs no rules run
     Column("total_charge_cents", BigInteger, nullable=False, server_default="0"),
@@ -278,6 +287,11 @@ charge_lines = Table(
     Column("override_reason", Text, nullable=True),
     Column("modifiers", String(16), nullable=False, server_default=""),  # "GO,59"
     Column("dx_pointers", String(8), nullable=False, server_default=""),  # "AB"
+    # The defaults the window applied and nobody has changed since: the modifiers added
+    # automatically ("GO,CO"; NULL once the modifiers were set by hand) and whether the
+    # pointers are the automatic ones (A while the visit has one diagnosis).
+    Column("auto_modifiers", String(16), nullable=True),
+    Column("auto_pointers", Boolean, nullable=False, server_default="0"),
     Column("fee_cents", BigInteger, nullable=True),  # per unit; NULL: no fee known
     Column("fee_entered", Boolean, nullable=False, server_default="0"),
     Column("charge_cents", BigInteger, nullable=False, server_default="0"),
@@ -350,6 +364,22 @@ line_timers = Table(
     ),
     Column("started_at", UTCDateTime, nullable=True),  # NULL: paused
     Column("accumulated_seconds", Integer, nullable=False, server_default="0"),
+)
+
+# Codes a clinic bills that the shipped catalog lacks (a payer-specific code, an L-code),
+# with its own plain label; searched and billed like catalog codes.
+clinic_codes = Table(
+    "clinic_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(5), nullable=False, unique=True),
+    Column("label", String(200), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("disciplines", String(20), nullable=False, server_default=""),  # "OT;PT"
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    _in("kind", CLINIC_CODE_KINDS, "kind"),
 )
 
 superbills = Table(

@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import logging.handlers
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -32,6 +33,14 @@ APP_NAME = "otdesk"
 ORGANIZATION = "otdesk"
 DEMO_FOLDER = "demo"
 ICD_DELAY_MS = 300
+# What the window remembers for one clinic (the day shown, the last provider), in its folder.
+CLINIC_SETTINGS_FILE = "window.ini"
+
+
+def clinic_settings(folder: Path) -> QSettings:
+    """The window's settings that belong to the clinic in `folder`, kept beside its
+    database (another clinic, or the demo, has its own)."""
+    return QSettings(str(Path(folder) / CLINIC_SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 def log_dir() -> Path:
@@ -136,14 +145,18 @@ def build_window(
     loader: Callable[..., Any] | None = icd_loader,
     title_note: str = "",
     first_screen: Any = None,
+    clinic_folder: Path | None = None,
 ) -> Any:
     """The main window over an open clinic, or (clinic None) over its first screen until
-    MainWindow.load_clinic() has opened it."""
+    MainWindow.load_clinic() has opened it. `clinic_folder` holds what the window keeps for
+    that clinic (by default the open clinic's folder; the computer-wide `settings` when
+    neither is known)."""
     with start_up_objects():
         from otdesk.core.catalog import default_catalog
         from otdesk.ui import style
         from otdesk.ui.main_window import MainWindow
 
+        folder = clinic_folder or (Path(clinic.db.path).parent if clinic is not None else None)
         window = MainWindow(
             clinic,
             default_catalog(),
@@ -151,6 +164,7 @@ def build_window(
             settings,
             title_note=title_note,
             first_screen=first_screen,
+            clinic_settings=clinic_settings(folder) if folder is not None else None,
         )
         add_management_actions(window)
         add_superbill_preview(window)
@@ -186,7 +200,9 @@ def show_first_screen(
         first = FirstScreen.open(data_dir)
     if first is None:
         return None
-    window = build_window(None, clock, settings, loader, first_screen=first)
+    window = build_window(
+        None, clock, settings, loader, first_screen=first, clinic_folder=user_data_dir(data_dir)
+    )
     window.show()
     # the first paint happens before the services' thread competes for the interpreter
     QApplication.processEvents()
@@ -218,8 +234,27 @@ def add_management_actions(window: Any) -> None:
         window.add_clinic_action(text, lambda _=False, o=opener: o(window))
 
 
+def display_problem(environ: Any = None, platform: str | None = None) -> str | None:
+    """Why the window cannot open on this screen, in one sentence, or None: on Linux
+    without a display Qt would abort with its own message instead."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "there is no display to open the window on (DISPLAY is not set); start otdesk from "
+        "the desktop, or use the commands that need none (otdesk --help lists them)."
+    )
+
+
 def run(data_dir: str | None = None) -> int:
     """Open the main window on the clinic database; returns the exit code."""
+    problem = display_problem()
+    if problem:
+        print(f"otdesk: {problem}", file=sys.stderr)
+        return 1
     log_path: Path | None
     try:
         log_path = setup_logging()

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QCheckBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -31,7 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.errors import UserError
 from otdesk.ui import reason_dialog
+from otdesk.ui.date_field import DateField
+from otdesk.ui.style import show_note
 from otdesk.ui.superbill_preview import (
     AskPrinter,
     AskReason,
@@ -39,6 +41,7 @@ from otdesk.ui.superbill_preview import (
     PrintError,
     ask_printer,
     ask_save_path,
+    documents_folder,
     print_pdf,
 )
 from otdesk.ui.worker import Worker
@@ -48,7 +51,7 @@ DESTINATIONS = ("printer", "file", "folder")
 
 
 def ask_folder(parent: QWidget | None) -> str | None:
-    path = QFileDialog.getExistingDirectory(parent, "Folder for the superbills")
+    path = QFileDialog.getExistingDirectory(parent, "Folder for the superbills", documents_folder())
     return path or None
 
 
@@ -83,10 +86,10 @@ class BatchPrintDialog(QDialog):
 
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        self.start = self._date_edit(day, "From")
-        self.end = self._date_edit(day, "To")
-        form.addRow("From", self.start)
-        form.addRow("To", self.end)
+        self.start = self._date_field(day, "From")
+        self.end = self._date_field(day, "To")
+        form.addRow("&From", self.start)
+        form.addRow("&To", self.end)
         self.drafts = QCheckBox("Include drafts (marked DRAFT)")
         self.drafts.setAccessibleName("Include drafts")
         form.addRow("", self.drafts)
@@ -113,40 +116,43 @@ class BatchPrintDialog(QDialog):
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.go = QPushButton("Make superbills")
-        self.go.setAccessibleName("Make superbills")
+        self.go = QPushButton()
         self.go.setDefault(True)
         self.go.clicked.connect(self.run)
         close = QPushButton("Close")
+        close.setAccessibleName("Close without making superbills")
         close.clicked.connect(self.reject)
         buttons.addWidget(self.go)
         buttons.addWidget(close)
         layout.addLayout(buttons)
 
-        self.start.dateChanged.connect(self._count)
-        self.end.dateChanged.connect(self._count)
+        self.start.date_changed.connect(self._count)
+        self.end.date_changed.connect(self._count)
+        for field in (self.start, self.end):
+            field.refused.connect(lambda text: show_note(self.message, text, "error"))
         self.drafts.toggled.connect(self._count)
+        self.destination.idToggled.connect(lambda *_: self._name_the_button())
+        self._found = 0
         self._count()
 
-    def _date_edit(self, day: date, name: str) -> QDateEdit:
-        edit = QDateEdit(QDate(day.year, day.month, day.day))
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("MM/dd/yyyy")
-        edit.setAccessibleName(name)
-        return edit
+    def _date_field(self, day: date, name: str) -> DateField:
+        field = DateField(name)
+        field.set_date(day)
+        return field
 
     def dates(self) -> tuple[date, date]:
-        first = self.start.date().toPython()
-        last = self.end.date().toPython()
+        first = self.start.date() or date.today()
+        last = self.end.date() or first
         return (first, last) if first <= last else (last, first)
 
-    def _count(self) -> None:
+    def _count(self, *_args: Any) -> None:
         first, last = self.dates()
         try:
             found = self.service.batch_visits(first, last, include_drafts=self.drafts.isChecked())
-        except Exception as error:  # a locked database: say so
+        except UserError as error:  # a locked database: say so
             self.summary.setText(f"Cannot read the visits: {error}")
-            self.go.setEnabled(False)
+            self._found = 0
+            self._name_the_button()
             return
         drafts = sum(1 for visit in found if visit.status == "draft")
         span = f"{first:%m/%d/%Y}" + (f" to {last:%m/%d/%Y}" if last != first else "")
@@ -154,14 +160,30 @@ class BatchPrintDialog(QDialog):
         if drafts:
             text += f" ({drafts} draft{'s' if drafts != 1 else ''})"
         self.summary.setText(text + ".")
-        self.go.setEnabled(bool(found))
+        self._found = len(found)
+        self._name_the_button()
+
+    def _name_the_button(self) -> None:
+        """The button says what it will do: print, or save one PDF, or one PDF each."""
+        count = self._found
+        noun = "superbill" if count == 1 else "superbills"
+        where = DESTINATIONS[max(self.destination.checkedId(), 0)]
+        if where == "printer":
+            text = f"Print {count} {noun}…"
+        elif where == "file":
+            text = f"Save {count} {noun} in one PDF…"
+        else:
+            text = f"Save {count} {noun}, one PDF each…"
+        self.go.setText(text)
+        self.go.setAccessibleName(text.rstrip("…"))
+        self.go.setEnabled(count > 0)
 
     # --- running ----------------------------------------------------------------------------
 
     def run(self) -> bool:
         """Check the visits, ask where they go, make and issue them. True when done."""
         first, last = self.dates()
-        self.message.setText("")
+        show_note(self.message, "")
         plan = self._in_worker(
             "Checking the visits…",
             lambda step, cancelled: self.service.plan_batch(
@@ -177,8 +199,8 @@ class BatchPrintDialog(QDialog):
         reason = None
         if plan.incomplete:
             details = [
-                f"Visit {p.data.visit_id} ({p.data.patient.account_number}): "
-                + "; ".join(p.completeness.problems)
+                f"{p.data.patient.name} ({p.data.patient.account_number}, "
+                f"{p.data.date_of_service:%m/%d/%Y}): " + "; ".join(p.completeness.problems)
                 for p in plan.incomplete
             ]
             answer = self._ask_reason(
@@ -191,7 +213,11 @@ class BatchPrintDialog(QDialog):
             )
             reason = answer.reason if answer is not None else None
         if not plan.ready and reason is None:
-            self.message.setText("No superbill is complete enough to issue; nothing was made.")
+            show_note(
+                self.message,
+                "No superbill is complete enough to issue; nothing was made.",
+                "error",
+            )
             return False
         where = self.destination.checkedId()
         if DESTINATIONS[where] == "printer":
@@ -234,7 +260,7 @@ class BatchPrintDialog(QDialog):
         try:
             print_pdf(rendered.document, printer)
         except PrintError as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
         issued = self.service.record_printed(rendered)
         self._done(len(issued), len(rendered.skipped), "printed")
@@ -244,7 +270,7 @@ class BatchPrintDialog(QDialog):
         text = f"{issued} superbill{'s' if issued != 1 else ''} {how} and recorded as issued."
         if skipped:
             text += f" {skipped} left out (incomplete, void or replaced)."
-        self.message.setText(text)
+        show_note(self.message, text)
         self.finished_batch.emit(text)
 
     def cancel_running(self) -> None:
@@ -295,8 +321,9 @@ class BatchPrintDialog(QDialog):
         worker.deleteLater()
         if worker.error is not None:
             cancelled = self._cancel or worker.error.startswith("CancelledError")
-            self.message.setText(
-                "Cancelled; nothing was written or recorded." if cancelled else worker.error
-            )
+            if cancelled:
+                show_note(self.message, "Cancelled; nothing was written or recorded.")
+            else:
+                show_note(self.message, worker.error, "error")
             return None
         return worker.result

@@ -4,6 +4,14 @@ clinic's favourite codes as buttons grouped by category, and the codes used rece
 Enter in the search box adds the highlighted result (the first one unless the person moved
 down the list); a click or Enter on a result or a button adds that code. The picker only
 announces `code_chosen(code)`; the visit editor adds the line.
+
+The first nine favourite buttons also answer to Alt+1 ... Alt+9 (the digit is on the button),
+at once, from anywhere in the window.
+
+The search covers the catalog, the clinic's own codes and the fee schedule's codes (the
+window hands over that catalog once the clinic is open). A well-formed code found in none
+of them is offered as "Add 98975 as a clinic code…" (Enter when nothing else matches),
+which announces `new_code_requested(code)`.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -26,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from otdesk.core.catalog import Catalog
+from otdesk.core.catalog import Catalog, code_format_problem, normalize_code
 from otdesk.ui.flow_layout import flow_widget
 from otdesk.ui.models.base import RECORD_ROLE
 from otdesk.ui.models.code_results import (
@@ -41,6 +49,8 @@ from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 RESULT_LIMIT = 20
 CAPTION_WIDTH = 80
 MAX_RECENT = 8
+FAVOURITE_KEYS = 9  # Alt+1 ... Alt+9
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 # Shown until the clinic picks its own (Settings > Favourite codes).
 DEFAULT_FAVOURITES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -107,6 +117,7 @@ def short_label(label: str, limit: int = 22) -> str:
 
 class CodePicker(QWidget):
     code_chosen = Signal(str)
+    new_code_requested = Signal(str)  # a well-formed code the search does not know
 
     def __init__(
         self,
@@ -151,6 +162,20 @@ class CodePicker(QWidget):
         self.no_match = QLabel()
         self.no_match.setWordWrap(True)
         self.no_match.setAccessibleName("No matching code")
+        self.add_code = QPushButton()
+        self.add_code.setAccessibleName("Add the typed code as a clinic code")
+        self.add_code.setAutoDefault(False)
+        self.add_code.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.add_code.clicked.connect(self._ask_new_code)
+        self.add_code.hide()
+        self._new_code: str | None = None
+        self._results_room = 0  # the favourites' height, kept by the results (_show_page)
+        no_match_page = QWidget()
+        no_match_layout = QVBoxLayout(no_match_page)
+        no_match_layout.setContentsMargins(0, 0, 0, 0)
+        no_match_layout.addWidget(self.no_match)
+        no_match_layout.addWidget(self.add_code)
+        no_match_layout.addStretch(1)
 
         self.favourites = QWidget()
         self.favourites.setAccessibleName("Favourite codes")
@@ -162,6 +187,7 @@ class CodePicker(QWidget):
         self._recent_layout = QHBoxLayout(self.recent_row)
         self._recent_layout.setContentsMargins(0, 0, 0, 0)
         self.favourite_buttons: dict[str, QPushButton] = {}
+        self._favourite_keys: list[QShortcut] = []
         self.set_favourites(favourites)
 
         browse = QWidget()
@@ -175,7 +201,7 @@ class CodePicker(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(browse)
         self.stack.addWidget(self.results)
-        self.stack.addWidget(self.no_match)
+        self.stack.addWidget(no_match_page)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -188,6 +214,10 @@ class CodePicker(QWidget):
     def set_favourites(self, groups: Sequence[tuple[str, Sequence[str]]]) -> None:
         _clear(self._favourites_layout)
         self.favourite_buttons.clear()
+        for shortcut in self._favourite_keys:
+            shortcut.setEnabled(False)
+            shortcut.deleteLater()
+        self._favourite_keys = []
         for category, codes in groups:
             row = QHBoxLayout()
             row.setSpacing(4)
@@ -201,7 +231,18 @@ class CodePicker(QWidget):
                 if procedure is None:
                     continue
                 words = button_words(code, procedure.label)
+                number = len(self.favourite_buttons) + 1
                 button = self._code_button(code, words, procedure.label)
+                if number <= FAVOURITE_KEYS:
+                    # a shortcut of its own, not the button's: that one clicks 100 ms late,
+                    # and the minutes typed meanwhile would land in the search
+                    keys = QKeySequence(f"Alt+{number}")
+                    shortcut = QShortcut(keys, self)
+                    shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                    shortcut.activated.connect(lambda c=code: self._favourite_key(c))
+                    self._favourite_keys.append(shortcut)
+                    button.setText(f"{number}  {button.text()}")
+                    button.setToolTip(f"{button.toolTip()} (Alt+{number})")
                 self.favourite_buttons[code] = button
                 flow.addWidget(button)
             row.addWidget(buttons, 1)
@@ -226,6 +267,11 @@ class CodePicker(QWidget):
 
     def catalog(self) -> Catalog:
         return self._catalog
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Search this catalog from now on (the clinic's: its own and fee-schedule codes)."""
+        self._catalog = catalog
+        self._on_text(self.search.text())
 
     def favourite_codes(self) -> list[str]:
         return list(self.favourite_buttons)
@@ -253,33 +299,69 @@ class CodePicker(QWidget):
     def _on_text(self, text: str) -> None:
         if not text.strip():
             self.model.set_records([])
+            self.stack.setMaximumHeight(QWIDGETSIZE_MAX)  # the favourites wrap as they need
             self.stack.setCurrentIndex(0)
+            self._new_code = None
             return
         found = self._catalog.search(text, RESULT_LIMIT)
         self.model.set_records(found)
+        typed = normalize_code(text)
+        self._new_code = (
+            typed if not code_format_problem(typed) and typed not in self._catalog else None
+        )
         if found:
             if self.stack.currentIndex() != 1:
-                self.stack.setCurrentIndex(1)
+                self._show_page(1)
             self.results.selectRow(0)
+            return
+        if self._new_code is not None:
+            self.no_match.setText(
+                f"{self._new_code} is not in otdesk's catalog or the clinic's codes. Press "
+                "Enter to add it as a clinic code: you give it a label, how it is billed "
+                "and a fee."
+            )
+            self.add_code.setText(f"Add {self._new_code} as a clinic code…")
         else:
             self.no_match.setText(
                 f"No code matches “{text.strip()}”. Try a code (97110), words (exercise) or "
                 "shorthand (ther ex, TA, ionto)."
             )
-            self.stack.setCurrentIndex(2)
+        self.add_code.setVisible(self._new_code is not None)
+        self._show_page(2)
+
+    def _show_page(self, page: int) -> None:
+        """Show the results (1) or the no-match page (2) in the room the favourites had:
+        growing, the picker would push the lines table down and make the whole editor lay
+        itself out again (a few milliseconds of every first keystroke)."""
+        if self.stack.currentIndex() == 0:
+            self._results_room = self.stack.height()
+        room = self._results_room
+        if room > 0:
+            self.stack.setMaximumHeight(room)
+        self.stack.setCurrentIndex(page)
 
     def _choose_current(self) -> None:
         if self.model.rowCount() == 0:
+            self._ask_new_code()
             return
         self._choose_index(self.model.index(chosen_row(self.results), 0))
+
+    def _ask_new_code(self) -> None:
+        if self._new_code is not None:
+            self.new_code_requested.emit(self._new_code)
 
     def _choose_index(self, index) -> None:
         procedure = self.model.data(self.model.index(index.row(), 0), RECORD_ROLE)
         if procedure is not None:
             self._emit(procedure.code)
 
+    def _favourite_key(self, code: str) -> None:
+        if self.isEnabled():  # (a finalized visit's picker is disabled)
+            self._emit(code)
+
     def _emit(self, code: str) -> None:
-        self.search.clear()
+        # setText, not clear(): Ctrl+Z in the empty box then undoes the line, not the typing
+        self.search.setText("")
         self.search.setFocus()
         self.code_chosen.emit(code)
 

@@ -1,15 +1,15 @@
 """The day view: a date (today by default, arrows for the previous and next day), the visits
-of that date, patient search and New visit."""
+of that date, patient search and New visit. A name that finds no one (or not the one
+wanted) can be added as a new patient from the search: "Add patient “Ana Rivera”…"."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.services.summaries import day_totals
+from otdesk.ui.date_field import DateField
 from otdesk.ui.models.base import RECORD_ROLE
 from otdesk.ui.models.day_visits import (
     COL_PATIENT,
@@ -30,14 +31,11 @@ from otdesk.ui.models.day_visits import (
     COL_TOTAL,
     DayVisitsModel,
 )
-from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
+from otdesk.ui.models.patients import COL_NAME, PatientResultsModel, typed_name
 from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
+from otdesk.ui.two_line_delegate import TwoLineDelegate
 
 PATIENT_LIMIT = 12
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
 
 
 class DayView(QWidget):
@@ -45,6 +43,7 @@ class DayView(QWidget):
     visit_chosen = Signal(int)  # visit id
     patient_chosen = Signal(int)  # patient id: open or start their visit on this date
     new_visit_requested = Signal()
+    add_patient_requested = Signal(str, str)  # first and last name, as typed
 
     def __init__(self, patients: Any, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,11 +61,18 @@ class DayView(QWidget):
         self.next.setToolTip("Next day (Ctrl+PgDown)")
         self.next.setFixedWidth(36)
         self.next.clicked.connect(lambda: self.step(1))
-        self.date = QDateEdit(_qdate(today))
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("ddd MM/dd/yyyy")
-        self.date.setAccessibleName("Day shown")
-        self.date.dateChanged.connect(self._date_edited)
+        self.date = DateField("Day shown")
+        self.date.set_date(today)
+        self.date.date_changed.connect(self._date_edited)
+        self.date.refused.connect(self._date_refused)
+        self.date_message = QLabel()
+        self.date_message.setAccessibleName("Day message")
+        self.date_message.setProperty("role", "error")
+        self.date_message.setWordWrap(True)
+        self.date_message.hide()
+        self.weekday = QLabel(f"{today:%a}")
+        self.weekday.setAccessibleName("Weekday shown")
+        self.weekday.setProperty("role", "strong")
         self.today_button = QPushButton("Today")
         self.today_button.setAccessibleName("Go to today")
         self.today_button.clicked.connect(lambda: self.set_date(self._today))
@@ -79,13 +85,22 @@ class DayView(QWidget):
         self.visits.setModel(self.visits_model)
         self.visits.setAccessibleName("Visits of the day")
         list_of_rows(self.visits)
-        self.visits.verticalHeader().setDefaultSectionSize(28)
+        # two lines a row: the patient's whole name with the provider under it, the status
+        # with what is left to fix under it (the provider has no column of its own)
+        self._two_lines = (TwoLineDelegate(self.visits, bold=True), TwoLineDelegate(self.visits))
+        self.visits.setItemDelegateForColumn(COL_PATIENT, self._two_lines[0])
+        self.visits.setItemDelegateForColumn(COL_STATUS, self._two_lines[1])
+        metrics = self.visits.fontMetrics()
+        self.visits.verticalHeader().setDefaultSectionSize(metrics.height() * 2 + 8)
         header = self.visits.horizontalHeader()
-        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_TIME, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COL_TIME, metrics.horizontalAdvance("10:30 AMM"))
         header.setSectionResizeMode(COL_PATIENT, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_PROVIDER, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionHidden(COL_PROVIDER, True)
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(COL_STATUS, metrics.horizontalAdvance("Amended v2M"))
         header.setSectionResizeMode(COL_TOTAL, QHeaderView.ResizeMode.ResizeToContents)
+        self.visits.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.visits.selectionModel().currentRowChanged.connect(self._visit_row)
         self.summary = QLabel()
         self.summary.setAccessibleName("Day summary")
@@ -117,6 +132,11 @@ class DayView(QWidget):
         self.search_note.setProperty("role", "hint")
         self.search_note.setWordWrap(True)
         self.search_note.hide()
+        self.add_patient = QPushButton()
+        self.add_patient.setAccessibleName("Add the typed name as a new patient")
+        self.add_patient.setAutoDefault(False)
+        self.add_patient.clicked.connect(self._add_patient)
+        self.add_patient.hide()
 
         self.new_visit = QPushButton("New visit  (Ctrl+N)")
         self.new_visit.setAccessibleName("New visit")
@@ -125,18 +145,21 @@ class DayView(QWidget):
 
         dates = QHBoxLayout()
         dates.addWidget(self.previous)
+        dates.addWidget(self.weekday)
         dates.addWidget(self.date, 1)
         dates.addWidget(self.next)
         dates.addWidget(self.today_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(dates)
+        layout.addWidget(self.date_message)
         layout.addWidget(self.visits, 1)
         layout.addWidget(self.summary)
         layout.addSpacing(6)
         layout.addWidget(self.search)
         layout.addWidget(self.patient_results)
         layout.addWidget(self.search_note)
+        layout.addWidget(self.add_patient)
         layout.addWidget(self.new_visit)
         QWidget.setTabOrder(self.date, self.visits)
         QWidget.setTabOrder(self.visits, self.search)
@@ -145,11 +168,13 @@ class DayView(QWidget):
     # --- the date ---------------------------------------------------------------------------
 
     def current_date(self) -> date:
-        day = self.date.date()
-        return date(day.year(), day.month(), day.day())
+        shown = self.date.date()
+        return shown if shown is not None else self._today
 
     def set_date(self, day: date) -> None:
-        self.date.setDate(_qdate(day))
+        if day != self.date.date():
+            self.date.set_date(day)
+            self._date_edited(day)
 
     def set_today(self, today: date) -> None:
         self._today = today
@@ -157,8 +182,14 @@ class DayView(QWidget):
     def step(self, days: int) -> None:
         self.set_date(self.current_date() + timedelta(days=days))
 
-    def _date_edited(self, _day: QDate) -> None:
+    def _date_edited(self, _day: object) -> None:
+        self.date_message.hide()
+        self.weekday.setText(f"{self.current_date():%a}")
         self.date_changed.emit(self.current_date())
+
+    def _date_refused(self, text: str) -> None:
+        self.date_message.setText(text)
+        self.date_message.show()
 
     # --- the visits -------------------------------------------------------------------------
 
@@ -218,19 +249,36 @@ class DayView(QWidget):
             self.patients_model.set_records([])
             self.patient_results.hide()
             self.search_note.hide()
+            self.add_patient.hide()
             return
         found = self._patients.search(text, limit=PATIENT_LIMIT)
         self.patients_model.set_records(found)
         self.patient_results.setVisible(bool(found))
+        name = typed_name(text)
         if found:
             self.patient_results.selectRow(0)
             self.search_note.setText("Enter opens the patient's visit on this day (or starts one).")
+        elif name is not None:
+            self.search_note.setText(
+                f"No patient matches “{text.strip()}”. Enter adds them as a new patient."
+            )
         else:
             self.search_note.setText(f"No patient matches “{text.strip()}”.")
         self.search_note.show()
+        if name is not None:
+            shown = " ".join(part for part in name if part)
+            self.add_patient.setText(f"Add patient “{shown}”…")
+        self.add_patient.setVisible(name is not None)
+
+    def _add_patient(self) -> None:
+        name = typed_name(self.search.text())
+        if name is not None:
+            self.search.clear()
+            self.add_patient_requested.emit(*name)
 
     def _choose_patient(self, row: int | None = None) -> None:
         if self.patients_model.rowCount() == 0:
+            self._add_patient()
             return
         if row is None:
             row = chosen_row(self.patient_results)

@@ -1,6 +1,10 @@
-"""Diagnoses: ICD-10-CM typeahead (code or words), the ordered list A-L (reorder with
-Alt+Up/Alt+Down or the buttons), and a warning with billable codes to pick instead when a
-code is not billable.
+"""Diagnoses: ICD-10-CM search (code or words) with a drop-down of up to ten results under
+the box (code, whole description, billable or category; the arrows and Enter pick), the
+ordered list A-L (reorder with Alt+Up/Alt+Down or the buttons), and a warning with billable
+codes to pick instead when a code is not billable.
+
+Billable codes come first. Picking a category ("M62.8") does not add it: the drop-down
+opens its billable codes to pick from.
 
 The index arrives later than the window (its first build takes a while and runs in a
 worker): until `set_index` hands it over, the box says so instead of freezing.
@@ -22,18 +26,19 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.visit import MAX_DIAGNOSES
+from otdesk.ui.dx_dropdown import ROWS_SHOWN, DxDropDown
 from otdesk.ui.models.diagnoses import (
     COL_CODE,
     COL_DESCRIPTION,
     COL_LETTER,
-    DX_COL_CODE,
-    DX_COL_DESCRIPTION,
     DiagnosesModel,
     DxResultsModel,
+    billable_first,
 )
 from otdesk.ui.search_results import chosen_row, list_of_rows, step_row
 
-RESULT_LIMIT = 12
+RESULT_LIMIT = 16  # searched; billable ones first, ten rows shown before it scrolls
+CATEGORY_LIMIT = 60
 SUGGESTIONS = 4
 
 
@@ -62,19 +67,10 @@ class DiagnosesPanel(QWidget):
         self.search.installEventFilter(self)
 
         self.results_model = DxResultsModel(parent=self)
-        self.results = QTableView()
-        self.results.setModel(self.results_model)
-        self.results.setAccessibleName("Diagnosis search results")
-        list_of_rows(self.results, alternating=False)
-        rh = self.results.horizontalHeader()
-        rh.setHighlightSections(False)
-        rh.setSectionResizeMode(DX_COL_CODE, QHeaderView.ResizeMode.Fixed)
-        rh.resizeSection(DX_COL_CODE, self.results.fontMetrics().horizontalAdvance("S72.001AMM"))
-        rh.setSectionResizeMode(DX_COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self.dropdown = DxDropDown(self.results_model, self)
+        self.results = self.dropdown.view
         self.results.clicked.connect(lambda index: self._choose_row(index.row()))
-        self.results.installEventFilter(self)
-        self.results.setMaximumHeight(130)
-        self.results.hide()
+        self._category: str | None = None  # the category whose codes the list shows
 
         self.status = QLabel()
         self.status.setAccessibleName("Diagnosis search status")
@@ -110,6 +106,9 @@ class DiagnosesPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.up, self.down, self.remove):
             button.setAutoDefault(False)
+            # narrow: the box shares its row with the units explanation
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 24)
+            button.setMaximumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 36)
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -126,7 +125,6 @@ class DiagnosesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
-        layout.addWidget(self.results)
         layout.addWidget(self.status)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
@@ -162,20 +160,41 @@ class DiagnosesPanel(QWidget):
     # --- search -----------------------------------------------------------------------------
 
     def _on_text(self, text: str) -> None:
+        self._category = None
         if not text.strip() or self._index is None:
             self.results_model.set_records([])
-            self.results.hide()
+            self.dropdown.close_list()
             if self._index is not None:
                 self.status.setText("")
             return
-        found = self._index.search(text, RESULT_LIMIT)
-        self.results_model.set_records(found)
-        self.results.setVisible(bool(found))
+        found = billable_first(self._index.search(text, RESULT_LIMIT))
+        self._show_results(found)
         if found:
-            self.results.selectRow(0)
             self.status.setText("")
         else:
             self.status.setText(f"No diagnosis matches “{text.strip()}”.")
+
+    def _show_results(self, found: list, caption: str = "") -> None:
+        self.results_model.set_records(found)
+        if not found:
+            self.dropdown.close_list()
+            return
+        self.results.selectRow(0)
+        if self.search.isVisible():
+            self.dropdown.show_under(self.search, caption)
+
+    def open_category(self, code: str) -> None:
+        """List a category's billable codes in the drop-down, to pick one of them."""
+        if self._index is None:
+            return
+        codes = self._index.billable_children(code, CATEGORY_LIMIT)
+        category = self._index.get(code)
+        words = f"{code} {category.description}" if category else code
+        self._category = code
+        self._show_results(
+            codes, f"{words} is a category: pick one of its {len(codes)} billable codes."
+        )
+        self.status.setText("")
 
     def _choose_current(self) -> None:
         if self.results_model.rowCount() == 0:
@@ -186,13 +205,17 @@ class DiagnosesPanel(QWidget):
         diagnosis = self.results_model.record(row)
         if diagnosis is None:
             return
+        if not diagnosis.billable:
+            self.open_category(diagnosis.code)
+            return
         if self.model.rowCount() >= MAX_DIAGNOSES:
             self.status.setText(f"A visit takes at most {MAX_DIAGNOSES} diagnoses (A-L).")
             return
         if diagnosis.code in self.model.codes():
             self.status.setText(f"{diagnosis.code} is already in the list.")
             return
-        self.search.clear()
+        self.search.setText("")  # (not clear(): Ctrl+Z then undoes the diagnosis)
+        self.dropdown.close_list()
         self.add_requested.emit(diagnosis.code)
 
     # --- the list ---------------------------------------------------------------------------
@@ -270,14 +293,30 @@ class DiagnosesPanel(QWidget):
     # --- keyboard ---------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.search and event.type() == QEvent.Type.FocusOut:
+            self.dropdown.close_list()
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.FocusIn
+            and self.results_model.rowCount()
+        ):
+            self.dropdown.show_under(self.search, self.dropdown.caption.text())
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.search and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step_row(self.results, 1 if key == Qt.Key.Key_Down else -1)
                 return True
-            if watched is self.results and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._choose_current()
+            if watched is self.search and key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+                step = ROWS_SHOWN - 1
+                step_row(self.results, step if key == Qt.Key.Key_PageDown else -step)
                 return True
+            if watched is self.search and key == Qt.Key.Key_Escape:
+                if self._category is not None:  # back from a category to what was typed
+                    self._on_text(self.search.text())
+                    return True
+                if self.dropdown.is_open():
+                    self.dropdown.close_list()
+                    return True
             if watched is self.list:
                 alt = event.modifiers() & Qt.KeyboardModifier.AltModifier
                 if alt and key == Qt.Key.Key_Up:

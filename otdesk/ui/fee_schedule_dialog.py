@@ -24,9 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.date_field import DateField
 from otdesk.ui.modal import run_modal
-from otdesk.ui.models.fees import CLINIC_CHARGE, COL_PAYER, FeesModel, parse_date, parse_money
+from otdesk.ui.models.fees import (
+    CLINIC_CHARGE,
+    COL_FROM,
+    COL_LABEL,
+    COL_TO,
+    FeesModel,
+    parse_money,
+)
 from otdesk.ui.models.parsing import InputError
+from otdesk.ui.style import show_note
 
 
 def choose_open_file(parent: QWidget | None) -> Path | None:
@@ -46,8 +55,8 @@ class FeeScheduleDialog(QDialog):
         super().__init__(parent)
         self.clinic = clinic
         self.setWindowTitle("Fee schedule")
-        self.resize(820, 560)
-        self.model = FeesModel(parent=self)
+        self.resize(980, 560)
+        self.model = FeesModel(parent=self, label_of=self._label)
         self.model.edited.connect(self._edited)
         self.model.rejected.connect(lambda row, column, text: self.show_message(text))
         self.table = QTableView()
@@ -59,7 +68,12 @@ class FeeScheduleDialog(QDialog):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_PAYER, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
+        # a date fits its column even when the column holds none yet
+        date_width = self.table.fontMetrics().horizontalAdvance("00/00/00000") + 16
+        for column in (COL_FROM, COL_TO):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, date_width)
 
         self.code = QLineEdit()
         self.code.setAccessibleName("New fee code")
@@ -73,9 +87,8 @@ class FeeScheduleDialog(QDialog):
         self.allowed = QLineEdit()
         self.allowed.setAccessibleName("New fee allowed amount")
         self.allowed.setPlaceholderText("Allowed (optional)")
-        self.start = QLineEdit()
-        self.start.setAccessibleName("New fee effective from")
-        self.start.setPlaceholderText("From MM/DD/YYYY")
+        self.start = DateField("New fee effective from", optional=True)
+        self.start.refused.connect(self.show_message)
         self.add_button = QPushButton("&Add")
         self.add_button.setAccessibleName("Add fee")
         self.add_button.clicked.connect(self.add_fee)
@@ -123,10 +136,11 @@ class FeeScheduleDialog(QDialog):
         self.payer.setCurrentIndex(max(self.payer.findData(current), 0))
 
     def show_message(self, text: str, error: bool = True) -> None:
-        self.message.setProperty("role", "error" if error else "hint")
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
-        self.message.setText(text)
+        show_note(self.message, text, "error" if error else "note")
+
+    def _label(self, code: str) -> str:
+        procedure = self.clinic.ctx.catalog.get(code)
+        return procedure.label if procedure is not None else "(not in the catalog)"
 
     def _service(self, action) -> Any:
         from otdesk.services.errors import ServiceError
@@ -149,7 +163,7 @@ class FeeScheduleDialog(QDialog):
         try:
             charge = parse_money(self.charge.text())
             allowed = parse_money(self.allowed.text())
-            start = parse_date(self.start.text())
+            start = self.start.typed_date()
         except InputError as problem:
             self.show_message(str(problem))
             return False

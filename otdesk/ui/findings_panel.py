@@ -1,12 +1,18 @@
-"""Errors, warnings and information from the rules engine, each with its one-click fix.
+"""Errors, warnings and notes from the rules engine, several at a glance: each finding is
+one line (a badge, a summary such as "97140 + 97530: code pair, add XU to line 2" and a
+Fix button; a deleted code's replacements each get a button on the line under it, "Change
+to 97165" ...); the whole message shows under it on a click (or Enter on its ▸ button).
 
-The rows are drawn from a FindingsModel (rebuilt when a reset brings other findings) as wrapped text
-and real buttons, so long messages stay readable and every fix is reachable with Tab.
+The panel shows what otdesk.services.finding_words made of the visit's findings; the
+buttons announce `fix_requested(fix, label)` and the visit editor applies the fix.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -14,22 +20,96 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from otdesk.core.visit import Finding, Severity
+from otdesk.services.finding_words import FindingView
+from otdesk.ui.elided_label import ElidedLabel
+from otdesk.ui.flow_layout import flow_widget
 from otdesk.ui.models.findings import SEVERITY_TEXT, FindingsModel
 
-_BADGE_STYLE = {
-    Severity.ERROR: "background:#b00020;color:white;",
-    Severity.WARNING: "background:#f0b400;color:black;",
-    Severity.INFO: "background:#1d4f91;color:white;",
-}
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+class _Row(QFrame):
+    """One finding: badge, summary, fixes, and its whole message on a click."""
+
+    def __init__(self, view: FindingView, panel: FindingsPanel) -> None:
+        super().__init__()
+        finding = view.finding
+        self.setObjectName("findingRow")
+        self.setProperty("severity", str(finding.severity))
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(2)
+        top = QHBoxLayout()
+        top.setSpacing(4)
+        badge = QLabel(SEVERITY_TEXT.get(finding.severity, str(finding.severity)))
+        badge.setProperty("role", "severity")
+        badge.setProperty("severity", str(finding.severity))
+        badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        top.addWidget(badge)
+        self.summary = ElidedLabel(view.summary)
+        self.summary.setAccessibleName(f"{SEVERITY_TEXT.get(finding.severity)}: {view.summary}")
+        top.addWidget(self.summary, 1)
+        self.buttons: list[QPushButton] = []
+        # one fix beside the summary; several (a deleted code's replacements) on a line
+        # of their own under it, wrapping if they must
+        several = len(view.fixes) > 1
+        holder, flow = flow_widget() if several else (None, None)
+        for choice in view.fixes:
+            # the summary says what a single fix does; several each say their own
+            button = QPushButton(choice.button if several else "Fix")
+            button.setAccessibleName(choice.label)
+            button.setToolTip(f"Fix: {choice.label}")
+            button.setAutoDefault(False)
+            button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+            button.setMaximumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 26)
+            button.clicked.connect(
+                lambda _=False, c=choice: panel.fix_requested.emit(c.fix, c.label)
+            )
+            self.buttons.append(button)
+            if flow is not None:
+                flow.addWidget(button)
+            else:
+                top.addWidget(button)
+        self.toggle = QToolButton()
+        self.toggle.setText("▸")
+        self.toggle.setAccessibleName(f"Details of: {view.summary}")
+        self.toggle.setToolTip("Show the whole message")
+        self.toggle.setAutoRaise(True)
+        self.toggle.setFixedWidth(self.toggle.fontMetrics().horizontalAdvance("▸") + 10)
+        self.toggle.clicked.connect(self.flip)
+        top.addWidget(self.toggle)
+        layout.addLayout(top)
+        if holder is not None:
+            layout.addWidget(holder)
+        self.details = QLabel(finding.message)
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setAccessibleName(f"Details: {finding.message}")
+        self.details.setProperty("role", "hint")
+        self.details.hide()
+        layout.addWidget(self.details)
+
+    def flip(self) -> None:
+        shown = not self.details.isVisible()
+        self.details.setVisible(shown)
+        self.toggle.setText("▾" if shown else "▸")
+        self.toggle.setToolTip("Hide the whole message" if shown else "Show the whole message")
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.flip()
+        super().mousePressEvent(event)
 
 
 class FindingsPanel(QWidget):
-    fix_requested = Signal(object)  # Finding
+    fix_requested = Signal(object, str)  # the fix (plain data), what it does in words
 
     def __init__(self, model: FindingsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +122,7 @@ class FindingsPanel(QWidget):
         self._rows = QWidget()
         self._rows_layout = QVBoxLayout(self._rows)
         self._rows_layout.setContentsMargins(0, 0, 4, 0)
-        self._rows_layout.setSpacing(6)
+        self._rows_layout.setSpacing(3)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -55,72 +135,42 @@ class FindingsPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(scroll, 1)
         self.fix_buttons: list[QPushButton] = []
-        # The findings last drawn: the model resets on every change to the visit, mostly
-        # with the same findings, and their rows are kept then.
-        self._drawn: list[Finding] | None = None
-        model.modelReset.connect(self._rebuild)
-        self._rebuild()
+        self.rows: list[_Row] = []
+        # What was drawn last: the visit changes with every edit, mostly with the same
+        # findings, and their rows (and the focus on a button) are kept then.
+        self._drawn: list[FindingView] | None = None
+        self.show_findings([])
 
     def set_fixes_enabled(self, enabled: bool) -> None:
         for button in self.fix_buttons:
             button.setEnabled(enabled)
 
-    def _rebuild(self) -> None:
-        findings = self.model.records()
-        if findings == self._drawn:
+    def show_findings(self, views: Sequence[FindingView]) -> None:
+        """Draw the findings (errors first); the model keeps them for the counts."""
+        ordered = sorted(views, key=lambda v: _ORDER.get(v.finding.severity, 3))
+        if ordered == self._drawn:
             return
-        self._drawn = findings
+        self._drawn = ordered
+        findings: list[Finding] = [view.finding for view in ordered]
+        self.model.set_records(findings)
         while self._rows_layout.count():
             item = self._rows_layout.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()
                 item.widget().deleteLater()
-        self.fix_buttons = []
-        counts = self.model.counts()
-        if not findings:
-            self.summary.setText("No problems found.")
-        else:
-            parts = []
-            for severity, word in (
-                (Severity.ERROR, "error"),
-                (Severity.WARNING, "warning"),
-                (Severity.INFO, "note"),
-            ):
-                if counts.get(severity):
-                    n = counts[severity]
-                    parts.append(f"{n} {word}{'' if n == 1 else 's'}")
-            self.summary.setText(", ".join(parts))
-        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-        for finding in sorted(findings, key=lambda f: order.get(f.severity, 3)):
-            self._rows_layout.addWidget(self._row(finding))
+        self.rows = [_Row(view, self) for view in ordered]
+        self.fix_buttons = [button for row in self.rows for button in row.buttons]
+        for row in self.rows:
+            self._rows_layout.addWidget(row)
         self._rows_layout.addStretch(1)
-
-    def _row(self, finding: Finding) -> QWidget:
-        row = QFrame()
-        row.setObjectName("findingRow")
-        row.setFrameShape(QFrame.Shape.StyledPanel)
-        layout = QVBoxLayout(row)
-        layout.setContentsMargins(6, 4, 6, 4)
-        top = QHBoxLayout()
-        badge = QLabel(SEVERITY_TEXT.get(finding.severity, str(finding.severity)))
-        badge.setStyleSheet(
-            _BADGE_STYLE.get(finding.severity, "") + "border-radius:3px;padding:1px 6px;"
-        )
-        badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
-        top.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
-        message = QLabel(finding.message)
-        message.setWordWrap(True)
-        message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        message.setAccessibleName(f"{SEVERITY_TEXT.get(finding.severity)}: {finding.message}")
-        top.addWidget(message, 1)
-        layout.addLayout(top)
-        label = self.model.fix_label(finding)
-        if label:
-            button = QPushButton(label)
-            button.setAccessibleName(label)
-            button.setToolTip(f"Fix: {label}")
-            button.setAutoDefault(False)
-            button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-            button.clicked.connect(lambda _=False, f=finding: self.fix_requested.emit(f))
-            self.fix_buttons.append(button)
-            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignRight)
-        return row
+        counts = self.model.counts()
+        parts = []
+        for severity, word in (
+            (Severity.ERROR, "error"),
+            (Severity.WARNING, "warning"),
+            (Severity.INFO, "note"),
+        ):
+            if counts.get(severity):
+                n = counts[severity]
+                parts.append(f"{n} {word}{'' if n == 1 else 's'}")
+        self.summary.setText(", ".join(parts) if parts else "No problems found.")

@@ -1,13 +1,19 @@
 """A small form helper for the management dialogs: labelled fields, each with an inline
-message under it. A field may check what is typed as it is typed (the NPI check digit); the
-services have the last word when saving, and a refused field gets their message."""
+message under it. A field may check what is typed as it is typed (the NPI check digit); a
+date field (otdesk.ui.date_field) refuses a date that does not exist before anything is
+saved; the services have the last word when saving, and a refused field gets their
+message."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from otdesk.ui.date_field import DateField
+from otdesk.ui.models.parsing import parse_date
 
 Check = Callable[[str], str | None]
 
@@ -53,6 +59,14 @@ class Form(QWidget):
         self._add(name, label, edit)
         return edit
 
+    def add_date(self, name: str, label: str, optional: bool = True) -> DateField:
+        """A date typed MM/DD/YYYY (or picked); values() gives a date, or None if blank."""
+        field = DateField(label.replace("&", ""), optional=optional, keep_refused=True)
+        field.refused.connect(lambda text, n=name: self.show_error(n, text))
+        field.date_changed.connect(lambda _day, n=name: self.show_error(n, ""))
+        self._add(name, label, field)
+        return field
+
     def add_choice(self, name: str, label: str, choices: list[tuple[str, Any]]) -> QComboBox:
         combo = QComboBox()
         for text, value in choices:
@@ -82,17 +96,24 @@ class Form(QWidget):
         self.show_error(name, problem or "")
 
     def problems(self) -> dict[str, str]:
+        """What is wrong with what is typed (each shown under its field), by field name."""
         found = {}
         for name, check in self._checks.items():
             problem = check(self.text(name))
             if problem:
                 found[name] = problem
                 self.show_error(name, problem)
+        for name, widget in self.fields.items():
+            if isinstance(widget, DateField):
+                problem = widget.problem()
+                if problem:
+                    found[name] = problem
+                    self.show_error(name, problem)
         return found
 
     def text(self, name: str) -> str:
         widget = self.fields[name]
-        if isinstance(widget, QLineEdit):
+        if isinstance(widget, QLineEdit | DateField):
             return widget.text().strip()
         if isinstance(widget, QComboBox):
             return str(widget.currentData() or "")
@@ -102,6 +123,8 @@ class Form(QWidget):
         widget = self.fields[name]
         if isinstance(widget, QComboBox):
             return widget.currentData()
+        if isinstance(widget, DateField):
+            return parse_date(widget.text()) if widget.problem() is None else widget.text()
         return self.text(name)
 
     def values(self) -> dict[str, Any]:
@@ -110,7 +133,9 @@ class Form(QWidget):
     def set_values(self, values: dict[str, Any]) -> None:
         for name, value in values.items():
             widget = self.fields.get(name)
-            if isinstance(widget, QLineEdit):
+            if isinstance(widget, DateField):
+                widget.set_date(value if isinstance(value, date) else parse_date(value or ""))
+            elif isinstance(widget, QLineEdit):
                 widget.setText("" if value is None else str(value))
             elif isinstance(widget, QComboBox):
                 index = widget.findData(value)

@@ -1,15 +1,19 @@
 """The main window: the day view on the left, the visit editor beside it, the menus and
-keyboard shortcuts, and what is remembered between runs (geometry, splitters, the day)."""
+keyboard shortcuts, and what is remembered between runs: the window's geometry and
+splitters (for this computer), the day shown and the last provider chosen (for this
+clinic: in its data folder)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -35,10 +39,12 @@ OPENING_NOTE = "Opening the clinic…"
 ICD_DIALOG_AFTER_MS = 800
 SHORTCUTS = (
     ("Ctrl+N", "New visit: find the patient"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo the last change to the visit"),
     ("Ctrl+F", "Find a patient"),
     ("Ctrl+K", "Add a service (code search)"),
     ("Ctrl+L", "Go to the charge lines"),
     ("Ctrl+D", "Add a diagnosis"),
+    ("F2", "Change the code of the selected line"),
     ("Ctrl+Enter", "Finalize the visit"),
     ("Ctrl+P / Ctrl+Shift+P", "Print the superbill / the superbills of the day"),
     ("F5 / F6 / F7", "Timer: start on the selected line / pause or resume / stop"),
@@ -67,9 +73,13 @@ class MainWindow(QMainWindow):
         title_note: str = "",
         parent: QWidget | None = None,
         first_screen: Any = None,
+        clinic_settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.clinic = clinic
+        # what belongs to this clinic (the day shown, the last provider) is kept apart from
+        # what belongs to this computer (the window's size and place)
+        self.clinic_settings = clinic_settings if clinic_settings is not None else settings
         self._first_screen = first_screen
         self._waiting: list[Callable[[], None]] = []
         self._clinic_worker: Worker | None = None
@@ -91,15 +101,18 @@ class MainWindow(QMainWindow):
         self.controller = VisitController(clinic, clock, self)
         self.day = DayView(clinic.patients if clinic is not None else None, self._today())
         self.editor = VisitEditor(self.controller, catalog, clock)
+        if clinic is not None:
+            self.editor.refresh_codes()
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.day)
         self.splitter.addWidget(self.editor)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        # a wider screen gives the day list a little more room for whole names
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
         self.splitter.setChildrenCollapsible(False)
         # wide enough for a time, a readable patient name, provider, status and total
-        self.splitter.setSizes([390, 970])
+        self.splitter.setSizes([385, 981])
         self.setCentralWidget(self.splitter)
         self.splitter.setContentsMargins(8, 6, 8, 4)
 
@@ -111,11 +124,16 @@ class MainWindow(QMainWindow):
         self.day.visit_chosen.connect(self._when_open(self._open_visit))
         self.day.patient_chosen.connect(self._when_open(self._patient_chosen))
         self.day.new_visit_requested.connect(self.new_visit)
+        self.day.add_patient_requested.connect(self._when_open(self._add_patient))
         self.controller.saved.connect(self._visit_saved)
         self.controller.changed.connect(self._visit_shown)
+        self.controller.note.connect(self.show_status)
+        self.editor.finalized.connect(self._visit_finalized)
         self._build_actions()
         self._restore()
         self.refresh_day()
+        # the first thing the desk does: find the patient
+        self.day.search.setFocus()
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -153,6 +171,8 @@ class MainWindow(QMainWindow):
         if self._icd_index is not None:
             clinic.ctx.icd = self._icd_index
         self.day.set_patients(clinic.patients)
+        # the clinic's own codes a moment later: the window answers keys in between
+        QTimer.singleShot(0, self.editor.refresh_codes)
         self.refresh_day()
         if self.status_note.text() == OPENING_NOTE:
             self.show_status("")
@@ -192,6 +212,25 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        stack = self.controller.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        # Ctrl+Shift+Z everywhere, and the system's own Redo keys; a key listed twice would
+        # make the shortcut ambiguous, and then it does nothing at all
+        redo_keys = [QKeySequence("Ctrl+Shift+Z")]
+        for keys in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo):
+            if keys not in redo_keys:
+                redo_keys.append(keys)
+        self.redo_action.setShortcuts(redo_keys)
+        self.redo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        for action, name in ((self.undo_action, "Undo"), (self.redo_action, "Redo")):
+            action.setObjectName(name)
+            self.addAction(action)
+        self.change_code_action = self._action(
+            "&Change the line's code…", None, self.editor.change_code
+        )
         self.new_visit_action = self._action("&New visit…", "Ctrl+N", self.new_visit)
         self.find_action = self._action("&Find patient", "Ctrl+F", self._find_patient)
         self.finalize_action = self._action(
@@ -245,6 +284,11 @@ class MainWindow(QMainWindow):
                 visit.addSeparator()
             else:
                 visit.addAction(action)
+        edit = menu.addMenu("&Edit")
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self.change_code_action)
         go = menu.addMenu("&Go")
         for action in (
             self.code_action,
@@ -274,6 +318,7 @@ class MainWindow(QMainWindow):
         self._visit_shown(self.controller.visit)
 
     def _print_superbill(self) -> None:
+        self.editor.commit_editing()
         visit = self.controller.visit
         if self._superbill_handler is not None and visit is not None:
             self._superbill_handler(self, visit.id)
@@ -371,6 +416,7 @@ class MainWindow(QMainWindow):
         self.delete_action.setEnabled(editable)
         self.amend_action.setEnabled(finalized)
         self.void_action.setEnabled(finalized)
+        self.change_code_action.setEnabled(editable)
         self.payment_action.setEnabled(visit is not None and visit.status != "void")
         self.print_action.setEnabled(visit is not None and visit.status != "void")
         self.code_action.setEnabled(editable)
@@ -386,8 +432,23 @@ class MainWindow(QMainWindow):
     def _find_patient(self) -> None:
         self.day.focus_search()
 
+    def _add_patient(self, first_name: str, last_name: str) -> None:
+        """A patient the search did not find: the patients dialog with the typed name, and
+        their visit of the day shown once they are saved."""
+        from otdesk.ui import patients_dialog
+
+        patient_id = patients_dialog.ask_new(self, self.clinic, first_name, last_name)
+        if patient_id is not None:
+            self._patient_chosen(patient_id)
+        else:
+            self.day.focus_search()
+
+    def _visit_finalized(self, _visit_id: int) -> None:
+        self.day.focus_search("Done. Next patient: type a name, birth date or account.")
+
     def _patient_chosen(self, patient_id: int) -> None:
-        """Open the patient's visit on the day shown, or start a draft for them."""
+        """Open the patient's visit on the day shown, or start a draft for them (asking
+        first when the day shown is after today)."""
         day = self.day.current_date()
         existing = [
             v
@@ -407,8 +468,11 @@ class MainWindow(QMainWindow):
                 "Add a provider first (Clinic > Providers): every visit needs one.",
             )
             return
+        today = self._today()
+        if day > today and not self.editor.confirm_future(self, day, today):
+            return
         if self.controller.create(patient_id, provider_id, day):
-            self.settings.setValue("visit/last_provider", provider_id)
+            self.clinic_settings.setValue("visit/last_provider", provider_id)
             self.editor.focus_code_search()
 
     def default_provider(self) -> int | None:
@@ -417,7 +481,7 @@ class MainWindow(QMainWindow):
         providers = self.clinic.providers.list()
         if not providers:
             return None
-        last = self.settings.value("visit/last_provider")
+        last = self.clinic_settings.value("visit/last_provider")
         ids = [p.id for p in providers]
         try:
             if last is not None and int(last) in ids:
@@ -527,10 +591,21 @@ class MainWindow(QMainWindow):
 
     def _restore(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray | bytes):
-            self.restoreGeometry(QByteArray(geometry))
-        else:
+        restored = isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(
+            QByteArray(geometry)
+        )
+        if not restored or not fits_a_screen(self.frameGeometry()):
+            # a saved place on a screen that is gone (a laptop off its dock) or bigger
+            # than this one: the usual size, on the main screen
+            self.setWindowState(Qt.WindowState.WindowNoState)
             self.resize(1366, 740)
+            screen = QGuiApplication.primaryScreen()
+            if screen is not None:
+                area = screen.availableGeometry()
+                self.resize(min(1366, area.width()), min(740, area.height()))
+                frame = self.frameGeometry()
+                frame.moveCenter(area.center())
+                self.move(frame.topLeft())
         for restore, key in (
             (self.splitter.restoreState, "window/main_splitter"),
             (self.editor.restore_splitter_state, "window/editor_splitter"),
@@ -540,8 +615,8 @@ class MainWindow(QMainWindow):
                 restore(QByteArray(state))
         # The last day shown comes back only on the same calendar day; a new day opens on
         # today (the front desk's usual start).
-        saved_on = self.settings.value("day/saved_on")
-        last = self.settings.value("day/last")
+        saved_on = self.clinic_settings.value("day/saved_on")
+        last = self.clinic_settings.value("day/last")
         if saved_on == self._today().isoformat() and isinstance(last, str):
             with contextlib.suppress(ValueError):
                 self.day.set_date(date.fromisoformat(last))
@@ -552,9 +627,13 @@ class MainWindow(QMainWindow):
         editor_state = self.editor.splitter_state()
         if editor_state is not None:
             self.settings.setValue("window/editor_splitter", editor_state)
-        self.settings.setValue("day/last", self.day.current_date().isoformat())
-        self.settings.setValue("day/saved_on", self._today().isoformat())
+        self.clinic_settings.setValue("day/last", self.day.current_date().isoformat())
+        self.clinic_settings.setValue("day/saved_on", self._today().isoformat())
         self.settings.sync()
+        self.clinic_settings.sync()
+        kept = Path(self.clinic_settings.fileName())
+        if os.name == "posix" and kept.is_file():
+            kept.chmod(0o600)  # beside the clinic's data, owner-only like it
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Focus leaves any open cell editor first, so a typed value is committed.
@@ -564,3 +643,18 @@ class MainWindow(QMainWindow):
             self._icd_worker.cancel()
             self._icd_worker.wait(5000)
         super().closeEvent(event)
+
+
+def fits_a_screen(frame: QRect) -> bool:
+    """Whether a window placed at `frame` is usable on one of the screens attached now:
+    nearly all of it on that screen, its title bar within reach."""
+    for screen in QGuiApplication.screens():
+        area = screen.availableGeometry()
+        shown = area.intersected(frame)
+        if (
+            shown.width() >= frame.width() * 0.9
+            and shown.height() >= frame.height() * 0.9
+            and area.contains(QPoint(frame.center().x(), frame.top() + 10))
+        ):
+            return True
+    return False

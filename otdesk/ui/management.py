@@ -35,6 +35,16 @@ def _fees(window: Any) -> None:
     fee_schedule_dialog.ask(window, window.clinic)
     window.controller.reload()
     window.refresh_day()  # the drafts' totals follow the new fees
+    window.editor.refresh_codes()  # a code only the fee schedule lists is searched too
+
+
+def _clinic_codes(window: Any) -> None:
+    from otdesk.ui import clinic_codes_dialog
+
+    if clinic_codes_dialog.ask(window, window.clinic):
+        window.editor.refresh_codes()
+        window.controller.reload()
+        window.refresh_day()
 
 
 def _patients(window: Any) -> None:
@@ -75,6 +85,7 @@ ENTRIES: list[tuple[str, Callable[[Any], None]]] = [
     ("P&roviders…", _providers),
     ("Pa&yers…", _payers),
     ("&Fee schedule…", _fees),
+    ("Clinic &codes…", _clinic_codes),
     ("Fa&vourite codes…", _favourites),
     ("&Superbill settings…", _superbill_settings),
     ("Pa&tients…", _patients),

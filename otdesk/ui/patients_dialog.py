@@ -1,6 +1,11 @@
 """Patients: find one (name, birth date, account, member ID) or add one; their details,
-insurance policies and plan-of-care episodes. Dates are typed MM/DD/YYYY; a date that
-does not exist, a bad NPI or a missing field gets the services' message beside it."""
+insurance policies and plan-of-care episodes. Dates are typed MM/DD/YYYY (or picked); a
+date that does not exist is refused beside its field before anything is saved, and a bad
+NPI or a missing field gets the services' message beside it.
+
+Opened from the Clinic menu the cursor waits in the search; opened to add a patient the
+front desk was looking for, the typed name is filled in and the cursor waits in the first
+field still empty."""
 
 from __future__ import annotations
 
@@ -26,24 +31,19 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.visit import DISCIPLINES
+from otdesk.ui.date_field import DateField
 from otdesk.ui.forms import Form, npi_check
 from otdesk.ui.modal import run_modal
+from otdesk.ui.models.parsing import format_date
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
 from otdesk.ui.records_dialog import fill_list
+from otdesk.ui.style import show_note
 
 SEXES = [("Unknown", "U"), ("Female", "F"), ("Male", "M"), ("X", "X")]
 RELATIONSHIPS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("Other", "other")]
 PRIORITIES = [("Primary", 1), ("Secondary", 2), ("Tertiary", 3)]
 # An inactive patient keeps their visits but is no longer offered by the day view's search.
 PATIENT_STATUSES = [("Active", True), ("Inactive (not offered when finding a patient)", False)]
-
-
-def _us(day: Any) -> str:
-    return day.strftime("%m/%d/%Y") if day else ""
-
-
-def _blank_none(values: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {k: (None if k in names and v == "" else v) for k, v in values.items()}
 
 
 class _SubList(QWidget):
@@ -149,8 +149,8 @@ class PatientsDialog(QDialog):
         self.details.add_text("first_name", "&First name")
         self.details.add_text("middle_name", "&Middle name")
         self.details.add_text("last_name", "&Last name")
-        self.details.add_text("date_of_birth", "&Date of birth", "MM/DD/YYYY")
-        self.details.add_choice("sex", "&Sex", SEXES)
+        self.details.add_date("date_of_birth", "&Date of birth", optional=False)
+        self.details.add_choice("sex", "Se&x", SEXES)
         self.details.add_text("address1", "&Address")
         self.details.add_text("city", "&City")
         self.details.add_text("state", "S&tate", "2 letters")
@@ -179,10 +179,11 @@ class PatientsDialog(QDialog):
         form.add_text("member_id", "Member &ID")
         form.add_text("group_number", "&Group number")
         form.add_text("subscriber_name", "Su&bscriber", "blank when the patient")
+        form.add_date("subscriber_date_of_birth", "Subscriber's birth dat&e")
         form.add_choice("relationship", "&Relationship", RELATIONSHIPS)
         form.add_choice("priority", "&Order", PRIORITIES)
-        form.add_text("effective_from", "Effective &from", "MM/DD/YYYY (optional)")
-        form.add_text("effective_to", "Effective &to", "MM/DD/YYYY (optional)")
+        form.add_date("effective_from", "Effective &from")
+        form.add_date("effective_to", "Effective &to")
         self.policies.title_of = lambda p: (
             f"{p.payer_name} · {p.member_id} ({dict((v, k) for k, v in PRIORITIES)[p.priority]})"
         )
@@ -193,8 +194,9 @@ class PatientsDialog(QDialog):
             "subscriber_name": p.subscriber_name,
             "relationship": p.relationship,
             "priority": p.priority,
-            "effective_from": _us(p.effective_from),
-            "effective_to": _us(p.effective_to),
+            "effective_from": p.effective_from,
+            "effective_to": p.effective_to,
+            "subscriber_date_of_birth": p.subscriber_date_of_birth,
         }
         self.policies.defaults = {"relationship": "self", "priority": 1}
         self.policies.save_button.clicked.connect(self.save_policy)
@@ -202,27 +204,34 @@ class PatientsDialog(QDialog):
         self.plans = _SubList("plan of care")
         form = self.plans.form
         form.add_choice("discipline", "&Discipline", [(d, d) for d in DISCIPLINES])
-        form.add_text("start_date", "&Start", "MM/DD/YYYY")
-        form.add_text("certified_through", "&Certified through", "MM/DD/YYYY (optional)")
-        form.add_text("last_progress_report", "Last &progress report", "MM/DD/YYYY (optional)")
+        form.add_date("start_date", "&Start", optional=False)
+        form.add_date("certified_through", "&Certified through")
+        form.add_date("last_progress_report", "Last &progress report")
+        form.add_date("onset_date", "&Onset of the condition")
+        form.add_text("prior_authorization", "Prior &authorization", "the payer's number")
         form.add_text("referring_name", "&Referring provider")
         form.add_text("referring_npi", "Referring &NPI", "10 digits (optional)", npi_check())
         self.plans.title_of = lambda p: (
-            f"{p.discipline} from {_us(p.start_date)}"
-            + (f" to {_us(p.certified_through)}" if p.certified_through else "")
+            f"{p.discipline} from {format_date(p.start_date)}"
+            + (f" to {format_date(p.certified_through)}" if p.certified_through else "")
         )
         self.plans.values_of = lambda p: {
             "discipline": p.discipline,
-            "start_date": _us(p.start_date),
-            "certified_through": _us(p.certified_through),
-            "last_progress_report": _us(p.last_progress_report),
+            "start_date": p.start_date,
+            "certified_through": p.certified_through,
+            "last_progress_report": p.last_progress_report,
+            "onset_date": p.onset_date,
+            "prior_authorization": p.prior_authorization,
             "referring_name": p.referring_name,
             "referring_npi": p.referring_npi,
         }
         self.plans.defaults = {"discipline": "OT"}
         self.plans.save_button.clicked.connect(self.save_plan)
         for name in ("start_date", "certified_through"):
-            form.fields[name].textChanged.connect(self._warn_certification)
+            field = form.fields[name]
+            (field.edit if isinstance(field, DateField) else field).textChanged.connect(
+                self._warn_certification
+            )
         self.plans.list.currentItemChanged.connect(self._warn_certification)
 
         self.tabs = QTabWidget()
@@ -239,8 +248,10 @@ class PatientsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(close)
+        self.created_id: int | None = None  # the patient added while the dialog was open
         self._fill_payers()
         self.start_new()
+        self.search.setFocus()
 
     # --- finding ----------------------------------------------------------------------------
 
@@ -262,7 +273,7 @@ class PatientsDialog(QDialog):
                 "first_name": patient.first_name,
                 "middle_name": patient.middle_name,
                 "last_name": patient.last_name,
-                "date_of_birth": _us(patient.date_of_birth),
+                "date_of_birth": patient.date_of_birth,
                 "sex": patient.sex,
                 "address1": patient.address1,
                 "city": patient.city,
@@ -276,14 +287,21 @@ class PatientsDialog(QDialog):
         self.patient_message.clear()
         self._reload_subs()
 
-    def start_new(self) -> None:
+    def start_new(self, first_name: str = "", last_name: str = "") -> None:
+        """A blank patient form (the names filled in when given), the cursor in the first
+        empty field."""
         self.patient_id = None
-        self.details.set_values({"sex": "U", "active": True})
+        self.details.set_values(
+            {"sex": "U", "active": True, "first_name": first_name, "last_name": last_name}
+        )
         self.patient_message.setText("")
         self.policies.show_records([])
         self.plans.show_records([])
         self.tabs.setCurrentIndex(0)
-        self.details.fields["first_name"].setFocus()
+        for name in ("first_name", "last_name", "date_of_birth"):
+            if not self.details.text(name):
+                self.details.fields[name].setFocus()
+                break
         self._enable_subs()
 
     def _fill_payers(self) -> None:
@@ -308,18 +326,21 @@ class PatientsDialog(QDialog):
         from otdesk.services.errors import ServiceError
 
         self.details.clear_errors()
+        show_note(self.patient_message, "", "error")
+        if self.details.problems():
+            return False
         values = self.details.values()
         try:
             if self.patient_id is None:
                 patient = self.clinic.patients.create(**values)
+                self.created_id = patient.id
             else:
                 patient = self.clinic.patients.update(self.patient_id, **values)
         except ServiceError as error:
             self.details.show_refusal(error, self.patient_message)
             return False
         self.open_patient(patient.id)
-        self.patient_message.setProperty("role", "hint")
-        self.patient_message.setText("Saved.")
+        show_note(self.patient_message, "Saved.")
         return True
 
     def save_policy(self) -> bool:
@@ -327,7 +348,6 @@ class PatientsDialog(QDialog):
             self.policies,
             lambda values: self.clinic.patients.add_policy(self.patient_id, **values),
             lambda record_id, values: self.clinic.patients.update_policy(record_id, **values),
-            ("effective_from", "effective_to"),
             "policy",
         )
 
@@ -345,7 +365,6 @@ class PatientsDialog(QDialog):
             self.plans,
             lambda values: self.clinic.patients.add_plan_of_care(self.patient_id, **values),
             lambda record_id, values: self.clinic.patients.update_plan_of_care(record_id, **values),
-            ("certified_through", "last_progress_report"),
             "plan",
         )
 
@@ -374,13 +393,13 @@ class PatientsDialog(QDialog):
         self._reload_subs()
         return True
 
-    def _save_sub(self, sub: _SubList, create, update, optional_dates, which: str) -> bool:
+    def _save_sub(self, sub: _SubList, create, update, which: str) -> bool:
         from otdesk.services.errors import ServiceError
 
         if self.patient_id is None or sub.form.problems():
             return False
         sub.form.clear_errors()
-        values = _blank_none(sub.form.values(), *optional_dates)
+        values = sub.form.values()
         try:
             record = create(values) if sub.current_id is None else update(sub.current_id, values)
         except ServiceError as error:
@@ -395,3 +414,12 @@ class PatientsDialog(QDialog):
 
 def ask(parent: QWidget | None, clinic: Any) -> None:
     run_modal(PatientsDialog(clinic, parent))
+
+
+def ask_new(parent: QWidget | None, clinic: Any, first_name: str, last_name: str) -> int | None:
+    """Add the patient the front desk searched for (their typed name filled in); the new
+    patient's id once the dialog is closed, or None when none was saved."""
+    dialog = PatientsDialog(clinic, parent)
+    dialog.start_new(first_name, last_name)
+    run_modal(dialog)
+    return dialog.created_id

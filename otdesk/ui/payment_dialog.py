@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.money import Money, MoneyError
+from otdesk.ui.date_field import DateField
 from otdesk.ui.modal import run_modal
 
 KINDS = (("copay", "Copay"), ("payment", "Payment"))
@@ -51,16 +50,15 @@ class PaymentDialog(QDialog):
         self.method.setAccessibleName("Method")
         for value, text in METHODS:
             self.method.addItem(text, value)
-        self.received = QDateEdit(QDate(today.year, today.month, today.day))
-        self.received.setCalendarPopup(True)
-        self.received.setDisplayFormat("MM/dd/yyyy")
-        self.received.setAccessibleName("Received on")
+        self.received = DateField("Received on")
+        self.received.set_date(today)
         self.reference = QLineEdit()
         self.reference.setAccessibleName("Reference")
         self.reference.setPlaceholderText("Check number, card slip… (optional)")
         self.message = QLabel()
         self.message.setAccessibleName("Amount message")
         self.message.setProperty("role", "error")
+        self.received.refused.connect(self.message.setText)
         form = QFormLayout()
         form.addRow("&Amount", self.amount)
         form.addRow("", self.message)
@@ -105,17 +103,23 @@ class PaymentDialog(QDialog):
             self.message.setText(problem)
             self.amount.setFocus()
             return
+        problem = self.received.problem()
+        if problem:
+            self.message.setText(problem)
+            self.received.setFocus()
+            return
         super().accept()
 
     def result_value(self) -> PaymentResult:
         amount, _ = self._parsed()
         assert amount is not None
         day = self.received.date()
+        assert day is not None
         return PaymentResult(
             kind=self.kind.currentData(),
             amount=amount,
             method=self.method.currentData(),
-            received_on=date(day.year(), day.month(), day.day()),
+            received_on=day,
             reference=self.reference.text().strip(),
         )
 

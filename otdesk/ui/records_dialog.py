@@ -49,7 +49,7 @@ class RecordsDialog(QDialog):
         self.message.setAccessibleName(f"{title} message")
         self.message.setWordWrap(True)
         self.saved_note = QLabel()
-        self.saved_note.setProperty("role", "hint")
+        self.saved_note.setProperty("role", "note")
         self.saved_note.setAccessibleName("Saved")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)

@@ -1,5 +1,6 @@
-"""First-run set-up: the practice's name, a first provider and the payers the clinic bills.
-Saved through the services in one go; a refused field shows the services' message."""
+"""First-run set-up: the practice as the superbill prints it (name, address, phone, TIN,
+group NPI, taxonomy), a first provider and the payers the clinic bills. Saved through the
+services in one go; a refused field shows the services' message under it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from otdesk.ui.forms import Form, npi_check
 from otdesk.ui.modal import run_modal
+from otdesk.ui.practice_dialog import practice_form
 
 ROLES = (
     ("Occupational therapist (OT)", "OT"),
@@ -38,15 +41,14 @@ class SetupDialog(QDialog):
         super().__init__(parent)
         self.clinic = clinic
         self.setWindowTitle("Set up your practice")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(900)
         intro = QLabel(
-            "Enter your practice and the first provider; add more later from the Clinic menu."
+            "Enter your practice as its superbills should show it, and the first provider. "
+            "Only the practice's name is needed now; the rest can be added later from the "
+            "Clinic menu, and the superbill says what is still missing."
         )
         intro.setWordWrap(True)
-        self.practice = Form()
-        self.practice.add_text("name", "Practice &name", "e.g. Harbor Hand & OT")
-        self.practice.add_text("phone", "&Phone")
-        self.practice.add_text("group_npi", "&Group NPI", "10 digits (optional)", npi_check())
+        self.practice = practice_form("Practice &name")
         practice_box = QGroupBox("Practice")
         QVBoxLayout(practice_box).addWidget(self.practice)
 
@@ -84,11 +86,16 @@ class SetupDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setAccessibleName("Save set-up")
+        right = QVBoxLayout()
+        right.addWidget(provider_box)
+        right.addWidget(payers_box)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addWidget(practice_box, 1)
+        columns.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(practice_box)
-        layout.addWidget(provider_box)
-        layout.addWidget(payers_box)
+        layout.addLayout(columns)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
 

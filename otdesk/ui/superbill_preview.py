@@ -29,6 +29,7 @@ from PySide6.QtCore import (
     QPointF,
     QRect,
     QSize,
+    QStandardPaths,
     Signal,
 )
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter
@@ -48,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from otdesk.ui import reason_dialog
 from otdesk.ui.modal import run_modal
+from otdesk.ui.style import show_note
 
 AskPrinter = Callable[[QWidget | None, str], QPrinter | None]
 AskSavePath = Callable[[QWidget | None, str], str | None]
@@ -76,8 +78,16 @@ def ask_printer(parent: QWidget | None, paper: str = "letter") -> QPrinter | Non
     return printer if run_modal(dialog) else None
 
 
+def documents_folder() -> str:
+    """Where save dialogs open: the user's Documents folder (their home without one)."""
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return found if found and Path(found).is_dir() else str(Path.home())
+
+
 def ask_save_path(parent: QWidget | None, suggested: str) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", suggested, "PDF files (*.pdf)")
+    """A PDF file to write, the dialog opening in Documents with the suggested name."""
+    start = str(Path(documents_folder()) / suggested)
+    path, _ = QFileDialog.getSaveFileName(parent, "Save as PDF", start, "PDF files (*.pdf)")
     if not path:
         return None
     return path if path.lower().endswith(".pdf") else f"{path}.pdf"
@@ -231,7 +241,7 @@ class PdfPreview(QDialog):
         return True, None
 
     def printed(self, pages: int, reason: str | None) -> bool:
-        self.message.setText(f"Printed {pages} page{'s' if pages != 1 else ''}.")
+        show_note(self.message, f"Printed {pages} page{'s' if pages != 1 else ''}.")
         return True
 
     def save_to(self, path: str, reason: str | None) -> bool:
@@ -241,9 +251,9 @@ class PdfPreview(QDialog):
         try:
             written = write_file_atomic(path, self.pdf_bytes)
         except ExportError as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
-        self.message.setText(f"Saved {written.name}.")
+        show_note(self.message, f"Saved {written.name}.")
         return True
 
     # --- showing ----------------------------------------------------------------------------
@@ -278,7 +288,7 @@ class PdfPreview(QDialog):
         try:
             pages = print_pdf(self.pdf_bytes, printer)
         except PrintError as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
         return self.printed(pages, reason)
 
@@ -322,6 +332,7 @@ class SuperbillPreview(PdfPreview):
         self.service = service
         self.visit_id = visit_id
         self.prepared = prepared
+        self.issued_anyway: str | None = None  # the reason, once it goes out with open items
         self._ask_reason = ask_reason
         self.title.setAccessibleName("Superbill of")
         self.view.setAccessibleName("Superbill pages")
@@ -331,8 +342,10 @@ class SuperbillPreview(PdfPreview):
 
     def render(self, paper: str) -> bytes:
         from otdesk.export import render_superbill
+        from otdesk.services.superbills import with_open_items
 
-        return render_superbill(self.prepared.data, paper)
+        shown = with_open_items(self.prepared, self.issued_anyway)
+        return render_superbill(shown.data, paper)
 
     def suggested_file_name(self) -> str:
         from otdesk.services.superbills import superbill_file_name
@@ -373,6 +386,9 @@ class SuperbillPreview(PdfPreview):
         )
         if answer is None:
             return False, None
+        # what goes out says it went out with open items, and why: shown before it does
+        self.issued_anyway = answer.reason
+        self._render()
         return True, answer.reason
 
     def print_superbill(self) -> bool:
@@ -393,9 +409,9 @@ class SuperbillPreview(PdfPreview):
                 self.visit_id, out=out, reason=reason, pdf=self.pdf_bytes, how=how
             )
         except (ServiceError, ExportError) as error:
-            self.message.setText(str(error))
+            show_note(self.message, str(error), "error")
             return False
-        self.message.setText(f"{done}; recorded as issued (SHA-256 {issued.sha256[:12]}…).")
+        show_note(self.message, f"{done}; recorded as issued (SHA-256 {issued.sha256[:12]}…).")
         self.issued.emit(issued)
         return True
 

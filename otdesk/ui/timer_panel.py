@@ -1,5 +1,7 @@
 """The session timer: a large elapsed time for the line being timed, with start (or switch
-to the selected line), pause/resume and stop.
+to the selected line), pause/resume and stop. One activity is timed at a time: moving the
+timer to another line stops it on the first and adds its minutes there, and the panel says
+how many ("Added 7 min to line 1 (97110)").
 
 The panel holds no timer state of its own: it shows the TimerState the services stored and
 asks for changes through signals, so closing the window or a crash loses nothing. A QTimer
@@ -52,6 +54,11 @@ class TimerPanel(QWidget):
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setAccessibleName("Timed line")
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("Minutes added by the timer")
+        self.note.setProperty("role", "note")
+        self.note.hide()
 
         self.start = QPushButton("Start (F5)")
         self.start.setAccessibleName("Start timer on the selected line")
@@ -76,6 +83,7 @@ class TimerPanel(QWidget):
         row.addWidget(self.stop)
         buttons.addLayout(row)
         buttons.addWidget(self.caption)
+        buttons.addWidget(self.note)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.time)
@@ -93,6 +101,11 @@ class TimerPanel(QWidget):
 
     def state(self) -> TimerState | None:
         return self._state
+
+    def show_note(self, text: str) -> None:
+        """Say what the timer did ("Added 7 min to line 1 (97110)"); blank hides it."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def show_state(self, state: TimerState | None) -> None:
         changed_line = (state.line_id if state else None) != (

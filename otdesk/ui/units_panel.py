@@ -13,6 +13,7 @@ class UnitsPanel(QWidget):
         self.total = QLabel()
         self.total.setAccessibleName("Units total")
         self.total.setProperty("role", "strong")
+        self.total.setWordWrap(True)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setAccessibleName("How the units were counted")

@@ -4,6 +4,12 @@ service hands back is announced to the widgets. Nothing here draws; nothing here
 Errors the services raise (a refused value, a visit that is no longer a draft, a locked
 database) become `failed(message)`; the stored visit is unchanged and the widgets show the
 message beside what the person touched.
+
+Every change to the open draft's header, lines, diagnoses and fixes goes on an undo stack
+(Edit > Undo, Ctrl+Z; Redo, Ctrl+Shift+Z): a command keeps the visit's state before and
+after it, and undoing it asks the services to put back what it changed. The stack belongs
+to the open visit: opening another one, finalizing, or a change outside it (the timer adds
+minutes) starts it afresh.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from otdesk.ui.models.records import TimerState
 
@@ -30,10 +37,32 @@ def _service_errors() -> tuple[type[Exception], ...]:
     return (ServiceError, StorageError)
 
 
+class _Change(QUndoCommand):
+    """One change already made (the services did it): undo and redo put the visit back at
+    the state before or after it."""
+
+    def __init__(self, controller: VisitController, text: str, before: Any, after: Any):
+        super().__init__(text)
+        self._controller = controller
+        self._before = before
+        self._after = after
+        self._done = True  # QUndoStack.push() calls redo(): the change is made already
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self._controller._restore(self._after, self._before, "redo")
+
+    def undo(self) -> None:
+        self._controller._restore(self._before, self._after, "undo")
+
+
 class VisitController(QObject):
     changed = Signal(object)  # VisitDetail, or None when no visit is open
     failed = Signal(str)
     saved = Signal(int)  # visit id, after each stored change (the day list refreshes)
+    note = Signal(str)  # something done worth a word ("Added 7 min to line 1 (97110).")
 
     def __init__(self, clinic: Any, clock: Callable[[], datetime], parent=None) -> None:
         super().__init__(parent)
@@ -45,10 +74,14 @@ class VisitController(QObject):
         # (fix, visit) -> the fix completed by the person, or None (cancelled); the editor
         # sets it to a dialog, tests to a stand-in
         self.complete_fix: Callable[[Any, Any], dict[str, Any] | None] | None = None
+        self.undo_stack = QUndoStack(self)
+        self._restoring = False
 
     # --- opening ----------------------------------------------------------------------------
 
     def open(self, visit_id: int | None) -> bool:
+        if self.visit is None or visit_id != self.visit.id:
+            self.undo_stack.clear()
         if visit_id is None:
             self.visit = None
             self.changed.emit(None)
@@ -60,9 +93,11 @@ class VisitController(QObject):
             self.open(self.visit.id)
 
     def create(self, patient_id: int, provider_id: int, on: date) -> bool:
+        """A new draft for the patient on a day, its total treatment time automatic."""
+        self.undo_stack.clear()
         return self._call(
             lambda: self.clinic.visits.create(
-                patient_id, provider_id=provider_id, date_of_service=on
+                patient_id, provider_id=provider_id, date_of_service=on, total_time_auto=True
             )
         )
 
@@ -75,15 +110,32 @@ class VisitController(QObject):
     def update_header(self, **changes: Any) -> bool:
         if not self.editable:
             return False
-        return self._call(lambda: self.clinic.visits.update(self.visit.id, **changes))
+        words = {
+            "date_of_service": "date of service",
+            "appointment_time": "appointment time",
+            "provider_id": "provider",
+            "payer_id": "payer",
+            "place_of_service": "place of service",
+            "discipline": "discipline",
+            "total_treatment_minutes": "total treatment time",
+            "total_time_auto": "total treatment time",
+        }
+        what = next((words[key] for key in changes if key in words), "visit")
+        return self._change(
+            f"Change the {what}", lambda: self.clinic.visits.update(self.visit.id, **changes)
+        )
 
     # --- lines ------------------------------------------------------------------------------
 
     def add_line(self, code: str) -> bool:
+        """Add a line with the defaults the visit implies (automatic modifiers, pointer)."""
         if not self.editable:
             self.failed.emit("This visit is not a draft: amend it to change its lines.")
             return False
-        return self._call(lambda: self.clinic.visits.add_line(self.visit.id, code))
+        return self._change(
+            f"Add {code.strip().upper()}",
+            lambda: self.clinic.visits.add_line(self.visit.id, code, defaults=True),
+        )
 
     def edit_line(self, row: int, field: str, value: Any, ask_reason: AskReason | None) -> bool:
         line = self._line(row)
@@ -103,13 +155,20 @@ class VisitController(QObject):
                 changes = {"units_override": value, "override_reason": reason}
         else:
             changes = {field: value}
-        return self._call(lambda: self.clinic.visits.update_line(line.id, **changes))
+        words = {"dx_pointers": "diagnosis pointers", "units": "units", "code": "code"}
+        return self._change(
+            f"Change the {words.get(field, field)} of line {row + 1} ({line.code})",
+            lambda: self.clinic.visits.update_line(line.id, **changes),
+        )
 
     def remove_line(self, row: int) -> bool:
         line = self._line(row)
         if line is None:
             return False
-        return self._call(lambda: self.clinic.visits.remove_line(line.id))
+        return self._change(
+            f"Remove line {row + 1} ({line.code})",
+            lambda: self.clinic.visits.remove_line(line.id),
+        )
 
     def _line(self, row: int) -> Any:
         if not self.editable or not 0 <= row < len(self.visit.lines):
@@ -121,13 +180,19 @@ class VisitController(QObject):
     def add_diagnosis(self, code: str) -> bool:
         if not self.editable:
             return False
-        return self._call(lambda: self.clinic.visits.add_diagnosis(self.visit.id, code))
+        return self._change(
+            f"Add diagnosis {code}",
+            lambda: self.clinic.visits.add_diagnosis(self.visit.id, code),
+        )
 
     def remove_diagnosis(self, row: int) -> bool:
         if not self.editable or not 0 <= row < len(self.visit.diagnoses):
             return False
         code = self.visit.diagnoses[row]
-        return self._call(lambda: self.clinic.visits.remove_diagnosis(self.visit.id, code))
+        return self._change(
+            f"Remove diagnosis {code}",
+            lambda: self.clinic.visits.remove_diagnosis(self.visit.id, code),
+        )
 
     def move_diagnosis(self, row: int, to: int) -> bool:
         if not self.editable:
@@ -135,28 +200,36 @@ class VisitController(QObject):
         codes = list(self.visit.diagnoses)
         if not (0 <= row < len(codes) and 0 <= to < len(codes)):
             return False
+        moved = codes[row]
         codes.insert(to, codes.pop(row))
-        return self._call(lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes))
+        return self._change(
+            f"Move diagnosis {moved}",
+            lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes),
+        )
 
     def replace_diagnosis(self, row: int, code: str) -> bool:
         if not self.editable or not 0 <= row < len(self.visit.diagnoses):
             return False
         codes = list(self.visit.diagnoses)
-        codes[row] = code
-        return self._call(lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes))
+        old, codes[row] = codes[row], code
+        return self._change(
+            f"Change diagnosis {old} to {code}",
+            lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes),
+        )
 
     # --- findings ---------------------------------------------------------------------------
 
-    def apply_fix(self, finding: Any) -> bool:
-        if not self.editable or not finding.fix:
+    def apply_fix(self, fix: Any, label: str = "Apply a fix") -> bool:
+        """Apply one of a finding's fixes (plain data: otdesk.core.fixes)."""
+        if not self.editable or not fix:
             return False
-        fix = finding.fix
         if self.complete_fix is not None:
             # a fix that needs words typed first (a line's description) asks for them
-            fix = self.complete_fix(fix, self.visit)
-            if fix is None:
+            completed = self.complete_fix(fix, self.visit)
+            if completed is None:
                 return False
-        return self._call(lambda: self.clinic.visits.apply_fix(self.visit.id, fix))
+            fix = completed
+        return self._change(label, lambda: self.clinic.visits.apply_fix(self.visit.id, fix))
 
     # --- timer ------------------------------------------------------------------------------
 
@@ -184,11 +257,17 @@ class VisitController(QObject):
         )
 
     def start_timer(self, row: int) -> bool:
+        """Time a line; the timer another line had stops and its minutes are added there
+        (said in `note`)."""
         line = self._line(row)
         if line is None:
             return False
         self._timer_line = line.id
-        return self._call(lambda: self.clinic.timers.start(line.id))
+        before = self.visit
+        started = self._call(lambda: self.clinic.timers.start(line.id))
+        if started:
+            self._note_added_minutes(before, self.visit)
+        return started
 
     def pause_timer(self) -> bool:
         state = self.timer_state()
@@ -207,16 +286,37 @@ class VisitController(QObject):
         state = self.timer_state()
         if state is None or not self.editable:
             return False
-        return self._call(lambda: self.clinic.timers.stop(state.line_id))
+        before = self.visit
+        stopped = self._call(lambda: self.clinic.timers.stop(state.line_id))
+        if stopped:
+            self._note_added_minutes(before, self.visit)
+        return stopped
+
+    def _note_added_minutes(self, before: Any, after: Any) -> None:
+        """Say which line the timer's minutes went to; the lines changed outside the undo
+        stack, so it starts afresh."""
+        was = {line.id: line for line in before.lines if line.timer is not None}
+        for row, line in enumerate(after.lines):
+            old = was.get(line.id)
+            if old is not None and line.timer is None:
+                added = line.minutes - old.minutes
+                self.undo_stack.clear()
+                self.note.emit(
+                    f"Added {added} min to line {row + 1} ({line.code}): it has {line.minutes} "
+                    "min now."
+                )
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def finalize(self, override_reason: str | None = None) -> bool:
         if not self.editable:
             return False
-        return self._call(
+        done = self._call(
             lambda: self.clinic.visits.finalize(self.visit.id, override_reason=override_reason)
         )
+        if done:
+            self.undo_stack.clear()
+        return done
 
     def void(self, reason: str) -> bool:
         if self.visit is None:
@@ -226,6 +326,7 @@ class VisitController(QObject):
     def amend(self, reason: str) -> bool:
         if self.visit is None:
             return False
+        self.undo_stack.clear()
         return self._call(lambda: self.clinic.visits.amend(self.visit.id, reason))
 
     def delete_draft(self) -> bool:
@@ -238,6 +339,7 @@ class VisitController(QObject):
             self.failed.emit(str(error))
             return False
         self.visit = None
+        self.undo_stack.clear()
         self.changed.emit(None)
         self.saved.emit(visit_id)
         return True
@@ -246,6 +348,30 @@ class VisitController(QObject):
         if self.visit is None:
             return False
         return self._call(lambda: self.clinic.visits.record_payment(self.visit.id, **payment))
+
+    # --- undo ------------------------------------------------------------------------------
+
+    def _change(self, text: str, action: Callable[[], Any]) -> bool:
+        """A change of the open draft through the services, put on the undo stack."""
+        from otdesk.services.visit_state import state_of
+
+        before = state_of(self.visit)
+        if not self._call(action):
+            return False
+        after = state_of(self.visit)
+        if after != before:
+            self.undo_stack.push(_Change(self, text, before, after))
+        return True
+
+    def _restore(self, target: Any, base: Any, action: str) -> None:
+        if self.visit is None or self.visit.id != target.visit_id:
+            return
+        if not self._call(
+            lambda: self.clinic.visits.restore(self.visit.id, target, base, action=action)
+        ):
+            # The visit moved on in a way the change cannot be put back into; the stack is
+            # emptied after the undo that is running now has returned.
+            QTimer.singleShot(0, self.undo_stack.clear)
 
     # --- the one way a service is called ----------------------------------------------------
 

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -31,15 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
-from otdesk.core.fixes import fix_label
-from otdesk.core.visit import DX_LETTERS, Finding
+from otdesk.core.visit import DX_LETTERS
 from otdesk.ui import describe_line_dialog
 from otdesk.ui.code_picker import CodePicker
 from otdesk.ui.models.charge_lines import COL_MINUTES
+from otdesk.ui.models.parsing import format_date
 from otdesk.ui.models.records import DiagnosisRow
 from otdesk.ui.visit_controller import VisitController
 
-BOTTOM_ROW_HEIGHT = 230
+BOTTOM_ROW_HEIGHT = 200
+RIGHT_COLUMN_WIDTH = 470
+# Asks whether to bill a visit on a day after today: (parent, day, today) -> yes.
+ConfirmFuture = Callable[[QWidget, date, date], bool]
 # What build_panels() makes; asking for any of them builds them all.
 PANELS = frozenset(
     {
@@ -63,13 +68,40 @@ PANELS = frozenset(
 )
 
 
-def finding_fix_label(finding: Finding) -> str | None:
-    if not finding.fix:
-        return None
-    try:
-        return fix_label(finding.fix)
-    except ValueError:
-        return None
+def confirm_future_date(parent: QWidget, day: date, today: date) -> bool:
+    """Ask once before a visit is dated after today (a mistyped year, a visit not yet
+    given)."""
+    answer = QMessageBox.question(
+        parent,
+        "Date of service in the future",
+        f"{format_date(day)} is after today ({format_date(today)}). A visit is billed on the "
+        "day it took place. Date this visit in the future anyway?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class UndoKeys(QObject):
+    """Ctrl+Z in a search or header box with nothing of its own to undo undoes the last
+    change to the visit (Edit > Undo) instead of doing nothing."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and isinstance(watched, QLineEdit)
+        ):
+            if event.matches(QKeySequence.StandardKey.Undo) and not watched.isUndoAvailable():
+                return True  # not taken by the box: the window's Undo runs
+            redo = event.matches(QKeySequence.StandardKey.Redo) or (
+                event.key() == Qt.Key.Key_Z
+                and event.modifiers()
+                == Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+            )
+            if redo and not watched.isRedoAvailable():
+                return True
+        return super().eventFilter(watched, event)
 
 
 def _box(title: str, widget: QWidget, name: str) -> QGroupBox:
@@ -83,6 +115,7 @@ def _box(title: str, widget: QWidget, name: str) -> QGroupBox:
 
 class VisitEditor(QWidget):
     visit_changed = Signal(object)  # VisitDetail or None
+    finalized = Signal(int)  # visit id: the visit is done, the next patient is next
 
     def __init__(
         self,
@@ -94,7 +127,7 @@ class VisitEditor(QWidget):
         super().__init__(parent)
         self.controller = controller
         self._clock = clock
-        self._focus_search_after_minutes: int | None = None
+        self.confirm_future: ConfirmFuture = confirm_future_date
         self._panels_built = False
         # Kept for the panels until they exist: the diagnosis index (or why there is none
         # yet) and the splitter position restored from the settings.
@@ -104,6 +137,9 @@ class VisitEditor(QWidget):
 
         self.picker = CodePicker(catalog)
         self.picker.code_chosen.connect(self._add_code)
+        self.picker.new_code_requested.connect(self._new_clinic_code)
+        self.undo_keys = UndoKeys(self)
+        self.picker.search.installEventFilter(self.undo_keys)
         self.page = QWidget()
         self._page_layout = QVBoxLayout(self.page)
         self._page_layout.setContentsMargins(0, 0, 0, 0)
@@ -111,7 +147,8 @@ class VisitEditor(QWidget):
 
         self.empty = QLabel(
             "<h3>No visit open</h3>"
-            "Pick a visit from the day list, or press <b>Ctrl+N</b> to start a new one."
+            "Type the patient's name, birth date or account in <b>Find patient</b> "
+            "(<b>Ctrl+N</b>), or pick a visit from the day list."
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAccessibleName("No visit open")
@@ -162,6 +199,8 @@ class VisitEditor(QWidget):
         self.lines_model.edited.connect(self._line_edited)
         self.lines.remove_requested.connect(self._remove_line)
         self.lines.row_chosen.connect(self._row_chosen)
+        self.lines.loop_done.connect(self.focus_code_search)
+        self.lines.view.typed_elsewhere.connect(self.type_into_code_search)
 
         self.units = UnitsPanel()
         self.dx_model = DiagnosesModel(parent=self)
@@ -178,9 +217,10 @@ class VisitEditor(QWidget):
         self.timer.stop_requested.connect(controller.stop_timer)
         self.timer.minute_passed.connect(self._timer_minute)
 
-        self.findings_model = FindingsModel(parent=self, fix_label=finding_fix_label)
+        self.findings_model = FindingsModel(parent=self)
         self.findings = FindingsPanel(self.findings_model)
-        self.findings.fix_requested.connect(controller.apply_fix)
+        self.findings.fix_requested.connect(self._apply_fix)
+        controller.note.connect(self.timer.show_note)
         controller.complete_fix = lambda fix, visit: describe_line_dialog.complete_fix(
             self, fix, visit
         )
@@ -249,6 +289,8 @@ class VisitEditor(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        # the checks need about 470 px for a summary and its fix on one line
+        right.setMinimumWidth(RIGHT_COLUMN_WIDTH)
 
         # above and below the code picker, already on the page
         line = QFrame()
@@ -257,6 +299,13 @@ class VisitEditor(QWidget):
             self._page_layout.insertWidget(position, widget)
         self._page_layout.addWidget(self.splitter, 1)
 
+        for edit in (
+            self.diagnoses.search,
+            self.header.total_time,
+            self.header.time,
+            self.header.date.edit,
+        ):
+            edit.installEventFilter(self.undo_keys)
         if self._dx_index is not None:
             self.diagnoses.set_index(*self._dx_index)
         if self._splitter_state is not None:
@@ -293,9 +342,10 @@ class VisitEditor(QWidget):
             if not self._panels_built:
                 return
             self.lines_model.set_records([])
-            self.findings_model.set_records([])
+            self.findings.show_findings([])
             self.dx_model.set_records([])
             self.timer.show_state(None)
+            self.timer.show_note("")
             return
         editable = visit.editable
         clinic = self.controller.clinic
@@ -327,7 +377,12 @@ class VisitEditor(QWidget):
             visit.total_units if visit.lines else None,
             visit.units_explanation,
         )
-        self.findings_model.set_records(list(visit.findings))
+        from otdesk.services.finding_words import describe
+
+        codes = [line.code for line in visit.lines]
+        self.findings.show_findings(
+            describe(visit.findings, codes, visit.date_of_service, clinic.ctx.tables)
+        )
         self.findings.set_fixes_enabled(editable)
         self.totals.show_totals(visit.total, visit.paid)
         self.totals.record_payment.setEnabled(visit.status != "void")
@@ -384,22 +439,77 @@ class VisitEditor(QWidget):
 
     def _header_changed(self, changes: dict) -> None:
         self.header.show_message("")
+        day = changes.get("date_of_service")
+        today = self._clock().date()
+        if day is not None and day > today and not self.confirm_future(self, day, today):
+            self.controller.changed.emit(self.controller.visit)  # the stored date again
+            return
         self.controller.update_header(**changes)
 
     def _add_code(self, code: str) -> None:
+        """Add the line; a timed code waits for its minutes, any other goes straight back
+        to the code search."""
         self.clear_messages()
         if self.controller.add_line(code):
             self.picker.note_used(code)
             row = self.lines_model.rowCount() - 1
-            self._focus_search_after_minutes = row
-            self.lines.edit_minutes(row)
+            line = self.lines_model.record(row)
+            if line is not None and line.timed:
+                self.lines.edit_minutes(row, loop=True)
+            else:
+                self.focus_code_search()
 
     def _line_edited(self, row: int, field: str, value: Any) -> None:
         self.clear_messages()
-        saved = self.controller.edit_line(row, field, value, self._ask_units_reason)
-        if saved and field == "minutes" and self._focus_search_after_minutes == row:
-            self._focus_search_after_minutes = None
-            QTimer.singleShot(0, self.focus_code_search)
+        self.controller.edit_line(row, field, value, self._ask_units_reason)
+
+    def _apply_fix(self, fix: Any, label: str) -> None:
+        self.clear_messages()
+        self.controller.apply_fix(fix, label)
+
+    def change_code(self) -> None:
+        """Change the selected line's code on purpose (Edit menu, F2 on the code)."""
+        if not self.controller.editable:
+            return
+        self.build_panels()
+        from otdesk.ui.models.charge_lines import COL_CODE
+
+        row = max(self.lines.current_row(), 0)
+        if row < self.lines_model.rowCount():
+            index = self.lines_model.index(row, COL_CODE)
+            self.lines.view.setCurrentIndex(index)
+            self.lines.view.setFocus()
+            self.lines.view.edit(index)
+
+    def refresh_codes(self) -> None:
+        """Search the clinic's codes and fee-schedule codes too (after they change)."""
+        clinic = self.controller.clinic
+        if clinic is not None:
+            self.picker.set_catalog(clinic.codes.search_catalog())
+
+    def _new_clinic_code(self, code: str) -> None:
+        """ "Add 98975 as a clinic code…": describe it, then it is billed on this visit."""
+        visit = self.controller.visit
+        if visit is None or not visit.editable:
+            return
+        from otdesk.ui import clinic_codes_dialog
+
+        saved = clinic_codes_dialog.ask_new(
+            self, self.controller.clinic, code, discipline=visit.discipline
+        )
+        if saved is None:
+            self.focus_code_search()
+            return
+        self.refresh_codes()
+        self.picker.search.setText("")
+        self._add_code(saved.code)
+
+    def type_into_code_search(self, text: str) -> None:
+        """Text typed where it cannot go (on a line's code) starts a code search."""
+        if not self.controller.editable:
+            return
+        self.picker.search.setFocus()
+        self.picker.search.insert(text)
 
     def _ask_units_reason(self, what: str) -> str | None:
         from otdesk.ui import reason_dialog
@@ -457,7 +567,15 @@ class VisitEditor(QWidget):
                     pending[row] = minutes
         self.lines_model.set_pending_minutes(pending)
 
+    def commit_editing(self) -> None:
+        """Save a value still being typed (a line's cell, the total time) first."""
+        if self._panels_built:
+            self.lines.commit_editing()
+            if self.header.total_time.hasFocus() or self.header.time.hasFocus():
+                self.lines.view.setFocus()  # their editingFinished saves them
+
     def finalize(self) -> None:
+        self.commit_editing()
         visit = self.controller.visit
         if visit is None or not visit.editable:
             return
@@ -475,9 +593,11 @@ class VisitEditor(QWidget):
             )
             if answer is None:
                 return
-            self.controller.finalize(answer.reason)
+            done = self.controller.finalize(answer.reason)
         else:
-            self.controller.finalize()
+            done = self.controller.finalize()
+        if done:
+            self.finalized.emit(visit.id)
 
     def void(self) -> None:
         visit = self.controller.visit

@@ -1,16 +1,17 @@
-"""The visit's header: patient and policy, date of service, provider, payer, place of
-service, discipline and total treatment time. Each change is saved at once (through the
-controller); a value the services refuse shows its message under the fields."""
+"""The visit's header: patient and policy, date of service and appointment time, provider,
+payer, place of service, discipline and total treatment time. Each change is saved at once
+(through the controller); a value refused here or by the services shows its message under
+the fields, and the field shows the stored value again. The total treatment time is
+automatic (the lines' minutes added, shown in grey italics) until one is typed; clearing it
+makes it automatic again."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -21,18 +22,22 @@ from PySide6.QtWidgets import (
 
 from otdesk.core.catalog import load_places_of_service
 from otdesk.core.visit import DISCIPLINES
+from otdesk.ui.date_field import DateField
 from otdesk.ui.models.day_visits import STATUS_TEXT
-from otdesk.ui.models.parsing import InputError, parse_minutes
+from otdesk.ui.models.parsing import (
+    TIME_FORMAT,
+    InputError,
+    format_time,
+    parse_minutes,
+    parse_time,
+)
+from otdesk.ui.style import set_role
 
 SELF_PAY = "Self-pay (no insurance)"
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _pydate(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
+AUTO_TOTAL_TIP = (
+    "Added up from the lines' minutes as they change. Type a number to set the total "
+    "treatment time yourself; clear it to add up the lines again."
+)
 
 
 class VisitHeader(QWidget):
@@ -54,11 +59,16 @@ class VisitHeader(QWidget):
         self.status.setAccessibleName("Visit status")
         self.status.setProperty("role", "badge")
 
-        self.date = QDateEdit()
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("MM/dd/yyyy")
-        self.date.setAccessibleName("Date of service")
-        self.date.editingFinished.connect(self._date_done)
+        self.date = DateField("Date of service")
+        self.date.date_changed.connect(self._date_done)
+        self.date.refused.connect(self.show_message)
+        self.time = QLineEdit()
+        self.time.setAccessibleName("Appointment time")
+        self.time.setPlaceholderText(TIME_FORMAT)
+        self.time.setToolTip("The appointment's time: the time the day list shows.")
+        self.time.setFixedWidth(self.time.fontMetrics().horizontalAdvance("12:00 PM") + 20)
+        self.time.editingFinished.connect(self._time_done)
+        self._time_shown = ""
         self.provider = QComboBox()
         self.provider.setAccessibleName("Rendering provider")
         self.provider.activated.connect(lambda _i: self._emit_combo(self.provider, "provider"))
@@ -82,6 +92,7 @@ class VisitHeader(QWidget):
         self.total_time.setPlaceholderText("min")
         self.total_time.setMaximumWidth(70)
         self.total_time.editingFinished.connect(self._total_done)
+        self._total_shown = ""
         self.timed_note = QLabel()
         self.timed_note.setAccessibleName("Timed minutes")
         self.timed_note.setProperty("role", "hint")
@@ -99,14 +110,23 @@ class VisitHeader(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
+        when = QHBoxLayout()
+        when.setContentsMargins(0, 0, 0, 0)
+        when.addWidget(self.date, 1)
+        at = QLabel("at")
+        at.setBuddy(self.time)
+        when.addWidget(at)
+        when.addWidget(self.time)
+        when_box = QWidget()
+        when_box.setLayout(when)
         fields = (
-            ("&Date", self.date),
-            ("P&rovider", self.provider),
-            ("Pa&yer", self.payer),
+            ("&Date", when_box, self.date.edit),
+            ("P&rovider", self.provider, self.provider),
+            ("Pa&yer", self.payer, self.payer),
         )
-        for column, (text, widget) in enumerate(fields):
+        for column, (text, widget, buddy) in enumerate(fields):
             label = QLabel(text)
-            label.setBuddy(widget)
+            label.setBuddy(buddy)
             grid.addWidget(label, 0, column * 2)
             grid.addWidget(widget, 0, column * 2 + 1)
         time_row = QHBoxLayout()
@@ -157,7 +177,9 @@ class VisitHeader(QWidget):
             self.status.setProperty("status", visit.status)
             self.status.style().unpolish(self.status)
             self.status.style().polish(self.status)
-            self.date.setDate(_qdate(visit.date_of_service))
+            self.date.set_date(visit.date_of_service)
+            self._time_shown = format_time(visit.appointment_time)
+            self.time.setText(self._time_shown)
             self.provider.clear()
             for provider in providers:
                 self.provider.addItem(provider.display_name, provider.id)
@@ -181,11 +203,17 @@ class VisitHeader(QWidget):
             self.pos.setCurrentIndex(max(self.pos.findData(visit.place_of_service), 0))
             self.discipline.setCurrentIndex(max(self.discipline.findData(visit.discipline), 0))
             total = visit.total_treatment_minutes
-            self.total_time.setText("" if total is None else str(total))
-            self.timed_note.setText(f"timed: {visit.total_timed_minutes} min")
+            self._total_shown = "" if total is None else str(total)
+            self.total_time.setText(self._total_shown)
+            automatic = bool(visit.total_time_auto)
+            set_role(self.total_time, "auto" if automatic else None)
+            self.total_time.setToolTip(AUTO_TOTAL_TIP if automatic else "")
+            note = f"timed: {visit.total_timed_minutes} min"
+            self.timed_note.setText(f"automatic · {note}" if automatic else note)
             editable = visit.editable
             for widget in (
                 self.date,
+                self.time,
                 self.provider,
                 self.payer,
                 self.pos,
@@ -200,21 +228,39 @@ class VisitHeader(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def _date_done(self) -> None:
-        if not self._loading:
-            self.changed.emit({"date_of_service": _pydate(self.date.date())})
+    def _date_done(self, day: Any) -> None:
+        if not self._loading and day is not None:
+            self.show_message("")
+            self.changed.emit({"date_of_service": day})
 
-    def _total_done(self) -> None:
-        if self._loading:
+    def _time_done(self) -> None:
+        text = self.time.text()
+        if self._loading or text == self._time_shown:
             return
         try:
-            text = self.total_time.text()
+            at = parse_time(text)
+        except InputError as problem:
+            self.time.setText(self._time_shown)
+            self.show_message(f"Appointment time: {problem}")
+            return
+        self.show_message("")
+        self.changed.emit({"appointment_time": at})
+
+    def _total_done(self) -> None:
+        text = self.total_time.text()
+        if self._loading or text.strip() == self._total_shown:
+            return
+        try:
             minutes = parse_minutes(text) if text.strip() else None
         except InputError as problem:
+            self.total_time.setText(self._total_shown)
             self.show_message(f"Total treatment time: {problem}")
             return
         self.show_message("")
-        self.changed.emit({"total_treatment_minutes": minutes})
+        if minutes is None:
+            self.changed.emit({"total_time_auto": True})
+        else:
+            self.changed.emit({"total_treatment_minutes": minutes})
 
     def _emit_combo(self, combo: QComboBox, which: str) -> None:
         if self._loading:

@@ -919,6 +919,7 @@ def test_rule_ids_are_those_of_the_issue_plus_the_threshold_notice_and_fee_missi
         "kx-threshold-unknown",
         "fee-missing",
         "dx-excludes1",
+        "future-date-of-service",
     }
     assert len(RULE_IDS) == len(set(RULE_IDS))
 

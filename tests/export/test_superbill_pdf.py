@@ -327,3 +327,22 @@ def test_a_visit_without_lines_or_diagnoses_still_lays_out():
 def test_dates_are_exact_dates_of_service():
     text = flat(pdf_text(render_superbill(sample_data(date_of_service=date(2026, 11, 27)))))
     assert "Date of service 11/27/2026" in text
+
+
+def test_every_text_is_at_least_8_points_and_labels_are_dark():
+    """Field labels survive a fax: no text under 8 pt (the DRAFT watermark is huge), and
+    the label colour is near-black, not a light grey."""
+    from otdesk.export import pdf as layout
+
+    sizes: list[float] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 or 1
+            sizes.append(font_size * scale)
+
+    for page in pdf_pages(render_superbill(sample_data(status="draft"))):
+        page.extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 8.0
+    red, green, blue = (layout.MUTED.red, layout.MUTED.green, layout.MUTED.blue)
+    assert 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.3

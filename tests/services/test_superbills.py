@@ -85,7 +85,7 @@ def test_open_error_findings_are_listed(clinic, demo, service):
     clinic.visits.set_diagnoses(draft.id, ["M62.81"])
     clinic.visits.add_line(draft.id, "97110", minutes=20, dx_pointers=["A"])  # no GO
     found = service.check(draft.id)
-    assert any(p.startswith("error finding:") and "GO" in p for p in found.problems)
+    assert any(p.startswith("still to fix:") and "GO" in p for p in found.problems)
 
 
 def test_issue_anyway_needs_a_reason_and_records_it(clinic, demo, service, tmp_path):
@@ -120,7 +120,7 @@ def test_void_and_replaced_versions_are_never_issued(clinic, demo, service, tmp_
 
 
 def test_a_draft_is_watermarked_and_a_visit_without_services_is_refused(clinic, demo, service):
-    draft = clinic.visits.create(demo.patient, provider_id=demo.ot)
+    draft = clinic.visits.create(demo.patient, provider_id=demo.ot, total_treatment_minutes=20)
     with pytest.raises(SuperbillRefusedError, match="no services"):
         service.issue(draft.id, reason="any")
     clinic.visits.set_diagnoses(draft.id, ["M62.81"])
@@ -356,3 +356,50 @@ def test_a_superbill_and_an_encounter_form_are_read_in_one_transaction(
     form = service.encounter_form(visit.patient_id, provider_id=visit.provider_id)
     assert form.startswith(b"%PDF")
     assert len(opened) == 2  # the settings, then everything else
+
+
+def test_a_blank_total_treatment_time_is_missing(clinic, demo, service):
+    draft = clinic.visits.create(demo.patient, provider_id=demo.ot)
+    clinic.visits.set_diagnoses(draft.id, ["M62.81"])
+    clinic.visits.add_line(draft.id, "97110", minutes=20, modifiers=["GO"], dx_pointers=["A"])
+    assert "no total treatment time" in service.check(draft.id).problems
+    clinic.visits.update(draft.id, total_treatment_minutes=20)
+    assert "no total treatment time" not in service.check(draft.id).problems
+
+
+def test_a_superbill_issued_anyway_says_so_on_it(clinic, demo, service, tmp_path):
+    draft = clinic.visits.create(demo.patient, provider_id=demo.ot, total_treatment_minutes=20)
+    clinic.visits.add_line(draft.id, "97110", minutes=20, modifiers=["GO"])
+    assert service.check(draft.id).problems  # no diagnosis
+    _, document = service.issue(draft.id, reason="referral on its way", out=tmp_path / "a.pdf")
+    assert "Issued with open items: referral on its way" in flat(pdf_text(document))
+    # the preview shows it the same way before it is printed; a complete one never does
+    preview = service.render(draft.id, issued_anyway="referral on its way")
+    assert "Issued with open items: referral on its way" in flat(pdf_text(preview))
+    complete = service.render(demo.visit, issued_anyway="no reason needed")
+    assert "Issued with open items" not in flat(pdf_text(complete))
+
+
+def test_sex_insured_birth_date_prior_authorization_and_onset_are_printed(clinic, demo, service):
+    before = flat(pdf_text(service.render(demo.visit)))
+    assert "Prior authorization" not in before and "Onset date" not in before
+    assert "05/09/1951 · Female" in before  # the patient's sex beside the birth date
+    # the policy is the patient's own: the insured's birth date is the patient's
+    assert "Zoë Ng-Ødegård · born 05/09/1951" in before
+    clinic.patients.update_plan_of_care(
+        demo.plan, onset_date="2026-01-20", prior_authorization="PA-55812"
+    )
+    after = flat(pdf_text(service.render(demo.visit)))
+    assert "Onset date 01/20/2026" in after
+    assert "Prior authorization PA-55812" in after
+
+
+def test_the_encounter_form_names_the_subscriber_as_the_superbill_does(clinic, demo, service):
+    from otdesk.services.patients import PatientService
+
+    policy = PatientService(clinic.ctx).policies(demo.patient)[0]
+    clinic.patients.update_policy(policy.id, subscriber_name="")  # self: the patient
+    superbill = flat(pdf_text(service.render(demo.visit)))
+    form = flat(pdf_text(service.encounter_form(demo.patient, "2026-03-02")))
+    expected = "Subscriber Zoë Ng-Ødegård · born 05/09/1951"
+    assert expected in superbill and expected in form

@@ -34,17 +34,29 @@ def test_start_pause_and_stop_write_the_minutes_into_the_line(clinic, clock, dra
     assert visit.lines[0].units == 2
 
 
-def test_starting_another_line_pauses_the_running_one(clinic, clock, draft):
+def test_starting_another_line_stops_the_first_and_adds_its_minutes(clinic, clock, draft):
+    """One activity at a time: the first line's 8 minutes go into it when the timer moves;
+    no paused timer is left on it."""
     first, second = draft.lines
     clinic.timers.start(first.id)
     clock.advance(minutes=8)
     visit = clinic.timers.switch(second.id)
-    assert not visit.lines[0].timer.running and visit.lines[1].timer.running
+    assert visit.lines[0].timer is None and visit.lines[0].minutes == 8
+    assert visit.lines[1].timer.running
     clock.advance(minutes=15)
     states = clinic.timers.states(draft.id)
-    assert states[first.id].elapsed_seconds == 8 * 60
-    assert states[second.id].elapsed_seconds == 15 * 60
-    assert sum(state.running for state in states.values()) == 1
+    assert list(states) == [second.id] and states[second.id].elapsed_seconds == 15 * 60
+
+
+def test_a_paused_timer_is_stopped_too_when_another_line_starts(clinic, clock, draft):
+    first, second = draft.lines
+    clinic.timers.start(first.id)
+    clock.advance(minutes=4)
+    clinic.timers.pause(first.id)
+    clock.advance(minutes=10)  # paused: does not count
+    visit = clinic.timers.start(second.id)
+    assert visit.lines[0].minutes == 4 and visit.lines[0].timer is None
+    assert set(clinic.timers.states(draft.id)) == {second.id}
 
 
 def test_finalize_stops_every_timer(clinic, clock, draft):

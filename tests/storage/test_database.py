@@ -2,6 +2,7 @@
 (foreign, damaged, locked, newer) without changing them."""
 
 import os
+import shlex
 import sqlite3
 import stat
 import time
@@ -192,6 +193,28 @@ def test_a_text_file_is_not_overwritten_and_the_newest_backup_is_offered(db_path
     assert caught.value.newest_backup == newest.report.backup
     assert str(newest.report.backup) in str(caught.value)
     assert db_path.read_bytes() == before
+    # the restore it names is for this clinic's folder (the window shows this message)
+    command = str(caught.value).split("`")[1]
+    assert command == shlex.join(
+        ["otdesk", "restore", "--latest", "--data-dir", str(db_path.parent)]
+    )
+
+
+def test_a_suggested_command_names_the_bundled_program_when_frozen(monkeypatch, tmp_path):
+    import sys
+
+    from otdesk import paths
+
+    program = tmp_path / "otdesk app" / "otdesk"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(program))
+    assert paths.cli_command("backup", data_dir=tmp_path / "my clinic") == shlex.join(
+        [str(program), "backup", "--data-dir", str(tmp_path / "my clinic")]
+    )
+    monkeypatch.setattr(paths, "default_data_dir", lambda: tmp_path / "my clinic")
+    assert paths.cli_command("backup", data_dir=tmp_path / "my clinic") == shlex.join(
+        [str(program), "backup"]
+    )
 
 
 def test_another_programs_database_is_not_touched(db_path):

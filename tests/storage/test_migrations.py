@@ -117,3 +117,47 @@ def test_a_0001_database_with_payers_takes_the_claims_migration(tmp_path):
     assert tuple(row) == ("Medicare", "MCR01", None)
     assert {"claim_settings", "claim_counters", "claim_files", "claims"} <= tables
     assert "printer_calibrations" in tables
+
+
+def test_0003_gives_existing_visits_the_time_they_were_started(tmp_path):
+    """An 0001 database with a visit: after the upgrade its appointment time is the local
+    time its chain was created (what the day list showed before), its lines stay "set by
+    hand" (no automatic markers) and the new tables and columns are there."""
+    from datetime import UTC, datetime
+
+    engine = _engine(tmp_path / "old.db")
+    started = datetime(2026, 3, 2, 14, 5, 30)  # stored naive UTC
+    try:
+        with engine.connect() as connection:
+            migrations.upgrade(connection, "0001")
+            for statement in (
+                "INSERT INTO patients (id, account_number, last_name, first_name, "
+                "date_of_birth, name_key, created_at) VALUES "
+                "(1, 'A-1', 'Doe', 'Jo', '1950-01-01', 'doe jo', '2026-01-01 00:00:00')",
+                "INSERT INTO providers (id, last_name, first_name, role) "
+                "VALUES (1, 'K', 'D', 'OT')",
+                f"INSERT INTO visit_chains (id, created_at) VALUES (1, '{started}')",
+                "INSERT INTO visits (id, chain_id, patient_id, provider_id, date_of_service, "
+                "created_at, created_by, updated_at, updated_by) VALUES (1, 1, 1, 1, "
+                f"'2026-03-02', '{started}', 'x', '{started}', 'x')",
+                "INSERT INTO charge_lines (visit_id, position, code, modifiers) "
+                "VALUES (1, 0, '97110', 'GO')",
+            ):
+                connection.execute(text(statement))
+            connection.commit()
+            migrations.upgrade(connection)
+            connection.commit()
+            visit = connection.execute(
+                text("SELECT appointment_time, total_time_auto FROM visits")
+            ).one()
+            line = connection.execute(
+                text("SELECT auto_modifiers, auto_pointers, modifiers FROM charge_lines")
+            ).one()
+            tables = set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+    local = started.replace(tzinfo=UTC).astimezone()
+    assert visit.appointment_time.startswith(f"{local:%H:%M}")
+    assert visit.total_time_auto == 0
+    assert (line.auto_modifiers, line.auto_pointers, line.modifiers) == (None, 0, "GO")
+    assert "clinic_codes" in tables

@@ -6,8 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from otdesk.ui import reason_dialog
-from otdesk.ui.models.charge_lines import COL_DX, COL_MINUTES, COL_UNITS
-from tests.ui.helpers import type_into_cell
+from otdesk.ui.models.charge_lines import COL_MINUTES, COL_MODIFIERS, COL_UNITS
 
 
 def press(qtbot, widget, key, modifier=Qt.NoModifier):
@@ -62,26 +61,27 @@ def test_full_charge_entry(qtbot, window, clinic):
     assert "The 1 unit left goes to 97140" in editor.units.text.text()
     assert "40 timed minutes" in editor.units.total.text()
 
-    # Medicare wants GO: one click on the fix, and the finding is gone
-    assert any("need GO" in m for m in messages(window))
-    button = next(b for b in editor.findings.fix_buttons if "GO" in b.text())
-    qtbot.mouseClick(button, Qt.LeftButton)
+    # Medicare wants GO: it is there by itself, shown as automatic, and nothing is red
     assert not any("need GO" in m for m in messages(window))
-    assert window.controller.visit.lines[0].modifiers == ("GO",)
+    assert [ln.modifiers for ln in window.controller.visit.lines] == [("GO",), ("GO",)]
+    font = model.data(model.index(0, COL_MODIFIERS), Qt.FontRole)
+    assert font is not None and font.italic()
+    assert "automatically" in model.data(model.index(0, COL_MODIFIERS), Qt.ToolTipRole)
 
-    # 97530 with 97140 is an NCCI pair
+    # 97530 with 97140 is an NCCI pair: one line in the checks, its fix one click away
     qtbot.keyClicks(editor.picker.search, "TA")
     press(qtbot, editor.picker.search, Qt.Key_Return)
     type_text(qtbot, "10")
     assert any("NCCI" in m for m in messages(window))
-    xu = next(b for b in editor.findings.fix_buttons if "XU" in b.text())
+    row = next(r for r in editor.findings.rows if "code pair" in r.summary.text())
+    assert row.summary.text() == "97140 + 97530: code pair, add XU to line 3"
+    (xu,) = row.buttons
+    assert xu.text() == "Fix" and xu.accessibleName() == "Add XU to line 3 (97530)"
     qtbot.mouseClick(xu, Qt.LeftButton)
     assert not any("NCCI" in m for m in messages(window))
-    go = next(b for b in editor.findings.fix_buttons if "GO" in b.text())
-    qtbot.mouseClick(go, Qt.LeftButton)
-    assert window.controller.visit.lines[2].modifiers == ("XU", "GO")
+    assert window.controller.visit.lines[2].modifiers == ("GO", "XU")
 
-    # M62.81 from the typeahead, then the lines point at it
+    # M62.81 from the drop-down: every line points at it by itself
     press(qtbot, window, Qt.Key_D, Qt.ControlModifier)
     assert QApplication.focusWidget() is editor.diagnoses.search
     qtbot.keyClicks(editor.diagnoses.search, "M62.81")
@@ -89,9 +89,8 @@ def test_full_charge_entry(qtbot, window, clinic):
     press(qtbot, editor.diagnoses.search, Qt.Key_Return)
     assert window.controller.visit.diagnoses == ("M62.81",)
     assert "Muscle weakness" in editor.dx_model.data(editor.dx_model.index(0, 2))
-    for row in range(3):
-        type_into_cell(qtbot, editor.lines.view, model.index(row, COL_DX), "A")
     assert all(ln.dx_pointers == ("A",) for ln in window.controller.visit.lines)
+    assert window.controller.visit.total_treatment_minutes == 50  # 33 + 7 + 10
     assert not window.controller.visit.errors, messages(window)
 
     # finalize: read-only afterwards, and the day list says so

@@ -21,13 +21,17 @@ def _unlisted_visit(qtbot, window):
 
 
 def _describe_button(editor):
-    return next(b for b in editor.findings.fix_buttons if b.text().startswith("Describe"))
+    """The Fix button of the unlisted code's check (its summary says what it does)."""
+    row = next(r for r in editor.findings.rows if "needs a description" in r.summary.text())
+    assert "describe line 1" in row.summary.text()
+    [button] = row.buttons
+    return button
 
 
 def test_the_fix_asks_for_the_description_and_saves_it(qtbot, window, clinic, monkeypatch):
     editor = _unlisted_visit(qtbot, window)
     button = _describe_button(editor)
-    assert button.text() == "Describe line 1..."
+    assert button.text() == "Fix" and button.accessibleName() == "Describe line 1 (97139)..."
     asked = []
 
     def answer(parent, where, current):

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from otdesk.core.catalog import default_catalog
 from otdesk.ui.main_window import MainWindow
 from otdesk.ui.models.charge_lines import COL_CODE
-from tests.ui.helpers import type_into_cell
 
 
 def open_draft(window, clinic, patient="ana"):
@@ -49,19 +48,38 @@ def test_header_changes_are_saved_at_once(qtbot, window, clinic):
     assert clinic.visits.get(visit.id).total_treatment_minutes == 45
     assert not header.message.isVisible()
 
-    header.date.setDate(QDate(2026, 3, 4))
-    header.date.editingFinished.emit()
+    window.editor.confirm_future = lambda *_args: True
+    header.date.edit.setText("03/04/2026")
+    header.date.edit.editingFinished.emit()
     assert clinic.visits.get(visit.id).date_of_service == date(2026, 3, 4)
     assert window.day.current_date() == date(2026, 3, 4)  # the day list follows the visit
     assert window.day.visits_model.row_of(visit.id) == 0
 
 
-def test_a_code_outside_the_catalog_is_refused_beside_the_table(qtbot, window, clinic):
+def test_typing_on_a_code_goes_to_the_code_search_and_f2_changes_it(qtbot, window, clinic):
     visit = open_draft(window, clinic)
-    model = window.editor.lines_model
-    type_into_cell(qtbot, window.editor.lines.view, model.index(0, COL_CODE), "ABC")
-    assert window.editor.lines.message.isVisible()
-    assert "ABC" in window.editor.lines.message.text()
+    editor = window.editor
+    model = editor.lines_model
+    view = editor.lines.view
+    view.setFocus()
+    view.setCurrentIndex(model.index(0, COL_CODE))
+    qtbot.keyClicks(view, "97")
+    QApplication.processEvents()
+    assert QApplication.focusWidget() is editor.picker.search
+    assert editor.picker.search.text() == "97"
+    assert clinic.visits.get(visit.id).lines[0].code == "97110"
+    # F2 is the explicit edit; a code outside everything is refused beside the table
+    editor.picker.search.setText("")
+    view.setFocus()
+    view.setCurrentIndex(model.index(0, COL_CODE))
+    qtbot.keyClick(view, Qt.Key_F2)
+    cell = view.indexWidget(view.currentIndex())
+    assert cell is not None
+    cell.selectAll()
+    qtbot.keyClicks(cell, "ABC")
+    qtbot.keyClick(cell, Qt.Key_Return)
+    QApplication.processEvents()
+    assert editor.lines.message.isVisible() and "ABC" in editor.lines.message.text()
     assert clinic.visits.get(visit.id).lines[0].code == "97110"
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from otdesk.core.money import Money
 from otdesk.ui import app as ui_app
 from otdesk.ui.fee_schedule_dialog import FeeScheduleDialog
-from otdesk.ui.models.fees import COL_ALLOWED, COL_CHARGE, FeesModel
+from otdesk.ui.models.fees import COL_ALLOWED, COL_CHARGE, COL_FROM, COL_LABEL, COL_TO, FeesModel
 from otdesk.ui.ncci_import_dialog import NcciImportDialog
 from otdesk.ui.patients_dialog import PatientsDialog
 from otdesk.ui.payers_dialog import PayersDialog
@@ -31,9 +32,20 @@ def test_fee_schedule_edit_add_import_export(qtbot, clinic, tmp_path):
     dialog = show(qtbot, FeeScheduleDialog(clinic))
     dialog.code.setText("97110")
     dialog.charge.setText("45")
-    dialog.start.setText("01/01/2026")
+    dialog.start.edit.setText("02/29/2026")  # not a date: refused, nothing added
+    assert not dialog.add_fee()
+    assert "February 2026 has 28 days" in dialog.message.text()
+    assert clinic.fees.list() == []
+    dialog.start.edit.setText("01/01/2026")
     assert dialog.add_fee()
     assert [(f.code, f.charge) for f in clinic.fees.list()] == [("97110", Money("45"))]
+    # each code's label; the date columns fit a date
+    model, header = dialog.model, dialog.table.horizontalHeader()
+    assert model.data(model.index(0, COL_LABEL)).startswith("Therapeutic exercise")
+    assert model.data(model.index(0, COL_FROM)) == "01/01/2026"
+    metrics = dialog.table.fontMetrics()
+    assert header.sectionSize(COL_FROM) > metrics.horizontalAdvance("01/01/2026")
+    assert header.sectionSize(COL_TO) > metrics.horizontalAdvance("01/01/2026")
 
     # edit in place; bad money is refused beside the table
     type_into_cell(qtbot, dialog.table, dialog.model.index(0, COL_CHARGE), "50.25")
@@ -65,14 +77,20 @@ def test_fee_schedule_edit_add_import_export(qtbot, clinic, tmp_path):
 
 def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
     dialog = show(qtbot, PatientsDialog(clinic))
+    assert QApplication.focusWidget() is dialog.search  # opened to find someone
     form = dialog.details
     qtbot.keyClicks(form.fields["first_name"], "Cy")
     qtbot.keyClicks(form.fields["last_name"], "Park")
-    qtbot.keyClicks(form.fields["date_of_birth"], "02/30/1970")
+    qtbot.keyClicks(form.fields["date_of_birth"].edit, "02/30/1970")
     assert not dialog.save()
-    assert "not a date" in form.messages["date_of_birth"].text()
-    form.fields["date_of_birth"].setText("02/28/1970")
+    assert form.messages["date_of_birth"].text() == (
+        "Date of birth: 02/30/1970 is not a date: February 1970 has 28 days (type MM/DD/YYYY)."
+    )
+    assert clinic.patients.search("park") == []  # nothing saved, nothing moved to March
+    form.fields["date_of_birth"].edit.setText("02/28/1970")
     assert dialog.save()
+    assert dialog.patient_message.text() == "Saved."
+    assert dialog.patient_message.property("role") == "note"  # not in the error's red
     patient = clinic.patients.search("park")[0].patient
     assert patient.first_name == "Cy" and str(patient.date_of_birth) == "1970-02-28"
 
@@ -83,17 +101,23 @@ def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
     assert [p.member_id for p in clinic.patients.policies(patient.id)] == ["1EG4TE5MK99"]
 
     plans = dialog.plans
-    plans.form.fields["start_date"].setText("03/01/2026")
+    plans.form.fields["start_date"].edit.setText("03/01/2026")
     qtbot.keyClicks(plans.form.fields["referring_npi"], "1234567890")
     assert "check digit" in plans.form.messages["referring_npi"].text()
     assert not dialog.save_plan()
     plans.form.fields["referring_npi"].setText("1234567893")
-    plans.form.fields["certified_through"].setText("05/30/2026")
+    plans.form.fields["certified_through"].edit.setText("05/31/2026")
+    plans.form.fields["onset_date"].edit.setText("04/31/2026")
+    assert not dialog.save_plan()
+    assert "April 2026 has 30 days" in plans.form.messages["onset_date"].text()
+    plans.form.fields["onset_date"].edit.setText("02/20/2026")
+    plans.form.fields["prior_authorization"].setText("PA-7781")
     assert dialog.save_plan()
     saved = clinic.patients.plans_of_care(patient.id)
-    assert [(str(p.start_date), str(p.certified_through)) for p in saved] == [
-        ("2026-03-01", "2026-05-30")
-    ]
+    assert [
+        (str(p.start_date), str(p.certified_through), str(p.onset_date), p.prior_authorization)
+        for p in saved
+    ] == [("2026-03-01", "2026-05-31", "2026-02-20", "PA-7781")]
 
     # find an existing patient by member ID and open them
     dialog.search.setText("ACM123")
@@ -201,6 +225,7 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
         "Providers…",
         "Payers…",
         "Fee schedule…",
+        "Clinic codes…",
         "Favourite codes…",
         "Superbill settings…",
         "Patients…",
@@ -255,10 +280,10 @@ def test_patients_dialog_warns_of_a_certification_past_90_days(qtbot, clinic):
     dialog.tabs.setCurrentWidget(plans)
     plans.start_new()
     message = plans.form.messages["certified_through"]
-    plans.form.fields["start_date"].setText("03/01/2026")
-    qtbot.keyClicks(plans.form.fields["certified_through"], "05/29/2026")  # day 90
+    plans.form.fields["start_date"].edit.setText("03/01/2026")
+    qtbot.keyClicks(plans.form.fields["certified_through"].edit, "05/29/2026")  # day 90
     assert message.isHidden()
-    plans.form.fields["certified_through"].setText("05/30/2026")  # day 91
+    plans.form.fields["certified_through"].edit.setText("05/30/2026")  # day 91
     assert message.isVisible()
     assert "through 2026-05-29" in message.text() and "recertification" in message.text()
     assert dialog.save_plan()  # a warning, not a refusal

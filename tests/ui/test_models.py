@@ -111,21 +111,39 @@ def test_charge_lines_read_only_has_no_editable_cells():
 
 
 def test_day_visits_model(qtmodeltester):
+    from datetime import time
+
+    from otdesk.ui.models.base import DETAIL_ROLE
+
     visits = [
-        VisitSummary(1, "Rivera, Ana", "Kim, OTR/L", "draft", Money("120.00"), error_count=1),
-        VisitSummary(2, "Olsen, Bo", "Kim, OTR/L", "finalized", Money("80.5"), version=2),
-        VisitSummary(3, "Park, Cy", "Ito, PT", "void", Money(0), started_at=STARTED),
+        VisitSummary(
+            1,
+            "Rivera, Ana",
+            "Dana Kim, OTR/L",
+            "draft",
+            Money("120.00"),
+            error_count=1,
+            appointment_time=time(9, 30),
+        ),
+        VisitSummary(2, "Olsen, Bo", "Dana Kim, OTR/L", "finalized", Money("80.5"), version=2),
+        VisitSummary(3, "Park, Cy", "Sam Ito, PT", "void", Money(0), appointment_time=time(14, 5)),
     ]
     model = day_visits.DayVisitsModel(visits)
     qtmodeltester.check(model)
-    assert model.data(model.index(0, day_visits.COL_STATUS)) == "Draft (1 to fix)"
+    # the status, and under it what is left to fix; the patient, and under it the provider
+    assert model.data(model.index(0, day_visits.COL_STATUS)) == "Draft"
+    assert model.data(model.index(0, day_visits.COL_STATUS), DETAIL_ROLE) == "1 to fix"
+    assert model.data(model.index(0, day_visits.COL_PATIENT)) == "Rivera, Ana"
+    assert model.data(model.index(0, day_visits.COL_PATIENT), DETAIL_ROLE) == "Dana Kim, OTR/L"
+    assert model.data(model.index(0, day_visits.COL_PROVIDER)) == "Dana Kim, OTR/L"
     assert model.data(model.index(1, day_visits.COL_TOTAL)) == "$80.50"
     assert model.data(model.index(1, day_visits.COL_TOTAL), SORT_ROLE) == 8050
     assert model.data(model.index(1, day_visits.COL_STATUS)) == "Final v2"
     assert model.row_of(2) == 1 and model.row_of(99) == -1
-    local = STARTED.astimezone().strftime("%H:%M")
-    assert model.data(model.index(2, day_visits.COL_TIME)) == local
-    assert model.data(model.index(0, day_visits.COL_TIME)) == ""
+    # the appointment's time, not when the record was made
+    assert model.data(model.index(0, day_visits.COL_TIME)) == "9:30 AM"
+    assert model.data(model.index(2, day_visits.COL_TIME)) == "2:05 PM"
+    assert model.data(model.index(1, day_visits.COL_TIME)) == ""
     assert model.headerData(day_visits.COL_TIME, Qt.Horizontal) == "Time"
 
 

@@ -16,7 +16,15 @@ from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
 from otdesk.ui.batch_print_dialog import BatchPrintDialog
 from otdesk.ui.superbill_preview import SuperbillPreview, page_size
-from tests.export.helpers import finalized_visit, open_clinic, page_texts, pdf_pages, seed
+from tests.export.helpers import (
+    finalized_visit,
+    flat,
+    open_clinic,
+    page_texts,
+    pdf_pages,
+    pdf_text,
+    seed,
+)
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Asked:
 
     def ask_reason(self, parent, title, prompt, action="OK", details=()):
         self.calls.append(f"reason:{len(details)}")
+        self.details = list(details)
         return Reason(self.reason) if self.reason else None
 
     def seams(self) -> dict:
@@ -145,6 +154,10 @@ def test_an_incomplete_superbill_is_listed_and_needs_a_reason(qtbot, clinic, ser
         e for e in clinic.audit.visit_history(clinic.demo.visit) if e.action == "superbill.issue"
     ]
     assert entry[-1].reason == "Patient leaves for Europe tonight"
+    # what was shown, printed (as images) and recorded says it went out with open items
+    shown = flat(pdf_text(dialog.pdf_bytes))
+    assert "Issued with open items: Patient leaves for Europe tonight" in shown
+    assert service.history(clinic.demo.visit)[0].sha256 == sha256(dialog.pdf_bytes)
 
 
 def test_a_void_visit_can_be_looked_at_but_not_issued(qtbot, clinic, service, tmp_path):
@@ -201,11 +214,17 @@ def test_batch_into_one_file(qtbot, clinic, service, day, tmp_path):
     asked = Asked(tmp_path)
     dialog = batch(qtbot, service, asked)
     assert dialog.summary.text() == "2 visits on 03/02/2026."
+    assert dialog.go.text() == "Print 2 superbills…"
     dialog.drafts.setChecked(True)
     assert dialog.summary.text() == "3 visits on 03/02/2026 (1 draft)."
     dialog.to_file.setChecked(True)
+    assert dialog.go.text() == "Save 3 superbills in one PDF…"
     assert dialog.run()
     assert asked.calls[0] == "reason:1"  # the draft has no diagnosis: left out
+    # the incomplete one is named by its patient, not by a visit number
+    (listed,) = asked.details
+    patient = clinic.patients.get(clinic.demo.other_patient)
+    assert listed.startswith(f"{patient.last_name}, {patient.first_name} (")
     document = (tmp_path / "superbills_2026-03-02.pdf").read_bytes()
     assert len(page_texts(document)) == 2
     assert "2 superbills saved" in dialog.message.text()
@@ -221,9 +240,39 @@ def test_batch_to_the_printer_and_into_a_folder(qtbot, clinic, service, day, tmp
     assert len(pdf_pages(asked.printed_to.read_bytes())) == 2
     assert "2 superbills printed" in dialog.message.text()
     dialog.to_folder.setChecked(True)
+    assert dialog.go.text() == "Save 2 superbills, one PDF each…"
     assert dialog.run()
     assert len(list((tmp_path / "folder").iterdir())) == 2
     assert len(service.history(day[0][0])) == 2
+
+
+def test_a_date_that_does_not_exist_keeps_the_range(qtbot, clinic, service, day, tmp_path):
+    dialog = batch(qtbot, service, Asked(tmp_path))
+    dialog.end.edit.setText("02/31/2026")
+    dialog.end.edit.editingFinished.emit()
+    assert "February 2026 has 28 days" in dialog.message.text()
+    assert dialog.end.text() == "03/02/2026" and dialog.summary.text() == "2 visits on 03/02/2026."
+
+
+def test_save_dialogs_open_in_documents(monkeypatch, qtbot, tmp_path):
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from otdesk.ui import batch_print_dialog, superbill_preview
+
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _where: str(documents))
+    opened = []
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *args: opened.append(args[2]) or ("", "")
+    )
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", lambda *args: opened.append(args[2]) or ""
+    )
+    superbill_preview.ask_save_path(None, "superbills_2026-03-02.pdf")
+    batch_print_dialog.ask_folder(None)
+    assert opened == [str(documents / "superbills_2026-03-02.pdf"), str(documents)]
 
 
 def test_a_cancelled_batch_leaves_nothing(qtbot, clinic, service, day, tmp_path):

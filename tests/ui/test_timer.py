@@ -1,4 +1,5 @@
-"""The session timer in the window: start, switch lines, survive a restart of the window."""
+"""The session timer in the window: one activity at a time (moving it adds the first
+line's minutes there, and says so), surviving a restart of the window."""
 
 from __future__ import annotations
 
@@ -48,13 +49,18 @@ def test_timer_switches_lines_and_survives_a_new_window(
     assert editor.timer.time.text() == "05:00"
     assert model.data(model.index(0, COL_MINUTES)) == "0 +5 timer"
 
-    # one click on another line, Start: the running timer moves to it
+    # one click on another line, Start: the timer moves to it, the first line gets its 5
+    # minutes at once (no paused timer left behind on it), and the panel says so
     editor.lines.select_row(1)
     press(qtbot, window, Qt.Key_F5)
     timers = clinic.timers.states(visit.id)
     first, second = (ln.id for ln in window.controller.visit.lines)
-    assert not timers[first].running and timers[first].elapsed_seconds == 300
-    assert timers[second].running
+    assert first not in timers and timers[second].running
+    assert window.controller.visit.lines[0].minutes == 5
+    assert model.data(model.index(0, COL_MINUTES)) == "5"
+    assert editor.timer.note.isVisible()
+    assert editor.timer.note.text().startswith("Added 5 min to line 1 (97110)")
+    assert window.status_note.text().startswith("Added 5 min to line 1")
     assert editor.timer.state().row == 1
     assert editor.timer.time.text() == "00:00"
 
@@ -80,10 +86,8 @@ def test_timer_switches_lines_and_survives_a_new_window(
     assert again.editor.timer.time.text() == "03:20"
     qtbot.mouseClick(again.editor.timer.stop, Qt.LeftButton)
     lines = clinic.visits.get(visit.id).lines
-    assert lines[1].minutes == 3
-    assert lines[1].timer is None
-    # the first line's paused 5 minutes are still waiting on its timer
-    assert lines[0].timer is not None and lines[0].timer.elapsed_seconds == 300
+    assert [(ln.minutes, ln.timer) for ln in lines] == [(5, None), (3, None)]
+    assert again.editor.timer.note.text().startswith("Added 3 min to line 2 (97530)")
 
 
 def test_timer_needs_a_selected_line_and_a_draft(qtbot, window, clinic):

@@ -44,22 +44,49 @@ def test_units_by_hand_need_a_reason(qtbot, window, clinic, monkeypatch):
     assert clinic.visits.get(visit.id).lines[0].units_override is None
 
 
-def test_non_billable_diagnosis_offers_billable_codes(qtbot, window, clinic):
+def test_a_category_in_the_drop_down_opens_its_billable_codes(qtbot, window, clinic):
     visit = open_draft(window, clinic)
     panel = window.editor.diagnoses
+    panel.search.setFocus()
     qtbot.keyClicks(panel.search, "M62.8")
-    rows = [panel.results_model.record(r).code for r in range(panel.results_model.rowCount())]
-    assert "M62.8" in rows
-    panel.results.selectRow(rows.index("M62.8"))
+    rows = [panel.results_model.record(r) for r in range(panel.results_model.rowCount())]
+    # under the box, billable codes first, the categories after them, all marked
+    assert panel.dropdown.is_open()
+    assert 8 <= len(rows) <= 30 and rows[0].code == "M62.81"
+    billable = [r.billable for r in rows]
+    assert billable == sorted(billable, reverse=True) and not billable[-1]
+    model = panel.results_model
+    assert model.data(model.index(0, 2)) == "billable"
+    assert model.data(model.index(len(rows) - 1, 2)) == "category ›"
+    # Enter on the category opens its codes instead of adding it
+    for _ in range([r.code for r in rows].index("M62.8")):
+        qtbot.keyClick(panel.search, Qt.Key_Down)
     qtbot.keyClick(panel.search, Qt.Key_Return)
-    assert clinic.visits.get(visit.id).diagnoses == ("M62.8",)
+    assert clinic.visits.get(visit.id).diagnoses == ()
+    assert "M62.8 Other specified disorders of muscle is a category" in (
+        panel.dropdown.caption.text()
+    )
+    codes = [model.record(r).code for r in range(model.rowCount())]
+    assert "M62.81" in codes and all(model.record(r).billable for r in range(len(codes)))
+    # Escape goes back to what was typed; Enter then picks the first billable code
+    qtbot.keyClick(panel.search, Qt.Key_Escape)
+    assert model.record(0).code == "M62.81" and not panel.dropdown.caption.isVisible()
+    qtbot.keyClick(panel.search, Qt.Key_Return)
+    assert clinic.visits.get(visit.id).diagnoses == ("M62.81",)
+    assert not panel.dropdown.is_open()
+
+
+def test_a_stored_category_offers_billable_codes(qtbot, window, clinic):
+    visit = open_draft(window, clinic)
+    clinic.visits.add_diagnosis(visit.id, "M62.8")
+    window.controller.reload()
+    panel = window.editor.diagnoses
     assert panel.warning.isVisible() and "not a billable code" in panel.warning.text()
     offered = list(panel.suggestion_buttons)
     assert "M62.81" in [b.text() for b in offered]
     # showing the same visit again (every change does) keeps the very same buttons
     window.controller.reload()
     assert all(a is b for a, b in zip(panel.suggestion_buttons, offered, strict=True))
-    assert panel.warning.isVisible() and "not a billable code" in panel.warning.text()
     choice = next(b for b in panel.suggestion_buttons if b.text() == "M62.81")
     qtbot.mouseClick(choice, Qt.LeftButton)
     assert clinic.visits.get(visit.id).diagnoses == ("M62.81",)

@@ -85,7 +85,7 @@ def test_code_picker_new_favourites_replace_the_old_buttons_at_once(qtbot, picke
 
 def test_code_picker_unknown_text_says_so(qtbot, picker):
     qtbot.keyClicks(picker.search, "zzzz")
-    assert picker.stack.currentWidget() is picker.no_match
+    assert picker.stack.currentWidget() is picker.no_match.parentWidget()
     assert "zzzz" in picker.no_match.text()
     with qtbot.assertNotEmitted(picker.code_chosen):
         qtbot.keyClick(picker.search, Qt.Key_Return)
@@ -158,27 +158,47 @@ def test_format_elapsed():
     assert format_elapsed(3725) == "1:02:05"
 
 
-def test_findings_panel_fix_buttons(qtbot):
-    model = FindingsModel()
-    panel = FindingsPanel(model)
+def test_findings_panel_one_line_each_with_fixes_and_details(qtbot):
+    from datetime import date
+
+    from otdesk.core.tables import RuleTables
+    from otdesk.services.finding_words import describe
+
+    panel = FindingsPanel(FindingsModel())
     qtbot.addWidget(panel)
     assert panel.summary.text() == "No problems found."
-    finding = Finding(
-        "therapy-modifier", Severity.ERROR, "Medicare needs GO", (0,), {"label": "Add GO"}
+    deleted = Finding(
+        "deleted-code",
+        Severity.ERROR,
+        "Line 1 (97003): 97003 was deleted on 2017-01-01; use 97165, 97166 or 97167.",
+        (0,),
     )
-    model.set_records([finding, Finding("kx", Severity.INFO, "Near KX")])
+    near = Finding("kx-approaching", Severity.INFO, "Near the KX threshold.")
+    views = describe([near, deleted], ["97003"], date(2026, 3, 2), RuleTables.shipped())
+    panel.show_findings(views)
+    panel.resize(420, 300)
+    panel.show()
     assert panel.summary.text() == "1 error, 1 note"
-    assert [b.text() for b in panel.fix_buttons] == ["Add GO"]
+    first = panel.rows[0]  # errors first
+    assert first.summary.text() == "97003: deleted code, use 97165 or 97166 or 97167"
+    assert [b.text() for b in panel.fix_buttons] == [
+        "Change to 97165",
+        "Change to 97166",
+        "Change to 97167",
+    ]
     with qtbot.waitSignal(panel.fix_requested) as fix:
-        qtbot.mouseClick(panel.fix_buttons[0], Qt.LeftButton)
-    assert fix.args == [finding]
+        qtbot.mouseClick(panel.fix_buttons[1], Qt.LeftButton)
+    assert fix.args == [{"replace_code": "97166", "lines": [0]}, "Change line 1 (97003) to 97166"]
+    # the whole message on a click, one line otherwise
+    assert not first.details.isVisible()
+    qtbot.mouseClick(first.toggle, Qt.LeftButton)
+    assert first.details.isVisible() and "deleted on 2017-01-01" in first.details.text()
     # the same findings again (every change to the visit) keep their rows and buttons
     button = panel.fix_buttons[0]
-    model.set_records([finding, Finding("kx", Severity.INFO, "Near KX")])
-    assert panel.fix_buttons == [button] and panel.fix_buttons[0] is button
-    model.set_records([Finding("kx", Severity.INFO, "Near KX")])
-    assert panel.summary.text() == "1 note"
-    assert panel.fix_buttons == []
+    panel.show_findings(views)
+    assert panel.fix_buttons[0] is button
+    panel.show_findings(views[:1])
+    assert panel.summary.text() == "1 note" and panel.fix_buttons == []
 
 
 def test_units_and_totals_panels(qtbot):
@@ -212,3 +232,24 @@ def test_search_result_tables_read_as_lists(qtbot):
         assert not view.tabKeyNavigation()  # Tab leaves the list
     assert shaded.alternatingRowColors()
     assert not plain.alternatingRowColors()
+
+
+def test_a_date_field_picks_from_its_calendar(qtbot):
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from otdesk.ui.date_field import DateField
+
+    field = DateField("Date of service")
+    qtbot.addWidget(field)
+    field.set_date(date(2026, 3, 2))
+    changed = []
+    field.date_changed.connect(changed.append)
+    menu = field.calendar_button.menu()
+    menu.aboutToShow.emit()  # the calendar is made when first opened
+    field._calendar.clicked.emit(QDate(2026, 3, 9))
+    assert changed == [date(2026, 3, 9)] and field.edit.text() == "03/09/2026"
+    field.edit.setText("13/01/2026")
+    field.edit.editingFinished.emit()
+    assert field.date() == date(2026, 3, 9) and field.edit.text() == "03/09/2026"

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 HEAD_REVISION = "0005"
 # Every revision this version of otdesk knows, oldest first; a stored revision outside it
 # was written by a newer otdesk.
-KNOWN_REVISIONS = ("0001", "0004", "0005")
+KNOWN_REVISIONS = ("0001", "0003", "0004", "0005")
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
 

@@ -14,6 +14,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+# A cell's second, smaller line (drawn by otdesk.ui.two_line_delegate), from extra().
+DETAIL_ROLE = Qt.ItemDataRole.UserRole + 3
 
 R = TypeVar("R")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -43,6 +45,7 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             Qt.ItemDataRole.ForegroundRole,
             Qt.ItemDataRole.BackgroundRole,
             Qt.ItemDataRole.FontRole,
+            DETAIL_ROLE,
         }
     )
 

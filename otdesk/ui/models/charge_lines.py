@@ -41,6 +41,24 @@ FIELD_OF_COLUMN = {
 OVERRIDE_MARK = " (set)"
 _TIMER_BACKGROUND = QBrush(QColor("#e3f1e6"))
 _OVERRIDE_BACKGROUND = QBrush(QColor("#fff4d6"))
+# What the window filled in by itself (a default nobody changed) looks like this.
+_AUTO_FOREGROUND = QBrush(QColor("#4a5a78"))
+
+
+def automatic_modifiers(record: Any) -> tuple[str, ...]:
+    """The line's modifiers added by default and not changed since."""
+    return tuple(getattr(record, "auto_modifiers", None) or ())
+
+
+def automatic_pointers(record: Any) -> bool:
+    return bool(getattr(record, "auto_pointers", False)) and bool(record.dx_pointers)
+
+
+def _is_auto(record: Any, column: int) -> bool:
+    if column == COL_MODIFIERS:
+        auto = automatic_modifiers(record)
+        return bool(auto) and set(record.modifiers) <= set(auto)
+    return column == COL_DX and automatic_pointers(record)
 
 
 class ChargeLinesModel(RecordTableModel[LineRow]):
@@ -218,9 +236,24 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
         if column == COL_MINUTES and getattr(record, "timer", None) is not None:
             return "The timer's minutes are added to the line when the timer stops."
         if column == COL_DX:
+            if automatic_pointers(record):
+                return (
+                    "Pointed at A automatically: the visit has one diagnosis. Type letters "
+                    "(A-L, e.g. AB) to choose others."
+                )
             return "Diagnosis pointers: letters of the diagnosis list (A-L), e.g. AB."
         if column == COL_MODIFIERS:
+            auto = automatic_modifiers(record)
+            if auto:
+                return (
+                    f"{' and '.join(auto)} added automatically: the payer and the provider "
+                    "call for them on this line. Type to change the modifiers (up to 4)."
+                )
             return "Modifiers, e.g. GO 59 (up to 4)."
+        if column == COL_CODE:
+            return "F2 or a double click changes this line's code."
+        if column == COL_LABEL:
+            return record.label
         return None
 
     def alignment(self, column: int) -> Any:
@@ -236,12 +269,15 @@ class ChargeLinesModel(RecordTableModel[LineRow]):
                 return _TIMER_BACKGROUND
             if column == COL_UNITS and record.units_override is not None:
                 return _OVERRIDE_BACKGROUND
-        if (
-            role == Qt.ItemDataRole.FontRole
-            and column == COL_UNITS
-            and record.units_override is not None
-        ):
-            font = QFont()
-            font.setBold(True)
-            return font
+        if role == Qt.ItemDataRole.FontRole:
+            if column == COL_UNITS and record.units_override is not None:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if _is_auto(record, column):
+                font = QFont()
+                font.setItalic(True)
+                return font
+        if role == Qt.ItemDataRole.ForegroundRole and _is_auto(record, column):
+            return _AUTO_FOREGROUND
         return None

@@ -15,7 +15,12 @@ COL_LABEL = 1
 COL_KIND = 2
 COL_CATEGORY = 3
 
-_KIND_TEXT = {"timed": "15-min", "addon": "15-min add-on", "untimed": "per visit"}
+_KIND_TEXT = {
+    "timed": "15-min",
+    "addon": "15-min add-on",
+    "untimed": "per visit",
+    "item": "per item",
+}
 _GREY = QBrush(QColor("#777777"))
 
 

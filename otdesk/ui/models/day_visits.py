@@ -1,4 +1,6 @@
-"""The visits of one day, for the day list (records: the services' VisitSummary)."""
+"""The visits of one day, for the day list (records: the services' VisitSummary): the
+appointment time, the patient's whole name, the provider with credentials, the status and
+the total."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
-from otdesk.ui.models.base import RIGHT, RecordTableModel
+from otdesk.ui.models.base import DETAIL_ROLE, RIGHT, RecordTableModel
+from otdesk.ui.models.parsing import format_time
 
 COL_TIME = 0
 COL_PATIENT = 1
@@ -29,25 +32,23 @@ _STATUS_COLOUR = {
 }
 
 
-def short_provider(name: str) -> str:
-    """ "Dana Kim, OTR/L" -> "Kim": the day list is narrow; the tooltip has the rest."""
-    words = name.split(",")[0].split()
-    return words[-1] if words else name
-
-
-def started_text(record: Any) -> str:
-    """The local time the visit was started, e.g. "09:05"; empty when not known."""
-    started = record.started_at
-    return started.astimezone().strftime("%H:%M") if started is not None else ""
+def time_text(record: Any) -> str:
+    """The appointment's time, e.g. "9:30 AM"; empty when not known."""
+    return format_time(getattr(record, "appointment_time", None))
 
 
 def status_text(record: Any) -> str:
     text = STATUS_TEXT.get(record.status, record.status)
     if record.version > 1 and record.status in ("draft", "finalized"):
         text += f" v{record.version}"
-    if record.status == "draft" and record.error_count:
-        text += f" ({record.error_count} to fix)"
     return text
+
+
+def status_detail(record: Any) -> str:
+    """What is left on a draft: "1 to fix" (errors), else "" ."""
+    if record.status == "draft" and record.error_count:
+        return f"{record.error_count} to fix"
+    return ""
 
 
 class DayVisitsModel(RecordTableModel):
@@ -55,11 +56,11 @@ class DayVisitsModel(RecordTableModel):
 
     def display(self, record: Any, column: int) -> str:
         if column == COL_TIME:
-            return started_text(record)
+            return time_text(record)
         if column == COL_PATIENT:
             return record.patient_name
         if column == COL_PROVIDER:
-            return short_provider(record.provider_name)
+            return record.provider_name
         if column == COL_STATUS:
             return status_text(record)
         if column == COL_TOTAL:
@@ -70,14 +71,16 @@ class DayVisitsModel(RecordTableModel):
         if column == COL_TOTAL:
             return int(record.total.amount * 100)
         if column == COL_TIME:
-            return record.started_at.isoformat() if record.started_at is not None else ""
+            at = getattr(record, "appointment_time", None)
+            return at.isoformat() if at is not None else "99"  # no time: last
         return self.display(record, column).lower()
 
     def alignment(self, column: int) -> Any:
         return RIGHT if column == COL_TOTAL else None
 
     def tooltip(self, record: Any, column: int) -> str | None:
-        parts = [
+        parts = [time_text(record) or "no appointment time"]
+        parts += [
             f"{record.patient_name} ({record.account_number})"
             if record.account_number
             else record.patient_name
@@ -94,6 +97,12 @@ class DayVisitsModel(RecordTableModel):
         return " · ".join(parts)
 
     def extra(self, row: int, record: Any, column: int, role: int) -> Any:
+        if role == DETAIL_ROLE:
+            if column == COL_PATIENT:
+                return record.provider_name
+            if column == COL_STATUS:
+                return status_detail(record)
+            return None
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
             colour = _STATUS_COLOUR.get(record.status)
             return QBrush(colour) if colour else None

@@ -54,23 +54,42 @@ class DiagnosesModel(RecordTableModel[DiagnosisRow]):
 
 DX_COL_CODE = 0
 DX_COL_DESCRIPTION = 1
+DX_COL_BILLABLE = 2
+_BILLABLE = QBrush(QColor("#1b5e20"))
+
+
+def billable_first(found: list) -> list:
+    """Search results with the billable codes first (in their order), then categories:
+    "M62.8" lists M62.81, M62.82 ... before M62.8 and M62.83 themselves."""
+    return [d for d in found if d.billable] + [d for d in found if not d.billable]
 
 
 class DxResultsModel(RecordTableModel):
     """ICD-10-CM search results (records are otdesk.core.icd.Diagnosis)."""
 
-    HEADERS = ("Code", "Description")
+    HEADERS = ("Code", "Description", "")
 
     def display(self, record, column: int) -> str:
         if column == DX_COL_CODE:
             return record.code
         if column == DX_COL_DESCRIPTION:
-            if not record.billable:
-                return f"{record.description} (category: pick a more specific code)"
             return record.description
+        if column == DX_COL_BILLABLE:
+            return "billable" if record.billable else "category ›"
         return ""
 
+    def tooltip(self, record, column: int) -> str | None:
+        if record.billable:
+            return f"{record.code} {record.description} (billable)"
+        return (
+            f"{record.code} {record.description}: a category, not billable. Enter opens "
+            "its billable codes."
+        )
+
     def extra(self, row: int, record, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and not record.billable:
-            return _WARN
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not record.billable:
+                return _WARN
+            if column == DX_COL_BILLABLE:
+                return _BILLABLE
         return None

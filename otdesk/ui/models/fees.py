@@ -4,21 +4,22 @@ an accepted edit is announced with `edited(row, field, value)`, a refused one wi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 
 from otdesk.core.money import Money, MoneyError
 from otdesk.ui.models.base import RIGHT, AnyIndex, RecordTableModel
-from otdesk.ui.models.parsing import InputError
+from otdesk.ui.models.parsing import InputError, format_date, parse_date
 
 COL_CODE = 0
-COL_PAYER = 1
-COL_CHARGE = 2
-COL_ALLOWED = 3
-COL_FROM = 4
-COL_TO = 5
+COL_LABEL = 1
+COL_PAYER = 2
+COL_CHARGE = 3
+COL_ALLOWED = 4
+COL_FROM = 5
+COL_TO = 6
 
 EDITABLE = {
     COL_CHARGE: "charge",
@@ -41,30 +42,23 @@ def parse_money(text: str) -> Money | None:
     return amount
 
 
-def parse_date(text: str) -> date | None:
-    cleaned = text.strip()
-    if not cleaned:
-        return None
-    for pattern in ("%m/%d/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(cleaned, pattern).date()
-        except ValueError:
-            continue
-    raise InputError(f"{cleaned!r} is not a date: use MM/DD/YYYY, e.g. 01/31/2026.")
-
-
-def _day(value: date | None) -> str:
-    return value.strftime("%m/%d/%Y") if value else ""
-
-
 class FeesModel(RecordTableModel):
-    HEADERS = ("Code", "Payer", "Charge", "Allowed", "From", "To")
+    HEADERS = ("Code", "Service", "Payer", "Charge", "Allowed", "From", "To")
     edited = Signal(int, str, object)
     rejected = Signal(int, int, str)
+
+    def __init__(
+        self, records=(), parent=None, label_of: Callable[[str], str] | None = None
+    ) -> None:
+        super().__init__(records, parent)
+        # a code's words (the catalog's, or the clinic code's label)
+        self._label_of = label_of or (lambda _code: "")
 
     def display(self, record: Any, column: int) -> str:
         if column == COL_CODE:
             return record.code
+        if column == COL_LABEL:
+            return self._label_of(record.code)
         if column == COL_PAYER:
             return record.payer_name or CLINIC_CHARGE
         if column == COL_CHARGE:
@@ -72,9 +66,9 @@ class FeesModel(RecordTableModel):
         if column == COL_ALLOWED:
             return "" if record.allowed is None else str(record.allowed)
         if column == COL_FROM:
-            return _day(record.effective_from)
+            return format_date(record.effective_from)
         if column == COL_TO:
-            return _day(record.effective_to)
+            return format_date(record.effective_to)
         return ""
 
     def sort_value(self, record: Any, column: int) -> Any:
@@ -88,6 +82,13 @@ class FeesModel(RecordTableModel):
 
     def alignment(self, column: int) -> Any:
         return RIGHT if column in (COL_CHARGE, COL_ALLOWED) else None
+
+    def tooltip(self, record: Any, column: int) -> str | None:
+        if column in (COL_FROM, COL_TO):
+            return "A date as MM/DD/YYYY; blank: no limit."
+        if column == COL_LABEL:
+            return self._label_of(record.code) or None
+        return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         flags = super().flags(index)

@@ -4,11 +4,19 @@ functions (no Qt) so every message is tested directly."""
 from __future__ import annotations
 
 import re
+from datetime import date, time
 
+from otdesk.core.dates import date_problem
 from otdesk.core.visit import DX_LETTERS, MAX_MODIFIERS, MAX_POINTERS
 
 MAX_MINUTES = 24 * 60
 _MODIFIER = re.compile(r"[0-9A-Z]{2}")
+# Every date field shows, takes and explains dates in this one format.
+DATE_FORMAT = "MM/DD/YYYY"
+DATE_STRFTIME = "%m/%d/%Y"
+_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_TIME = re.compile(r"(\d{1,2})(?::?(\d{2}))?\s*([AaPp])?\.?[Mm]?\.?")
+TIME_FORMAT = "9:30 AM"
 
 
 class InputError(ValueError):
@@ -25,6 +33,52 @@ def parse_minutes(text: str) -> int:
     if minutes > MAX_MINUTES:
         raise InputError(f"{minutes} minutes is more than a day.")
     return minutes
+
+
+def parse_date(text: str) -> date | None:
+    """MM/DD/YYYY (also M/D/YYYY, with - or . between) into a date; None when blank.
+    A date that does not exist is refused, saying why ("February 2026 has 28 days")."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    match = _DATE.fullmatch(cleaned)
+    if not match:
+        raise InputError(f"{cleaned} is not a date: type it as {DATE_FORMAT}, e.g. 03/02/2026.")
+    month, day, year = (int(part) for part in match.groups())
+    problem = date_problem(year, month, day)
+    if problem:
+        raise InputError(f"{cleaned} is not a date: {problem} (type {DATE_FORMAT}).")
+    return date(year, month, day)
+
+
+def format_date(day: date | None) -> str:
+    return day.strftime(DATE_STRFTIME) if day else ""
+
+
+def parse_time(text: str) -> time | None:
+    """A time of day ("9:30", "930", "2:15 pm", "14:15"); None when blank. Without AM or
+    PM, 1 to 6 o'clock is afternoon: clinics see patients by day."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    match = _TIME.fullmatch(cleaned)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        half = (match.group(3) or "").upper()
+        if half:
+            hour = hour % 12 + (12 if half == "P" else 0) if 1 <= hour <= 12 else 99
+        elif 1 <= hour <= 6:
+            hour += 12
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise InputError(f"{cleaned} is not a time: type it like {TIME_FORMAT} or 14:30.")
+
+
+def format_time(at: time | None) -> str:
+    """ "9:30 AM" (blank for no time)."""
+    if at is None:
+        return ""
+    return f"{at.hour % 12 or 12}:{at.minute:02d} {'AM' if at.hour < 12 else 'PM'}"
 
 
 def parse_units(text: str) -> int | None:

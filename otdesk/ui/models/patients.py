@@ -18,6 +18,22 @@ _HOW = {
 }
 
 
+def typed_name(text: str) -> tuple[str, str] | None:
+    """(first, last) from what was typed into Find patient, for a new patient: "Rivera, Ana"
+    and "Ana Rivera" both give ("Ana", "Rivera"); one word is the last name. None when
+    the text is a date, a number or an account rather than a name."""
+    cleaned = " ".join(text.replace(",", " , ").split())
+    if not cleaned or any(char.isdigit() for char in cleaned):
+        return None
+    if "," in cleaned:
+        last, _, first = cleaned.partition(",")
+        return (" ".join(first.replace(",", " ").split()), last.strip())
+    words = cleaned.split()
+    if len(words) == 1:
+        return ("", words[0])
+    return (" ".join(words[:-1]), words[-1])
+
+
 class PatientResultsModel(RecordTableModel):
     HEADERS = ("Patient", "Born", "Account")
 

@@ -5,7 +5,7 @@ ones; the window hands the models what the services return."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from otdesk.core.money import Money
 
@@ -26,6 +26,8 @@ class LineRow:
     charge: Money | None = None
     timed: bool = True
     assistant_minutes: int = 0
+    auto_modifiers: tuple[str, ...] | None = None
+    auto_pointers: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class VisitSummary:
     warning_count: int = 0
     version: int = 1
     started_at: datetime | None = None
+    appointment_time: time | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ VISIT_COLUMNS = (
     "discipline", "total_treatment_minutes", "status", "total_charge_cents", "total_units",
     "error_count", "warning_count", "override_reason", "void_reason", "amend_reason",
     "created_at", "created_by", "updated_at", "updated_by", "finalized_at", "finalized_by",
-    "print_snapshot",
+    "print_snapshot", "total_time_auto", "appointment_time",
 )  # fmt: skip
 
 
