@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from otdesk.core.accounts import Person
 from otdesk.paths import database_path
+from otdesk.services.accounts import AccountService
 from otdesk.services.audit import AuditService
 from otdesk.services.clinic_codes import ClinicCodeService
 from otdesk.services.clock import Clock, SystemClock
@@ -55,6 +57,15 @@ class Clinic:
         self.visits = VisitService(self.ctx)
         self.timers = TimerService(self.ctx)
         self.audit = AuditService(self.ctx)
+        self.accounts = AccountService(self.ctx)
+
+    @property
+    def person(self) -> Person | None:
+        """Who is signed in (None: the maintenance context; see ServiceContext.person)."""
+        return self.ctx.person
+
+    def sign_in_as(self, person: Person | None) -> None:
+        self.ctx.sign_in_as(person)
 
     @classmethod
     def open(

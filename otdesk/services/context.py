@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
+from otdesk.core.accounts import Permission, Person, refusal
 from otdesk.core.money import Money
 from otdesk.services.clock import Clock, SystemClock
+from otdesk.services.errors import PermissionDeniedError
 from otdesk.storage import audit_chain, dialect, schema
 from otdesk.storage.database import Database
 
@@ -45,6 +47,23 @@ class ServiceContext:
     icd: Any = None
     catalog_override: Catalog | None = None
     tables_override: Any = None
+    # Who is signed in (the window and the command line always say). None is the
+    # maintenance context of setting up a clinic (the demo's seeding, a server's first
+    # set-up, tests of the layers below the roles): it is not refused anything.
+    person: Person | None = None
+
+    def sign_in_as(self, person: Person | None) -> None:
+        """From now on, act as `person`: the audit log names them, the roles apply."""
+        self.person = person
+        if person is not None:
+            self.user = person.name
+
+    def require(self, permission: Permission) -> None:
+        """Refuse (PermissionDeniedError, naming the role needed) when the signed-in
+        person's role does not allow `permission`."""
+        if self.person is not None and not self.person.may(permission):
+            raise PermissionDeniedError(refusal(self.person, permission))
+
     # The shipped catalog with the clinic's own codes, read on first use and replaced when
     # they change (otdesk.services.clinic_codes).
     clinic_catalog: Catalog | None = field(default=None, repr=False, compare=False)

@@ -25,6 +25,10 @@ class ValidationError(ServiceError):
         self.field = field
 
 
+class PermissionDeniedError(ServiceError):
+    """The signed-in person's role does not allow this; the message names the role needed."""
+
+
 class NotFoundError(ServiceError):
     def __init__(self, entity: str, entity_id: object) -> None:
         super().__init__(f"There is no {entity} {entity_id}.")

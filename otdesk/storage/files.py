@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -61,3 +62,22 @@ def secure_database_files(path: Path) -> None:
     """The database and its WAL/shared-memory files: owner only (0600) on POSIX."""
     for candidate in (path, *sidecars(path)):
         secure_file(candidate)
+
+
+def write_private_atomic(path: Path, data: bytes) -> None:
+    """Replace the file at `path` whole or not at all: written beside it (owner-only),
+    fsynced, renamed over it, and the folder fsynced. Raises OSError."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if os.name == "posix":
+            os.chmod(temp, 0o600)
+        os.replace(temp, path)
+        fsync_folder(path.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

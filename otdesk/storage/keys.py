@@ -29,7 +29,6 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,7 +42,7 @@ from otdesk.storage.errors import (
     WrongKeyError,
     disk_full_error,
 )
-from otdesk.storage.files import fsync_folder
+from otdesk.storage.files import fsync_folder, write_private_atomic
 
 KEY_FILE_NAME = "otdesk.keys"
 PENDING_SUFFIX = ".new"
@@ -509,21 +508,8 @@ def write_key_file(path: Path, slots: KeySlots) -> None:
     path = Path(path)
     data = json.dumps(slots.to_json(), indent=1).encode("utf-8") + b"\n"
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+        write_private_atomic(path, data)
     except OSError as error:
-        raise _write_failed(path, error) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if os.name == "posix":
-            os.chmod(temp, 0o600)
-        os.replace(temp, path)
-        fsync_folder(path.parent)
-    except OSError as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
         raise _write_failed(path, error) from None
 
 

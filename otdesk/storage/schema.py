@@ -123,6 +123,26 @@ providers = Table(
     _in("role", ("OT", "OTA", "PT", "PTA", "SLP", "SLPA"), "role"),
 )
 
+# The people who sign in (issue 15). `name` is the sign-in name, stored casefolded; the
+# password is an Argon2id hash (PHC string). A therapist's account names the provider whose
+# visits are theirs. Accounts are disabled, never deleted: the audit log names them.
+ACCOUNT_ROLES = ("administrator", "biller", "front-desk", "therapist")
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("provider_id", Integer, ForeignKey("providers.id"), nullable=True),
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("password_changed_at", UTCDateTime, nullable=False),
+    _in("role", ACCOUNT_ROLES, "role"),
+)
+
 payers = Table(
     "payers",
     metadata,
