@@ -161,3 +161,27 @@ def test_0003_gives_existing_visits_the_time_they_were_started(tmp_path):
     assert visit.total_time_auto == 0
     assert (line.auto_modifiers, line.auto_pointers, line.modifiers) == (None, 0, "GO")
     assert "clinic_codes" in tables
+
+
+def test_the_migrations_give_the_declared_schema_and_triggers_on_postgresql():
+    from tests.helpers.postgres import fresh_database
+
+    with fresh_database() as url:
+        engine = create_engine(url)
+        dialect.configure_engine(engine)
+        try:
+            with engine.connect() as connection:
+                migrations.upgrade(connection)
+                connection.commit()
+            with engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                differences = compare_metadata(context, metadata)
+                revision = connection.execute(
+                    text("SELECT version_num FROM alembic_version")
+                ).scalar()
+                triggers = dialect.trigger_names(connection)
+        finally:
+            engine.dispose()
+    assert differences == []
+    assert revision == migrations.HEAD_REVISION
+    assert triggers == dialect.protecting_triggers("postgresql")

@@ -1,0 +1,48 @@
+"""A real PostgreSQL server for the tests that run on both engines.
+
+`.ci/run` starts a throwaway cluster (.ci/postgres.sh) and sets OTDESK_TEST_POSTGRES_URL
+(a superuser URL on localhost) and OTDESK_TEST_POSTGRES_DIR (its folder, for the tests that
+stop and start it). Locally, set them to use a server of your own; without them the
+PostgreSQL tests are skipped, saying so, except under CI (CI set), where a missing server
+fails them: the server run must not silently disappear.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+URL_ENV = "OTDESK_TEST_POSTGRES_URL"
+DIR_ENV = "OTDESK_TEST_POSTGRES_DIR"
+
+
+def server_url() -> str:
+    """The test server's superuser URL (postgresql+psycopg://...), or skip / fail."""
+    url = os.environ.get(URL_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but no PostgreSQL server was given ({URL_ENV})")
+        pytest.skip(f"no PostgreSQL server: set {URL_ENV} to run the server tests")
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@contextmanager
+def fresh_database(prefix: str = "otdesk_test") -> Iterator[str]:
+    """An empty database on the test server, dropped afterwards; yields its URL."""
+    from sqlalchemy import create_engine, text
+
+    admin_url = server_url()
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
