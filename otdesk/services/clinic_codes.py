@@ -10,13 +10,11 @@ visit uses is hidden when removed, not deleted, so the visit keeps its label.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from otdesk.core.catalog import (
-    BillingKind,
     Catalog,
     code_format_problem,
     default_catalog,
@@ -24,25 +22,21 @@ from otdesk.core.catalog import (
 )
 from otdesk.core.visit import DISCIPLINES
 from otdesk.services import validate as v
+from otdesk.services.clinic_catalog import (
+    ClinicCode,
+    load_catalog,
+    merged_catalog,
+    read_code,
+    read_codes,
+)
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ValidationError
 from otdesk.services.fees import add_fee
 from otdesk.storage import schema as s
 
-CLINIC_CATEGORY = "clinic code"
 FEE_ONLY_CATEGORY = "fee schedule"
 FEE_ONLY_LABEL = "in the fee schedule, no label yet"
 KIND_WORDS = {"timed": "timed (15-minute units)", "untimed": "untimed (1 unit)", "item": "per item"}
-
-
-@dataclass(frozen=True, slots=True)
-class ClinicCode:
-    code: str
-    label: str
-    kind: str  # timed, untimed, item
-    disciplines: tuple[str, ...]  # empty: not a therapy service (no GO/GP/GN)
-    active: bool
-    used: bool  # on some visit's line
 
 
 class ClinicCodeService:
@@ -52,7 +46,7 @@ class ClinicCodeService:
     def list(self, *, include_hidden: bool = False) -> list[ClinicCode]:
         """The clinic's codes by code (the removed ones that visits use, with include_hidden)."""
         with self.ctx.db.read() as connection:
-            return _codes(connection, include_hidden=include_hidden)
+            return read_codes(connection, include_hidden=include_hidden)
 
     def get(self, code: str) -> ClinicCode:
         wanted = normalize_code(code)
@@ -101,10 +95,10 @@ class ClinicCodeService:
                     )
                 self.ctx.audit(connection, "clinic_code.add", "clinic_code", None, after=cleaned)
                 # the drafts repriced for the new fee see the new code
-                self.ctx.clinic_catalog = load_catalog(self.ctx, connection)
+                self.ctx.clinic_catalog = load_catalog(connection)
                 if fee_money is not None:
                     add_fee(self.ctx, connection, wanted, charge=fee_money)
-                return _code(connection, wanted)
+                return read_code(connection, wanted)
         except BaseException:
             self.ctx.clinic_catalog = None  # read again from what was stored
             raise
@@ -123,7 +117,7 @@ class ClinicCodeService:
 
     def _update(self, wanted: str, changes: dict[str, Any]) -> ClinicCode:
         with self.ctx.db.write() as connection:
-            before = _code(connection, wanted)
+            before = read_code(connection, wanted)
             merged = {
                 "label": before.label,
                 "kind": before.kind,
@@ -139,16 +133,16 @@ class ClinicCodeService:
             self.ctx.audit(
                 connection, "clinic_code.update", "clinic_code", None, before=before, after=cleaned
             )
-            self.ctx.clinic_catalog = load_catalog(self.ctx, connection)
+            self.ctx.clinic_catalog = load_catalog(connection)
             _reprice(self.ctx, connection, {wanted})  # a new kind changes the units
-            return _code(connection, wanted)
+            return read_code(connection, wanted)
 
     def remove(self, code: str) -> bool:
         """Remove a clinic code from the list; True when it was deleted, False when visits
         use it and it was hidden instead (they keep its label)."""
         wanted = normalize_code(code)
         with self.ctx.db.write() as connection:
-            before = _code(connection, wanted)
+            before = read_code(connection, wanted)
             if before.used:
                 connection.execute(
                     update(s.clinic_codes)
@@ -165,9 +159,9 @@ class ClinicCodeService:
         """What the code search offers: the catalog, the clinic's codes (not the removed
         ones), and the codes only the fee schedule lists (marked so, billed as untimed)."""
         with self.ctx.db.read() as connection:
-            codes = _codes(connection, include_hidden=False)
+            codes = read_codes(connection, include_hidden=False)
             fee_codes = set(connection.execute(select(s.fee_schedule.c.code).distinct()).scalars())
-        catalog = _merged(codes)
+        catalog = merged_catalog(codes)
         for code in sorted(fee_codes):
             if code not in catalog and not code_format_problem(code):
                 catalog.with_custom(code, FEE_ONLY_LABEL, category=FEE_ONLY_CATEGORY)
@@ -179,29 +173,6 @@ def _reprice(ctx: ServiceContext, connection: Connection, codes: set[str]) -> No
     from otdesk.services.visits import reprice_drafts
 
     reprice_drafts(ctx, connection, codes)
-
-
-def load_catalog(ctx: ServiceContext, connection: Connection | None = None) -> Catalog:
-    """The shipped catalog with the clinic's codes (hidden ones too: visits use them)."""
-    with ctx.reading(connection) as reading:
-        codes = _codes(reading, include_hidden=True)
-    return _merged(codes) if codes else default_catalog()
-
-
-def _merged(codes: list[ClinicCode]) -> Catalog:
-    catalog = Catalog(list(default_catalog()))
-    for code in codes:
-        # A clinic code that a newer catalog ships is billed as the catalog has it.
-        if code.code in catalog:
-            continue
-        catalog.with_custom(
-            code.code,
-            code.label,
-            category=CLINIC_CATEGORY,
-            kind=BillingKind(code.kind),
-            disciplines=code.disciplines,
-        )
-    return catalog
 
 
 def _clean(code: Any, label: Any, kind: Any, disciplines: Iterable[str]) -> dict[str, Any]:
@@ -227,39 +198,3 @@ def _clean(code: Any, label: Any, kind: Any, disciplines: Iterable[str]) -> dict
 
 def _columns(cleaned: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in cleaned.items() if key != "code"}
-
-
-def _used() -> Any:
-    return (
-        select(s.charge_lines.c.id)
-        .where(s.charge_lines.c.code == s.clinic_codes.c.code)
-        .exists()
-        .label("used")
-    )
-
-
-def _codes(connection: Connection, *, include_hidden: bool) -> list[ClinicCode]:
-    query = select(s.clinic_codes, _used()).order_by(s.clinic_codes.c.code)
-    if not include_hidden:
-        query = query.where(s.clinic_codes.c.active.is_(True))
-    return [_record(row) for row in connection.execute(query)]
-
-
-def _code(connection: Connection, code: str) -> ClinicCode:
-    row = connection.execute(
-        select(s.clinic_codes, _used()).where(s.clinic_codes.c.code == code)
-    ).first()
-    if row is None:
-        raise NotFoundError("clinic code", code)
-    return _record(row)
-
-
-def _record(row: Any) -> ClinicCode:
-    return ClinicCode(
-        code=row.code,
-        label=row.label,
-        kind=row.kind,
-        disciplines=tuple(d for d in row.disciplines.split(";") if d),
-        active=bool(row.active),
-        used=bool(row.used),
-    )

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert, select
 
 from otdesk.core.accounts import Permission, Person, refusal
 from otdesk.core.money import Money
+from otdesk.services.clinic_catalog import load_catalog
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import PermissionDeniedError
 from otdesk.storage import audit_chain, dialect, schema
@@ -65,7 +66,7 @@ class ServiceContext:
             raise PermissionDeniedError(refusal(self.person, permission))
 
     # The shipped catalog with the clinic's own codes, read on first use and replaced when
-    # they change (otdesk.services.clinic_codes).
+    # they change (otdesk.services.clinic_catalog).
     clinic_catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime:
@@ -81,9 +82,8 @@ class ServiceContext:
         if self.catalog_override is not None:
             return self.catalog_override
         if self.clinic_catalog is None:
-            from otdesk.services.clinic_codes import load_catalog
-
-            self.clinic_catalog = load_catalog(self)
+            with self.reading() as connection:
+                self.clinic_catalog = load_catalog(connection)
         return self.clinic_catalog
 
     @property
