@@ -41,7 +41,7 @@ from otdesk.services.context import ServiceContext
 
 if TYPE_CHECKING:
     from otdesk.core.rules import CatalogLike
-from otdesk.services.fees import FeeQuote, quotes
+from otdesk.services.pricing import FeeQuote, quotes
 from otdesk.services.setup import SELF_PAY, payer_info
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, split_codes, to_cents

@@ -30,7 +30,7 @@ from otdesk.services.errors import (
     ValidationError,
     VisitNotEditableError,
 )
-from otdesk.services.fees import known_codes
+from otdesk.services.pricing import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
 from otdesk.services.visit_state import HEADER_FIELDS, VisitState
