@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from otdesk.core.catalog import (
     Catalog,
@@ -32,6 +32,7 @@ from otdesk.services.clinic_catalog import (
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ValidationError
 from otdesk.services.fees import add_fee
+from otdesk.services.visit_detail import reprice_drafts
 from otdesk.storage import schema as s
 
 FEE_ONLY_CATEGORY = "fee schedule"
@@ -134,7 +135,7 @@ class ClinicCodeService:
                 connection, "clinic_code.update", "clinic_code", None, before=before, after=cleaned
             )
             self.ctx.clinic_catalog = load_catalog(connection)
-            _reprice(self.ctx, connection, {wanted})  # a new kind changes the units
+            reprice_drafts(self.ctx, connection, {wanted})  # a new kind changes the units
             return read_code(connection, wanted)
 
     def remove(self, code: str) -> bool:
@@ -166,13 +167,6 @@ class ClinicCodeService:
             if code not in catalog and not code_format_problem(code):
                 catalog.with_custom(code, FEE_ONLY_LABEL, category=FEE_ONLY_CATEGORY)
         return catalog
-
-
-def _reprice(ctx: ServiceContext, connection: Connection, codes: set[str]) -> None:
-    # visits reaches this module through the context; imported when a code changes
-    from otdesk.services.visits import reprice_drafts
-
-    reprice_drafts(ctx, connection, codes)
 
 
 def _clean(code: Any, label: Any, kind: Any, disciplines: Iterable[str]) -> dict[str, Any]:

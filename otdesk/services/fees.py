@@ -16,12 +16,14 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
+from otdesk.core.catalog import code_format_problem, normalize_code
 from otdesk.core.money import Money
 from otdesk.services import csvio
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ImportRejectedError, NotFoundError, ValidationError
 from otdesk.services.pricing import FeeQuote, quotes
+from otdesk.services.visit_detail import reprice_drafts
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, to_cents
 
@@ -49,13 +51,6 @@ class ImportReport:
     @property
     def total(self) -> int:
         return self.added + self.updated
-
-
-def _reprice(ctx: ServiceContext, connection: Connection, codes: set[str]) -> None:
-    # visits imports this module, so it is imported here, when a fee changes
-    from otdesk.services.visits import reprice_drafts
-
-    reprice_drafts(ctx, connection, codes)
 
 
 class FeeScheduleService:
@@ -107,7 +102,7 @@ class FeeScheduleService:
                 update(s.fee_schedule).where(s.fee_schedule.c.id == fee_id).values(**values)
             )
             self.ctx.audit(connection, "fee.update", "fee", fee_id, before=before, after=values)
-            _reprice(self.ctx, connection, {before.code, values["code"]})
+            reprice_drafts(self.ctx, connection, {before.code, values["code"]})
             return _get(connection, fee_id)
 
     def remove(self, fee_id: int) -> None:
@@ -115,7 +110,7 @@ class FeeScheduleService:
             before = _get(connection, fee_id)
             connection.execute(delete(s.fee_schedule).where(s.fee_schedule.c.id == fee_id))
             self.ctx.audit(connection, "fee.remove", "fee", fee_id, before=before)
-            _reprice(self.ctx, connection, {before.code})
+            reprice_drafts(self.ctx, connection, {before.code})
 
     def list(self, *, payer_id: Any = _ANY, on: date | None = None) -> list[Fee]:
         """Rows ordered by code, own charge first; optionally for one payer (None: the
@@ -188,7 +183,7 @@ class FeeScheduleService:
                 None,
                 after={"file": Path(path).name, "added": added, "updated": updated},
             )
-            _reprice(self.ctx, connection, codes)
+            reprice_drafts(self.ctx, connection, codes)
         return ImportReport(added, updated)
 
     def export_csv(self, path: Path) -> int:
@@ -229,7 +224,7 @@ def add_fee(
     _check_overlap(connection, values, None)
     new_id = inserted_id(connection.execute(insert(s.fee_schedule).values(**values)))
     ctx.audit(connection, "fee.add", "fee", new_id, after=values)
-    _reprice(ctx, connection, {values["code"]})
+    reprice_drafts(ctx, connection, {values["code"]})
     return _get(connection, new_id)
 
 
@@ -249,8 +244,6 @@ def _clean(
     effective_from: Any,
     effective_to: Any,
 ) -> dict[str, Any]:
-    from otdesk.core.catalog import code_format_problem, normalize_code
-
     if not isinstance(code, str):
         raise ValidationError("code", f"Code must be text, not {code!r}.")
     problem = code_format_problem(code)

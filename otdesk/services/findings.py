@@ -20,13 +20,15 @@ charged $0.00 and marked `no_fee`, so the fee-missing rule warns about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from otdesk.core.money import Money
+from otdesk.core.rules import CatalogLike, check_visit, counts_toward_kx, line_kx_bucket, unit_lines
+from otdesk.core.units import compute_units
 from otdesk.core.visit import (
     KX_BUCKETS,
     ChargeLine,
@@ -38,9 +40,6 @@ from otdesk.core.visit import (
     Visit,
 )
 from otdesk.services.context import ServiceContext
-
-if TYPE_CHECKING:
-    from otdesk.core.rules import CatalogLike
 from otdesk.services.pricing import FeeQuote, quotes
 from otdesk.services.setup import SELF_PAY, payer_info
 from otdesk.storage import schema as s
@@ -218,8 +217,6 @@ def ytd_allowed(
     each line in the bucket of its own therapy modifier (GO: OT; GP, GN: PT and SLP), else
     of its visit's discipline. With a catalog, items (orthoses, supplies) and codes that are
     not therapy are left out, as the rules leave them out of this visit's sums."""
-    from otdesk.core.rules import counts_toward_kx, line_kx_bucket
-
     rows = connection.execute(
         _YTD,
         {
@@ -267,9 +264,6 @@ def evaluate(
     diagnoses: list[str],
 ) -> Evaluation:
     """Units, amounts and findings of a stored visit (reads only)."""
-    from otdesk.core.rules import check_visit, unit_lines
-    from otdesk.core.units import compute_units
-
     payer = payer_of(row)
     catalog = ctx.catalog
     patient, referring = patient_context(connection, row, payer, catalog)
@@ -337,8 +331,6 @@ def persist(
 ) -> None:
     """Store what a draft's evaluation changed: units and amounts per line, totals and
     finding counts on the visit (so the day list needs no rules run)."""
-    from sqlalchemy import update
-
     cl, v = s.charge_lines, s.visits
     for index, line in enumerate(lines):
         fee = ev.fees[index]
@@ -383,12 +375,8 @@ def _units_per_line(units: Any, lines: tuple[ChargeLine, ...]) -> tuple[list[int
 
 
 def _with_amounts(line: ChargeLine, allowed: Money | None, *, no_fee: bool) -> ChargeLine:
-    from dataclasses import replace
-
     return replace(line, allowed=allowed, no_fee=no_fee)
 
 
 def _replace_lines(visit: Visit, lines: tuple[ChargeLine, ...]) -> Visit:
-    from dataclasses import replace
-
     return replace(visit, lines=lines)

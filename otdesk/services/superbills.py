@@ -49,8 +49,9 @@ from otdesk.services.favourites import DEFAULT_FAVOURITES, SETTINGS_KEY, codes_i
 from otdesk.services.patients import Patient, PatientService, Policy
 from otdesk.services.setup import Practice, PracticeService, Provider, ProviderService
 from otdesk.services.summaries import VisitSummary
+from otdesk.services.visit_detail import VisitDetail
 from otdesk.services.visit_records import gather
-from otdesk.services.visits import VisitDetail, VisitService
+from otdesk.services.visits import VisitService
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
 

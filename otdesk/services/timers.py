@@ -12,16 +12,22 @@ to the line's minutes, rounded to whole minutes, half a minute up (90 s -> 2 min
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
+from otdesk.services.visit_detail import (
+    TimerState,
+    VisitDetail,
+    detail_now,
+    elapsed_seconds,
+    recompute,
+    timer_rows,
+    timer_states,
+)
 from otdesk.storage import schema as s
-
-if TYPE_CHECKING:
-    from otdesk.services.visits import TimerState, VisitDetail
 
 MAX_LINE_MINUTES = 24 * 60
 
@@ -42,7 +48,7 @@ class TimerService:
             line = _draft_line(connection, line_id)
             now = self.ctx.now()
             stopped = False
-            for other in _timers(connection, line.visit_id):
+            for other in timer_rows(connection, line.visit_id):
                 if other.line_id != line_id:
                     _stop(self.ctx, connection, _line_row(connection, other.line_id), now)
                     stopped = True
@@ -66,8 +72,8 @@ class TimerService:
                 connection, "timer.start", "visit", line.visit_id, after={"line_id": line_id}
             )
             if stopped:  # minutes were added: units and amounts follow
-                return _recomputed(self.ctx, connection, line.visit_id)
-            return _detail(self.ctx, connection, line.visit_id)
+                return recompute(self.ctx, connection, line.visit_id)
+            return detail_now(self.ctx, connection, line.visit_id)
 
     def switch(self, line_id: int) -> VisitDetail:
         """Move the visit's timer to another line (the same as start)."""
@@ -86,14 +92,14 @@ class TimerService:
                     line.visit_id,
                     after={"line_id": line_id, "seconds": seconds},
                 )
-            return _detail(self.ctx, connection, line.visit_id)
+            return detail_now(self.ctx, connection, line.visit_id)
 
     def stop(self, line_id: int) -> VisitDetail:
         """Stop a line's timer and add its minutes to the line."""
         with self.ctx.db.write() as connection:
             line = _draft_line(connection, line_id)
             _stop(self.ctx, connection, line, self.ctx.now())
-            return _recomputed(self.ctx, connection, line.visit_id)
+            return recompute(self.ctx, connection, line.visit_id)
 
     def states(self, visit_id: int) -> dict[int, TimerState]:
         """Each timed line's timer (by line id), with its elapsed seconds now."""
@@ -104,33 +110,12 @@ class TimerService:
 def stop_all(ctx: ServiceContext, connection: Connection, visit_id: int) -> None:
     """Stop every timer of a visit (before finalizing), inside the caller's transaction."""
     now = ctx.now()
-    for timer in _timers(connection, visit_id):
+    for timer in timer_rows(connection, visit_id):
         _stop(ctx, connection, _line_row(connection, timer.line_id), now)
 
 
-def timer_states(connection: Connection, visit_id: int, now: datetime) -> dict[int, TimerState]:
-    from otdesk.services.visits import TimerState
-
-    return {
-        timer.line_id: TimerState(
-            line_id=timer.line_id,
-            running=timer.started_at is not None,
-            elapsed_seconds=_elapsed(timer, now),
-            started_at=timer.started_at,
-        )
-        for timer in _timers(connection, visit_id)
-    }
-
-
-def _elapsed(timer: Any, now: datetime) -> int:
-    seconds = timer.accumulated_seconds
-    if timer.started_at is not None:
-        seconds += max(int((now - timer.started_at).total_seconds()), 0)
-    return seconds
-
-
 def _pause(connection: Connection, timer: Any, now: datetime) -> int:
-    seconds = _elapsed(timer, now)
+    seconds = elapsed_seconds(timer, now)
     connection.execute(
         update(s.line_timers)
         .where(s.line_timers.c.line_id == timer.line_id)
@@ -143,7 +128,7 @@ def _stop(ctx: ServiceContext, connection: Connection, line: Any, now: datetime)
     timer = _timer(connection, line.id)
     if timer is None:
         return
-    seconds = _elapsed(timer, now)
+    seconds = elapsed_seconds(timer, now)
     added = minutes_from_seconds(seconds)
     minutes = min(line.minutes + added, MAX_LINE_MINUTES)
     connection.execute(delete(s.line_timers).where(s.line_timers.c.line_id == line.id))
@@ -171,17 +156,6 @@ def _timer(connection: Connection, line_id: int) -> Any:
     ).first()
 
 
-_TIMERS = (
-    select(s.line_timers)
-    .where(s.line_timers.c.visit_id == bindparam("visit_id"))
-    .order_by(s.line_timers.c.line_id)
-)
-
-
-def _timers(connection: Connection, visit_id: int) -> list[Any]:
-    return list(connection.execute(_TIMERS, {"visit_id": visit_id}))
-
-
 def _draft_line(connection: Connection, line_id: int) -> Any:
     row = connection.execute(
         select(s.charge_lines, s.visits.c.status, s.visits.c.is_current)
@@ -193,15 +167,3 @@ def _draft_line(connection: Connection, line_id: int) -> Any:
     if row.status != "draft" or not row.is_current:
         raise VisitNotEditableError(f"Visit {row.visit_id} is not a draft; its timers cannot run.")
     return row
-
-
-def _recomputed(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
-    from otdesk.services.visits import VisitService
-
-    return VisitService(ctx)._recompute(connection, visit_id)
-
-
-def _detail(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
-    from otdesk.services.visits import VisitService
-
-    return VisitService(ctx)._detail_now(connection, visit_id)

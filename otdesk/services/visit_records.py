@@ -22,7 +22,8 @@ from otdesk.services.setup import (
     Provider,
     ProviderService,
 )
-from otdesk.services.visits import VisitDetail, VisitService
+from otdesk.services.visit_detail import VisitDetail
+from otdesk.services.visits import VisitService
 
 
 @dataclass(frozen=True, slots=True)

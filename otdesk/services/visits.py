@@ -10,18 +10,19 @@ change: void one, or amend it (a new draft version; the finalized one is kept, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from otdesk.core.fixes import MAX_DESCRIPTION
-from otdesk.core.money import Money
-from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine, Finding, Severity
+from otdesk.core.catalog import code_format_problem, load_places_of_service, normalize_code
+from otdesk.core.fixes import MAX_DESCRIPTION, FixError, apply_fix, fix_kind, fix_label
+from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine
+from otdesk.services import csvio, timers
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
 from otdesk.services import validate as v
+from otdesk.services import visit_detail as vd
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import (
     FinalizeBlockedError,
@@ -32,7 +33,16 @@ from otdesk.services.errors import (
 )
 from otdesk.services.pricing import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
-from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
+from otdesk.services.summaries import VisitSummary, summary_from_row
+
+# The detail types live in visit_detail (below the timers); imported from here too.
+from otdesk.services.visit_detail import (
+    LineDetail,
+    PaymentDetail,
+    TimerState,
+    VisitDetail,
+    reprice_drafts,
+)
 from otdesk.services.visit_state import HEADER_FIELDS, VisitState
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
@@ -52,6 +62,16 @@ LINE_FIELDS = (
     "auto_pointers",
 )
 VISIT_FIELDS = HEADER_FIELDS
+__all__ = [
+    "LINE_FIELDS",
+    "VISIT_FIELDS",
+    "LineDetail",
+    "PaymentDetail",
+    "TimerState",
+    "VisitDetail",
+    "VisitService",
+    "reprice_drafts",
+]
 _DEFAULT: Any = object()
 # A new visit of today gets the time it is started, down to these minutes, as its
 # appointment time (the desk corrects it when the patient came at another time).
@@ -85,129 +105,6 @@ EXPORT_COLUMNS = (
 # --- results -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TimerState:
-    line_id: int
-    running: bool
-    elapsed_seconds: int
-    started_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class LineDetail:
-    id: int
-    position: int
-    code: str
-    label: str  # the catalog's words, the typed description, or a note that it is unknown
-    description: str
-    timed: bool
-    per_item: bool  # an orthosis or a supply: units are the items, typed without a reason
-    minutes: int
-    assistant_minutes: int
-    units: int  # as billed
-    computed_units: int
-    units_override: int | None
-    override_reason: str | None
-    modifiers: tuple[str, ...]
-    dx_pointers: tuple[str, ...]
-    fee: Money | None  # per unit
-    fee_entered: bool
-    charge: Money
-    allowed: Money | None
-    timer: TimerState | None
-    # the modifiers the window added by default and nobody changed (None: set by hand)
-    auto_modifiers: tuple[str, ...] | None = None
-    auto_pointers: bool = False  # the pointers are the default (A while one diagnosis)
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentDetail:
-    id: int
-    kind: str
-    amount: Money
-    method: str
-    received_on: date
-    reference: str
-    created_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class VisitDetail:
-    id: int
-    chain_id: int
-    version: int
-    amends_id: int | None
-    is_current: bool
-    status: str
-    patient_id: int
-    patient_name: str
-    account_number: str
-    provider_id: int
-    provider_name: str
-    payer_id: int | None
-    payer_name: str
-    policy_id: int | None
-    plan_of_care_id: int | None
-    date_of_service: date
-    place_of_service: str
-    discipline: str
-    total_treatment_minutes: int | None
-    lines: tuple[LineDetail, ...]
-    diagnoses: tuple[str, ...]
-    payments: tuple[PaymentDetail, ...]
-    findings: tuple[Finding, ...]
-    units_explanation: str
-    total_timed_minutes: int
-    total_units: int
-    total: Money
-    paid: Money
-    created_at: datetime
-    created_by: str
-    updated_at: datetime
-    updated_by: str
-    finalized_at: datetime | None
-    finalized_by: str | None
-    override_reason: str | None
-    void_reason: str | None
-    amend_reason: str | None
-    appointment_time: time | None = None
-    total_time_auto: bool = False  # the total is the sum of the lines' minutes
-
-    @property
-    def balance(self) -> Money:
-        return self.total - self.paid
-
-    @property
-    def editable(self) -> bool:
-        return self.status == "draft" and self.is_current
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
-
-
-_NAMES = (
-    select(
-        s.patients.c.last_name,
-        s.patients.c.first_name,
-        s.patients.c.account_number,
-        s.providers.c.first_name.label("provider_first"),
-        s.providers.c.last_name.label("provider_last"),
-        s.providers.c.credentials,
-        s.payers.c.name.label("payer_name"),
-    )
-    .select_from(s.patients)
-    .join(s.providers, s.providers.c.id == bindparam("provider_id"))
-    .outerjoin(s.payers, s.payers.c.id == bindparam("payer_id"))
-    .where(s.patients.c.id == bindparam("patient_id"))
-)
-# A removed payment stays on file (payment_removals) but no longer counts.
-_NOT_REMOVED = ~exists().where(s.payment_removals.c.payment_id == s.payments.c.id)
-_PAYMENTS = (
-    select(s.payments)
-    .where(s.payments.c.chain_id == bindparam("chain_id"), _NOT_REMOVED)
-    .order_by(s.payments.c.received_on, s.payments.c.id)
-)
 _LINE = select(s.charge_lines).where(s.charge_lines.c.id == bindparam("line_id"))
 _TOUCH = (
     update(s.visits)
@@ -256,7 +153,7 @@ class VisitService:
     def versions(self, visit_id: int) -> list[VisitSummary]:
         """Every version of a visit, oldest first."""
         with self.ctx.db.read() as connection:
-            row = self._row(connection, visit_id)
+            row = vd.get_row(connection, visit_id)
             found = _summaries(connection, s.visits.c.chain_id == row.chain_id)
         return sorted(found, key=lambda summary: summary.version)
 
@@ -264,7 +161,7 @@ class VisitService:
         """The visit with its lines, diagnoses, payments, units and findings (computed now;
         nothing is written)."""
         with self.ctx.reading(connection) as reading:
-            return self._detail_now(reading, visit_id)
+            return vd.detail_now(self.ctx, reading, visit_id)
 
     # drafts --------------------------------------------------------------------------------
 
@@ -355,7 +252,7 @@ class VisitService:
                 visit_id,
                 after={"patient_id": patient_id, **values},
             )
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def update(self, visit_id: int, **changes: Any) -> VisitDetail:
         """Change a draft's date, appointment time, provider, payer, policy, plan of care,
@@ -368,9 +265,9 @@ class VisitService:
         if "total_treatment_minutes" in changes and "total_time_auto" not in changes:
             changes = {**changes, "total_time_auto": False}
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             self._update_header(connection, row, changes)
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def _update_header(self, connection: Connection, row: Any, changes: Mapping[str, Any]) -> None:
         before = {key: getattr(row, key) for key in VISIT_FIELDS}
@@ -391,13 +288,13 @@ class VisitService:
         """Throw a draft away. A draft amendment goes back to the finalized version it
         amended; a first version with payments cannot be thrown away."""
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             snapshot = _snapshot(connection, row)
             if row.amends_id is None:
                 paid = connection.execute(
                     select(func.count())
                     .select_from(s.payments)
-                    .where(s.payments.c.chain_id == row.chain_id, _NOT_REMOVED)
+                    .where(s.payments.c.chain_id == row.chain_id, vd.NOT_REMOVED)
                 ).scalar()
                 if paid:
                     raise ServiceError(
@@ -434,7 +331,7 @@ class VisitService:
         (the window), modifiers and pointers not given are the ones the visit implies
         (otdesk.services.defaults), marked automatic."""
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             if defaults:
                 fields = auto.line_defaults(
                     self.ctx.catalog, row, code, fx.diagnosis_codes(connection, visit_id), fields
@@ -458,18 +355,18 @@ class VisitService:
                 visit_id,
                 after={"line_id": line_id, "position": position, **values},
             )
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def update_line(self, line_id: int, **changes: Any) -> VisitDetail:
         """Change a line's fields; only the ones given change."""
         with self.ctx.db.write() as connection:
             visit_id = self._update_line(connection, line_id, changes)
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def _update_line(self, connection: Connection, line_id: int, changes: Mapping[str, Any]) -> int:
         """Write a line's changes (audited); returns its visit's id. The caller recomputes."""
         line = self._line(connection, line_id)
-        row = self._draft(connection, line.visit_id)
+        row = vd.draft_row(connection, line.visit_id)
         before = _line_values(line)
         merged = {**before, **changes}
         if "units_override" in changes and changes["units_override"] is None:
@@ -495,7 +392,7 @@ class VisitService:
     def remove_line(self, line_id: int) -> VisitDetail:
         with self.ctx.db.write() as connection:
             line = self._line(connection, line_id)
-            row = self._draft(connection, line.visit_id)
+            row = vd.draft_row(connection, line.visit_id)
             self._remove_line(connection, line)
             self._touch(connection, row.id)
             self.ctx.audit(
@@ -505,13 +402,13 @@ class VisitService:
                 row.id,
                 before={"line_id": line_id, "position": line.position, **_line_values(line)},
             )
-            return self._recompute(connection, row.id)
+            return vd.recompute(self.ctx, connection, row.id)
 
     def move_line(self, line_id: int, position: int) -> VisitDetail:
         """Move a line to another place in the visit (0 = first)."""
         with self.ctx.db.write() as connection:
             line = self._line(connection, line_id)
-            row = self._draft(connection, line.visit_id)
+            row = vd.draft_row(connection, line.visit_id)
             ids = [item.id for item in fx.line_rows(connection, row.id)]
             target = v.int_value(position, "position", low=0, high=len(ids) - 1)
             ids.remove(line_id)
@@ -526,7 +423,7 @@ class VisitService:
                 before={"line_id": line_id, "position": line.position},
                 after={"line_id": line_id, "position": target},
             )
-            return self._recompute(connection, row.id)
+            return vd.recompute(self.ctx, connection, row.id)
 
     # diagnoses -----------------------------------------------------------------------------
 
@@ -534,26 +431,26 @@ class VisitService:
         """Replace the visit's diagnoses with `codes`, in order (A, B, ...). Line pointers
         follow their diagnosis to its new letter; pointers to a removed one are dropped."""
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             self._set_diagnoses(connection, row, codes)
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def add_diagnosis(self, visit_id: int, code: str) -> VisitDetail:
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             current = fx.diagnosis_codes(connection, visit_id)
             self._set_diagnoses(connection, row, [*current, code])
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def remove_diagnosis(self, visit_id: int, code: str) -> VisitDetail:
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             current = fx.diagnosis_codes(connection, visit_id)
             wanted = v.dx_code(code)
             if wanted not in current:
                 raise ValidationError("diagnoses", f"Diagnoses: the visit has no {wanted}.")
             self._set_diagnoses(connection, row, [c for c in current if c != wanted])
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def _set_diagnoses(self, connection: Connection, row: Any, codes: Sequence[str]) -> None:
         cleaned: list[str] = []
@@ -601,11 +498,11 @@ class VisitService:
         if target.visit_id != visit_id or base.visit_id != visit_id:
             raise ValidationError("visit", "This change belongs to another visit.")
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             header = {k: value for k, value in target.header().items() if base.header()[k] != value}
             if header:
                 self._update_header(connection, row, header)
-                row = self._row(connection, visit_id)
+                row = vd.get_row(connection, visit_id)
             if target.diagnoses != base.diagnoses:
                 self._write_diagnoses(connection, row, target.diagnoses)
             self._restore_lines(connection, row, target, base)
@@ -613,7 +510,7 @@ class VisitService:
             self.ctx.audit(
                 connection, f"visit.{action}", "visit", visit_id, after={"action": action}
             )
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def _write_diagnoses(self, connection: Connection, row: Any, codes: Sequence[str]) -> None:
         """The diagnoses exactly as given (undo puts the pointers back itself)."""
@@ -687,10 +584,8 @@ class VisitService:
     def apply_fix(self, visit_id: int, fix: Mapping[str, Any]) -> VisitDetail:
         """Apply a finding's fix as the line edits a person would make, in one transaction
         (audited as one "visit.fix" entry with the fix, and an entry per edited line)."""
-        from otdesk.core.fixes import FixError, apply_fix, fix_kind
-
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
             lines = fx.line_rows(connection, visit_id)
             ev = fx.evaluate(
                 self.ctx, connection, row, lines, fx.diagnosis_codes(connection, visit_id)
@@ -752,7 +647,7 @@ class VisitService:
                     before={"line_id": line.id, "position": line.position, **_line_values(line)},
                 )
             self._touch(connection, visit_id)
-            return self._recompute(connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id)
 
     def _insert_line(
         self, connection: Connection, row: Any, position: int, new: ChargeLine, like: Any
@@ -795,12 +690,10 @@ class VisitService:
         """Finalize a draft: running timers are stopped first; error findings block it
         unless `override_reason` is given (recorded with the overridden findings in the
         audit log). A finalized amendment marks the version it amends "amended"."""
-        from otdesk.services.timers import stop_all
-
         reason = v.text(override_reason, "override_reason", max_len=500) or None
         with self.ctx.db.write() as connection:
-            row = self._draft(connection, visit_id)
-            stop_all(self.ctx, connection, visit_id)
+            row = vd.draft_row(connection, visit_id)
+            timers.stop_all(self.ctx, connection, visit_id)
             lines = fx.line_rows(connection, visit_id)
             if not lines:
                 raise ServiceError(f"Visit {visit_id} has no charge lines to finalize.")
@@ -827,7 +720,7 @@ class VisitService:
                 connection.execute(
                     update(s.visits).where(s.visits.c.id == row.amends_id).values(status="amended")
                 )
-            row = self._row(connection, visit_id)
+            row = vd.get_row(connection, visit_id)
             after = _snapshot(connection, row)
             if errors:
                 after["overridden_findings"] = [f.to_json() for f in errors]
@@ -840,17 +733,19 @@ class VisitService:
                 after=after,
                 reason=reason if errors else None,
             )
-            return self._detail(connection, row, fx.line_rows(connection, visit_id), diagnoses, ev)
+            return vd.detail(
+                self.ctx, connection, row, fx.line_rows(connection, visit_id), diagnoses, ev
+            )
 
     def void(self, visit_id: int, reason: str) -> VisitDetail:
         """Void a finalized visit (it stays on file, marked void)."""
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
-            row = self._row(connection, visit_id)
+            row = vd.get_row(connection, visit_id)
             if row.status != "finalized" or not row.is_current:
                 raise VisitNotEditableError(
                     f"Only the current finalized version of a visit can be voided; visit "
-                    f"{visit_id} is {_state(row)}."
+                    f"{visit_id} is {vd.state_words(row)}."
                     + (" Delete the draft instead." if row.status == "draft" else "")
                 )
             now = self.ctx.now()
@@ -868,18 +763,18 @@ class VisitService:
                 after={"status": "void"},
                 reason=why,
             )
-            return self._detail_now(connection, visit_id)
+            return vd.detail_now(self.ctx, connection, visit_id)
 
     def amend(self, visit_id: int, reason: str) -> VisitDetail:
         """Start an amendment of a finalized visit: a new draft version with the same
         lines and diagnoses. The finalized version is kept unchanged."""
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
-            row = self._row(connection, visit_id)
+            row = vd.get_row(connection, visit_id)
             if row.status != "finalized" or not row.is_current:
                 raise VisitNotEditableError(
                     f"Only the current finalized version of a visit can be amended; visit "
-                    f"{visit_id} is {_state(row)}."
+                    f"{visit_id} is {vd.state_words(row)}."
                 )
             now = self.ctx.now()
             copied = {key: getattr(row, key) for key in VISIT_FIELDS}
@@ -928,7 +823,7 @@ class VisitService:
                 after={"visit_id": new_id, "version": row.version + 1, "amends_id": row.id},
                 reason=why,
             )
-            return self._recompute(connection, new_id)
+            return vd.recompute(self.ctx, connection, new_id)
 
     # payments ------------------------------------------------------------------------------
 
@@ -954,7 +849,7 @@ class VisitService:
             "reference": v.text(reference, "reference", max_len=100),
         }
         with self.ctx.db.write() as connection:
-            row = self._row(connection, visit_id)
+            row = vd.get_row(connection, visit_id)
             if row.status == "void":
                 raise VisitNotEditableError(f"Visit {visit_id} is void; it takes no payments.")
             payment_id = inserted_id(
@@ -974,13 +869,13 @@ class VisitService:
                 visit_id,
                 after={"payment_id": payment_id, **values},
             )
-            return self._detail_now(connection, visit_id)
+            return vd.detail_now(self.ctx, connection, visit_id)
 
     def remove_payment(self, payment_id: int, reason: str) -> VisitDetail:
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
             payment = connection.execute(
-                select(s.payments).where(s.payments.c.id == payment_id, _NOT_REMOVED)
+                select(s.payments).where(s.payments.c.id == payment_id, vd.NOT_REMOVED)
             ).first()
             if payment is None:
                 raise NotFoundError("payment", payment_id)
@@ -1013,7 +908,7 @@ class VisitService:
                 },
                 reason=why,
             )
-            return self._detail_now(connection, visit_id)
+            return vd.detail_now(self.ctx, connection, visit_id)
 
     # export --------------------------------------------------------------------------------
 
@@ -1021,8 +916,6 @@ class VisitService:
         """Write the visits from `start` to `end` (newest versions, every status) as CSV,
         one row per charge line (a visit without lines gets one row); returns the number
         of visits."""
-        from otdesk.services import csvio
-
         summaries = self.between(start, end)
         by_id = {summary.id: summary for summary in summaries}
         rows: list[list[Any]] = []
@@ -1092,21 +985,6 @@ class VisitService:
 
     # internals -----------------------------------------------------------------------------
 
-    def _row(self, connection: Connection, visit_id: int) -> Any:
-        row = fx.visit_row(connection, visit_id)
-        if row is None:
-            raise NotFoundError("visit", visit_id)
-        return row
-
-    def _draft(self, connection: Connection, visit_id: int) -> Any:
-        row = self._row(connection, visit_id)
-        if row.status != "draft" or not row.is_current:
-            raise VisitNotEditableError(
-                f"Visit {visit_id} is {_state(row)} and cannot change"
-                + (": amend it to make a correction." if row.status == "finalized" else ".")
-            )
-        return row
-
     def _line(self, connection: Connection, line_id: int) -> Any:
         line = connection.execute(_LINE, {"line_id": line_id}).first()
         if line is None:
@@ -1129,178 +1007,9 @@ class VisitService:
             .values(updated_at=self.ctx.now(), updated_by=self.ctx.user, **values)
         )
 
-    def _recompute(self, connection: Connection, visit_id: int) -> VisitDetail:
-        row = self._row(connection, visit_id)
-        lines = fx.line_rows(connection, visit_id)
-        if row.status == "draft" and self._refresh_defaults(connection, row, lines):
-            lines = fx.line_rows(connection, visit_id)
-        if row.status == "draft" and row.total_time_auto:
-            total = auto.total_minutes(lines)
-            if total != row.total_treatment_minutes:
-                connection.execute(
-                    update(s.visits)
-                    .where(s.visits.c.id == visit_id)
-                    .values(total_treatment_minutes=total)
-                )
-                row = self._row(connection, visit_id)
-        diagnoses = fx.diagnosis_codes(connection, visit_id)
-        ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
-        if row.status == "draft":
-            # (the detail of a draft shows `ev`'s figures, so nothing needs reading back)
-            fx.persist(self.ctx, connection, row, lines, ev)
-        return self._detail(connection, row, lines, diagnoses, ev)
-
-    def _refresh_defaults(self, connection: Connection, row: Any, lines: list[Any]) -> bool:
-        """Bring the automatic modifiers and pointers of the visit's lines to what the
-        header and the diagnoses now imply (what a person set is left alone); True when a
-        line changed."""
-        if not any(line.auto_modifiers is not None or line.auto_pointers for line in lines):
-            return False
-        count = len(fx.diagnosis_codes(connection, row.id))
-        changed = False
-        for line in lines:
-            changes = auto.refreshed(self.ctx.catalog, row, line, count)
-            if changes:
-                changed = True
-                connection.execute(
-                    update(s.charge_lines).where(s.charge_lines.c.id == line.id).values(**changes)
-                )
-                self.ctx.audit(
-                    connection,
-                    "line.defaults",
-                    "visit",
-                    row.id,
-                    before={"line_id": line.id, **{k: getattr(line, k) for k in changes}},
-                    after={"line_id": line.id, **changes},
-                )
-        return changed
-
-    def _detail_now(self, connection: Connection, visit_id: int) -> VisitDetail:
-        row = self._row(connection, visit_id)
-        lines = fx.line_rows(connection, visit_id)
-        diagnoses = fx.diagnosis_codes(connection, visit_id)
-        ev = fx.evaluate(self.ctx, connection, row, lines, diagnoses)
-        return self._detail(connection, row, lines, diagnoses, ev)
-
-    def _detail(
-        self,
-        connection: Connection,
-        row: Any,
-        lines: list[Any],
-        diagnoses: list[str],
-        ev: fx.Evaluation,
-    ) -> VisitDetail:
-        from otdesk.services.timers import timer_states
-
-        names = connection.execute(
-            _NAMES,
-            {
-                "patient_id": row.patient_id,
-                "provider_id": row.provider_id,
-                "payer_id": row.payer_id if row.payer_id is not None else -1,
-            },
-        ).one()
-        # finalizing stops (deletes) every timer: only a draft can have one
-        timers = timer_states(connection, row.id, self.ctx.now()) if row.status == "draft" else {}
-        payments = [
-            PaymentDetail(
-                id=pay.id,
-                kind=pay.kind,
-                amount=money(pay.amount_cents),
-                method=pay.method,
-                received_on=pay.received_on,
-                reference=pay.reference,
-                created_by=pay.created_by,
-            )
-            for pay in connection.execute(_PAYMENTS, {"chain_id": row.chain_id})
-        ]
-        catalog = self.ctx.catalog
-        frozen = row.status != "draft"
-        details = []
-        for index, line in enumerate(lines):
-            procedure = catalog.get(line.code)
-            label = (
-                procedure.label
-                if procedure is not None
-                else line.description or "(a clinic code outside the catalog)"
-            )
-            details.append(
-                LineDetail(
-                    id=line.id,
-                    position=line.position,
-                    code=line.code,
-                    label=label,
-                    description=line.description,
-                    timed=procedure is not None and procedure.is_timed,
-                    per_item=procedure is not None and procedure.per_item,
-                    minutes=line.minutes,
-                    assistant_minutes=line.assistant_minutes,
-                    # a finalized visit shows what was billed, whatever the rules say now
-                    units=line.units if frozen else ev.billed_units[index],
-                    computed_units=ev.computed_units[index],
-                    units_override=line.units_override,
-                    override_reason=line.override_reason,
-                    modifiers=split_codes(line.modifiers),
-                    dx_pointers=split_codes(line.dx_pointers),
-                    fee=from_cents(line.fee_cents) if frozen else ev.fees[index],
-                    fee_entered=line.fee_entered,
-                    charge=money(line.charge_cents) if frozen else ev.charges[index],
-                    allowed=from_cents(line.allowed_cents) if frozen else ev.allowed[index],
-                    timer=timers.get(line.id),
-                    auto_modifiers=auto.read_markers(line.auto_modifiers),
-                    auto_pointers=bool(line.auto_pointers),
-                )
-            )
-        total = money(row.total_charge_cents) if frozen else ev.total_charge
-        return VisitDetail(
-            id=row.id,
-            chain_id=row.chain_id,
-            version=row.version,
-            amends_id=row.amends_id,
-            is_current=row.is_current,
-            status=row.status,
-            patient_id=row.patient_id,
-            patient_name=f"{names.last_name}, {names.first_name}",
-            account_number=names.account_number,
-            provider_id=row.provider_id,
-            provider_name=provider_name(
-                names.provider_first, names.provider_last, names.credentials
-            ),
-            payer_id=row.payer_id,
-            payer_name=names.payer_name or "Self-pay",
-            policy_id=row.policy_id,
-            plan_of_care_id=row.plan_of_care_id,
-            date_of_service=row.date_of_service,
-            place_of_service=row.place_of_service,
-            discipline=row.discipline,
-            total_treatment_minutes=row.total_treatment_minutes,
-            lines=tuple(details),
-            diagnoses=tuple(diagnoses),
-            payments=tuple(payments),
-            findings=ev.check.findings,
-            units_explanation=ev.check.units.explanation,
-            total_timed_minutes=ev.check.units.total_timed_minutes,
-            total_units=sum(d.units for d in details),
-            total=total,
-            paid=sum((pay.amount for pay in payments), Money(0)),
-            created_at=row.created_at,
-            created_by=row.created_by,
-            updated_at=row.updated_at,
-            updated_by=row.updated_by,
-            finalized_at=row.finalized_at,
-            finalized_by=row.finalized_by,
-            override_reason=row.override_reason,
-            void_reason=row.void_reason,
-            amend_reason=row.amend_reason,
-            appointment_time=row.appointment_time,
-            total_time_auto=bool(row.total_time_auto),
-        )
-
     def _clean_line(
         self, connection: Connection, row: Any, values: Mapping[str, Any], line: Any
     ) -> dict[str, Any]:
-        from otdesk.core.catalog import code_format_problem, normalize_code
-
         unknown = set(values) - set(LINE_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], f"Unknown line field(s): {sorted(unknown)}.")
@@ -1362,27 +1071,6 @@ class VisitService:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def reprice_drafts(ctx: ServiceContext, connection: Connection, codes: set[str]) -> int:
-    """Recompute the current drafts that bill any of `codes` (after a fee schedule change,
-    in its transaction), so their stored totals and finding counts, which the day list
-    shows, follow the new fees. Finalized visits keep theirs. Returns how many changed."""
-    if not codes:
-        return 0
-    vt, cl = s.visits, s.charge_lines
-    drafts = connection.execute(
-        select(vt.c.id)
-        .distinct()
-        .join(cl, cl.c.visit_id == vt.c.id)
-        .where(vt.c.status == "draft", vt.c.is_current.is_(True), cl.c.code.in_(sorted(codes)))
-    ).scalars()
-    service = VisitService(ctx)
-    count = 0
-    for visit_id in list(drafts):
-        service._recompute(connection, visit_id)
-        count += 1
-    return count
-
-
 def _store_diagnoses(connection: Connection, visit_id: int, codes: Sequence[str]) -> None:
     """The visit's diagnoses, in order (A, B, ...), replacing the ones it had."""
     table = s.visit_diagnoses
@@ -1435,20 +1123,8 @@ def _renumber(connection: Connection, ids: list[int]) -> None:
         connection.execute(update(cl).where(cl.c.id == line_id).values(position=index))
 
 
-def _state(row: Any) -> str:
-    if row.status == "draft" and not row.is_current:
-        return "an old draft"
-    if row.status == "finalized" and not row.is_current:
-        return "being amended (a newer draft version exists)"
-    return {"finalized": "finalized", "void": "void", "amended": "replaced by an amendment"}.get(
-        row.status, row.status
-    )
-
-
 def _fix_words(fix: Mapping[str, Any]) -> str:
     try:
-        from otdesk.core.fixes import fix_label
-
         return fix_label(fix)
     except Exception:
         return str(dict(fix))
@@ -1494,8 +1170,6 @@ def _primary_policy(connection: Connection, patient_id: int, day: date) -> Any:
 def _clean_visit(
     connection: Connection, patient_id: int, values: dict[str, Any], ctx: ServiceContext
 ) -> dict[str, Any]:
-    from otdesk.core.catalog import load_places_of_service
-
     day = v.date_value(values.get("date_of_service"), "date_of_service")
     provider_id = values.get("provider_id")
     role = connection.execute(
@@ -1560,7 +1234,7 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
     vt, p, pr, py, pay = s.visits, s.patients, s.providers, s.payers, s.payments
     paid = (
         select(func.coalesce(func.sum(pay.c.amount_cents), 0))
-        .where(pay.c.chain_id == vt.c.chain_id, _NOT_REMOVED)
+        .where(pay.c.chain_id == vt.c.chain_id, vd.NOT_REMOVED)
         .scalar_subquery()
     )
     query = (
