@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 import otdesk
+from otdesk.commands import CliError
 from otdesk.errors import UserError
 
 # Each module has register(subparsers, common) and sets a `run(args) -> int` default.
@@ -28,10 +29,7 @@ COMMAND_MODULES = (
 )
 
 EXIT_BAD_INPUT = 2
-
-
-class CliError(Exception):
-    """A problem with what the user asked for; its message is shown as is."""
+__all__ = ["EXIT_BAD_INPUT", "CliError", "build_parser", "main"]
 
 
 class _VersionAction(argparse.Action):

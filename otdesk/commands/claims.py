@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.commands.visits import export_actions, open_clinic
 from otdesk.errors import UserError
 

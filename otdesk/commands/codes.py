@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.core.catalog import (
     BillingKind,
     Catalog,

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 
 if TYPE_CHECKING:
     from otdesk.core import icd

@@ -8,7 +8,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.paths import user_data_dir
 
 # Every start builds the whole parser: otdesk.core.ncci (sqlite3, csv) is imported only when

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.core.npi import npi_problem
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.commands.units import print_units
 
 # Every start builds the whole parser: the rules engine, its tables and the visit JSON reader

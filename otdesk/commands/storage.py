@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.paths import cli_command
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.commands.visits import export_actions, open_clinic
 from otdesk.errors import UserError
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import re
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.core.catalog import code_format_problem, default_catalog, normalize_code
 from otdesk.core.numbers import NotAWholeNumberError, whole_number
 from otdesk.core.units import (

@@ -9,7 +9,7 @@ import argparse
 import json
 from datetime import date
 
-from otdesk.cli import CliError
+from otdesk.commands import CliError
 from otdesk.core.money import Money
 
 _EXPORT_ACTIONS = "_otdesk_export_actions"
