@@ -1,6 +1,9 @@
 """CSV files the clinic exchanges with spreadsheets: read whole and checked before anything
 is stored (Excel's "CSV UTF-8", with a byte-order mark, is accepted), written as UTF-8 with a
-byte-order mark so Excel shows accents, owner-only on POSIX (they hold patient data)."""
+byte-order mark so Excel shows accents, owner-only on POSIX (they hold patient data).
+
+The imports (fees, patients) report what they did as an ImportReport and find payers by
+name or payer ID with payer_lookup."""
 
 from __future__ import annotations
 
@@ -8,12 +11,26 @@ import csv
 import io
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Connection, select
+
 from otdesk.services.errors import ImportRejectedError, ValidationError
+from otdesk.storage import schema as s
 from otdesk.storage.backups import secure_file
 
 MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    added: int
+    updated: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated
 
 
 def read_rows(
@@ -113,3 +130,16 @@ def write_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[object
             temporary.unlink()
         raise
     return count
+
+
+def payer_lookup(connection: Connection) -> dict[str, int]:
+    """Payer ids by the name or payer ID a CSV file gives (any case). A name wins over another
+    payer's identical payer ID: names are what people type; the IDs are a fallback."""
+    lookup: dict[str, int] = {}
+    for payer_id, name, code in connection.execute(
+        select(s.payers.c.id, s.payers.c.name, s.payers.c.payer_code)
+    ):
+        lookup[name.casefold()] = payer_id
+        if code:
+            lookup.setdefault(code.casefold(), payer_id)
+    return lookup

@@ -21,6 +21,7 @@ from otdesk.core.money import Money
 from otdesk.services import csvio
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
+from otdesk.services.csvio import ImportReport
 from otdesk.services.errors import ImportRejectedError, NotFoundError, ValidationError
 from otdesk.services.pricing import FeeQuote, quotes
 from otdesk.services.visit_detail import reprice_drafts
@@ -41,16 +42,6 @@ class Fee:
     allowed: Money | None
     effective_from: date | None
     effective_to: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    added: int
-    updated: int
-
-    @property
-    def total(self) -> int:
-        return self.added + self.updated
 
 
 class FeeScheduleService:
@@ -144,7 +135,7 @@ class FeeScheduleService:
         added = updated = 0
         codes: set[str] = set()
         with self.ctx.db.write() as connection:
-            payer_ids = payer_lookup(connection)
+            payer_ids = csvio.payer_lookup(connection)
             for row_number, row in rows:
                 try:
                     payer_text = row.get("payer", "")
@@ -315,19 +306,6 @@ def _check_overlap(connection: Connection, values: dict[str, Any], fee_id: int |
             "effective_from",
             f"Effective from: {values['code']} already has a fee for these dates ({span}).",
         )
-
-
-def payer_lookup(connection: Connection) -> dict[str, int]:
-    """Payer ids by the name or payer ID a CSV file gives (any case). A name wins over another
-    payer's identical payer ID: names are what people type; the IDs are a fallback."""
-    lookup: dict[str, int] = {}
-    for payer_id, name, code in connection.execute(
-        select(s.payers.c.id, s.payers.c.name, s.payers.c.payer_code)
-    ):
-        lookup[name.casefold()] = payer_id
-        if code:
-            lookup.setdefault(code.casefold(), payer_id)
-    return lookup
 
 
 def _fee_select() -> Any:

@@ -15,8 +15,8 @@ from otdesk.core.visit import DISCIPLINES
 from otdesk.services import csvio
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
+from otdesk.services.csvio import ImportReport, payer_lookup
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
-from otdesk.services.fees import ImportReport, payer_lookup
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
 
