@@ -18,9 +18,9 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from otdesk.core.catalog import code_format_problem, load_places_of_service, normalize_code
 from otdesk.core.fixes import MAX_DESCRIPTION, FixError, apply_fix, fix_kind, fix_label
 from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine
-from otdesk.services import csvio, timers
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
+from otdesk.services import timers
 from otdesk.services import validate as v
 from otdesk.services import visit_detail as vd
 from otdesk.services.context import ServiceContext
@@ -44,8 +44,9 @@ from otdesk.services.visit_detail import (
     reprice_drafts,
 )
 from otdesk.services.visit_state import HEADER_FIELDS, VisitState
+from otdesk.services.visits_csv import write_visits_csv
 from otdesk.storage import schema as s
-from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
+from otdesk.storage.values import from_cents, inserted_id, join_codes, split_codes, to_cents
 
 LINE_FIELDS = (
     "code",
@@ -76,30 +77,6 @@ _DEFAULT: Any = object()
 # A new visit of today gets the time it is started, down to these minutes, as its
 # appointment time (the desk corrects it when the patient came at another time).
 APPOINTMENT_STEP_MINUTES = 5
-EXPORT_COLUMNS = (
-    "visit_id",
-    "version",
-    "status",
-    "date_of_service",
-    "account_number",
-    "patient",
-    "provider",
-    "payer",
-    "place_of_service",
-    "discipline",
-    "diagnoses",
-    "line",
-    "code",
-    "modifiers",
-    "dx_pointers",
-    "minutes",
-    "units",
-    "fee",
-    "charge",
-    "visit_total",
-    "paid",
-    "balance",
-)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -915,73 +892,8 @@ class VisitService:
     def export_csv(self, path: Any, start: date | str, end: date | str) -> int:
         """Write the visits from `start` to `end` (newest versions, every status) as CSV,
         one row per charge line (a visit without lines gets one row); returns the number
-        of visits."""
-        summaries = self.between(start, end)
-        by_id = {summary.id: summary for summary in summaries}
-        rows: list[list[Any]] = []
-        with self.ctx.db.read() as connection:
-            lines: dict[int, list[Any]] = {visit_id: [] for visit_id in by_id}
-            diagnoses: dict[int, list[str]] = {visit_id: [] for visit_id in by_id}
-            visit_info: dict[int, Any] = {}
-            for chunk in _chunks(list(by_id), 500):
-                for line in connection.execute(
-                    select(s.charge_lines)
-                    .where(s.charge_lines.c.visit_id.in_(chunk))
-                    .order_by(s.charge_lines.c.visit_id, s.charge_lines.c.position)
-                ):
-                    lines[line.visit_id].append(line)
-                for visit_id, code in connection.execute(
-                    select(s.visit_diagnoses.c.visit_id, s.visit_diagnoses.c.code)
-                    .where(s.visit_diagnoses.c.visit_id.in_(chunk))
-                    .order_by(s.visit_diagnoses.c.visit_id, s.visit_diagnoses.c.position)
-                ):
-                    diagnoses[visit_id].append(code)
-                for row in connection.execute(
-                    select(
-                        s.visits.c.id,
-                        s.visits.c.place_of_service,
-                        s.visits.c.discipline,
-                        s.visits.c.finalized_at,
-                    ).where(s.visits.c.id.in_(chunk))
-                ):
-                    visit_info[row.id] = row
-        for summary in summaries:
-            info = visit_info[summary.id]
-            head = [
-                summary.id,
-                summary.version,
-                summary.status,
-                summary.date_of_service.isoformat(),
-                summary.account_number,
-                summary.patient_name,
-                summary.provider_name,
-                summary.payer_name,
-                info.place_of_service,
-                info.discipline,
-                " ".join(diagnoses[summary.id]),
-            ]
-            tail = [summary.total.to_json(), summary.paid.to_json(), summary.balance.to_json()]
-            visit_lines = lines[summary.id] or [None]
-            for line in visit_lines:
-                if line is None:
-                    rows.append([*head, "", "", "", "", "", "", "", "", *tail])
-                    continue
-                rows.append(
-                    [
-                        *head,
-                        line.position + 1,
-                        line.code,
-                        " ".join(split_codes(line.modifiers)),
-                        "".join(split_codes(line.dx_pointers)),
-                        line.minutes,
-                        line.units,
-                        money(line.fee_cents).to_json() if line.fee_cents is not None else "",
-                        money(line.charge_cents).to_json(),
-                        *tail,
-                    ]
-                )
-        csvio.write_rows(path, EXPORT_COLUMNS, rows)
-        return len(summaries)
+        of visits (otdesk.services.visits_csv)."""
+        return write_visits_csv(self.ctx, path, self.between(start, end))
 
     # internals -----------------------------------------------------------------------------
 
@@ -1099,10 +1011,6 @@ def _line_values(line: Any) -> dict[str, Any]:
         "auto_modifiers": auto.read_markers(line.auto_modifiers),
         "auto_pointers": bool(line.auto_pointers),
     }
-
-
-def _chunks(items: list[int], size: int) -> list[list[int]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _line_columns(line: Any) -> dict[str, Any]:
