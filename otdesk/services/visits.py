@@ -1,5 +1,6 @@
 """Visits: the day list, drafts and their lines and diagnoses, findings and fixes, finalize,
-void and amend, payments.
+void and amend. Beside it: what a visit reads as and the recompute (visit_detail), the
+payments (payments), the CSV export (visits_csv), the timers (timers).
 
 Every method is one transaction. A draft is recomputed (units, amounts, findings) in the
 same transaction as each change and returned as a VisitDetail. Finalized visits never
@@ -20,7 +21,7 @@ from otdesk.core.fixes import MAX_DESCRIPTION, FixError, apply_fix, fix_kind, fi
 from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
-from otdesk.services import timers
+from otdesk.services import payments, timers
 from otdesk.services import validate as v
 from otdesk.services import visit_detail as vd
 from otdesk.services.context import ServiceContext
@@ -31,6 +32,7 @@ from otdesk.services.errors import (
     ValidationError,
     VisitNotEditableError,
 )
+from otdesk.services.payments import PaymentService
 from otdesk.services.pricing import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, summary_from_row
@@ -267,28 +269,14 @@ class VisitService:
         with self.ctx.db.write() as connection:
             row = vd.draft_row(connection, visit_id)
             snapshot = _snapshot(connection, row)
-            if row.amends_id is None:
-                paid = connection.execute(
-                    select(func.count())
-                    .select_from(s.payments)
-                    .where(s.payments.c.chain_id == row.chain_id, vd.NOT_REMOVED)
-                ).scalar()
-                if paid:
-                    raise ServiceError(
-                        f"Visit {visit_id} has payments recorded; remove them before deleting it."
-                    )
+            if row.amends_id is None and payments.count(connection, row.chain_id):
+                raise ServiceError(
+                    f"Visit {visit_id} has payments recorded; remove them before deleting it."
+                )
             connection.execute(delete(s.visits).where(s.visits.c.id == visit_id))
             if row.amends_id is None:
                 # a draft that was never finalized: its removed payments go with it
-                chain_payments = select(s.payments.c.id).where(
-                    s.payments.c.chain_id == row.chain_id
-                )
-                connection.execute(
-                    delete(s.payment_removals).where(
-                        s.payment_removals.c.payment_id.in_(chain_payments)
-                    )
-                )
-                connection.execute(delete(s.payments).where(s.payments.c.chain_id == row.chain_id))
+                payments.delete_removed(connection, row.chain_id)
                 connection.execute(
                     delete(s.visit_chains).where(s.visit_chains.c.id == row.chain_id)
                 )
@@ -802,7 +790,7 @@ class VisitService:
             )
             return vd.recompute(self.ctx, connection, new_id)
 
-    # payments ------------------------------------------------------------------------------
+    # payments (otdesk.services.payments) -----------------------------------------------------
 
     def record_payment(
         self,
@@ -816,76 +804,18 @@ class VisitService:
     ) -> VisitDetail:
         """Record a copay or payment for a visit (any status but void). Payments belong to
         the visit, not to one version: an amendment keeps them."""
-        values = {
-            "kind": v.choice(kind, "kind", s.PAYMENT_KINDS),
-            "amount_cents": to_cents(v.money_value(amount, "amount", allow_zero=False)),
-            "method": v.choice(method, "method", s.PAYMENT_METHODS),
-            "received_on": (
-                v.date_value(received_on, "received_on") if received_on else self.ctx.today()
-            ),
-            "reference": v.text(reference, "reference", max_len=100),
-        }
-        with self.ctx.db.write() as connection:
-            row = vd.get_row(connection, visit_id)
-            if row.status == "void":
-                raise VisitNotEditableError(f"Visit {visit_id} is void; it takes no payments.")
-            payment_id = inserted_id(
-                connection.execute(
-                    insert(s.payments).values(
-                        chain_id=row.chain_id,
-                        created_at=self.ctx.now(),
-                        created_by=self.ctx.user,
-                        **values,
-                    )
-                )
-            )
-            self.ctx.audit(
-                connection,
-                "payment.add",
-                "visit",
-                visit_id,
-                after={"payment_id": payment_id, **values},
-            )
-            return vd.detail_now(self.ctx, connection, visit_id)
+        return PaymentService(self.ctx).record(
+            visit_id,
+            amount,
+            kind=kind,
+            method=method,
+            received_on=received_on,
+            reference=reference,
+        )
 
     def remove_payment(self, payment_id: int, reason: str) -> VisitDetail:
-        why = v.text(reason, "reason", max_len=500, required=True)
-        with self.ctx.db.write() as connection:
-            payment = connection.execute(
-                select(s.payments).where(s.payments.c.id == payment_id, vd.NOT_REMOVED)
-            ).first()
-            if payment is None:
-                raise NotFoundError("payment", payment_id)
-            visit_id = connection.execute(
-                select(s.visits.c.id).where(
-                    s.visits.c.chain_id == payment.chain_id, s.visits.c.is_current.is_(True)
-                )
-            ).scalar_one()
-            # recorded, not deleted: a finalized visit's payments are kept (the database
-            # refuses to delete them)
-            connection.execute(
-                insert(s.payment_removals).values(
-                    payment_id=payment_id,
-                    reason=why,
-                    removed_at=self.ctx.now(),
-                    removed_by=self.ctx.user,
-                )
-            )
-            self.ctx.audit(
-                connection,
-                "payment.remove",
-                "visit",
-                visit_id,
-                before={
-                    "payment_id": payment_id,
-                    "kind": payment.kind,
-                    "amount_cents": payment.amount_cents,
-                    "method": payment.method,
-                    "received_on": payment.received_on,
-                },
-                reason=why,
-            )
-            return vd.detail_now(self.ctx, connection, visit_id)
+        """Take a payment off the visit's balance (kept on file with the reason)."""
+        return PaymentService(self.ctx).remove(payment_id, reason)
 
     # export --------------------------------------------------------------------------------
 
