@@ -36,6 +36,7 @@ from otdesk.core.units import (
     UnitsResult,
     assistant_split,
     compute_units,
+    units_per_line,
 )
 from otdesk.core.visit import (
     DX_LETTERS,
@@ -154,18 +155,9 @@ class RuleContext:
         self.modifiers = tuple(
             frozenset(m.strip().upper() for m in line.modifiers) for line in visit.lines
         )
-        computed = [0] * len(visit.lines)
-        billed = [0] * len(visit.lines)
-        for merged in units.lines:
-            for position, index in enumerate(merged.sources):
-                computed[index] = merged.units
-                # A merged timed line is billed once, on the first line entered.
-                billed[index] = merged.units if position == 0 else 0
-        for index, line in enumerate(visit.lines):
-            if line.units is not None:
-                billed[index] = line.units
-        self.computed_units = tuple(computed)
-        self.billed_units = tuple(billed)
+        self.computed_units, self.billed_units = units_per_line(
+            units, [line.units for line in visit.lines]
+        )
         self.code_set = frozenset(self.codes)
         self._kx: _KxState | None | bool = False
         self._dx: dict[str, DxCheckLike] = {}
@@ -1507,17 +1499,21 @@ def check_visit(
     dx_check: DxChecker | None = None,
     tables: RuleTables | None = None,
     today: date | None = None,
+    units: UnitsResult | None = None,
 ) -> CheckResult:
     """Units (with the payer's unit rule) and every rule's findings for one visit: errors
     first, then warnings, then notes; within a severity in RULES order. Without `dx_check`
     the ICD-10-CM rules (dx-unknown, dx-not-billable, dx-excludes1) are skipped, and without
-    `today` future-date-of-service. Raises
+    `today` future-date-of-service. `units` are the visit's units when the caller has
+    computed them already (compute_units of unit_lines(visit, catalog) with the payer's
+    rule); else they are computed here. Raises
     otdesk.core.units.UnitsInputError for minutes the units engine cannot use."""
     if catalog is None:
         catalog = default_catalog()
     if tables is None:
         tables = RuleTables.shipped()
-    units = compute_units(unit_lines(visit, catalog), visit.payer.unit_rule)
+    if units is None:
+        units = compute_units(unit_lines(visit, catalog), visit.payer.unit_rule)
     ctx = RuleContext(visit, catalog, tables, dx_check, units, today)
     findings: list[Finding] = []
     for _rule_id, _severity, rule in RULES:

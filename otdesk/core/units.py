@@ -178,6 +178,25 @@ class UnitsResult:
         }
 
 
+def units_per_line(
+    result: UnitsResult, overrides: Sequence[int | None]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(computed, billed) units of each input line, one entry per `overrides` (the units
+    typed on each line, None where none were). A code entered on several lines merges into
+    one line billed once, on the first line entered (the others bill 0, each showing the
+    merged line's computed units); typed units replace the billed ones."""
+    computed = [0] * len(overrides)
+    billed = [0] * len(overrides)
+    for merged in result.lines:
+        for position, index in enumerate(merged.sources):
+            computed[index] = merged.units
+            billed[index] = merged.units if position == 0 else 0
+    for index, typed in enumerate(overrides):
+        if typed is not None:
+            billed[index] = typed
+    return tuple(computed), tuple(billed)
+
+
 def cms_units_for_total(total_timed_minutes: int) -> int:
     """Units the CMS table gives for a day's total timed minutes (0-7 -> 0, 8-22 -> 1, ...)."""
     if total_timed_minutes < MIDPOINT_MINUTES:

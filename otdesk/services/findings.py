@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from otdesk.core.money import Money
 from otdesk.core.rules import CatalogLike, check_visit, counts_toward_kx, line_kx_bucket, unit_lines
-from otdesk.core.units import compute_units
+from otdesk.core.units import compute_units, units_per_line
 from otdesk.core.visit import (
     KX_BUCKETS,
     ChargeLine,
@@ -292,7 +292,8 @@ def evaluate(
         referring_npi=referring,
     )
     units = compute_units(unit_lines(visit, catalog), payer.unit_rule)
-    computed, billed = _units_per_line(units, base_lines)
+    # computed once per save: the check below is handed these units
+    computed, billed = units_per_line(units, [line.units for line in base_lines])
 
     quoted = quotes(connection, (line.code for line in lines), row.payer_id, row.date_of_service)
     fees: list[Money | None] = []
@@ -314,6 +315,7 @@ def evaluate(
         dx_check=ctx.icd.validate if ctx.icd else None,
         tables=ctx.tables,
         today=ctx.today(),
+        units=units,
     )
     return Evaluation(
         visit=visit,
@@ -357,21 +359,6 @@ def persist(
 
 def _cents_or_none(amount: Money | None) -> int | None:
     return to_cents(amount) if amount is not None else None
-
-
-def _units_per_line(units: Any, lines: tuple[ChargeLine, ...]) -> tuple[list[int], list[int]]:
-    # As the rules engine counts them: a timed code entered on several lines is billed once,
-    # on the first of them; an override replaces the computed units.
-    computed = [0] * len(lines)
-    billed = [0] * len(lines)
-    for merged in units.lines:
-        for position, index in enumerate(merged.sources):
-            computed[index] = merged.units
-            billed[index] = merged.units if position == 0 else 0
-    for index, line in enumerate(lines):
-        if line.units is not None:
-            billed[index] = line.units
-    return computed, billed
 
 
 def _with_amounts(line: ChargeLine, allowed: Money | None, *, no_fee: bool) -> ChargeLine:

@@ -13,6 +13,7 @@ from otdesk.core.units import (
     cms_units_for_total,
     compute_units,
     per_code_units,
+    units_per_line,
 )
 
 # The CMS table as printed: (units, first minute, last minute).
@@ -127,6 +128,15 @@ def test_duplicate_timed_lines_are_merged_and_explained():
     assert result.lines[0].sources == (0, 2)
     assert result.units_for_input(2) == 2
     assert "97110 was entered on 2 lines (20 + 13 min)" in result.explanation
+
+
+def test_units_per_line_bill_a_merged_code_once_and_take_typed_units():
+    lines = [timed("97110", 20), timed("97140", 7), timed("97110", 13)]
+    result = compute_units(lines, "cms")
+    assert units_per_line(result, [None, None, None]) == ((2, 1, 2), (2, 1, 0))
+    # typed units replace the billed ones only; the computed ones stay for comparison
+    assert units_per_line(result, [None, 2, 3]) == ((2, 1, 2), (2, 2, 3))
+    assert units_per_line(compute_units([], "cms"), []) == ((), ())
 
 
 def test_assistant_part_of_a_code_stays_on_its_own_line():

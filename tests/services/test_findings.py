@@ -1,6 +1,8 @@
 """The services tell the core which lines have no fee, so fee-missing warns before a line
 charged $0.00 reaches a superbill."""
 
+import otdesk.core.rules
+import otdesk.services.findings
 from otdesk.core.money import Money
 from otdesk.core.visit import Severity
 
@@ -86,3 +88,22 @@ def test_applying_a_fix_keeps_the_warning(clinic, setup):
     fix = next(f for f in visit.findings if f.rule == "therapy-modifier-missing").fix
     visit = clinic.visits.apply_fix(visit.id, fix)
     assert [finding.lines for finding in _fee_missing(visit)] == [(1,)]
+
+
+def test_a_save_computes_the_units_once_and_the_check_uses_them(clinic, setup, monkeypatch):
+    """findings.evaluate computes the units and hands them to check_visit, which would
+    otherwise compute them again (both modules call the real compute_units, counted)."""
+    visit = _visit_with_97033(clinic, setup)
+    calls = []
+    real = otdesk.core.rules.compute_units
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(otdesk.core.rules, "compute_units", counted)
+    monkeypatch.setattr(otdesk.services.findings, "compute_units", counted)
+    visit = clinic.visits.update_line(visit.lines[0].id, minutes=38)
+    assert len(calls) == 1
+    assert [line.units for line in visit.lines] == [3, 1]  # 53 timed minutes: 4 units
+    assert "97110" in visit.units_explanation
