@@ -205,6 +205,7 @@ def step_seed(ctx: Context) -> str:
 
 
 def step_units(ctx: Context) -> str:
+    from otdesk.core.visit import VisitStatus
     from otdesk.services.clinic import Clinic
 
     with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
@@ -225,7 +226,8 @@ def step_units(ctx: Context) -> str:
             f"{sum(line.units for line in visit.lines)}"
         )
     ctx.values["visit_id"] = next(
-        (d.id for d in with_lines if not d.errors and d.status == "finalized"), with_lines[0].id
+        (d.id for d in with_lines if not d.errors and d.status == VisitStatus.FINALIZED),
+        with_lines[0].id,
     )
     rules = ", ".join(sorted({f.rule for f in visit.findings}))
     return (

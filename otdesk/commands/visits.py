@@ -11,6 +11,7 @@ from datetime import date
 
 from otdesk.commands import CliError
 from otdesk.core.money import Money
+from otdesk.core.visit import VisitStatus
 
 _EXPORT_ACTIONS = "_otdesk_export_actions"
 
@@ -80,7 +81,7 @@ def run_visits(args: argparse.Namespace) -> int:
             f"{s.id:>6}  {s.status:<9}  {s.patient_name:<28.28}  {s.provider_name:<24.24}  "
             f"{s.payer_name:<24.24}  {str(s.total):>10}  {flags}"
         )
-    total = sum((s.total for s in found if s.status != "void"), Money(0))
+    total = sum((s.total for s in found if s.status != VisitStatus.VOID), Money(0))
     print(f"{len(found)} visits on {day}; total {total}")
     return 0
 

@@ -31,6 +31,17 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+class VisitStatus(StrEnum):
+    """A visit version's status as stored. A draft changes; a finalized version never does
+    (void it, or amend it: the amendment is a new draft, and the version it replaces becomes
+    amended once the amendment is finalized)."""
+
+    DRAFT = "draft"
+    FINALIZED = "finalized"
+    VOID = "void"
+    AMENDED = "amended"
+
+
 @dataclass(frozen=True, slots=True)
 class PayerInfo:
     """What the rules need to know of the payer. None means "the usual for this kind"

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Literal
 
 from otdesk.core.money import Money
+from otdesk.core.visit import VisitStatus
 
 Paper = Literal["letter", "a4"]
 PAPERS: tuple[Paper, ...] = ("letter", "a4")
@@ -147,7 +148,7 @@ class SuperbillData:
 
     @property
     def is_draft(self) -> bool:
-        return self.status == "draft"
+        return self.status == VisitStatus.DRAFT
 
     @property
     def is_amendment(self) -> bool:
@@ -156,7 +157,12 @@ class SuperbillData:
     @property
     def watermark(self) -> str:
         """The word across every page: DRAFT, VOID, REPLACED, or nothing."""
-        return {"draft": "DRAFT", "void": "VOID", "amended": "REPLACED"}.get(self.status, "")
+        words: dict[str, str] = {
+            VisitStatus.DRAFT: "DRAFT",
+            VisitStatus.VOID: "VOID",
+            VisitStatus.AMENDED: "REPLACED",
+        }
+        return words.get(self.status, "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from otdesk.core.visit import VisitStatus
 from otdesk.export.files import CancelledError
 from otdesk.export.model import (
     EncounterFormData,
@@ -574,9 +575,9 @@ def service_widths(width: float) -> list[float]:
 def _status_banner(data: SuperbillData) -> str:
     if data.is_draft:
         return "DRAFT: this visit is not finalized yet. Not for billing."
-    if data.status == "void":
+    if data.status == VisitStatus.VOID:
         return "VOID: this visit was voided. Not for billing."
-    if data.status == "amended":
+    if data.status == VisitStatus.AMENDED:
         return "REPLACED: a later version of this visit exists. Use the newest version."
     return ""
 

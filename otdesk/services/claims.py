@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from otdesk.core.money import Money
+from otdesk.core.visit import VisitStatus
 from otdesk.export.claim_model import (
     FREQUENCIES,
     ORIGINAL,
@@ -319,7 +320,7 @@ class ClaimService:
                             s.visits.c.date_of_service >= first,
                             s.visits.c.date_of_service <= last,
                             s.visits.c.is_current.is_(True),
-                            s.visits.c.status.in_(("finalized", "void")),
+                            s.visits.c.status.in_((VisitStatus.FINALIZED, VisitStatus.VOID)),
                         )
                         .order_by(s.visits.c.date_of_service, s.visits.c.id)
                     )
@@ -359,15 +360,15 @@ class ClaimService:
         resend: bool,
         memo: dict[tuple[str, int], Any] | None = None,
     ) -> PendingClaim | SkippedVisit:
-        if row.status == "draft":
+        if row.status == VisitStatus.DRAFT:
             return SkippedVisit(row.id, "it is a draft; finalize it first")
-        if row.status == "amended" or not row.is_current:
+        if row.status == VisitStatus.AMENDED or not row.is_current:
             return SkippedVisit(row.id, "a later version of this visit replaces it")
         if row.payer_id is None:
             return SkippedVisit(row.id, "it is self-pay (no payer to claim from)")
         mine = [c for c in history if c.visit_id == row.id]
         already = mine[-1].claim_file_id if mine else None
-        if row.status == "void":
+        if row.status == VisitStatus.VOID:
             sent = [c for c in history if c.frequency_code != VOID]
             if not history or history[-1].frequency_code == VOID and not resend:
                 reason = (
@@ -396,7 +397,7 @@ class ClaimService:
             (c.payer_claim_number for c in reversed(history) if c.payer_claim_number), ""
         )
         claim, notes = build_claim(records, frequency, payer_number, self.ctx.now().tzinfo)
-        if row.status == "void":
+        if row.status == VisitStatus.VOID:
             claim = replace(claim, visit_id=row.id)
         problems = claim_problems(claim, records)
         if frequency in (REPLACEMENT, VOID) and not payer_number:

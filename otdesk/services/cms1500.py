@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from otdesk.core.visit import VisitStatus
 from otdesk.export.files import sha256, write_file_atomic
 from otdesk.services import validate as v
 from otdesk.services.claims import ClaimHeldError, ClaimService, PendingClaim
@@ -150,7 +151,7 @@ class Cms1500Service:
         return [
             summary.id
             for summary in VisitService(self.ctx).day(day)
-            if summary.status in ("finalized", "void")
+            if summary.status in (VisitStatus.FINALIZED, VisitStatus.VOID)
         ]
 
     def record(

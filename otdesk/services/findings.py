@@ -38,6 +38,7 @@ from otdesk.core.visit import (
     PlanOfCare,
     ProviderInfo,
     Visit,
+    VisitStatus,
 )
 from otdesk.services.context import ServiceContext
 from otdesk.services.pricing import FeeQuote, quotes
@@ -110,7 +111,7 @@ _YTD = (
     .join(s.payers, s.payers.c.id == s.visits.c.payer_id)
     .where(
         s.visits.c.patient_id == bindparam("patient_id"),
-        s.visits.c.status == "finalized",
+        s.visits.c.status == VisitStatus.FINALIZED,
         s.visits.c.date_of_service >= bindparam("year_start"),
         s.visits.c.date_of_service < bindparam("day"),
         s.visits.c.chain_id != bindparam("chain_id"),
@@ -133,7 +134,7 @@ _TREATMENT_DAYS = select(func.count(func.distinct(s.visits.c.date_of_service))).
     s.visits.c.patient_id == bindparam("patient_id"),
     s.visits.c.discipline == bindparam("discipline"),
     s.visits.c.is_current.is_(True),
-    s.visits.c.status.in_(("draft", "finalized")),
+    s.visits.c.status.in_((VisitStatus.DRAFT, VisitStatus.FINALIZED)),
     s.visits.c.date_of_service > bindparam("after"),
     s.visits.c.date_of_service <= bindparam("through"),
 )

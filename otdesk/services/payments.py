@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from otdesk.core.visit import VisitStatus
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
@@ -45,7 +46,7 @@ class PaymentService:
         }
         with self.ctx.db.write() as connection:
             row = get_row(connection, visit_id)
-            if row.status == "void":
+            if row.status == VisitStatus.VOID:
                 raise VisitNotEditableError(f"Visit {visit_id} is void; it takes no payments.")
             payment_id = inserted_id(
                 connection.execute(

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from otdesk.core.money import Money
+from otdesk.core.visit import VisitStatus
 from otdesk.storage.values import money
 
 
@@ -75,14 +76,14 @@ class DayTotals:
     charged: Money | None  # None when no visit counts
 
 
-CHARGED_STATUSES = ("draft", "finalized")
+CHARGED_STATUSES = (VisitStatus.DRAFT, VisitStatus.FINALIZED)
 
 
 def day_totals(visits: Sequence[VisitSummary]) -> DayTotals:
     charges = [v.total for v in visits if v.status in CHARGED_STATUSES]
     return DayTotals(
         visits=len(visits),
-        drafts=sum(1 for v in visits if v.status == "draft"),
+        drafts=sum(1 for v in visits if v.status == VisitStatus.DRAFT),
         charged=sum(charges, Money(0)) if charges else None,
     )
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from otdesk.core.visit import VisitStatus
 from otdesk.export.model import (
     DEFAULT_OUT_OF_NETWORK_TEXT,
     PAPERS,
@@ -387,7 +388,7 @@ class SuperbillService:
         if detail.payer_id is not None and payer_kind != "self-pay":
             insurance = _insurance_block(detail.payer_name, policy, patient, payer_code)
         signed_on = None
-        if detail.status != "draft" and detail.finalized_at is not None:
+        if detail.status != VisitStatus.DRAFT and detail.finalized_at is not None:
             signed_on = detail.finalized_at.astimezone(self.ctx.now().tzinfo).date()
         data = SuperbillData(
             visit_id=detail.id,
@@ -581,7 +582,11 @@ class SuperbillService:
         the date or date range, by date and patient."""
         first = v.date_value(start, "date")
         last = v.date_value(end, "to") if end is not None else first
-        wanted = ("finalized", "draft") if include_drafts else ("finalized",)
+        wanted = (
+            (VisitStatus.FINALIZED, VisitStatus.DRAFT)
+            if include_drafts
+            else (VisitStatus.FINALIZED,)
+        )
         return [x for x in self.visits.between(first, last) if x.status in wanted]
 
     def plan_batch(
@@ -791,14 +796,16 @@ def _completeness(
     detail: VisitDetail, data: SuperbillData, practice: Practice, provider: Provider
 ) -> Completeness:
     refused = None
-    if detail.status == "void":
+    if detail.status == VisitStatus.VOID:
         refused = f"Visit {detail.id} is void; a void visit's superbill cannot be issued."
-    elif detail.status == "amended" or (detail.status == "finalized" and not detail.is_current):
+    elif detail.status == VisitStatus.AMENDED or (
+        detail.status == VisitStatus.FINALIZED and not detail.is_current
+    ):
         refused = (
             f"Version {detail.version} of visit {detail.id} has been replaced by a newer "
             "version; issue the superbill of the current version."
         )
-    elif detail.status == "draft" and not detail.is_current:
+    elif detail.status == VisitStatus.DRAFT and not detail.is_current:
         refused = f"Visit {detail.id} is an old draft version; open the current version."
     elif not detail.lines:
         refused = f"Visit {detail.id} has no services, so there is nothing to bill."

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from otdesk.core.visit import VisitStatus
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
 from otdesk.services.visit_detail import (
@@ -164,6 +165,6 @@ def _draft_line(connection: Connection, line_id: int) -> Any:
     ).first()
     if row is None:
         raise NotFoundError("charge line", line_id)
-    if row.status != "draft" or not row.is_current:
+    if row.status != VisitStatus.DRAFT or not row.is_current:
         raise VisitNotEditableError(f"Visit {row.visit_id} is not a draft; its timers cannot run.")
     return row

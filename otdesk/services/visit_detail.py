@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, exists, select, update
 
 from otdesk.core.money import Money
-from otdesk.core.visit import Finding, Severity
+from otdesk.core.visit import Finding, Severity, VisitStatus
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
 from otdesk.services.context import ServiceContext
@@ -120,7 +120,7 @@ class VisitDetail:
 
     @property
     def editable(self) -> bool:
-        return self.status == "draft" and self.is_current
+        return self.status == VisitStatus.DRAFT and self.is_current
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -191,10 +191,10 @@ def get_row(connection: Connection, visit_id: int) -> Any:
 
 def draft_row(connection: Connection, visit_id: int) -> Any:
     row = get_row(connection, visit_id)
-    if row.status != "draft" or not row.is_current:
+    if row.status != VisitStatus.DRAFT or not row.is_current:
         raise VisitNotEditableError(
             f"Visit {visit_id} is {state_words(row)} and cannot change"
-            + (": amend it to make a correction." if row.status == "finalized" else ".")
+            + (": amend it to make a correction." if row.status == VisitStatus.FINALIZED else ".")
         )
     return row
 
@@ -202,9 +202,9 @@ def draft_row(connection: Connection, visit_id: int) -> Any:
 def recompute(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
     row = get_row(connection, visit_id)
     lines = fx.line_rows(connection, visit_id)
-    if row.status == "draft" and refresh_defaults(ctx, connection, row, lines):
+    if row.status == VisitStatus.DRAFT and refresh_defaults(ctx, connection, row, lines):
         lines = fx.line_rows(connection, visit_id)
-    if row.status == "draft" and row.total_time_auto:
+    if row.status == VisitStatus.DRAFT and row.total_time_auto:
         total = auto.total_minutes(lines)
         if total != row.total_treatment_minutes:
             connection.execute(
@@ -215,7 +215,7 @@ def recompute(ctx: ServiceContext, connection: Connection, visit_id: int) -> Vis
             row = get_row(connection, visit_id)
     diagnoses = fx.diagnosis_codes(connection, visit_id)
     ev = fx.evaluate(ctx, connection, row, lines, diagnoses)
-    if row.status == "draft":
+    if row.status == VisitStatus.DRAFT:
         # (the detail of a draft shows `ev`'s figures, so nothing needs reading back)
         fx.persist(ctx, connection, row, lines, ev)
     return detail(ctx, connection, row, lines, diagnoses, ev)
@@ -274,7 +274,7 @@ def detail(
         },
     ).one()
     # finalizing stops (deletes) every timer: only a draft can have one
-    timers = timer_states(connection, row.id, ctx.now()) if row.status == "draft" else {}
+    timers = timer_states(connection, row.id, ctx.now()) if row.status == VisitStatus.DRAFT else {}
     payments = [
         PaymentDetail(
             id=pay.id,
@@ -288,7 +288,7 @@ def detail(
         for pay in connection.execute(_PAYMENTS, {"chain_id": row.chain_id})
     ]
     catalog = ctx.catalog
-    frozen = row.status != "draft"
+    frozen = row.status != VisitStatus.DRAFT
     details = []
     for index, line in enumerate(lines):
         procedure = catalog.get(line.code)
@@ -379,7 +379,11 @@ def reprice_drafts(ctx: ServiceContext, connection: Connection, codes: set[str])
         select(vt.c.id)
         .distinct()
         .join(cl, cl.c.visit_id == vt.c.id)
-        .where(vt.c.status == "draft", vt.c.is_current.is_(True), cl.c.code.in_(sorted(codes)))
+        .where(
+            vt.c.status == VisitStatus.DRAFT,
+            vt.c.is_current.is_(True),
+            cl.c.code.in_(sorted(codes)),
+        )
     ).scalars()
     count = 0
     for visit_id in list(drafts):
@@ -389,10 +393,12 @@ def reprice_drafts(ctx: ServiceContext, connection: Connection, codes: set[str])
 
 
 def state_words(row: Any) -> str:
-    if row.status == "draft" and not row.is_current:
+    if row.status == VisitStatus.DRAFT and not row.is_current:
         return "an old draft"
-    if row.status == "finalized" and not row.is_current:
+    if row.status == VisitStatus.FINALIZED and not row.is_current:
         return "being amended (a newer draft version exists)"
-    return {"finalized": "finalized", "void": "void", "amended": "replaced by an amendment"}.get(
-        row.status, row.status
-    )
+    return {
+        VisitStatus.FINALIZED: "finalized",
+        VisitStatus.VOID: "void",
+        VisitStatus.AMENDED: "replaced by an amendment",
+    }.get(row.status, row.status)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from otdesk.core.catalog import code_format_problem, load_places_of_service, normalize_code
 from otdesk.core.fixes import MAX_DESCRIPTION, FixError, apply_fix, fix_kind, fix_label
-from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine
+from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine, VisitStatus
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
 from otdesk.services import payments, timers
@@ -215,7 +215,7 @@ class VisitService:
                         version=1,
                         is_current=True,
                         patient_id=patient_id,
-                        status="draft",
+                        status=VisitStatus.DRAFT,
                         created_at=now,
                         created_by=self.ctx.user,
                         updated_at=now,
@@ -673,7 +673,7 @@ class VisitService:
                 update(s.visits)
                 .where(s.visits.c.id == visit_id)
                 .values(
-                    status="finalized",
+                    status=VisitStatus.FINALIZED,
                     finalized_at=now,
                     finalized_by=self.ctx.user,
                     override_reason=reason if errors else None,
@@ -683,7 +683,9 @@ class VisitService:
             )
             if row.amends_id is not None:
                 connection.execute(
-                    update(s.visits).where(s.visits.c.id == row.amends_id).values(status="amended")
+                    update(s.visits)
+                    .where(s.visits.c.id == row.amends_id)
+                    .values(status=VisitStatus.AMENDED)
                 )
             row = vd.get_row(connection, visit_id)
             after = _snapshot(connection, row)
@@ -694,7 +696,7 @@ class VisitService:
                 "visit.finalize",
                 "visit",
                 visit_id,
-                before={"status": "draft"},
+                before={"status": VisitStatus.DRAFT},
                 after=after,
                 reason=reason if errors else None,
             )
@@ -707,25 +709,30 @@ class VisitService:
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
             row = vd.get_row(connection, visit_id)
-            if row.status != "finalized" or not row.is_current:
+            if row.status != VisitStatus.FINALIZED or not row.is_current:
                 raise VisitNotEditableError(
                     f"Only the current finalized version of a visit can be voided; visit "
                     f"{visit_id} is {vd.state_words(row)}."
-                    + (" Delete the draft instead." if row.status == "draft" else "")
+                    + (" Delete the draft instead." if row.status == VisitStatus.DRAFT else "")
                 )
             now = self.ctx.now()
             connection.execute(
                 update(s.visits)
                 .where(s.visits.c.id == visit_id)
-                .values(status="void", void_reason=why, updated_at=now, updated_by=self.ctx.user)
+                .values(
+                    status=VisitStatus.VOID,
+                    void_reason=why,
+                    updated_at=now,
+                    updated_by=self.ctx.user,
+                )
             )
             self.ctx.audit(
                 connection,
                 "visit.void",
                 "visit",
                 visit_id,
-                before={"status": "finalized"},
-                after={"status": "void"},
+                before={"status": VisitStatus.FINALIZED},
+                after={"status": VisitStatus.VOID},
                 reason=why,
             )
             return vd.detail_now(self.ctx, connection, visit_id)
@@ -736,7 +743,7 @@ class VisitService:
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
             row = vd.get_row(connection, visit_id)
-            if row.status != "finalized" or not row.is_current:
+            if row.status != VisitStatus.FINALIZED or not row.is_current:
                 raise VisitNotEditableError(
                     f"Only the current finalized version of a visit can be amended; visit "
                     f"{visit_id} is {vd.state_words(row)}."
@@ -751,7 +758,7 @@ class VisitService:
                         amends_id=row.id,
                         is_current=True,
                         patient_id=row.patient_id,
-                        status="draft",
+                        status=VisitStatus.DRAFT,
                         amend_reason=why,
                         created_at=now,
                         created_by=self.ctx.user,

@@ -39,6 +39,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from otdesk.core.visit import VisitStatus
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -49,7 +51,8 @@ NAMING = {
 
 metadata = MetaData(naming_convention=NAMING)
 
-VISIT_STATUSES = ("draft", "finalized", "void", "amended")
+# The values of otdesk.core.visit.VisitStatus (the migrations spell them out: they are history).
+VISIT_STATUSES = tuple(status.value for status in VisitStatus)
 PAYMENT_KINDS = ("copay", "payment")
 PAYMENT_METHODS = ("cash", "check", "card", "other")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
@@ -266,7 +269,7 @@ visits = Table(
     Column("total_time_auto", Boolean, nullable=False, server_default="0"),
     # the appointment's local time of day (the day list's time), NULL when not known
     Column("appointment_time", Time, nullable=True),
-    Column("status", String(10), nullable=False, server_default="draft"),
+    Column("status", String(10), nullable=False, server_default=VisitStatus.DRAFT.value),
     # kept up to date by every save so the day list needs no rules run
     Column("total_charge_cents", BigInteger, nullable=False, server_default="0"),
     Column("total_units", Integer, nullable=False, server_default="0"),

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.core.visit import VisitStatus
 from otdesk.errors import UserError
 from otdesk.ui import reason_dialog
 from otdesk.ui.date_field import DateField
@@ -154,7 +155,7 @@ class BatchPrintDialog(QDialog):
             self._found = 0
             self._name_the_button()
             return
-        drafts = sum(1 for visit in found if visit.status == "draft")
+        drafts = sum(1 for visit in found if visit.status == VisitStatus.DRAFT)
         span = f"{first:%m/%d/%Y}" + (f" to {last:%m/%d/%Y}" if last != first else "")
         text = f"{len(found)} visit{'s' if len(found) != 1 else ''} on {span}"
         if drafts:

@@ -8,6 +8,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QMenu
 
+from otdesk.core.visit import VisitStatus
+
 
 def install(window: Any) -> None:
     """Add billing to `window` (otdesk.ui.main_window.MainWindow)."""
@@ -38,7 +40,11 @@ def install(window: Any) -> None:
 
 def show_status(window: Any, visit: Any) -> None:
     """The claim status of the visit shown (nothing for drafts and self-pay)."""
-    claimable = visit is not None and visit.status in ("finalized", "void", "amended")
+    claimable = visit is not None and visit.status in (
+        VisitStatus.FINALIZED,
+        VisitStatus.VOID,
+        VisitStatus.AMENDED,
+    )
     window.cms1500_action.setEnabled(bool(claimable and visit.payer_id is not None))
     if not claimable or window.clinic is None or visit.payer_id is None:
         window.claim_status.setText("")

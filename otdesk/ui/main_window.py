@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
+from otdesk.core.visit import VisitStatus
 from otdesk.ui import billing_menu
 from otdesk.ui.day_view import DayView
 from otdesk.ui.visit_controller import VisitController
@@ -410,15 +411,17 @@ class MainWindow(QMainWindow):
 
     def _visit_shown(self, visit: Any) -> None:
         editable = bool(visit is not None and visit.editable)
-        finalized = bool(visit is not None and visit.status == "finalized" and visit.is_current)
+        finalized = bool(
+            visit is not None and visit.status == VisitStatus.FINALIZED and visit.is_current
+        )
         self.finalize_action.setEnabled(editable)
         self.finalize_enter.setEnabled(editable)
         self.delete_action.setEnabled(editable)
         self.amend_action.setEnabled(finalized)
         self.void_action.setEnabled(finalized)
         self.change_code_action.setEnabled(editable)
-        self.payment_action.setEnabled(visit is not None and visit.status != "void")
-        self.print_action.setEnabled(visit is not None and visit.status != "void")
+        self.payment_action.setEnabled(visit is not None and visit.status != VisitStatus.VOID)
+        self.print_action.setEnabled(visit is not None and visit.status != VisitStatus.VOID)
         self.code_action.setEnabled(editable)
 
     def show_status(self, text: str) -> None:
@@ -453,7 +456,7 @@ class MainWindow(QMainWindow):
         existing = [
             v
             for v in self.day.visits_model.records()
-            if v.patient_id == patient_id and v.status in ("draft", "finalized")
+            if v.patient_id == patient_id and v.status in (VisitStatus.DRAFT, VisitStatus.FINALIZED)
         ]
         if existing:
             self.controller.open(existing[0].id)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
-from otdesk.core.visit import DX_LETTERS
+from otdesk.core.visit import DX_LETTERS, VisitStatus
 from otdesk.ui import describe_line_dialog
 from otdesk.ui.code_picker import CodePicker
 from otdesk.ui.models.charge_lines import COL_MINUTES
@@ -385,7 +385,7 @@ class VisitEditor(QWidget):
         )
         self.findings.set_fixes_enabled(editable)
         self.totals.show_totals(visit.total, visit.paid)
-        self.totals.record_payment.setEnabled(visit.status != "void")
+        self.totals.record_payment.setEnabled(visit.status != VisitStatus.VOID)
         state = self.controller.timer_state()
         self.timer.show_state(state)
         self.lines_model.set_timed_row(state.row if state and state.running else -1)
@@ -394,7 +394,7 @@ class VisitEditor(QWidget):
         self.picker.setEnabled(editable)
         self.finalize_button.setVisible(editable)
         self.delete_button.setVisible(editable)
-        finalized = visit.status == "finalized" and visit.is_current
+        finalized = visit.status == VisitStatus.FINALIZED and visit.is_current
         self.amend_button.setVisible(finalized)
         self.void_button.setVisible(finalized)
 
@@ -601,7 +601,7 @@ class VisitEditor(QWidget):
 
     def void(self) -> None:
         visit = self.controller.visit
-        if visit is None or visit.status != "finalized":
+        if visit is None or visit.status != VisitStatus.FINALIZED:
             return
         from otdesk.ui import reason_dialog
 
@@ -617,7 +617,7 @@ class VisitEditor(QWidget):
 
     def amend(self) -> None:
         visit = self.controller.visit
-        if visit is None or visit.status != "finalized":
+        if visit is None or visit.status != VisitStatus.FINALIZED:
             return
         from otdesk.ui import reason_dialog
 

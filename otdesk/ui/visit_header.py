@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import load_places_of_service
-from otdesk.core.visit import DISCIPLINES
+from otdesk.core.visit import DISCIPLINES, VisitStatus
 from otdesk.ui.date_field import DateField
 from otdesk.ui.models.day_visits import STATUS_TEXT
 from otdesk.ui.models.parsing import (
@@ -281,8 +281,8 @@ def _status_words(visit: Any) -> str:
     text = STATUS_TEXT.get(visit.status, visit.status)
     if visit.version > 1:
         text += f" (version {visit.version})"
-    if visit.status == "finalized" and visit.finalized_at is not None:
+    if visit.status == VisitStatus.FINALIZED and visit.finalized_at is not None:
         text += " " + visit.finalized_at.astimezone().strftime("%m/%d %H:%M")
-    if visit.status == "void" and visit.void_reason:
+    if visit.status == VisitStatus.VOID and visit.void_reason:
         text += f": {visit.void_reason}"
     return text

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
+from otdesk.core.visit import VisitStatus
 from otdesk.ui.models.base import DETAIL_ROLE, RIGHT, RecordTableModel
 from otdesk.ui.models.parsing import format_time
 
@@ -19,16 +20,16 @@ COL_STATUS = 3
 COL_TOTAL = 4
 
 STATUS_TEXT = {
-    "draft": "Draft",
-    "finalized": "Final",
-    "void": "Void",
-    "amended": "Amended",
+    VisitStatus.DRAFT: "Draft",
+    VisitStatus.FINALIZED: "Final",
+    VisitStatus.VOID: "Void",
+    VisitStatus.AMENDED: "Amended",
 }
 _STATUS_COLOUR = {
-    "draft": QColor("#8a5a00"),
-    "finalized": QColor("#1b6e2a"),
-    "void": QColor("#777777"),
-    "amended": QColor("#777777"),
+    VisitStatus.DRAFT: QColor("#8a5a00"),
+    VisitStatus.FINALIZED: QColor("#1b6e2a"),
+    VisitStatus.VOID: QColor("#777777"),
+    VisitStatus.AMENDED: QColor("#777777"),
 }
 
 
@@ -39,14 +40,14 @@ def time_text(record: Any) -> str:
 
 def status_text(record: Any) -> str:
     text = STATUS_TEXT.get(record.status, record.status)
-    if record.version > 1 and record.status in ("draft", "finalized"):
+    if record.version > 1 and record.status in (VisitStatus.DRAFT, VisitStatus.FINALIZED):
         text += f" v{record.version}"
     return text
 
 
 def status_detail(record: Any) -> str:
     """What is left on a draft: "1 to fix" (errors), else "" ."""
-    if record.status == "draft" and record.error_count:
+    if record.status == VisitStatus.DRAFT and record.error_count:
         return f"{record.error_count} to fix"
     return ""
 
@@ -106,11 +107,14 @@ class DayVisitsModel(RecordTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == COL_STATUS:
             colour = _STATUS_COLOUR.get(record.status)
             return QBrush(colour) if colour else None
-        if role == Qt.ItemDataRole.FontRole and record.status in ("void", "amended"):
+        if role == Qt.ItemDataRole.FontRole and record.status in (
+            VisitStatus.VOID,
+            VisitStatus.AMENDED,
+        ):
             from PySide6.QtGui import QFont
 
             font = QFont()
-            font.setStrikeOut(record.status == "void")
+            font.setStrikeOut(record.status == VisitStatus.VOID)
             return font
         return None
 
