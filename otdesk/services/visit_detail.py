@@ -28,10 +28,20 @@ from otdesk.storage.values import from_cents, money, split_codes
 
 @dataclass(frozen=True, slots=True)
 class TimerState:
+    """A line's activity timer as stored: `accumulated_seconds` before `started_at` (None:
+    paused), and `elapsed_seconds` in all when it was read."""
+
     line_id: int
     running: bool
     elapsed_seconds: int
     started_at: datetime | None
+    accumulated_seconds: int = 0
+
+    def elapsed_at(self, now: datetime) -> int:
+        """The elapsed seconds at `now` (a running timer keeps counting from its start)."""
+        if self.started_at is None:
+            return self.accumulated_seconds
+        return self.accumulated_seconds + max(0, int((now - self.started_at).total_seconds()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +187,7 @@ def timer_states(connection: Connection, visit_id: int, now: datetime) -> dict[i
             running=timer.started_at is not None,
             elapsed_seconds=elapsed_seconds(timer, now),
             started_at=timer.started_at,
+            accumulated_seconds=timer.accumulated_seconds,
         )
         for timer in timer_rows(connection, visit_id)
     }

@@ -3,9 +3,10 @@ to the selected line), pause/resume and stop. One activity is timed at a time: m
 timer to another line stops it on the first and adds its minutes there, and the panel says
 how many ("Added 7 min to line 1 (97110)").
 
-The panel holds no timer state of its own: it shows the TimerState the services stored and
-asks for changes through signals, so closing the window or a crash loses nothing. A QTimer
-only repaints the time and says when another whole minute has passed.
+The panel holds no timer state of its own: it shows the TimerState the services stored
+(in a ShownTimer, with the line's row and words) and asks for changes through signals, so
+closing the window or a crash loses nothing. A QTimer only repaints the time and says when
+another whole minute has passed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from otdesk.ui.models.records import TimerState
+from otdesk.ui.models.records import ShownTimer
 
 Clock = Callable[[], datetime]
 TICK_MS = 500
@@ -39,7 +40,7 @@ class TimerPanel(QWidget):
     def __init__(self, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._state: TimerState | None = None
+        self._state: ShownTimer | None = None
         self._last_minutes = -1
         self._can_start = False
         self.setAccessibleName("Session timer")
@@ -99,7 +100,7 @@ class TimerPanel(QWidget):
         self._can_start = can_start
         self._update_buttons()
 
-    def state(self) -> TimerState | None:
+    def state(self) -> ShownTimer | None:
         return self._state
 
     def show_note(self, text: str) -> None:
@@ -107,7 +108,7 @@ class TimerPanel(QWidget):
         self.note.setText(text)
         self.note.setVisible(bool(text))
 
-    def show_state(self, state: TimerState | None) -> None:
+    def show_state(self, state: ShownTimer | None) -> None:
         changed_line = (state.line_id if state else None) != (
             self._state.line_id if self._state else None
         )

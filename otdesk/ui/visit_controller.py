@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from otdesk.ui.models.records import TimerState
+from otdesk.ui.models.records import ShownTimer
 
 log = logging.getLogger(__name__)
 
@@ -233,28 +233,17 @@ class VisitController(QObject):
 
     # --- timer ------------------------------------------------------------------------------
 
-    def timer_state(self) -> TimerState | None:
+    def timer_state(self) -> ShownTimer | None:
         """The visit's running timer, else the paused one touched last, else the first."""
         if self.visit is None:
             return None
-        now = self._clock()
         timed = [(row, line) for row, line in enumerate(self.visit.lines) if line.timer is not None]
         if not timed:
             return None
         running = [(row, line) for row, line in timed if line.timer.running]
         last = [(row, line) for row, line in timed if line.id == self._timer_line]
         row, line = (running or last or timed)[0]
-        timer = line.timer
-        accumulated = timer.elapsed_seconds
-        if timer.running and timer.started_at is not None:
-            accumulated -= max(0, int((now - timer.started_at).total_seconds()))
-        return TimerState(
-            line_id=line.id,
-            row=row,
-            label=f"{line.code} {line.label}",
-            started_at=timer.started_at if timer.running else None,
-            accumulated_seconds=max(0, accumulated),
-        )
+        return ShownTimer(line.timer, row=row, label=f"{line.code} {line.label}")
 
     def start_timer(self, row: int) -> bool:
         """Time a line; the timer another line had stops and its minutes are added there

@@ -1,5 +1,7 @@
 """The per-line activity timer: start, pause, switch, stop, and surviving a crash."""
 
+from datetime import timedelta
+
 import pytest
 
 from otdesk.services import Clinic
@@ -32,6 +34,20 @@ def test_start_pause_and_stop_write_the_minutes_into_the_line(clinic, clock, dra
     assert visit.lines[0].minutes == 23  # 22.5 min rounds up
     assert visit.lines[0].timer is None
     assert visit.lines[0].units == 2
+
+
+def test_a_timer_state_counts_on_from_its_start_and_holds_when_paused(clinic, clock, draft):
+    """The window repaints the time from the TimerState alone (accumulated + since start)."""
+    line = draft.lines[0]
+    clinic.timers.start(line.id)
+    clock.advance(minutes=2)
+    clinic.timers.pause(line.id)
+    visit = clinic.timers.start(line.id)
+    timer = visit.lines[0].timer
+    assert timer.accumulated_seconds == 120 and timer.started_at == clock.now()
+    assert timer.elapsed_at(clock.now() + timedelta(seconds=45)) == 165
+    paused = clinic.timers.pause(line.id).lines[0].timer
+    assert paused.elapsed_at(clock.now() + timedelta(hours=1)) == 120
 
 
 def test_starting_another_line_stops_the_first_and_adds_its_minutes(clinic, clock, draft):

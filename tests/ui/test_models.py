@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from otdesk.core.catalog import default_catalog
 from otdesk.core.money import Money
 from otdesk.core.visit import Finding, Severity
+from otdesk.services.summaries import VisitSummary
 from otdesk.ui.models import charge_lines, code_results, day_visits, diagnoses, findings
 from otdesk.ui.models.base import RECORD_ROLE, SORT_ROLE
 from otdesk.ui.models.parsing import (
@@ -19,7 +20,7 @@ from otdesk.ui.models.parsing import (
     parse_pointers,
     parse_units,
 )
-from otdesk.ui.models.records import DiagnosisRow, LineRow, VisitSummary
+from otdesk.ui.models.records import DiagnosisRow, LineRow
 
 STARTED = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
 
@@ -111,12 +112,37 @@ def test_charge_lines_read_only_has_no_editable_cells():
 
 
 def test_day_visits_model(qtmodeltester):
-    from datetime import time
+    from datetime import date, time
 
     from otdesk.ui.models.base import DETAIL_ROLE
 
+    def summary(visit_id, patient, provider, status, total, **rest):
+        """A day-list row as the services give it (the fields this test reads given)."""
+        fields = {
+            "chain_id": visit_id,
+            "version": 1,
+            "date_of_service": date(2026, 3, 2),
+            "patient_id": visit_id,
+            "account_number": "",
+            "provider_id": 1,
+            "payer_name": "",
+            "total_units": 0,
+            "paid": Money(0),
+            "error_count": 0,
+            "warning_count": 0,
+            **rest,
+        }
+        return VisitSummary(
+            id=visit_id,
+            status=status,
+            patient_name=patient,
+            provider_name=provider,
+            total=total,
+            **fields,
+        )
+
     visits = [
-        VisitSummary(
+        summary(
             1,
             "Rivera, Ana",
             "Dana Kim, OTR/L",
@@ -125,8 +151,8 @@ def test_day_visits_model(qtmodeltester):
             error_count=1,
             appointment_time=time(9, 30),
         ),
-        VisitSummary(2, "Olsen, Bo", "Dana Kim, OTR/L", "finalized", Money("80.5"), version=2),
-        VisitSummary(3, "Park, Cy", "Sam Ito, PT", "void", Money(0), appointment_time=time(14, 5)),
+        summary(2, "Olsen, Bo", "Dana Kim, OTR/L", "finalized", Money("80.5"), version=2),
+        summary(3, "Park, Cy", "Sam Ito, PT", "void", Money(0), appointment_time=time(14, 5)),
     ]
     model = day_visits.DayVisitsModel(visits)
     qtmodeltester.check(model)

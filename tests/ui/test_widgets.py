@@ -10,12 +10,13 @@ from PySide6.QtCore import Qt
 from otdesk.core.catalog import default_catalog
 from otdesk.core.money import Money
 from otdesk.core.visit import Finding, Severity
+from otdesk.services.visit_detail import TimerState
 from otdesk.ui.code_picker import CodePicker, short_label
 from otdesk.ui.findings_panel import FindingsPanel
 from otdesk.ui.lines_table import LinesTable
 from otdesk.ui.models.charge_lines import COL_MINUTES, ChargeLinesModel
 from otdesk.ui.models.findings import FindingsModel
-from otdesk.ui.models.records import LineRow, TimerState
+from otdesk.ui.models.records import LineRow, ShownTimer
 from otdesk.ui.timer_panel import TimerPanel, format_elapsed
 from otdesk.ui.totals_panel import TotalsPanel
 from otdesk.ui.units_panel import UnitsPanel
@@ -132,7 +133,8 @@ def test_timer_panel_counts_with_the_clock_and_announces_minutes(qtbot):
     assert not panel.stop.isEnabled()
     panel.set_can_start(True)
     assert panel.start.isEnabled()
-    panel.show_state(TimerState(7, 0, "97110 Therapeutic exercise", clock.now, 120))
+    running = TimerState(7, True, 120, clock.now, accumulated_seconds=120)
+    panel.show_state(ShownTimer(running, row=0, label="97110 Therapeutic exercise"))
     assert panel.time.text() == "02:00"
     assert "Timing line 1" in panel.caption.text()
     clock.advance(seconds=59)
@@ -143,7 +145,8 @@ def test_timer_panel_counts_with_the_clock_and_announces_minutes(qtbot):
     assert panel.time.text() == "03:00"
     with qtbot.waitSignal(panel.pause_requested):
         qtbot.mouseClick(panel.pause, Qt.LeftButton)
-    panel.show_state(TimerState(7, 0, "97110 Therapeutic exercise", None, 180))
+    paused = TimerState(7, False, 180, None, accumulated_seconds=180)
+    panel.show_state(ShownTimer(paused, row=0, label="97110 Therapeutic exercise"))
     assert panel.pause.text().startswith("Resume")
     clock.advance(minutes=10)
     panel.tick()

@@ -1,13 +1,19 @@
-"""Plain records with the attribute names of the services' results (otdesk.services.visits
-LineDetail and VisitSummary), which the models read. Tests and previews build these small
-ones; the window hands the models what the services return."""
+"""Plain records with the attribute names of the services' results (otdesk.services
+.visit_detail LineDetail), which the models read. Tests and previews build these small
+ones; the window hands the models what the services return. The day list shows the
+services' own VisitSummary (otdesk.services.summaries), and the timer panel the services'
+TimerState with where it is shown (ShownTimer)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from otdesk.core.money import Money
+
+if TYPE_CHECKING:  # visit_detail brings SQLAlchemy, which the first screen does without
+    from otdesk.services.visit_detail import TimerState
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,26 +37,6 @@ class LineRow:
 
 
 @dataclass(frozen=True, slots=True)
-class VisitSummary:
-    """One visit of the day list."""
-
-    id: int
-    patient_name: str
-    provider_name: str
-    status: str  # draft, finalized, void, amended
-    total: Money = field(default_factory=Money)
-    paid: Money = field(default_factory=Money)
-    payer_name: str = ""
-    account_number: str = ""
-    date_of_service: date | None = None
-    error_count: int = 0
-    warning_count: int = 0
-    version: int = 1
-    started_at: datetime | None = None
-    appointment_time: time | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class DiagnosisRow:
     """One diagnosis of the visit's ordered list (letter A-L by position)."""
 
@@ -61,21 +47,21 @@ class DiagnosisRow:
 
 
 @dataclass(frozen=True, slots=True)
-class TimerState:
-    """The visit's activity timer as stored: elapsed = accumulated + (now - started_at)
-    while running; started_at None means paused."""
+class ShownTimer:
+    """The timer the panel shows: the services' TimerState of one line, with the line's row
+    in the lines table and its words ("97110 Therapeutic exercise")."""
 
-    line_id: int
+    timer: TimerState
     row: int
     label: str
-    started_at: datetime | None
-    accumulated_seconds: int = 0
+
+    @property
+    def line_id(self) -> int:
+        return self.timer.line_id
 
     @property
     def running(self) -> bool:
-        return self.started_at is not None
+        return self.timer.started_at is not None
 
     def elapsed_seconds(self, now: datetime) -> int:
-        if self.started_at is None:
-            return self.accumulated_seconds
-        return self.accumulated_seconds + max(0, int((now - self.started_at).total_seconds()))
+        return self.timer.elapsed_at(now)
