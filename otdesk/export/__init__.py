@@ -40,17 +40,17 @@ def render_superbills(
     """Several superbills in one PDF, each from a new page with its own "Page X of Y".
     Raises CancelledError when cancelled() turns True."""
     _check_paper(paper)
-    from otdesk.export import pdf
+    from otdesk.export import superbill
 
-    return pdf.render_superbills(visits, paper, progress=progress, cancelled=cancelled)
+    return superbill.render_superbills(visits, paper, progress=progress, cancelled=cancelled)
 
 
 def render_encounter_form(form: EncounterFormData, paper: str = "letter") -> bytes:
     """The paper encounter form (favourite codes with check boxes) as PDF bytes."""
     _check_paper(paper)
-    from otdesk.export import pdf
+    from otdesk.export import encounter_form
 
-    return pdf.render_encounter_form(form, paper)
+    return encounter_form.render_encounter_form(form, paper)
 
 
 def _check_paper(paper: str) -> None:

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from otdesk.export.pdf import (
+from otdesk.export.layout import (
     ACCENT,
     ALERT,
     FONT,

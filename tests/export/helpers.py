@@ -204,9 +204,9 @@ def text_boxes(data: bytes, page_number: int = 0) -> list[TextBox]:
     out). Runs pypdf reports at the same place (parts of one line) are joined."""
     from reportlab.pdfbase import pdfmetrics
 
-    from otdesk.export import pdf
+    from otdesk.export import layout
 
-    pdf.register_fonts()
+    layout.register_fonts()
     runs: dict[tuple[float, float, float], list] = {}
 
     def visit(text, cm, tm, font, size):
@@ -223,7 +223,7 @@ def text_boxes(data: bytes, page_number: int = 0) -> list[TextBox]:
     boxes = []
     for (x, y, size), parts in runs.items():
         width = sum(
-            pdfmetrics.stringWidth(text, pdf.FONT_BOLD if bold else pdf.FONT, size)
+            pdfmetrics.stringWidth(text, layout.FONT_BOLD if bold else layout.FONT, size)
             for text, bold in parts
         )
         text = "".join(text for text, _ in parts)

@@ -19,12 +19,13 @@ from otdesk.export import (
     DEFAULT_OUT_OF_NETWORK_TEXT,
     CancelledError,
     ExportError,
+    layout,
     render_superbill,
     render_superbills,
     sha256,
+    superbill,
     write_file_atomic,
 )
-from otdesk.export import pdf as layout
 from otdesk.services.superbills import SuperbillService
 from tests.export.helpers import (
     GROUP_NPI,
@@ -170,7 +171,7 @@ def test_long_text_wraps_inside_its_cells_and_nothing_overlaps():
     for part in ("Montgomery-Smythe", "Community Orchard", "functional performance"):
         assert part in text
     width = layout.PAGE_SIZES["letter"][0]
-    columns = layout.service_widths(layout.content_width("letter"))
+    columns = superbill.service_widths(layout.content_width("letter"))
     edges = [layout.MARGIN]
     for column in columns:
         edges.append(edges[-1] + column)
@@ -332,7 +333,7 @@ def test_dates_are_exact_dates_of_service():
 def test_every_text_is_at_least_8_points_and_labels_are_dark():
     """Field labels survive a fax: no text under 8 pt (the DRAFT watermark is huge), and
     the label colour is near-black, not a light grey."""
-    from otdesk.export import pdf as layout
+    from otdesk.export import layout
 
     sizes: list[float] = []
 
