@@ -167,7 +167,6 @@ def build_window(
             clinic_settings=clinic_settings(folder) if folder is not None else None,
         )
         add_management_actions(window)
-        add_superbill_preview(window)
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:
@@ -208,22 +207,6 @@ def show_first_screen(
     QApplication.processEvents()
     window.load_clinic(lambda: open_clinic(data_dir, clock))
     return window
-
-
-def add_superbill_preview(window: Any) -> None:
-    """Print superbill (Ctrl+P) appears once the preview window exists: a module
-    otdesk.ui.superbill_dialog with show_for(window, visit_id)."""
-    import importlib.util
-
-    if importlib.util.find_spec("otdesk.ui.superbill_dialog") is None:
-        return
-
-    def show(parent: Any, visit_id: int) -> None:
-        from otdesk.ui import superbill_dialog
-
-        superbill_dialog.show_for(parent, visit_id)
-
-    window.set_superbill_handler(show)
 
 
 def add_management_actions(window: Any) -> None:

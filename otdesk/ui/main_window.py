@@ -245,14 +245,12 @@ class MainWindow(QMainWindow):
         self.delete_action = self._action("&Delete draft…", None, self.editor.delete_draft)
         self.payment_action = self._action("Record &payment…", None, self.editor.record_payment)
         self.print_action = self._action("&Print superbill…", "Ctrl+P", self._print_superbill)
-        # Hidden until the superbill preview is plugged in (set_superbill_handler): the
-        # menu never offers a dead entry.
-        self.print_action.setVisible(False)
-        self._superbill_handler = None
+        # the preview (otdesk.ui.superbill_dialog, loaded at the first use); a test may
+        # put another handler (set_superbill_handler)
+        self._superbill_handler: Callable[[Any, int], None] | None = show_superbill_preview
         self.print_day_action = self._action(
             "Print superbills of the &day…", "Ctrl+Shift+P", self._print_day
         )
-        self.print_day_action.setVisible(False)
         self.encounter_action = self._action("&Encounter form…", None, self._encounter_form)
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
         self.code_action = self._action("Add a &service", "Ctrl+K", self._focus_codes)
@@ -646,6 +644,13 @@ class MainWindow(QMainWindow):
             self._icd_worker.cancel()
             self._icd_worker.wait(5000)
         super().closeEvent(event)
+
+
+def show_superbill_preview(window: Any, visit_id: int) -> None:
+    """Print superbill: the preview of the visit's superbill (its module loads here)."""
+    from otdesk.ui import superbill_dialog
+
+    superbill_dialog.show_for(window, visit_id)
 
 
 def fits_a_screen(frame: QRect) -> bool:

@@ -1,4 +1,4 @@
-"""The window's entry points to superbills (found by otdesk.ui.app.add_superbill_preview):
+"""The window's entry points to superbills (otdesk.ui.main_window loads them at first use):
 Print superbill (Ctrl+P) opens the preview of the visit shown; Print superbills of the day
 opens the batch dialog on the day shown; Encounter form opens the paper form of the open
 visit's patient (or of a patient asked for) on the day shown."""

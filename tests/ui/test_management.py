@@ -231,7 +231,7 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
         "Patients…",
         "NCCI and MUE tables…",
     ]
-    assert not window.print_action.isVisible()
+    assert window.print_action.isVisible() and window.print_day_action.isVisible()
     opened = []
     seeded = clinic.seeded
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)

@@ -290,10 +290,7 @@ def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clini
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from otdesk.ui.app import add_superbill_preview
-
-    assert not window.print_action.isVisible()
-    add_superbill_preview(window)
+    # the preview always ships: the actions are there from the start
     assert window.print_action.shortcut().toString() == "Ctrl+P"
     assert window.print_action.isVisible() and window.print_day_action.isVisible()
     window.controller.open(clinic.demo.visit)
