@@ -2,7 +2,8 @@
 
 
 def __getattr__(name: str) -> str:
-    # The version is looked up only when asked for: importlib.metadata costs ~25 ms at start-up.
+    # The version is looked up only when asked for: importlib.metadata is slow to import,
+    # and every start (the window's too) would pay for it (benchmarks/startup.py).
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

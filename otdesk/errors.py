@@ -2,7 +2,7 @@
 
 Kept in a module of its own, with no imports, so the command line can catch the errors of
 the services, storage and export layers without importing those layers (SQLAlchemy alone
-costs ~200 ms) for commands that never touch them."""
+is slow to import: benchmarks/startup.py) for commands that never touch them."""
 
 
 class UserError(Exception):

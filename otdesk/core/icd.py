@@ -1,11 +1,11 @@
 """ICD-10-CM diagnosis codes: a search index built from the simple-icd-10-cm package's data.
 
 The package ships the CMS tabular list (XML) and the list of every valid code. Importing the
-package costs about 1.5 s and 190 MB, so this module never imports it: it finds the package's
-data folder with importlib.util.find_spec, reads the release from the file names, parses the
-XML itself and writes an SQLite FTS5 file to the cache folder, named by release and index
-format (icd10cm-2026-04-v1.sqlite). Later starts open that file and run one small query per
-keystroke.
+package is slow and takes a lot of memory (benchmarks/icd_search.py), so this module never
+imports it: it finds the package's data folder with importlib.util.find_spec, reads the
+release from the file names, parses the XML itself and writes an SQLite FTS5 file to the
+cache folder, named by release and index format (icd10cm-2026-04-v1.sqlite). Later starts
+open that file and run one small query per keystroke.
 
 Search ranking is decided at build time where it can be: full-text rows get rowids in rank
 order (billable first, then description rows before description+inclusion-term rows, then

@@ -1,11 +1,11 @@
 """What the window shows first (the practice's name, the day list, the favourite codes),
 read without SQLAlchemy or the services, so the window appears while they load.
 
-SQLAlchemy alone takes about 150 ms to import, more than a bare Qt window takes to start;
-the services open on a worker thread meanwhile and take over when ready
-(otdesk.ui.app.open_window). Only a database this version can use as it is qualifies: a new,
-older (migration due), foreign, locked or damaged one is opened by the services first, as
-before, and they say what is wrong.
+SQLAlchemy alone takes longer to import than a bare Qt window takes to start (figures in
+benchmarks/startup.py); the services open on a worker thread meanwhile and take over when
+ready (otdesk.ui.app.show_first_screen, MainWindow.load_clinic). Only a database this
+version can use as it is qualifies: a new, older (migration due), foreign, locked or damaged
+one is opened by the services first, as before, and they say what is wrong.
 """
 
 from __future__ import annotations

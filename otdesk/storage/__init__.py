@@ -2,7 +2,7 @@
 
 The names below load on first use, so a module of this package that needs no SQLAlchemy
 (dialect, plain_reads, errors) can be imported without it: the window's first screen is
-read before SQLAlchemy (about 150 ms to import) has loaded.
+read before SQLAlchemy (slow to import: benchmarks/startup.py) has loaded.
 
 Encryption at rest (issue 15): keys.py (the database key, the recovery key, the key slots
 in otdesk.keys), containers.py (the one-file encrypted backup), encrypt.py (a plain clinic

@@ -6,7 +6,7 @@ DatabaseLockedError after a short wait. A new database is created and migrated.
 
 An existing one is checked at every open cheaply (the file header, otdesk's marker, the
 schema table and the schema revision: the pages every query needs). SQLite's quick_check,
-which reads the whole file (about 7 ms per MB: 175 ms for 50,000 visits), runs at the first
+which reads the whole file (benchmarks/storage.py times it on 50,000 visits), runs at the first
 open of each day, just before that day's backup, and before any migration; damage found by
 a later query is reported the same way (CorruptDatabaseError naming the file and the
 newest backup). Alembic is imported only when a migration is due.

@@ -14,10 +14,10 @@ It names the database file it belongs to (SQLCipher's random salt, the file's fi
 bytes, which never change for the life of the file), so a restore cut short between its two
 renames is finished, or forgotten, at the next open (settle_key_file).
 
-Argon2id cost: PRODUCTION_COST below (RFC 9106's second recommended option: 3 passes over
-64 MiB with 4 lanes; about 0.2-0.4 s on a desk PC), fixed in code. The test suite lowers it
-by calling use_test_cost() from its conftest; nothing a shipped build reads (no setting, no
-environment variable) can.
+Argon2id cost: PRODUCTION_COST below (RFC 9106's second recommended option: 3 passes
+over 64 MiB with 4 lanes; benchmarks/storage.py times one unwrap), fixed in code. The test
+suite lowers it by calling use_test_cost() from its conftest; nothing a shipped build reads
+(no setting, no environment variable) can.
 """
 
 from __future__ import annotations

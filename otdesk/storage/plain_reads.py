@@ -1,7 +1,8 @@
 """The reads of the window's first screen as plain SQL through the sqlite3 driver: the
 practice's name, one setting, and the day list. They let the window show the day before
-SQLAlchemy (about 150 ms to import) and the services have loaded; everything else goes
-through the services. The SQL is portable; how the file is opened is in dialect.py.
+SQLAlchemy (slow to import: benchmarks/startup.py) and the services have loaded; everything
+else goes through the services. The SQL is portable; how the file is opened is in
+dialect.py.
 
 The day list must match VisitService.day exactly (tests compare the two on the same
 file), and is read only from a database already at this version's schema revision. An

@@ -107,8 +107,9 @@ def start_up_objects() -> Iterator[None]:
     """No garbage collection while start-up imports modules and builds what lives as long as
     the app (SQLAlchemy, the services, the window); then those objects are frozen out of later
     collections. The collections start-up triggered rescanned everything built so far and
-    freed about 100 objects, for some 50 ms of a 470 ms start; frozen, the start-up objects
-    also stay out of the full collections that would otherwise pause typing later."""
+    freed next to nothing, a noticeable part of the start (benchmarks/startup.py); frozen,
+    the start-up objects also stay out of the full collections that would otherwise pause
+    typing later."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -188,11 +189,12 @@ def show_first_screen(
     settings: QSettings,
     loader: Callable[..., Any] | None = icd_loader,
 ) -> Any:
-    """Show the window on the clinic's first screen (the day list, the code search) before
-    the services have loaded, then open them on a worker thread: SQLAlchemy alone takes
-    about 150 ms to import, longer than a bare Qt window takes to appear. Returns the window,
-    or None when the database must be opened by the services first (a new one, one that
-    needs a migration or has no practice yet, or a damaged or locked file)."""
+    """Show the window on the clinic's first screen (the day list, the code search) before the
+    services have loaded, then open them on a worker thread: SQLAlchemy alone takes
+    longer to import than a bare Qt window takes to appear (benchmarks/startup.py).
+    Returns the window, or None when the database must be opened by the services first
+    (a new one, one that needs a migration or has no practice yet, or a damaged or
+    locked file)."""
     with start_up_objects():
         from otdesk.services.first_screen import FirstScreen
 

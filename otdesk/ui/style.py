@@ -52,8 +52,8 @@ def apply(app: QApplication) -> None:
 
 def apply_sheet(app: QApplication) -> None:
     """The style sheet; call once the main window is built: set earlier, it is matched
-    against every widget as it is added (about 100 ms for the main window), set after, in
-    one pass."""
+    against every widget as it is added (many times the cost for the main window), set
+    after, in one pass."""
     app.setStyleSheet(STYLE_SHEET)
 
 

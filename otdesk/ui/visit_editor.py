@@ -172,8 +172,8 @@ class VisitEditor(QWidget):
 
     def build_panels(self) -> None:
         """Build the header, charge lines, diagnoses, units, timer, checks, totals and the
-        visit's buttons (once): most of the editor, and about 30 ms the window's start does
-        without, since it opens on "No visit open"."""
+        visit's buttons (once): most of the editor, which the window's start does without,
+        since it opens on "No visit open" (benchmarks/startup.py)."""
         if self._panels_built:
             return
         self._panels_built = True
