@@ -1,6 +1,7 @@
 """Visits: the day list, drafts and their lines and diagnoses, findings and fixes, finalize,
-void and amend. Beside it: what a visit reads as and the recompute (visit_detail), the
-payments (payments), the CSV export (visits_csv), the timers (timers).
+void and amend. Beside it: what a visit reads as and the recompute (visit_detail), what
+every change shares (visit_edits), undo and redo (visit_undo), a finding's fix
+(visit_fixes), the payments (payments), the CSV export (visits_csv), the timers (timers).
 
 Every method is one transaction. A draft is recomputed (units, amounts, findings) in the
 same transaction as each change and returned as a VisitDetail. Finalized visits never
@@ -10,31 +11,25 @@ change: void one, or amend it (a new draft version; the finalized one is kept, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from otdesk.core.catalog import code_format_problem, load_places_of_service, normalize_code
-from otdesk.core.fixes import MAX_DESCRIPTION, FixError, apply_fix, fix_kind, fix_label
-from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine, VisitStatus
+from otdesk.core.visit import DX_LETTERS, VisitStatus
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
 from otdesk.services import payments, timers
 from otdesk.services import validate as v
 from otdesk.services import visit_detail as vd
-from otdesk.services.context import ServiceContext
 from otdesk.services.errors import (
     FinalizeBlockedError,
-    NotFoundError,
     ServiceError,
     ValidationError,
     VisitNotEditableError,
 )
 from otdesk.services.payments import PaymentService
-from otdesk.services.pricing import known_codes
-from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, summary_from_row
 
 # The detail types live in visit_detail (below the timers); imported from here too.
@@ -45,26 +40,21 @@ from otdesk.services.visit_detail import (
     VisitDetail,
     reprice_drafts,
 )
-from otdesk.services.visit_state import HEADER_FIELDS, VisitState
+from otdesk.services.visit_edits import (
+    LINE_FIELDS,
+    VISIT_FIELDS,
+    clean_visit,
+    line_values,
+    renumber,
+    store_diagnoses,
+    visit_snapshot,
+)
+from otdesk.services.visit_fixes import VisitFixes
+from otdesk.services.visit_undo import VisitUndo
 from otdesk.services.visits_csv import write_visits_csv
 from otdesk.storage import schema as s
-from otdesk.storage.values import from_cents, inserted_id, join_codes, split_codes, to_cents
+from otdesk.storage.values import inserted_id, join_codes, split_codes
 
-LINE_FIELDS = (
-    "code",
-    "minutes",
-    "assistant_minutes",
-    "modifiers",
-    "dx_pointers",
-    "units_override",
-    "override_reason",
-    "fee",
-    "description",
-    # the automatic-default markers (the window's defaults; restore puts them back)
-    "auto_modifiers",
-    "auto_pointers",
-)
-VISIT_FIELDS = HEADER_FIELDS
 __all__ = [
     "LINE_FIELDS",
     "VISIT_FIELDS",
@@ -81,24 +71,10 @@ _DEFAULT: Any = object()
 APPOINTMENT_STEP_MINUTES = 5
 
 
-# --- results -------------------------------------------------------------------------------
-
-
-_LINE = select(s.charge_lines).where(s.charge_lines.c.id == bindparam("line_id"))
-_TOUCH = (
-    update(s.visits)
-    .where(s.visits.c.id == bindparam("visit_id"))
-    .values(updated_at=bindparam("now"), updated_by=bindparam("user"))
-)
-
-
 # --- the service ---------------------------------------------------------------------------
 
 
-class VisitService:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self.ctx = ctx
-
+class VisitService(VisitFixes, VisitUndo):
     # reading -------------------------------------------------------------------------------
 
     def day(self, on: date | str) -> list[VisitSummary]:
@@ -188,7 +164,7 @@ class VisitService:
                 policy_id = None
             elif payer_id is _DEFAULT:
                 payer_id = None
-            values = _clean_visit(
+            values = clean_visit(
                 connection,
                 patient_id,
                 {
@@ -248,27 +224,12 @@ class VisitService:
             self._update_header(connection, row, changes)
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def _update_header(self, connection: Connection, row: Any, changes: Mapping[str, Any]) -> None:
-        before = {key: getattr(row, key) for key in VISIT_FIELDS}
-        values = _clean_visit(connection, row.patient_id, {**before, **changes}, self.ctx)
-        changed = {key: value for key, value in values.items() if before[key] != value}
-        if changed:
-            self._touch(connection, row.id, **changed)
-            self.ctx.audit(
-                connection,
-                "visit.update",
-                "visit",
-                row.id,
-                before={key: before[key] for key in changed},
-                after=changed,
-            )
-
     def delete_draft(self, visit_id: int) -> None:
         """Throw a draft away. A draft amendment goes back to the finalized version it
         amended; a first version with payments cannot be thrown away."""
         with self.ctx.db.write() as connection:
             row = vd.draft_row(connection, visit_id)
-            snapshot = _snapshot(connection, row)
+            snapshot = visit_snapshot(connection, row)
             if row.amends_id is None and payments.count(connection, row.chain_id):
                 raise ServiceError(
                     f"Visit {visit_id} has payments recorded; remove them before deleting it."
@@ -328,32 +289,6 @@ class VisitService:
             visit_id = self._update_line(connection, line_id, changes)
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def _update_line(self, connection: Connection, line_id: int, changes: Mapping[str, Any]) -> int:
-        """Write a line's changes (audited); returns its visit's id. The caller recomputes."""
-        line = self._line(connection, line_id)
-        row = vd.draft_row(connection, line.visit_id)
-        before = _line_values(line)
-        merged = {**before, **changes}
-        if "units_override" in changes and changes["units_override"] is None:
-            merged["override_reason"] = None
-        merged.update(auto.markers_after_edit(before, changes))
-        values = self._clean_line(connection, row, merged, line)
-        changed = {key: value for key, value in values.items() if getattr(line, key) != value}
-        if changed:
-            connection.execute(
-                update(s.charge_lines).where(s.charge_lines.c.id == line_id).values(**changed)
-            )
-            self._touch(connection, row.id)
-            self.ctx.audit(
-                connection,
-                "line.update",
-                "visit",
-                row.id,
-                before={"line_id": line_id, **{k: getattr(line, k) for k in changed}},
-                after={"line_id": line_id, **changed},
-            )
-        return row.id
-
     def remove_line(self, line_id: int) -> VisitDetail:
         with self.ctx.db.write() as connection:
             line = self._line(connection, line_id)
@@ -365,7 +300,7 @@ class VisitService:
                 "line.remove",
                 "visit",
                 row.id,
-                before={"line_id": line_id, "position": line.position, **_line_values(line)},
+                before={"line_id": line_id, "position": line.position, **line_values(line)},
             )
             return vd.recompute(self.ctx, connection, row.id)
 
@@ -378,7 +313,7 @@ class VisitService:
             target = v.int_value(position, "position", low=0, high=len(ids) - 1)
             ids.remove(line_id)
             ids.insert(target, line_id)
-            _renumber(connection, ids)
+            renumber(connection, ids)
             self._touch(connection, row.id)
             self.ctx.audit(
                 connection,
@@ -432,7 +367,7 @@ class VisitService:
         old = fx.diagnosis_codes(connection, row.id)
         if old == cleaned:
             return
-        _store_diagnoses(connection, row.id, cleaned)
+        store_diagnoses(connection, row.id, cleaned)
         # Pointers follow their diagnosis: B pointing at R26.89 stays on R26.89.
         new_letter = {code: DX_LETTERS[index] for index, code in enumerate(cleaned)}
         for line in fx.line_rows(connection, row.id):
@@ -450,204 +385,6 @@ class VisitService:
                 )
         self._touch(connection, row.id)
         self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
-
-    # undo and redo -------------------------------------------------------------------------
-
-    def restore(
-        self, visit_id: int, target: VisitState, base: VisitState, *, action: str = "undo"
-    ) -> VisitDetail:
-        """Undo (or redo) one change: where the visit went from `base` to `target` (two
-        states of otdesk.services.visit_state), it is put back at `target`: the header
-        fields, lines and diagnoses that differ between the two, and nothing else. A line
-        `target` has and `base` lacks is added again under its old id when it is free."""
-        if target.visit_id != visit_id or base.visit_id != visit_id:
-            raise ValidationError("visit", "This change belongs to another visit.")
-        with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
-            header = {k: value for k, value in target.header().items() if base.header()[k] != value}
-            if header:
-                self._update_header(connection, row, header)
-                row = vd.get_row(connection, visit_id)
-            if target.diagnoses != base.diagnoses:
-                self._write_diagnoses(connection, row, target.diagnoses)
-            self._restore_lines(connection, row, target, base)
-            self._touch(connection, visit_id)
-            self.ctx.audit(
-                connection, f"visit.{action}", "visit", visit_id, after={"action": action}
-            )
-            return vd.recompute(self.ctx, connection, visit_id)
-
-    def _write_diagnoses(self, connection: Connection, row: Any, codes: Sequence[str]) -> None:
-        """The diagnoses exactly as given (undo puts the pointers back itself)."""
-        cleaned = [v.dx_code(code) for code in codes]
-        v.max_diagnoses(len(cleaned))
-        old = fx.diagnosis_codes(connection, row.id)
-        _store_diagnoses(connection, row.id, cleaned)
-        self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
-
-    def _restore_lines(
-        self, connection: Connection, row: Any, target: VisitState, base: VisitState
-    ) -> None:
-        cl = s.charge_lines
-        current = {line.id: line for line in fx.line_rows(connection, row.id)}
-        before = {line.id: line for line in base.lines}
-        after = {line.id: line for line in target.lines}
-        for line_id in before.keys() - after.keys():
-            if line_id in current:
-                line = current.pop(line_id)
-                self._remove_line(connection, line)
-                self.ctx.audit(
-                    connection,
-                    "line.remove",
-                    "visit",
-                    row.id,
-                    before={"line_id": line.id, "position": line.position, **_line_values(line)},
-                )
-        ids: dict[int, int] = {}  # a line's id in `target` -> its id now
-        for wanted in target.lines:
-            old = before.get(wanted.id)
-            if old is not None:
-                if wanted.id not in current:
-                    continue  # removed meanwhile: nothing to put back
-                ids[wanted.id] = wanted.id
-                if wanted != old:
-                    values, was = wanted.values(), old.values()
-                    changes = {k: value for k, value in values.items() if was[k] != value}
-                    changes["auto_modifiers"] = wanted.auto_modifiers
-                    changes["auto_pointers"] = wanted.auto_pointers
-                    self._update_line(connection, wanted.id, changes)
-                continue
-            values = self._clean_line(connection, row, {**wanted.values()}, None)
-            free = connection.execute(select(cl.c.id).where(cl.c.id == wanted.id)).first() is None
-            position = len(fx.line_rows(connection, row.id))
-            line_id = inserted_id(
-                connection.execute(
-                    insert(cl).values(
-                        **({"id": wanted.id} if free else {}),
-                        visit_id=row.id,
-                        position=position,
-                        **values,
-                    )
-                )
-            )
-            ids[wanted.id] = line_id
-            self.ctx.audit(
-                connection,
-                "line.add",
-                "visit",
-                row.id,
-                after={"line_id": line_id, "position": position, **values},
-            )
-        now = [line.id for line in fx.line_rows(connection, row.id)]
-        placed = [ids[line.id] for line in target.lines if ids.get(line.id) in now]
-        order = placed + [line_id for line_id in now if line_id not in placed]
-        if order != now:
-            _renumber(connection, order)
-
-    # fixes ---------------------------------------------------------------------------------
-
-    def apply_fix(self, visit_id: int, fix: Mapping[str, Any]) -> VisitDetail:
-        """Apply a finding's fix as the line edits a person would make, in one transaction
-        (audited as one "visit.fix" entry with the fix, and an entry per edited line)."""
-        with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
-            lines = fx.line_rows(connection, visit_id)
-            ev = fx.evaluate(
-                self.ctx, connection, row, lines, fx.diagnosis_codes(connection, visit_id)
-            )
-            try:
-                fixed = apply_fix(ev.visit, fix)
-            except FixError as error:
-                raise ValidationError("fix", str(error)) from None
-            indexes = list(fix.get("lines") or [])
-            kind = fix_kind(fix)
-            removed: set[int] = set()
-            if kind == "remove_line":
-                removed = set(indexes)
-            elif kind == "merge_lines":
-                removed = set(indexes[1:])
-            kept = [line for index, line in enumerate(lines) if index not in removed]
-            added: list[tuple[int, ChargeLine]] = []
-            if kind == "split_assistant":
-                # the assistant's part is a new line just after the one split
-                added = [(indexes[0] + 1, fixed.lines[indexes[0] + 1])]
-            old_of = [
-                new
-                for position, new in enumerate(fixed.lines)
-                if position not in {at for at, _ in added}
-            ]
-            if len(kept) != len(old_of):
-                raise ValidationError("fix", "The fix does not match the visit's lines.")
-            self.ctx.audit(connection, "visit.fix", "visit", visit_id, after=dict(fix))
-            for line, new in zip(kept, old_of, strict=True):
-                changes: dict[str, Any] = {}
-                if new.code != line.code:
-                    changes["code"] = new.code
-                if new.minutes != line.minutes:
-                    changes["minutes"] = new.minutes
-                if new.assistant_minutes != line.assistant_minutes:
-                    changes["assistant_minutes"] = new.assistant_minutes
-                if tuple(new.modifiers) != split_codes(line.modifiers):
-                    changes["modifiers"] = new.modifiers
-                if tuple(new.dx_pointers) != split_codes(line.dx_pointers):
-                    changes["dx_pointers"] = new.dx_pointers
-                if new.units != line.units_override:
-                    changes["units_override"] = new.units
-                    if new.units is not None:
-                        changes["override_reason"] = f"applied fix: {_fix_words(fix)}"
-                if new.description != line.description:
-                    changes["description"] = new.description
-                if changes:
-                    self._update_line(connection, line.id, changes)
-            for position, new in added:
-                self._insert_line(connection, row, position, new, lines[indexes[0]])
-            for index in sorted(removed, reverse=True):
-                line = self._line(connection, lines[index].id)
-                self._remove_line(connection, line)
-                self.ctx.audit(
-                    connection,
-                    "line.remove",
-                    "visit",
-                    visit_id,
-                    before={"line_id": line.id, "position": line.position, **_line_values(line)},
-                )
-            self._touch(connection, visit_id)
-            return vd.recompute(self.ctx, connection, visit_id)
-
-    def _insert_line(
-        self, connection: Connection, row: Any, position: int, new: ChargeLine, like: Any
-    ) -> None:
-        """A line made by a fix (the assistant's part of a split line) at `position`, with
-        the fee typed on the line it came from."""
-        values = self._clean_line(
-            connection,
-            row,
-            {
-                "code": new.code,
-                "minutes": new.minutes,
-                "assistant_minutes": new.assistant_minutes,
-                "modifiers": new.modifiers,
-                "dx_pointers": new.dx_pointers,
-                "description": new.description,
-                "fee": from_cents(like.fee_cents) if like.fee_entered else None,
-            },
-            None,
-        )
-        ids = [item.id for item in fx.line_rows(connection, row.id)]
-        line_id = inserted_id(
-            connection.execute(
-                insert(s.charge_lines).values(visit_id=row.id, position=len(ids), **values)
-            )
-        )
-        ids.insert(position, line_id)
-        _renumber(connection, ids)
-        self.ctx.audit(
-            connection,
-            "line.add",
-            "visit",
-            row.id,
-            after={"line_id": line_id, "position": position, **values},
-        )
 
     # lifecycle -----------------------------------------------------------------------------
 
@@ -688,7 +425,7 @@ class VisitService:
                     .values(status=VisitStatus.AMENDED)
                 )
             row = vd.get_row(connection, visit_id)
-            after = _snapshot(connection, row)
+            after = visit_snapshot(connection, row)
             if errors:
                 after["overridden_findings"] = [f.to_json() for f in errors]
             self.ctx.audit(
@@ -791,7 +528,7 @@ class VisitService:
                 "visit.amend",
                 "visit",
                 new_id,
-                before=_snapshot(connection, row),
+                before=visit_snapshot(connection, row),
                 after={"visit_id": new_id, "version": row.version + 1, "amends_id": row.id},
                 reason=why,
             )
@@ -832,122 +569,8 @@ class VisitService:
         of visits (otdesk.services.visits_csv)."""
         return write_visits_csv(self.ctx, path, self.between(start, end))
 
-    # internals -----------------------------------------------------------------------------
-
-    def _line(self, connection: Connection, line_id: int) -> Any:
-        line = connection.execute(_LINE, {"line_id": line_id}).first()
-        if line is None:
-            raise NotFoundError("charge line", line_id)
-        return line
-
-    def _remove_line(self, connection: Connection, line: Any) -> None:
-        connection.execute(delete(s.charge_lines).where(s.charge_lines.c.id == line.id))
-        _renumber(connection, [item.id for item in fx.line_rows(connection, line.visit_id)])
-
-    def _touch(self, connection: Connection, visit_id: int, **values: Any) -> None:
-        if not values:
-            connection.execute(
-                _TOUCH, {"visit_id": visit_id, "now": self.ctx.now(), "user": self.ctx.user}
-            )
-            return
-        connection.execute(
-            update(s.visits)
-            .where(s.visits.c.id == visit_id)
-            .values(updated_at=self.ctx.now(), updated_by=self.ctx.user, **values)
-        )
-
-    def _clean_line(
-        self, connection: Connection, row: Any, values: Mapping[str, Any], line: Any
-    ) -> dict[str, Any]:
-        unknown = set(values) - set(LINE_FIELDS)
-        if unknown:
-            raise ValidationError(sorted(unknown)[0], f"Unknown line field(s): {sorted(unknown)}.")
-        raw_code = values.get("code")
-        if not isinstance(raw_code, str):
-            raise ValidationError("code", "Code is required.")
-        problem = code_format_problem(raw_code)
-        if problem:
-            raise ValidationError("code", f"Code: {problem}")
-        code = normalize_code(raw_code)
-        is_new = line is None or code != line.code
-        if is_new and self.ctx.catalog.get(code) is None and not known_codes(connection, [code]):
-            raise ValidationError(
-                "code",
-                f"Code: {code} is not in the procedure catalog or the clinic's fee "
-                "schedule; add it to the fee schedule first to bill it."
-                + self.ctx.catalog.did_you_mean(code),
-            )
-        minutes = v.int_value(values.get("minutes", 0), "minutes")
-        assistant = v.int_value(values.get("assistant_minutes", 0), "assistant_minutes")
-        if assistant > minutes:
-            raise ValidationError(
-                "assistant_minutes",
-                f"Assistant minutes ({assistant}) cannot be more than the line's minutes "
-                f"({minutes}).",
-            )
-        override = v.optional_int(values.get("units_override"), "units_override", high=999)
-        reason = v.text(values.get("override_reason"), "override_reason", max_len=500) or None
-        procedure = self.ctx.catalog.get(code)
-        per_item = procedure is not None and procedure.per_item
-        # an item's units are how many were supplied, not a change to computed units
-        if override is not None and not reason and not per_item:
-            raise ValidationError(
-                "override_reason", "Override reason is required when units are entered by hand."
-            )
-        if override is None:
-            reason = None
-        diagnoses = fx.diagnosis_codes(connection, row.id)
-        fee = values.get("fee")
-        fee_money = v.optional_money(fee, "fee")
-        return {
-            "code": code,
-            "description": v.text(
-                values.get("description"), "description", max_len=MAX_DESCRIPTION
-            ),
-            "minutes": minutes,
-            "assistant_minutes": assistant,
-            "modifiers": join_codes(v.modifiers(values.get("modifiers"))),
-            "dx_pointers": join_codes(v.pointers(values.get("dx_pointers"), len(diagnoses))),
-            "units_override": override,
-            "override_reason": reason,
-            "fee_cents": to_cents(fee_money) if fee_money is not None else None,
-            "fee_entered": fee_money is not None,
-            "auto_modifiers": auto.stored_markers(values.get("auto_modifiers")),
-            "auto_pointers": bool(values.get("auto_pointers", False)),
-        }
-
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _store_diagnoses(connection: Connection, visit_id: int, codes: Sequence[str]) -> None:
-    """The visit's diagnoses, in order (A, B, ...), replacing the ones it had."""
-    table = s.visit_diagnoses
-    connection.execute(delete(table).where(table.c.visit_id == visit_id))
-    if codes:
-        connection.execute(
-            insert(table),
-            [
-                {"visit_id": visit_id, "position": index, "code": code}
-                for index, code in enumerate(codes)
-            ],
-        )
-
-
-def _line_values(line: Any) -> dict[str, Any]:
-    return {
-        "code": line.code,
-        "description": line.description,
-        "minutes": line.minutes,
-        "assistant_minutes": line.assistant_minutes,
-        "modifiers": split_codes(line.modifiers),
-        "dx_pointers": split_codes(line.dx_pointers),
-        "units_override": line.units_override,
-        "override_reason": line.override_reason,
-        "fee": from_cents(line.fee_cents) if line.fee_entered else None,
-        "auto_modifiers": auto.read_markers(line.auto_modifiers),
-        "auto_pointers": bool(line.auto_pointers),
-    }
 
 
 def _line_columns(line: Any) -> dict[str, Any]:
@@ -956,44 +579,6 @@ def _line_columns(line: Any) -> dict[str, Any]:
         column.name: getattr(line, column.name)
         for column in s.charge_lines.columns
         if column.name not in ("id", "visit_id")
-    }
-
-
-def _renumber(connection: Connection, ids: list[int]) -> None:
-    # Two passes keep (visit_id, position) unique at every step.
-    cl = s.charge_lines
-    for index, line_id in enumerate(ids):
-        connection.execute(update(cl).where(cl.c.id == line_id).values(position=-1 - index))
-    for index, line_id in enumerate(ids):
-        connection.execute(update(cl).where(cl.c.id == line_id).values(position=index))
-
-
-def _fix_words(fix: Mapping[str, Any]) -> str:
-    try:
-        return fix_label(fix)
-    except Exception:
-        return str(dict(fix))
-
-
-def _snapshot(connection: Connection, row: Any) -> dict[str, Any]:
-    """The visit as stored, for the audit log."""
-    return {
-        "visit_id": row.id,
-        "version": row.version,
-        "status": row.status,
-        "patient_id": row.patient_id,
-        **{key: getattr(row, key) for key in VISIT_FIELDS},
-        "total_charge_cents": row.total_charge_cents,
-        "lines": [
-            {
-                "line_id": line.id,
-                "units": line.units,
-                "charge_cents": line.charge_cents,
-                **_line_values(line),
-            }
-            for line in fx.line_rows(connection, row.id)
-        ],
-        "diagnoses": fx.diagnosis_codes(connection, row.id),
     }
 
 
@@ -1010,63 +595,6 @@ def _primary_policy(connection: Connection, patient_id: int, day: date) -> Any:
         ):
             return row
     return None
-
-
-def _clean_visit(
-    connection: Connection, patient_id: int, values: dict[str, Any], ctx: ServiceContext
-) -> dict[str, Any]:
-    day = v.date_value(values.get("date_of_service"), "date_of_service")
-    provider_id = values.get("provider_id")
-    role = connection.execute(
-        select(s.providers.c.role).where(s.providers.c.id == provider_id)
-    ).scalar()
-    if role is None:
-        raise ValidationError("provider_id", f"Provider: there is no provider {provider_id}.")
-    payer_id = values.get("payer_id")
-    if payer_id is not None and (
-        connection.execute(select(s.payers.c.id).where(s.payers.c.id == payer_id)).first() is None
-    ):
-        raise ValidationError("payer_id", f"Payer: there is no payer {payer_id}.")
-    policy_id = values.get("policy_id")
-    if policy_id is not None:
-        policy = connection.execute(
-            select(s.policies.c.patient_id, s.policies.c.payer_id).where(
-                s.policies.c.id == policy_id
-            )
-        ).first()
-        if policy is None or policy.patient_id != patient_id:
-            raise ValidationError("policy_id", f"Policy: the patient has no policy {policy_id}.")
-        if payer_id is not None and policy.payer_id != payer_id:
-            raise ValidationError("policy_id", "Policy: it belongs to another payer.")
-    plan_id = values.get("plan_of_care_id")
-    if plan_id is not None:
-        owner = connection.execute(
-            select(s.plans_of_care.c.patient_id).where(s.plans_of_care.c.id == plan_id)
-        ).scalar()
-        if owner != patient_id:
-            raise ValidationError(
-                "plan_of_care_id", f"Plan of care: the patient has no plan {plan_id}."
-            )
-    pos = v.text(values.get("place_of_service") or "11", "place_of_service", max_len=2)
-    if pos not in load_places_of_service():
-        raise ValidationError(
-            "place_of_service", f"Place of service: {pos!r} is not a place-of-service code."
-        )
-    discipline = values.get("discipline") or ROLE_DISCIPLINE[role]
-    return {
-        "date_of_service": day,
-        "provider_id": provider_id,
-        "payer_id": payer_id,
-        "policy_id": policy_id,
-        "plan_of_care_id": plan_id,
-        "place_of_service": pos,
-        "discipline": v.choice(discipline, "discipline", DISCIPLINES),
-        "total_treatment_minutes": v.optional_int(
-            values.get("total_treatment_minutes"), "total_treatment_minutes"
-        ),
-        "total_time_auto": bool(values.get("total_time_auto")),
-        "appointment_time": v.optional_time(values.get("appointment_time"), "appointment_time"),
-    }
 
 
 def _appointment_default(now: datetime) -> time:
