@@ -11,6 +11,11 @@ Search ranking is decided at build time where it can be: full-text rows get rowi
 order (billable first, then description rows before description+inclusion-term rows, then
 shorter descriptions, then code), so a query reads the first matching rowids and stops at the
 LIMIT instead of sorting every match of a common prefix like "a".
+
+Why one module over 800 lines: building the index and querying it share its file format
+(tables, rank order, the format version in the file name), which must change on both sides
+at once; the sections (finding the data, reading it, the vocabulary, building, opening,
+querying) are the seams of a split should it grow.
 """
 
 from __future__ import annotations

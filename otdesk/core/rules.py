@@ -8,6 +8,11 @@ otdesk.core.fixes): the engine suggests, it never changes the visit.
 Facts come from DOMAIN.md: units (section 1), modifiers and KX (2), NCCI/MUE (3), deleted
 codes (4), diagnoses (6), plan of care (7). Year-dependent figures come from the data files
 through RuleTables, chosen by the date of service.
+
+Why one module over 800 lines: every rule reads the same RuleContext and the helpers beside
+it, and RULES at the end is the one table of them all, in the order findings are sorted; a
+person checking a rule reads it next to its neighbours. The sections (codes, modifiers,
+NCCI and MUE, units, KX, diagnoses, plan of care) are the seams of a split should it grow.
 """
 
 from __future__ import annotations
