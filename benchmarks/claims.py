@@ -2,7 +2,7 @@
 CMS-1500 forms into one PDF, each beside a reference measured in the same run.
 
 Run: python benchmarks/claims.py [--rounds N] [--visits N] [--forms N]
-Targets (DESIGN.md / issue 17): 500 visits into one 837P file <= 1 s; 200 CMS-1500 forms
+Targets (docs/architecture.md, issue 17): 500 visits into one 837P file <= 1 s; 200 CMS-1500 forms
 <= 3 s. pyx12's validation time is reported, not a target. Measured:
 - reference: listing the same 500 visits through the services (VisitService.between), the
   cheapest read of them there is;

@@ -6,8 +6,8 @@ Builds the index in a temporary folder (timed), then times 27 queries a front de
 would type, interleaved, and prints median and p99 per query in microseconds for both, with
 the ratio. The scan matches every word in descriptions and inclusion terms only (no
 vocabulary, narrowing or ranking rules), so "shared" is the share of its first 20 codes
-that the index also lists: a sanity check, not an equality. Budgets (DESIGN.md, issue 11):
-p99 <= 5 ms per query for the index, index build <= 5 s.
+that the index also lists: a sanity check, not an equality. Budgets (docs/architecture.md,
+issue 11): p99 <= 5 ms per query for the index, index build <= 5 s.
 Measured once beside it: importing the simple-icd-10-cm package itself costs about 1.5 s
 and 190 MB, which is why otdesk.core.icd reads its data files without importing it.
 """

@@ -2,7 +2,7 @@
 same run.
 
 Run: python benchmarks/rules.py
-Target (DESIGN.md): units and all rules for a 12-line visit <= 1 ms median.
+Target (docs/architecture.md): units and all rules for a 12-line visit <= 1 ms median.
 Three figures: the rules with a dictionary dx check (the engine alone), with the real
 ICD-10-CM index's validate (what the app and `otdesk rules check` do; built on first use in
 the cache folder, or $OTDESK_CACHE_DIR), and with an imported CMS-sized PTP table (SQLite,

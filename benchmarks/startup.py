@@ -1,7 +1,7 @@
 """Start-up of the main window against a bare PySide6 QMainWindow, and keystroke latency.
 
 Run: python benchmarks/startup.py [--rounds N]
-Targets (issue 5 / DESIGN.md): window interactive (day list shown, code search ready)
+Targets (issue 5, docs/architecture.md): window interactive (day list shown, code search ready)
 within 3x a bare QMainWindow start measured in the same run; keystroke to code-picker
 results and to ICD typeahead results <= 16 ms.
 

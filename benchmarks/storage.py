@@ -1,7 +1,7 @@
 """Clinic database speed on a generated clinic of 5,000 patients and 50,000 visits.
 
 Run: python benchmarks/storage.py [--keep DIR]
-Targets (DESIGN.md / issue 4): open the database and list a day's visits <= 50 ms (through
+Targets (docs/architecture.md, issue 4): open the database and list a day's visits <= 50 ms (through
 the services, and through the window's first screen); save one line with units and findings
 recomputed <= 10 ms median.
 References in the same run: the same day query with bare sqlite3 (connect, query, close),

@@ -1,7 +1,7 @@
 """Superbill PDF speed, beside ReportLab alone making a comparable page in the same run.
 
 Run: python benchmarks/superbill.py [--rounds N]
-Targets (DESIGN.md / issue 6): one superbill <= 15 ms median; 200 visits into one PDF
+Targets (docs/architecture.md, issue 6): one superbill <= 15 ms median; 200 visits into one PDF
 <= 3 s. Measured:
 - the bare page: ReportLab platypus, Helvetica, the same tables (header, two boxes of five
   rows, 3 diagnoses, 4 service lines of 8 columns, totals) with no wrapping measured and no

@@ -1,7 +1,7 @@
 """Units for a 12-line visit: median time per call, against a plain reference in the same run.
 
 Run: python benchmarks/units.py
-Target (DESIGN.md / issue 2): <= 0.2 ms median per call for a 12-line visit.
+Target (docs/architecture.md, issue 2): <= 0.2 ms median per call for a 12-line visit.
 The reference is the bare CMS arithmetic with no explanation or checks, timed the same way,
 so the ratio says what the explanation and the checks cost on this machine today.
 """

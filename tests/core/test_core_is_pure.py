@@ -1,4 +1,4 @@
-"""otdesk/core must not import Qt, SQL engines or PDF libraries (DESIGN.md layering)."""
+"""otdesk/core must not import Qt, SQL engines or PDF libraries (docs/architecture.md)."""
 
 import ast
 from pathlib import Path
