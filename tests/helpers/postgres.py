@@ -31,18 +31,42 @@ def server_url() -> str:
 
 
 @contextmanager
-def fresh_database(prefix: str = "otdesk_test") -> Iterator[str]:
-    """An empty database on the test server, dropped afterwards; yields its URL."""
+def fresh_database(prefix: str = "otdesk_test", *, template: str | None = None) -> Iterator[str]:
+    """An empty database on the test server (or a copy of the database `template`),
+    dropped afterwards; yields its URL."""
+    url, name = _create(f"{prefix}_{secrets.token_hex(4)}", template)
+    try:
+        yield url
+    finally:
+        drop_database(name)
+
+
+def template_database(prefix: str) -> tuple[str, str]:
+    """A new empty database meant to be copied by fresh_database(template=...): its URL
+    and its name. The caller drops it (drop_database) when done."""
+    return _create(f"{prefix}_{secrets.token_hex(4)}", None)
+
+
+def drop_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _create(name: str, template: str | None) -> tuple[str, str]:
     from sqlalchemy import create_engine, text
 
     admin_url = server_url()
-    name = f"{prefix}_{secrets.token_hex(4)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}", name

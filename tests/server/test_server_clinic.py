@@ -1,0 +1,104 @@
+"""A clinic on a real PostgreSQL server (issue 16): opening, refusing what is not ours,
+the services on it, errors that name the server and never its password."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from otdesk.services import Clinic, FixedClock
+from otdesk.services.audit import check_records
+from otdesk.storage import server
+from tests.export.helpers import START, icd_index, seed
+from tests.helpers.postgres import fresh_database
+
+
+@pytest.fixture
+def url():
+    with fresh_database() as address:
+        yield address
+
+
+def server_clinic(url, tmp_path, *, create=False) -> Clinic:
+    db = server.open_server(url, desk_dir=tmp_path / "desk", create=create)
+    clinic = Clinic(db, clock=FixedClock(START), user="frontdesk")
+    clinic.ctx.icd = icd_index()
+    return clinic
+
+
+def test_an_empty_database_is_refused_unless_set_up(url, tmp_path):
+    with pytest.raises(server.EmptyServerError, match="otdesk server init"):
+        server.open_server(url, desk_dir=tmp_path)
+    db = server.open_server(url, desk_dir=tmp_path, create=True)
+    try:
+        assert db.report.created
+        assert db.check().ok
+    finally:
+        db.close()
+    again = server.open_server(url, desk_dir=tmp_path)
+    assert not again.report.created
+    again.close()
+
+
+def test_another_programs_database_is_left_as_it_was(url, tmp_path):
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE invoices (id integer primary key)"))
+    with pytest.raises(server.NotAClinicServerError, match="invoices"):
+        server.open_server(url, desk_dir=tmp_path, create=True)
+    with engine.connect() as connection:
+        names = set(
+            connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='public'"))
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert names == {"invoices"}
+
+
+def test_the_services_work_on_the_server(url, tmp_path):
+    clinic = server_clinic(url, tmp_path, create=True)
+    try:
+        demo = seed(clinic)
+        detail = clinic.visits.get(demo.visit)
+        assert detail.status == "finalized"
+        assert [line.code for line in detail.lines]
+        amendment = clinic.visits.amend(demo.visit, "minutes were wrong")
+        clinic.visits.update_line(amendment.lines[1].id, minutes=12, assistant_minutes=12)
+        clinic.visits.finalize(amendment.id, override_reason="checked with the therapist")
+        assert clinic.visits.get(demo.visit).status == "amended"
+        report = check_records(clinic.db)
+        assert report.ok, report.problems()
+    finally:
+        clinic.close()
+
+
+def test_a_wrong_password_names_the_server_not_the_password(url, tmp_path):
+    wrong = server.server_url(url).set(password="not-the-password")
+    with pytest.raises(server.ServerRefusedError) as refused:
+        server.open_server(wrong, desk_dir=tmp_path)
+    assert "password is wrong" in str(refused.value)
+    assert "not-the-password" not in str(refused.value)
+
+
+def test_no_such_database_and_no_server(url, tmp_path):
+    missing = server.server_url(url).set(database="no_such_clinic")
+    with pytest.raises(server.ServerRefusedError, match="no database no_such_clinic"):
+        server.open_server(missing, desk_dir=tmp_path)
+    nobody = server.server_url(url).set(host="127.0.0.1", port=1)
+    with pytest.raises(server.ServerUnavailableError, match="did not answer"):
+        server.open_server(nobody, desk_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("address", "says"),
+    [
+        ("sqlite:///x.db", "must start with postgresql://"),
+        ("postgresql:///clinic", "names no host"),
+        ("postgresql://desk@host", "names no database"),
+        ("not a url", "not a database address"),
+    ],
+)
+def test_a_malformed_address_says_which_part(address, says):
+    with pytest.raises(server.ServerError, match=says):
+        server.server_url(address)
