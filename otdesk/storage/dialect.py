@@ -37,6 +37,8 @@ class RawKey(Protocol):
 # Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
 # otdesk database before reading any table: "otds" in ASCII.
 APPLICATION_ID = 0x6F746473
+# PostgreSQL advisory lock key held while appending to the audit chain ("otda").
+AUDIT_TAIL_LOCK = 0x6F746461
 BUSY_TIMEOUT_MS = 5000
 # Execution option that makes a transaction take the write lock at BEGIN (BEGIN IMMEDIATE):
 # a writer then waits for the lock up front instead of failing half-way through.
@@ -606,7 +608,9 @@ def lock_audit_tail(connection: Connection) -> None:
     """Serialise appends to the audit chain: each entry hashes the one before it. SQLite's
     write transactions are already one at a time (BEGIN IMMEDIATE)."""
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+        # A transaction-scoped advisory lock, not LOCK TABLE: the desks' login role may only
+        # read and append to the audit log, and LOCK TABLE in this mode needs UPDATE rights.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({AUDIT_TAIL_LOCK})")
 
 
 def drop_append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:
