@@ -35,6 +35,7 @@ from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
 from otdesk.services.visit_parties import read_parties, snapshot_text
 from otdesk.services.visit_state import HEADER_FIELDS, VisitState
+from otdesk.storage import dialect
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
 
@@ -1104,6 +1105,7 @@ class VisitService:
     # internals -----------------------------------------------------------------------------
 
     def _row(self, connection: Connection, visit_id: int) -> Any:
+        dialect.lock_row_for_write(connection, s.visits, visit_id)
         row = fx.visit_row(connection, visit_id)
         if row is None:
             raise NotFoundError("visit", visit_id)

@@ -613,6 +613,19 @@ def lock_audit_tail(connection: Connection) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({AUDIT_TAIL_LOCK})")
 
 
+def lock_row_for_write(connection: Connection, table: Any, row_id: int) -> None:
+    """Inside a write transaction on PostgreSQL, lock one row (SELECT ... FOR UPDATE) before
+    reading it to decide a change: two desks finalizing the same visit then go one after
+    the other, and the second sees the first's result. SQLite's write transactions are
+    one at a time already (BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql" and connection.get_execution_options().get(
+        WRITE_OPTION
+    ):
+        from sqlalchemy import select
+
+        connection.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+
+
 def drop_append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:
     if dialect_name == "sqlite":
         return [f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete"]

@@ -102,3 +102,97 @@ def test_no_such_database_and_no_server(url, tmp_path):
 def test_a_malformed_address_says_which_part(address, says):
     with pytest.raises(server.ServerError, match=says):
         server.server_url(address)
+
+
+def _two_desks(url, tmp_path):
+    first = server_clinic(url, tmp_path / "one", create=True)
+    second = server_clinic(url, tmp_path / "two")
+    return first, second
+
+
+def _draft_with_a_line(clinic, demo):
+    draft = clinic.visits.create(demo.patient, provider_id=demo.ot, date_of_service="2026-03-03")
+    clinic.visits.set_diagnoses(draft.id, ["M62.81"])
+    clinic.visits.add_line(draft.id, "97110", minutes=30, modifiers="GO", dx_pointers="A")
+    return draft.id
+
+
+def test_two_desks_finalizing_one_visit_give_one_finalized_visit_and_one_refusal(url, tmp_path):
+    import threading
+
+    from otdesk.services.errors import VisitNotEditableError
+
+    one, two = _two_desks(url, tmp_path)
+    try:
+        demo = seed(one)
+        visit = _draft_with_a_line(one, demo)
+        outcomes: dict[str, object] = {}
+        start = threading.Barrier(2)
+
+        def finalize(name, clinic):
+            start.wait()
+            try:
+                clinic.visits.finalize(visit, override_reason="checked")
+                outcomes[name] = "finalized"
+            except Exception as error:  # noqa: BLE001 - the test records what each desk got
+                outcomes[name] = error
+
+        threads = [
+            threading.Thread(target=finalize, args=(name, clinic))
+            for name, clinic in (("one", one), ("two", two))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        results = sorted(outcomes.values(), key=str)
+        assert results.count("finalized") == 1, outcomes
+        refused = next(r for r in results if r != "finalized")
+        assert isinstance(refused, VisitNotEditableError), refused
+        assert "finalized" in str(refused)
+        assert one.visits.get(visit).status == "finalized"
+        finalized = [e for e in one.audit.visit_history(visit) if e.action == "visit.finalize"]
+        assert len(finalized) == 1
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_desk_waiting_on_a_finalize_sees_it_and_refuses_clearly(url, tmp_path):
+    import threading
+
+    from sqlalchemy import update
+
+    from otdesk.services.errors import VisitNotEditableError
+    from otdesk.storage import schema as s
+
+    one, two = _two_desks(url, tmp_path)
+    try:
+        demo = seed(one)
+        visit = _draft_with_a_line(one, demo)
+        got: list[object] = []
+        with one.db.write() as connection:
+            # desk one is in the middle of finalizing (holds the row)
+            connection.execute(
+                s.visits.select().where(s.visits.c.id == visit).with_for_update()
+            ).first()
+            waiting = threading.Thread(target=lambda: got.append(_attempt(two, visit)), daemon=True)
+            waiting.start()
+            waiting.join(1.0)
+            assert waiting.is_alive()  # desk two waits for the row instead of racing
+            connection.execute(
+                update(s.visits).where(s.visits.c.id == visit).values(status="finalized")
+            )
+        waiting.join(30)
+        assert len(got) == 1 and isinstance(got[0], VisitNotEditableError), got
+    finally:
+        one.close()
+        two.close()
+
+
+def _attempt(clinic, visit):
+    try:
+        clinic.visits.finalize(visit, override_reason="checked")
+    except Exception as error:  # noqa: BLE001
+        return error
+    return "finalized"

@@ -65,12 +65,16 @@ def test_the_desk_role_can_work_but_not_rewrite_the_records(url, tmp_path):
             clinic.ctx.icd = icd_index()
             demo = seed(clinic)
             assert clinic.visits.get(demo.visit).status == "finalized"
-            with pytest.raises(server.ServerRefusedError, match="lacks the rights"):
-                with db.write() as connection:
-                    connection.exec_driver_sql("DELETE FROM audit_log")
-            with pytest.raises(server.ServerRefusedError, match="lacks the rights"):
-                with db.write() as connection:
-                    connection.exec_driver_sql("DROP TRIGGER audit_log_append_only ON audit_log")
+            with (
+                pytest.raises(server.ServerRefusedError, match="lacks the rights"),
+                db.write() as connection,
+            ):
+                connection.exec_driver_sql("DELETE FROM audit_log")
+            with (
+                pytest.raises(server.ServerRefusedError, match="lacks the rights"),
+                db.write() as connection,
+            ):
+                connection.exec_driver_sql("DROP TRIGGER audit_log_append_only ON audit_log")
             with db.read() as connection:
                 is_super = connection.execute(
                     text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
