@@ -125,8 +125,8 @@ def grant_desk_role(connection: Connection, role: str, password: str) -> None:
         else:
             rights = "SELECT, INSERT, UPDATE, DELETE"
         connection.exec_driver_sql(f"GRANT {rights} ON {table.name} TO {role}")
-    for table in _READ_ONLY:
-        connection.exec_driver_sql(f"GRANT SELECT ON {table} TO {role}")
+    for name in _READ_ONLY:
+        connection.exec_driver_sql(f"GRANT SELECT ON {name} TO {role}")
     connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
 
 
@@ -251,7 +251,7 @@ def _checksum(connection: Connection, table: Table) -> TableCopy:
     return TableCopy(table.name, count, digest.hexdigest())
 
 
-def _row_bytes(row: Mapping[str, Any], names: list[str]) -> bytes:
+def _row_bytes(row: Mapping[Any, Any], names: list[str]) -> bytes:
     return ("\x1f".join(_plain(row[name]) for name in names) + "\x1e").encode()
 
 

@@ -626,6 +626,23 @@ def lock_row_for_write(connection: Connection, table: Any, row_id: int) -> None:
         connection.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
 
 
+# The channel a clinic server's desks hear each other's changes on (LISTEN/NOTIFY).
+CHANGES_CHANNEL = "otdesk_changes"
+_CHANGES_KEY = "otdesk_changes"
+
+
+def note_change(connection: Connection, entity: str, entity_id: int | None) -> None:
+    """Remember, for the end of this write transaction, what it changed: on a clinic
+    server the other desks are told at commit (storage.server)."""
+    if connection.dialect.name == "postgresql":
+        connection.info.setdefault(_CHANGES_KEY, set()).add((entity, entity_id))
+
+
+def take_changes(connection: Connection) -> set[tuple[str, int | None]]:
+    """What note_change() gathered on this connection, forgotten once taken."""
+    return connection.info.pop(_CHANGES_KEY, set())
+
+
 def drop_append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:
     if dialect_name == "sqlite":
         return [f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete"]

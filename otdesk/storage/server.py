@@ -22,16 +22,20 @@ Backups of a server clinic are not made here: the database server's own backups 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, inspect, make_url
+from sqlalchemy import Connection, Engine, create_engine, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from otdesk.storage import dialect
 from otdesk.storage.backups import BACKUP_DIRNAME, BackupStore
 from otdesk.storage.database import CheckReport, Database, OpenReport
 from otdesk.storage.errors import SchemaTooNewError, StorageError
@@ -133,10 +137,31 @@ class ServerDatabase(Database):
             key=None,
         )
         self.url = url
+        # Who this desk is to the other desks: their change notices name it, and a desk
+        # ignores its own.
+        self.desk = uuid.uuid4().hex
 
     @property
     def server(self) -> str:
         return describe(self.url)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction; at its commit the other desks hear what it changed."""
+        with super().write() as connection:
+            dialect.take_changes(connection)  # nothing left from an earlier, failed one
+            yield connection
+            changes = dialect.take_changes(connection)
+            if changes:
+                # sent inside the transaction: delivered at commit, dropped at rollback
+                connection.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": dialect.CHANGES_CHANNEL, "payload": _payload(self.desk, changes)},
+                )
+
+    def listen(self) -> ChangeListener:
+        """A listener for the other desks' changes (its own connection; close it)."""
+        return ChangeListener(self.url, own_desk=self.desk)
 
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         return translate_server_errors(self.url)
@@ -162,6 +187,96 @@ class ServerDatabase(Database):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+# A notice's payload must stay under PostgreSQL's 8000 bytes: past this many changes in
+# one transaction, it says "everything" and the desks reload all they show.
+_MOST_CHANGES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Another desk changed this record (entity "visit", "patient", ... and its id), or,
+    with entity "*", more than a notice can list: reload everything shown."""
+
+    desk: str
+    entity: str
+    entity_id: int | None
+
+
+def _payload(desk: str, changes: set[tuple[str, int | None]]) -> str:
+    listed = sorted(changes, key=lambda c: (c[0], c[1] or 0))
+    if len(listed) > _MOST_CHANGES:
+        listed = [("*", None)]
+    return json.dumps({"desk": desk, "changes": listed}, separators=(",", ":"))
+
+
+class ChangeListener:
+    """Hears the changes the other desks commit (LISTEN on its own connection). wait()
+    blocks up to `timeout` seconds; a lost server is reconnected at the next wait, and
+    ServerUnavailableError says so while it is away. The first wait after a reconnect
+    reports a Change of entity "*": what was sent meanwhile was missed."""
+
+    def __init__(self, url: URL, *, own_desk: str) -> None:
+        self.url = url
+        self.own_desk = own_desk
+        self._connection: Any = None
+        self._lost = False
+
+    def wait(self, timeout: float) -> list[Change]:
+        import psycopg
+
+        try:
+            missed = self._lost
+            connection = self._connect()
+            heard: list[Change] = []
+            if missed:
+                # notices sent while this desk was not listening are gone: reload all
+                self._lost = False
+                heard.append(Change("", "*", None))
+            for notice in connection.notifies(timeout=timeout, stop_after=1):
+                heard.extend(self._changes(notice.payload))
+            # the rest of what arrived together, without waiting again
+            for notice in connection.notifies(timeout=0.01):
+                heard.extend(self._changes(notice.payload))
+            return heard
+        except psycopg.OperationalError:
+            self.close()
+            self._lost = True
+            raise ServerUnavailableError(
+                f"The connection to the clinic server {describe(self.url)} was lost; otdesk "
+                "keeps trying."
+            ) from None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg.connect(
+                self.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                application_name="otdesk-listen",
+            )
+            self._connection.execute(f"LISTEN {dialect.CHANGES_CHANNEL}")
+        return self._connection
+
+    def _changes(self, payload: str) -> list[Change]:
+        try:
+            body = json.loads(payload)
+            desk = str(body["desk"])
+            listed = [(str(entity), entity_id) for entity, entity_id in body["changes"]]
+        except (ValueError, KeyError, TypeError):
+            return [Change("", "*", None)]  # unreadable: reload everything, to be safe
+        if desk == self.own_desk:
+            return []
+        return [Change(desk, entity, entity_id) for entity, entity_id in listed]
 
 
 def open_server(

@@ -70,3 +70,46 @@ def _create(name: str, template: str | None) -> tuple[str, str]:
     finally:
         admin.dispose()
     return admin_url.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def stop_server() -> None:
+    """Stop the test server (fast shutdown: connections are cut, as in a crash or a
+    restart). Needs OTDESK_TEST_POSTGRES_DIR (.ci/postgres.sh's folder)."""
+    _pg_ctl("stop", "-m", "fast")
+
+
+def start_server() -> None:
+    """Start the test server stopped by stop_server() again, on the same port."""
+    from sqlalchemy.engine import make_url
+
+    folder = _server_dir()
+    port = make_url(server_url()).port
+    _pg_ctl(
+        "start",
+        "-l",
+        f"{folder}/server.log",
+        "-o",
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off",
+    )
+
+
+def _server_dir() -> str:
+    folder = os.environ.get(DIR_ENV)
+    if not folder:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {DIR_ENV} (the test server's folder) is not")
+        pytest.skip(f"set {DIR_ENV} to run the tests that stop and start the server")
+    return folder
+
+
+def _pg_ctl(*args: str) -> None:
+    import glob
+    import shutil
+    import subprocess
+
+    folder = _server_dir()
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")) or [shutil.which("pg_ctl")]
+    command = [found[-1] or "pg_ctl", "-D", f"{folder}/data", "-w", *args]
+    if os.geteuid() == 0:  # the cluster belongs to the postgres user (.ci/postgres.sh)
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)

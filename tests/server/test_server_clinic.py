@@ -196,3 +196,26 @@ def _attempt(clinic, visit):
     except Exception as error:  # noqa: BLE001
         return error
     return "finalized"
+
+
+def test_a_desk_hears_the_other_desks_changes_and_not_its_own(url, tmp_path):
+    one, two = _two_desks(url, tmp_path)
+    listener = two.db.listen()
+    try:
+        assert listener.wait(0.2) == []  # connects and listens; nothing yet
+        demo = seed(one)
+        heard = listener.wait(2.0)
+        assert heard, "desk two heard nothing within 2 seconds"
+        assert all(change.desk == one.db.desk for change in heard)
+        assert ("visit", demo.visit) in {(c.entity, c.entity_id) for c in heard}
+        two.visits.create(demo.patient, provider_id=demo.ot, date_of_service="2026-03-04")
+        assert listener.wait(0.5) == []  # its own change is not news to it
+        # a rolled-back change is never announced
+        with pytest.raises(RuntimeError), one.db.write() as connection:
+            one.ctx.audit(connection, "visit.note", "visit", demo.visit)
+            raise RuntimeError("cut short")
+        assert listener.wait(0.5) == []
+    finally:
+        listener.close()
+        one.close()
+        two.close()
