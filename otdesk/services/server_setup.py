@@ -182,9 +182,49 @@ def table_checksums(db: Database) -> dict[str, TableCopy]:
         return {t.name: _checksum(connection, t) for t in s.metadata.sorted_tables}
 
 
-def _copy_all(source: Database, target: ServerDatabase) -> list[TableCopy]:
+def backup_server(
+    db: ServerDatabase,
+    folder: Path,
+    *,
+    name: str,
+    password: str,
+    clock: Clock | None = None,
+) -> Path:
+    """A portable backup of the whole server clinic in `folder`, in the same encrypted
+    one-file format as a desk's backups: restored with `otdesk restore FILE` (and the
+    password of `name`, the administrator making it, as it is today) onto a desk, from where
+    `otdesk server move` takes it to a server again. The database server's own backups
+    (pg_dump, point-in-time recovery) stay the clinic's first line."""
+    import shutil
+    import tempfile
+
+    from otdesk.storage import keys
+
+    clock = clock or SystemClock()
+    # the password must be the administrator's own: it is what will open the backup
+    Clinic(db, clock=clock).accounts.authenticate(name, password)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = keys.new_database_key()
+    work = Path(tempfile.mkdtemp(prefix=".otdesk-server-backup-", dir=folder))
+    try:
+        copy = work / "otdesk.db"
+        slots = keys.KeySlots.new(key, keys.new_recovery_key()).with_password(key, name, password)
+        keys.write_key_file(keys.key_file_path(copy), slots)
+        with open_database(copy, now=clock.now(), daily_backup=False, key=key) as local:
+            _copy_all(db, local)
+            made = local.backup(now=clock.now(), reason="manual")
+        target = folder / made.name.replace("otdesk-", "otdesk-server-", 1)
+        os.replace(made, target)
+        return target
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _copy_all(source: Database, target: Database) -> list[TableCopy]:
     copies: list[TableCopy] = []
     with source.read() as reading, target.write() as writing:
+        _empty_made_rows(writing)
         finished: dict[int, str] = {}
         for table in s.metadata.sorted_tables:
             rows = reading.execute(select(table).order_by(*table.primary_key.columns))
@@ -199,7 +239,8 @@ def _copy_all(source: Database, target: ServerDatabase) -> list[TableCopy]:
                 writing.execute(insert(table), batch)
         for visit_id, status in finished.items():
             writing.execute(update(s.visits).where(s.visits.c.id == visit_id).values(status=status))
-        _set_sequences(writing)
+        if writing.dialect.name == "postgresql":
+            _set_sequences(writing)
         for table in s.metadata.sorted_tables:
             here, there = _checksum(reading, table), _checksum(writing, table)
             if here != there:
@@ -230,6 +271,15 @@ def _set_sequences(connection: Connection) -> None:
                         ),
                         {"seq": sequence},
                     )
+
+
+def _empty_made_rows(connection: Connection) -> None:
+    """A new clinic file has rows of its own (the migrations' defaults); the copy brings
+    the source's instead."""
+    if connection.dialect.name == "sqlite":
+        for table in reversed(s.metadata.sorted_tables):
+            if table.name not in _APPEND_ONLY:
+                connection.execute(table.delete())
 
 
 def _has_rows(db: Database) -> bool:

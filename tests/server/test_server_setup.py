@@ -143,3 +143,30 @@ def test_a_move_into_a_database_with_rows_copies_nothing(url, tmp_path):
     with pytest.raises(ServiceError, match="not empty"):
         move_to_server(url, tmp_path / "data")
     assert (tmp_path / "data" / "otdesk.db").read_bytes() == original
+
+
+def test_a_server_clinic_backs_up_to_one_encrypted_file_that_restores_on_a_desk(url, tmp_path):
+    from otdesk.services import maintenance
+    from otdesk.services.server_setup import backup_server
+    from otdesk.storage import keys
+    from otdesk.storage.database import open_database
+
+    init_server(url, desk_dir=tmp_path / "desk", admin="avery", password=PASSWORD)
+    db = server.open_server(url, desk_dir=tmp_path / "desk")
+    with Clinic(db, clock=FixedClock(START), user="frontdesk") as clinic:
+        clinic.ctx.icd = icd_index()
+        seed(clinic)
+        expected = table_checksums(db)
+        with pytest.raises(ServiceError):
+            backup_server(db, tmp_path / "out", name="avery", password="wrong password here")
+        assert not (tmp_path / "out").exists()
+        made = backup_server(db, tmp_path / "out", name="avery", password=PASSWORD)
+    assert made.name.startswith("otdesk-server-") and oct(made.stat().st_mode & 0o777) == "0o600"
+    assert list((tmp_path / "out").iterdir()) == [made]  # no work files left
+    content = made.read_bytes()
+    assert b"Ng-" not in content and b"CREATE TABLE" not in content  # encrypted
+    maintenance.restore(made, tmp_path / "restored", unlock=keys.PasswordUnlock("avery", PASSWORD))
+    path = tmp_path / "restored" / "otdesk.db"
+    key = keys.unlock_database(path, keys.PasswordUnlock("avery", PASSWORD))
+    with open_database(path, key=key, daily_backup=False) as local:
+        assert table_checksums(local) == expected
