@@ -22,6 +22,7 @@ from otdesk.services import findings as fx
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
 from otdesk.services.summaries import provider_name
+from otdesk.storage import dialect
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, money, split_codes
 
@@ -194,6 +195,7 @@ def timer_states(connection: Connection, visit_id: int, now: datetime) -> dict[i
 
 
 def get_row(connection: Connection, visit_id: int) -> Any:
+    dialect.lock_row_for_write(connection, s.visits, visit_id)
     row = fx.visit_row(connection, visit_id)
     if row is None:
         raise NotFoundError("visit", visit_id)

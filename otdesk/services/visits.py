@@ -50,6 +50,7 @@ from otdesk.services.visit_edits import (
     visit_snapshot,
 )
 from otdesk.services.visit_fixes import VisitFixes
+from otdesk.services.visit_parties import read_parties, snapshot_text
 from otdesk.services.visit_undo import VisitUndo
 from otdesk.services.visits_csv import write_visits_csv
 from otdesk.storage import schema as s
@@ -406,10 +407,20 @@ class VisitService(VisitFixes, VisitUndo):
             if errors and not reason:
                 raise FinalizeBlockedError(visit_id, errors)
             now = self.ctx.now()
+            # What the superbill of this version prints, kept so that it reprints exactly.
+            parties = read_parties(
+                self.ctx,
+                connection,
+                patient_id=row.patient_id,
+                provider_id=row.provider_id,
+                policy_id=row.policy_id,
+                payer_id=row.payer_id,
+            )
             connection.execute(
                 update(s.visits)
                 .where(s.visits.c.id == visit_id)
                 .values(
+                    print_snapshot=snapshot_text(parties),
                     status=VisitStatus.FINALIZED,
                     finalized_at=now,
                     finalized_by=self.ctx.user,
