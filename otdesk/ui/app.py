@@ -168,13 +168,16 @@ def build_window(
         )
         add_management_actions(window)
         add_superbill_preview(window)
+        from otdesk.ui import health_check
+
+        health_check.watch(window)  # the quick check after start, Backups…, Check
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:
         # after the window is up (and, on the first screen, after the services have opened):
         # the index opens on another thread, but it still takes turns with the others
         def start_icd() -> None:
-            QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
+            QTimer.singleShot(ICD_DELAY_MS, window, lambda: window.start_icd(loader))
 
         if clinic is None:
             window.clinic_opened.connect(start_icd)
@@ -285,11 +288,17 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
     window = show_first_screen(data_dir, clock, settings)
     if window is None:
         from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
+        from otdesk.ui.damaged_dialog import open_or_restore
 
         try:
-            clinic = open_clinic(data_dir, clock)
+            # a damaged file is never treated as new: its screen offers the backups instead
+            clinic = open_or_restore(
+                lambda: open_clinic(data_dir, clock), user_data_dir(data_dir), clock
+            )
         except StorageError as error:
             QMessageBox.critical(None, "otdesk cannot open the clinic database", str(error))
+            return 1
+        if clinic is None:
             return 1
         note = ""
         if clinic.practice.get() is None:
