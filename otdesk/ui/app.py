@@ -64,6 +64,10 @@ def install_excepthook(parent: Callable[[], QWidget | None], log_path: Path | No
             sys.__excepthook__(kind, error, tb)
             return
         log.error("unexpected error: %s", logs.describe_crash(kind, tb))
+        from otdesk.ui import health_check
+
+        if health_check.handled(parent(), error):
+            return  # damage, a full disk: said in its own words
         where = f"\n\nDetails for support are in {log_path}." if log_path else ""
         QMessageBox.warning(
             parent(),
@@ -269,13 +273,19 @@ def run(data_dir: str | None = None) -> int:
 
     # One window per clinic folder: a second copy would show stale visits, and a restore
     # or demo reset in one would pull the data from under the other.
+    from otdesk.ui import start_failure
+
     try:
         instance = single_instance.acquire(user_data_dir(data_dir))
     except single_instance.AlreadyOpenError as error:
         QMessageBox.information(None, "otdesk is already open", str(error))
         return 1
+    except Exception as error:  # a full disk, a folder not ours: said, never a silent exit
+        return start_failure.report(error, log_path)
     try:
         return _run_window(app, data_dir, log_path)
+    except Exception as error:  # failed before any window or dialog could say so
+        return start_failure.report(error, log_path)
     finally:
         instance.release()
 
@@ -296,8 +306,9 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
                 lambda: open_clinic(data_dir, clock), user_data_dir(data_dir), clock
             )
         except StorageError as error:
-            QMessageBox.critical(None, "otdesk cannot open the clinic database", str(error))
-            return 1
+            from otdesk.ui import start_failure
+
+            return start_failure.report(error, log_path, "otdesk cannot open the clinic database")
         if clinic is None:
             return 1
         note = ""

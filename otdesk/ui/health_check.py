@@ -257,3 +257,24 @@ class DamageBanner(QFrame):
     def show_error(self, error: Any) -> None:
         detail = getattr(error, "detail", None) or str(error)
         self.text.setText(f"<b>Saving is blocked.</b> {detail}")
+
+
+def handled(window: Any, error: BaseException) -> bool:
+    """For the handler of unexpected errors: damage, a full disk or another UserError that
+    escaped a step is said in its own words (damage takes the damage path) instead of
+    "Something went wrong". False for anything else."""
+    from otdesk.errors import UserError, disk_full_sentence, is_disk_full
+    from otdesk.storage.errors import UnusableDatabaseError
+
+    if isinstance(error, UnusableDatabaseError) and window is not None and window.clinic:
+        damage_found(window, error)
+        return True
+    if is_disk_full(error):
+        where = Path(getattr(error, "filename", "") or ".").parent
+        text = disk_full_sentence(where)
+    elif isinstance(error, UserError):
+        text = str(error)
+    else:
+        return False
+    QMessageBox.warning(window, "otdesk could not finish that step", text)
+    return True
