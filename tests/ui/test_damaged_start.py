@@ -269,3 +269,105 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     with Clinic.open(folder, clock=clock.fixed, daily_backup=False) as reopened:
         assert len(reopened.visits.day(clock.now().date() - timedelta(days=1))) == 2
+
+
+def test_damage_found_while_the_first_screen_shows_offers_the_restore(
+    qtbot, clinic, clock, settings
+):
+    """The first screen reads the day without the services; their open (the first of the
+    day checks the whole file) finds the damage: the damaged screen over the window, and
+    the window goes on with the restored clinic."""
+    from otdesk.ui import app as ui_app
+
+    folder, backup = clinic_with_backup(clinic, clock)
+    scribble_table(folder / "otdesk.db", "audit_log")
+    damaged = (folder / "otdesk.db").read_bytes()
+
+    def restore(dialog):
+        if not isinstance(dialog, DamagedDialog) or not dialog.listed():
+            return False
+        assert (folder / "otdesk.db").read_bytes() == damaged
+        dialog.restore_button.click()
+        return True
+
+    modals = answer(restore, press("Restore"), press("OK"))
+    try:
+        window = ui_app.show_first_screen(folder, clock, settings, loader=None)
+        qtbot.addWidget(window)
+        assert window is not None and window.clinic is None  # the first screen, services opening
+        qtbot.waitUntil(lambda: window.clinic is not None, timeout=30000)
+    finally:
+        modals.stop()
+    try:
+        assert not window.open_failed
+        confirm, done = modals.texts
+        assert backup.name in confirm and backup.name in done
+        kept = [p for p in folder.iterdir() if p.name.startswith("otdesk.db.unusable-")]
+        assert [p.read_bytes() for p in kept] == [damaged]
+        window.controller.open(clinic.with_lines)
+        assert [line.code for line in window.controller.visit.lines] == ["97110", "97530"]
+    finally:
+        window.close()
+        window.close_clinic()
+
+
+def test_an_encrypted_backup_asks_for_its_password_or_the_recovery_key(qtbot, tmp_path, clock):
+    from otdesk.storage.errors import UnusableDatabaseError
+    from otdesk.ui import damaged_dialog
+    from otdesk.ui.backup_list import LOCKED, UnlockDialog
+
+    from ..helpers.keys import NAME, write_test_keys
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    made = write_test_keys(folder / "otdesk.db")
+    with Clinic.open(folder, clock=clock.fixed, key=made.key) as encrypted:
+        seeded = seed_encrypted(encrypted)
+        backup = encrypted.db.backup(now=clock.now(), reason="manual")
+    make_empty(folder / "otdesk.db")
+    with pytest.raises(UnusableDatabaseError) as caught:
+        Clinic.open(folder, clock=clock.fixed)
+    shown = {}
+
+    def restore(dialog):
+        if not isinstance(dialog, DamagedDialog) or not dialog.listed():
+            return False
+        shown["state"] = dialog.table.item(0, 3).text()  # its contents need its passwords
+        dialog.restore_button.click()
+        return True
+
+    def type_into(name="", password="", recovery=""):
+        def handler(dialog):
+            if not isinstance(dialog, UnlockDialog):
+                return False
+            shown.setdefault("messages", []).append(dialog.message.text())
+            dialog.name.setText(name)
+            dialog.password.setText(password)
+            dialog.recovery.setText(recovery)
+            press("Unlock and restore", UnlockDialog)(dialog)
+            return True
+
+        return handler
+
+    modals = answer(
+        restore,
+        press("Restore"),
+        type_into(NAME, "not the password"),
+        type_into(recovery=str(made.recovery)),
+        press("OK"),
+    )
+    report = run(modals, lambda: damaged_dialog.ask(None, caught.value, folder, clock=clock.fixed))
+    assert shown["state"] == LOCKED
+    first, second = shown["messages"]
+    assert first == "" and "password" in second.lower()  # the wrong password was said
+    assert report is not None and report.encrypted_backup and report.key == made.key
+    assert report.restored_from == backup
+    with Clinic.open(folder, clock=clock.fixed, key=report.key, daily_backup=False) as back:
+        assert [m.patient.id for m in back.patients.search("Rivera")] == [seeded]
+
+
+def seed_encrypted(clinic):
+    clinic.practice.save(name="Harbor Hand & OT")
+    return clinic.patients.create(
+        last_name="Rivera", first_name="Ana", date_of_birth="1950-04-12", sex="F"
+    ).id
