@@ -139,7 +139,7 @@ def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clo
     assert backup.exists()
 
 
-@pytest.mark.parametrize("kind", ["empty", "garbage pages"])
+@pytest.mark.parametrize("kind", list(DAMAGE))
 def test_restoring_from_the_damaged_screen_opens_the_clinic(qtbot, clinic, clock, kind):
     folder, backup = clinic_with_backup(clinic, clock)
     db = folder / "otdesk.db"
