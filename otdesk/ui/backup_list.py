@@ -29,7 +29,15 @@ from PySide6.QtWidgets import (
 from otdesk.ui.modal import run_modal
 from otdesk.ui.worker import Worker
 
-HEADERS = ("Date", "Size", "Visits", "Checked")
+HEADERS = ("Date", "Made", "Size", "Visits", "Checked")
+# Why each backup was made, as its file name says (storage.backups.REASONS).
+MADE = {
+    "daily": "First start of the day",
+    "manual": "Back up now",
+    "before-migration": "Before an upgrade",
+    "before-restore": "Before a restore",
+    "before-demo": "Before the demo",
+}
 VERIFIED = "Verified: restores"
 LOCKED = "Whole; opens with a password of its day or the recovery key"
 NOT_CHECKED = "Checking…"
@@ -91,11 +99,12 @@ class BackupTable(QTableWidget):
         select = None
         for row, info in enumerate(self.infos):
             visits = str(info.visits) if info.visits is not None else "—"
-            cells = (when(info), human_size(info.size), visits, state_of(info))
+            made = MADE.get(info.backup.reason, info.backup.reason)
+            cells = (when(info), made, human_size(info.size), visits, state_of(info))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"{info.backup.path}\n{text}")
-                if column in (1, 2):
+                if column in (2, 3):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )

@@ -171,6 +171,8 @@ class BackupsDialog(QDialog):
                 f"{before}{len(bad)} of {len(infos)} backups cannot be restored (see Checked).",
                 "error",
             )
+        elif len(infos) == 1:
+            self._say(f"{before}The backup verified: it can be restored.", "note")
         else:
             self._say(f"{before}All {len(infos)} backups verified: each can be restored.", "note")
 
@@ -209,6 +211,7 @@ class BackupsDialog(QDialog):
     def _backed_up(self, path: Any) -> None:
         self.made = path
         self._done_note = f"Backed up to {path.name}."
+        self.table.clearSelection()  # the new one is selected once listed
         self.verify_all()
 
     def restore_chosen(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -91,6 +92,7 @@ class CheckDialog(QDialog):
             "working meanwhile."
         )
         self.words.setWordWrap(True)
+        self.words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.words.setAccessibleName("Check result")
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -103,10 +105,11 @@ class CheckDialog(QDialog):
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.words, 1)
+        layout.addWidget(self.words)
         layout.addWidget(self.busy)
+        layout.addStretch(1)
         layout.addWidget(close)
-        self.resize(720, 360)
+        self.resize(760, 320)
         self.health: Any = None
         self.error: Any = None
         key = health_check.key_of(window)
@@ -152,14 +155,16 @@ class CheckDialog(QDialog):
         self.heading.setText(
             "<h3>No problem found</h3>" if ok else "<h3>The check found a problem</h3>"
         )
-        rows = "".join(f"<li>{'✔' if passed else '✘'} {text}</li>" for passed, text in found)
+        rows = "".join(
+            f"<tr><td>{'✔' if passed else '✘'}</td><td>{text}</td></tr>" for passed, text in found
+        )
         advice = (
             ""
             if ok
             else "<p>Restore the newest backup that verified (below), or keep this file for "
             "whoever looks after the computer.</p>"
         )
-        self.words.setText(f"<ul>{rows}</ul>{advice}")
+        self.words.setText(f"<table cellspacing=4>{rows}</table>{advice}")
         self.restore_button.setVisible(not ok)
 
     def checked(self) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -61,7 +62,11 @@ class DamagedDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         from otdesk.paths import cli_command
+        from otdesk.ui import style
 
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and not app.styleSheet():
+            style.apply_sheet(app)  # shown before the main window, which sets it otherwise
         self.folder = Path(folder)
         self._clock = clock
         self._key = key

@@ -124,7 +124,7 @@ def test_damage_met_during_work_takes_the_restore_path(
     def restore(dialog):
         if not isinstance(dialog, DamagedDialog) or not dialog.listed():
             return False
-        assert dialog.table.item(0, 3).text() == "Verified: restores"
+        assert dialog.table.item(0, 4).text() == "Verified: restores"
         dialog.restore_button.click()
         return True
 
@@ -162,7 +162,7 @@ def open_backups(qtbot, window):
 
 def rows(dialog):
     return [
-        [dialog.table.item(row, column).text() for column in range(4)]
+        [dialog.table.item(row, column).text() for column in range(5)]
         for row in range(dialog.table.rowCount())
     ]
 
@@ -175,8 +175,15 @@ def test_backups_lists_makes_verifies_and_shows_the_folder(
     assert window.backups_action.text() == "&Backups…"
     assert window.backups_action in window.clinic_menu.actions()
     dialog = open_backups(qtbot, window)
-    assert rows(dialog) == [["03/02/2026 14:00", rows(dialog)[0][1], "1", "Verified: restores"]]
-    assert "All 1 backups verified" in dialog.status.text()
+    ((taken, made, size, visits, state),) = rows(dialog)
+    assert (taken, made, visits, state) == (
+        "03/02/2026 14:00",
+        "Back up now",
+        "1",
+        "Verified: restores",
+    )
+    assert size.endswith(" KB")
+    assert dialog.status.text() == "The backup verified: it can be restored."
 
     clock.advance(minutes=5)
     dialog.backup_button.click()
@@ -186,13 +193,14 @@ def test_backups_lists_makes_verifies_and_shows_the_folder(
     qtbot.waitUntil(lambda: not dialog.busy_now(), timeout=20000)
     assert [r[0] for r in rows(dialog)] == ["03/02/2026 14:05", "03/02/2026 14:00"]
     assert dialog.made.name.endswith("-manual.db") and dialog.made.exists()
+    assert dialog.table.chosen().backup.path == dialog.made  # the new one is selected
     assert dialog.status.text().startswith(f"Backed up to {dialog.made.name}.")
 
     scribble_table(backup, "patients")  # the older one is damaged since
     dialog.table.selectRow(1)
     dialog.verify_button.click()
     qtbot.waitUntil(lambda: not dialog.busy_now(), timeout=20000)
-    state = rows(dialog)[1][3]
+    state = rows(dialog)[1][4]
     assert state.startswith("Cannot be restored: it ") and "malformed" in state
     assert not dialog.restore_button.isEnabled()
     dialog.verify_all_button.click()
@@ -228,7 +236,7 @@ def test_restore_from_backups_reopens_the_clinic(qtbot, clinic, clock, open_wind
     window.controller.open(visit_id)
     assert [line.code for line in window.controller.visit.lines] == ["97110", "97530"]
     assert dialog.restored.safety_copy.name.endswith("-before-restore.db")
-    assert len(rows(dialog)) == 2  # the before-restore copy is listed
+    assert [r[1] for r in rows(dialog)] == ["Before a restore", "Back up now"]
 
 
 def test_a_bad_backup_is_refused_in_the_backups_window_and_nothing_changes(

@@ -117,7 +117,7 @@ def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clo
         shown["message"] = dialog.message.text()
         shown["file"] = dialog.file.text()
         shown["rows"] = [
-            [dialog.table.item(row, column).text() for column in range(4)]
+            [dialog.table.item(row, column).text() for column in range(5)]
             for row in range(dialog.table.rowCount())
         ]
         shown["command"] = dialog.command.text()
@@ -131,8 +131,14 @@ def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clo
     assert str(db) in shown["file"]
     assert "will not make a new one" in shown["message"]
     # the backup: its date as the window shows dates, its size, its visits, verified
-    assert shown["rows"] == [["03/02/2026 14:00", shown["rows"][0][1], "2", "Verified: restores"]]
-    assert shown["rows"][0][1].endswith("KB")
+    ((taken, made, size, visits, state),) = shown["rows"]
+    assert (taken, made, visits, state) == (
+        "03/02/2026 14:00",
+        "Back up now",
+        "2",
+        "Verified: restores",
+    )
+    assert size.endswith(" KB")
     assert shown["command"] == cli_command("restore", "--latest", data_dir=folder)
     assert shown["restore enabled"]
     assert shown["bytes untouched"] and fingerprint(folder) == before  # quitting changes nothing
@@ -332,7 +338,7 @@ def test_an_encrypted_backup_asks_for_its_password_or_the_recovery_key(qtbot, tm
     def restore(dialog):
         if not isinstance(dialog, DamagedDialog) or not dialog.listed():
             return False
-        shown["state"] = dialog.table.item(0, 3).text()  # its contents need its passwords
+        shown["state"] = dialog.table.item(0, 4).text()  # its contents need its passwords
         dialog.restore_button.click()
         return True
 
