@@ -93,7 +93,7 @@ def start_quick_check(window: Any) -> Worker | None:
     """SQLite's quick_check of the open clinic on a worker thread; damage found goes to
     damage_found()."""
     clinic = window.clinic
-    if clinic is None:
+    if clinic is None or not window.isVisible():  # closed meanwhile: its clinic is closed too
         return None
 
     def job(_progress: Any) -> Any:

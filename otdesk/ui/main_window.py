@@ -677,6 +677,10 @@ class MainWindow(QMainWindow):
         if self._icd_worker is not None and not self._icd_worker.done:
             self._icd_worker.cancel()
             self._icd_worker.wait(5000)
+        # the quick check after start (otdesk.ui.health_check) reads the file to its end
+        checking = getattr(self, "quick_check_worker", None)
+        if checking is not None and not checking.done:
+            checking.wait(60000)
         super().closeEvent(event)
 
 
