@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
@@ -92,3 +93,14 @@ def describe(widget: QWidget) -> str:
     if isinstance(widget, QMessageBox):
         return f"{widget.windowTitle()}: {widget.text()} {widget.informativeText()}"
     return widget.windowTitle()
+
+
+@pytest.fixture(autouse=True)
+def app_look_restored(qapp):
+    """otdesk's start (run(), build_window) sets the application's font, style and style
+    sheet; the tests after these get the look they had."""
+    font, sheet, style = qapp.font(), qapp.styleSheet(), qapp.style().name()
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setFont(font)
+    qapp.setStyle(style)

@@ -18,7 +18,7 @@ from otdesk.ui.check_dialog import CheckDialog
 from otdesk.ui.damaged_dialog import DamagedDialog
 
 from ..helpers.files import fingerprint
-from .modals import Modals, press
+from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 from .test_damaged_start import _rename_column, scribble_table
 
 

@@ -16,7 +16,7 @@ from otdesk.services.clinic import Clinic
 from otdesk.ui.damaged_dialog import DamagedDialog, open_or_restore
 
 from ..helpers.files import fingerprint
-from .modals import Modals, press
+from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 
 
 def clinic_with_backup(clinic, clock):
