@@ -37,6 +37,7 @@ MADE = {
     "before-migration": "Before an upgrade",
     "before-restore": "Before a restore",
     "before-demo": "Before the demo",
+    "before-server-move": "Before the server move",
 }
 VERIFIED = "Verified: restores"
 LOCKED = "Whole; opens with a password of its day or the recovery key"
