@@ -272,3 +272,21 @@ def test_read_only_commands_work_while_another_program_is_writing(data_dir, tmp_
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_clinic_whose_header_was_destroyed_restores_from_its_plain_backup(data_dir, capsys):
+    """A plain clinic's first bytes overwritten (no key file beside it) is damage, not an
+    encrypted clinic: the suggested command restores it, the damaged file set aside."""
+    database = data_dir / "otdesk.db"
+    assert main(capsys, "backup", "--data-dir", str(data_dir))[0] == 0
+    with database.open("r+b") as handle:
+        handle.write(b"\x00" * 100)
+    damaged = database.read_bytes()
+    code, _, err = main(capsys, "visits", "--data-dir", str(data_dir))
+    assert code == cli.EXIT_BAD_INPUT and "is not an otdesk database" in err
+    code, out, err = main(capsys, *suggested_command(err)[1:])
+    assert code == 0, err
+    assert "Restored" in out
+    kept = [p for p in data_dir.iterdir() if p.name.startswith("otdesk.db.unusable-")]
+    assert [p.read_bytes() for p in kept] == [damaged]
+    assert main(capsys, "check", "--data-dir", str(data_dir))[0] == 0

@@ -78,6 +78,18 @@ def backups(
     return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME, key=key).describe()
 
 
+def backup_info(
+    backup: Backup,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    key: DatabaseKey | None = None,
+) -> BackupInfo:
+    """One backup of the clinic, checked now (the Backups window's Verify)."""
+    return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME, key=key).describe_one(
+        backup
+    )
+
+
 def check(
     data_dir: str | os.PathLike[str] | None = None, *, key: DatabaseKey | None = None
 ) -> HealthReport:

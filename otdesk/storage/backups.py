@@ -275,25 +275,24 @@ class BackupStore:
 
     def describe(self) -> list[BackupInfo]:
         """Every backup, newest first, each checked, with its size and visit count."""
-        infos = []
-        for backup in self.newest_first():
-            found = self._inspect(backup.path)
-            try:
-                size = backup.size
-            except OSError:
-                size = 0
-            infos.append(
-                BackupInfo(
-                    backup,
-                    size,
-                    found.visits,
-                    found.revision,
-                    found.problem,
-                    found.locked,
-                    found.encrypted,
-                )
-            )
-        return infos
+        return [self.describe_one(backup) for backup in self.newest_first()]
+
+    def describe_one(self, backup: Backup) -> BackupInfo:
+        """One backup, checked now (the Backups window's Verify)."""
+        found = self._inspect(backup.path)
+        try:
+            size = backup.size
+        except OSError:
+            size = 0
+        return BackupInfo(
+            backup,
+            size,
+            found.visits,
+            found.revision,
+            found.problem,
+            found.locked,
+            found.encrypted,
+        )
 
     def _inspect(self, path: Path) -> _Inspection:
         try:

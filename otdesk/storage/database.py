@@ -96,6 +96,9 @@ class Database:
         self.backups = backups
         self.report = report
         self.key = key
+        # Set when damage was found while the clinic is open: every write is refused with it
+        # (writing into a damaged file can spread the damage), reads go on.
+        self.writes_refused: StorageError | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -110,6 +113,8 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error."""
+        if self.writes_refused is not None:
+            raise self.writes_refused
         with (
             self.translate_errors(),
             self.engine.connect().execution_options(**{dialect.WRITE_OPTION: True}) as connection,
@@ -132,6 +137,17 @@ class Database:
             revision = connection.exec_driver_sql(dialect.stored_revision_sql()).scalar()
             connection.rollback()
         return CheckReport(self.path, revision, HEAD_REVISION, tuple(problems), _size(self.path))
+
+    def quick_check(self) -> None:
+        """SQLite's quick_check of the whole file (read-only; about 7 ms per MB): raises
+        CorruptDatabaseError, naming the file and the newest backup, when it finds damage."""
+        report = self.check(quick=True)
+        if report.problems:
+            raise _corrupt(self.path, self.backups, "; ".join(report.problems[:3]))
+
+    def refuse_writes(self, error: StorageError) -> None:
+        """From now on every write raises `error` (the damage found); see writes_refused."""
+        self.writes_refused = error
 
     def reset(self) -> None:
         """Drop every table and build the schema again, empty (in one transaction), then

@@ -25,6 +25,7 @@ class UnusableDatabaseError(StorageError):
     `newest_backup` is the backup to offer for restoring, or None."""
 
     def __init__(self, message: str, *, path: Path, newest_backup: Path | None) -> None:
+        self.detail = message  # what is wrong, without the advice on restoring
         # The exact command for this clinic's folder (paths.cli_command adds --data-dir when
         # it is not the default one): a command that restores another folder is worse than none.
         if newest_backup is not None:

@@ -303,10 +303,17 @@ def _is_container(path: Path) -> bool:
 
 
 def _is_encrypted_clinic(database: Path) -> bool:
+    """An encrypted clinic: random first bytes and its key file beside it. A plain file
+    whose header was destroyed has no key file: it is a damaged plain clinic, which a
+    plain backup restores."""
     from otdesk.storage.database import has_content
 
     try:
-        return has_content(database) and not dialect.is_plain_file(database)
+        return (
+            has_content(database)
+            and not dialect.is_plain_file(database)
+            and keys.key_file_path(database).exists()
+        )
     except (OSError, StorageError):
         return False
 

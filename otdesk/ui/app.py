@@ -64,6 +64,10 @@ def install_excepthook(parent: Callable[[], QWidget | None], log_path: Path | No
             sys.__excepthook__(kind, error, tb)
             return
         log.error("unexpected error: %s", logs.describe_crash(kind, tb))
+        from otdesk.ui import health_check
+
+        if health_check.handled(parent(), error):
+            return  # damage, a full disk: said in its own words
         where = f"\n\nDetails for support are in {log_path}." if log_path else ""
         QMessageBox.warning(
             parent(),
@@ -168,13 +172,16 @@ def build_window(
             clinic_settings=clinic_settings(folder) if folder is not None else None,
         )
         add_management_actions(window)
+        from otdesk.ui import health_check
+
+        health_check.watch(window)  # the quick check after start, Backups…, Check
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:
         # after the window is up (and, on the first screen, after the services have opened):
         # the index opens on another thread, but it still takes turns with the others
         def start_icd() -> None:
-            QTimer.singleShot(ICD_DELAY_MS, lambda: window.start_icd(loader))
+            QTimer.singleShot(ICD_DELAY_MS, window, lambda: window.start_icd(loader))
 
         if clinic is None:
             window.clinic_opened.connect(start_icd)
@@ -251,13 +258,19 @@ def run(data_dir: str | None = None) -> int:
 
     # One window per clinic folder: a second copy would show stale visits, and a restore
     # or demo reset in one would pull the data from under the other.
+    from otdesk.ui import start_failure
+
     try:
         instance = single_instance.acquire(user_data_dir(data_dir))
     except single_instance.AlreadyOpenError as error:
         QMessageBox.information(None, "otdesk is already open", str(error))
         return 1
+    except Exception as error:  # a full disk, a folder not ours: said, never a silent exit
+        return start_failure.report(error, log_path)
     try:
         return _run_window(app, data_dir, log_path)
+    except Exception as error:  # failed before any window or dialog could say so
+        return start_failure.report(error, log_path)
     finally:
         instance.release()
 
@@ -270,11 +283,18 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
     window = show_first_screen(data_dir, clock, settings)
     if window is None:
         from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
+        from otdesk.ui.damaged_dialog import open_or_restore
 
         try:
-            clinic = open_clinic(data_dir, clock)
+            # a damaged file is never treated as new: its screen offers the backups instead
+            clinic = open_or_restore(
+                lambda: open_clinic(data_dir, clock), user_data_dir(data_dir), clock
+            )
         except StorageError as error:
-            QMessageBox.critical(None, "otdesk cannot open the clinic database", str(error))
+            from otdesk.ui import start_failure
+
+            return start_failure.report(error, log_path, "otdesk cannot open the clinic database")
+        if clinic is None:
             return 1
         note = ""
         if clinic.practice.get() is None:

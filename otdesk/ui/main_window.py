@@ -158,12 +158,34 @@ class MainWindow(QMainWindow):
     def load_clinic(self, opener: Callable[[], Any]) -> None:
         """Open the services on a worker thread (opener() -> Clinic) and take them on when
         they are ready; a failure to open is shown and closes the window (open_failed)."""
-        worker = Worker(lambda _progress: opener(), self)
-        worker.finished.connect(self.attach_clinic)
+
+        def job(_progress: Any) -> Any:
+            from otdesk.storage.errors import UnusableDatabaseError
+
+            try:
+                return opener()
+            except UnusableDatabaseError as error:  # damaged: offered a restore, not closed
+                return error
+
+        worker = Worker(job, self)
+        worker.finished.connect(lambda result: self._clinic_ready(result, opener))
         worker.failed.connect(self._clinic_failed)
         self._clinic_worker = worker
         self.show_status(OPENING_NOTE)
         worker.start()
+
+    def _clinic_ready(self, result: Any, opener: Callable[[], Any]) -> None:
+        if not isinstance(result, Exception):
+            self.attach_clinic(result)
+            return
+        from otdesk.ui import health_check
+
+        if health_check.restore_at_open(self, result):
+            self.load_clinic(opener)
+        else:
+            self._waiting.clear()
+            self.open_failed = True
+            self.close()
 
     def attach_clinic(self, clinic: Any) -> None:
         self.clinic = clinic
@@ -197,8 +219,21 @@ class MainWindow(QMainWindow):
         if worker is not None and not worker.done:
             worker.wait(60000)
         clinic = self.clinic if self.clinic is not None else getattr(worker, "result", None)
-        if clinic is not None:
+        if clinic is not None and not isinstance(clinic, Exception):
             clinic.close()
+
+    def replace_clinic(self, clinic: Any) -> None:
+        """Take on another open clinic (the same folder after a restore): the open visit is
+        closed, the day, the codes and the favourites are read afresh."""
+        self.controller.open(None)
+        self.clinic = clinic
+        self.controller.clinic = clinic
+        if self._icd_index is not None:
+            clinic.ctx.icd = self._icd_index
+        self.day.set_patients(clinic.patients)
+        self.editor.refresh_codes()
+        self.load_favourites()
+        self.refresh_day()
 
     def _action(
         self, text: str, shortcut: str | QKeySequence | None, slot, name: str | None = None
@@ -643,6 +678,10 @@ class MainWindow(QMainWindow):
         if self._icd_worker is not None and not self._icd_worker.done:
             self._icd_worker.cancel()
             self._icd_worker.wait(5000)
+        # the quick check after start (otdesk.ui.health_check) reads the file to its end
+        checking = getattr(self, "quick_check_worker", None)
+        if checking is not None and not checking.done:
+            checking.wait(60000)
         super().closeEvent(event)
 
 

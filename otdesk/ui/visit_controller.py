@@ -2,8 +2,10 @@
 service hands back is announced to the widgets. Nothing here draws; nothing here stores.
 
 Errors the services raise (a refused value, a visit that is no longer a draft, a locked
-database) become `failed(message)`; the stored visit is unchanged and the widgets show the
-message beside what the person touched.
+database, a full disk) become `failed(message)`; the stored visit is unchanged and the
+widgets show the message beside what the person touched. A damaged database met in the
+middle of work is also announced as `damaged(error)`: the window then blocks saving (block())
+and offers to restore a backup; the visits still show, read-only.
 
 Every change to the open draft's header, lines, diagnoses and fixes goes on an undo stack
 (Edit > Undo, Ctrl+Z; Redo, Ctrl+Shift+Z): a command keeps the visit's state before and
@@ -37,6 +39,25 @@ def _service_errors() -> tuple[type[Exception], ...]:
     return (ServiceError, StorageError)
 
 
+def _damage_errors() -> tuple[type[Exception], ...]:
+    from otdesk.storage.errors import UnusableDatabaseError
+
+    return (UnusableDatabaseError,)
+
+
+class ReadOnlyVisit:
+    """A visit as shown while saving is blocked: every field as stored, nothing editable
+    (the editor then shows it as it shows a finalized one)."""
+
+    editable = False
+
+    def __init__(self, visit: Any) -> None:
+        self.stored = visit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stored, name)
+
+
 class _Change(QUndoCommand):
     """One change already made (the services did it): undo and redo put the visit back at
     the state before or after it."""
@@ -63,6 +84,7 @@ class VisitController(QObject):
     failed = Signal(str)
     saved = Signal(int)  # visit id, after each stored change (the day list refreshes)
     note = Signal(str)  # something done worth a word ("Added 7 min to line 1 (97110).")
+    damaged = Signal(object)  # the UnusableDatabaseError a service call met
 
     def __init__(self, clinic: Any, clock: Callable[[], datetime], parent=None) -> None:
         super().__init__(parent)
@@ -76,6 +98,21 @@ class VisitController(QObject):
         self.complete_fix: Callable[[Any, Any], dict[str, Any] | None] | None = None
         self.undo_stack = QUndoStack(self)
         self._restoring = False
+        self.blocked: str | None = None  # why saving is refused (a damaged database)
+
+    def block(self, reason: str) -> None:
+        """Refuse every change from now on with `reason`; the open visit shows read-only."""
+        self.blocked = reason
+        self.undo_stack.clear()
+        if self.visit is not None and not isinstance(self.visit, ReadOnlyVisit):
+            self.visit = ReadOnlyVisit(self.visit)
+            self.changed.emit(self.visit)
+
+    def unblock(self) -> None:
+        """Saving works again (a good database is open); the open visit is shown afresh."""
+        self.blocked = None
+        if self.visit is not None:
+            self.open(self.visit.id)
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -129,6 +166,9 @@ class VisitController(QObject):
 
     def add_line(self, code: str) -> bool:
         """Add a line with the defaults the visit implies (automatic modifiers, pointer)."""
+        if self.blocked is not None:
+            self.failed.emit(self.blocked)
+            return False
         if not self.editable:
             self.failed.emit("This visit is not a draft: amend it to change its lines.")
             return False
@@ -326,6 +366,8 @@ class VisitController(QObject):
             self.clinic.visits.delete_draft(visit_id)
         except _service_errors() as error:
             self.failed.emit(str(error))
+            if isinstance(error, _damage_errors()):
+                self.damaged.emit(error)
             return False
         self.visit = None
         self.undo_stack.clear()
@@ -366,6 +408,11 @@ class VisitController(QObject):
 
     def _call(self, action: Callable[[], Any], save: bool = True) -> bool:
         self.last_field = None
+        if save and self.blocked is not None:
+            self.failed.emit(self.blocked)
+            if self.visit is not None:
+                self.changed.emit(self.visit)
+            return False
         try:
             visit = action()
         except _service_errors() as error:
@@ -374,7 +421,11 @@ class VisitController(QObject):
             # Redraw from the stored visit so a refused edit shows the stored value again.
             if self.visit is not None:
                 self.changed.emit(self.visit)
+            if isinstance(error, _damage_errors()):
+                self.damaged.emit(error)
             return False
+        if self.blocked is not None:
+            visit = ReadOnlyVisit(visit)
         self.visit = visit
         self.changed.emit(visit)
         if save:
