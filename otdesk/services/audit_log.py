@@ -107,6 +107,27 @@ def people(ctx: ServiceContext) -> list[str]:
         return sorted(connection.execute(select(log.c.user).distinct()).scalars())
 
 
+def patient_choices(ctx: ServiceContext) -> list[tuple[int, str]]:
+    """Every patient, inactive ones too, as (id, "Last, First (MM/DD/YYYY)"): the filter's
+    list of patients."""
+    ctx.require(Permission.AUDIT)
+    p = s.patients
+    with ctx.db.read() as connection:
+        rows = connection.execute(
+            select(p.c.id, p.c.last_name, p.c.first_name, p.c.date_of_birth).order_by(
+                p.c.last_name, p.c.first_name, p.c.id
+            )
+        ).all()
+    return [
+        (
+            row.id,
+            f"{row.last_name}, {row.first_name}"
+            + (f" ({row.date_of_birth:%m/%d/%Y})" if row.date_of_birth else ""),
+        )
+        for row in rows
+    ]
+
+
 def export_csv(ctx: ServiceContext, wanted: AuditFilter, path: Path) -> int:
     """Write every matching entry (oldest first) to `path` as CSV (owner-only, written
     whole or not at all); the export is recorded in the log. Returns the number of rows."""

@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from otdesk.core.accounts import Person, Role
-from otdesk.services import FixedClock
+from otdesk.services import FixedClock, session_events
 from otdesk.services import audit_log as a
-from otdesk.services import session_events
 from otdesk.services.accounts import SignInError
 from otdesk.services.errors import PermissionDeniedError, ValidationError
 from otdesk.services.signin import create_clinic, sign_in
@@ -31,9 +30,7 @@ def clinic(tmp_path, clock):
         tmp_path / "clinic", "ada", "Ada Admin", PASSWORD, clock=clock, daily_backup=False
     )
     made.practice.save(name="Harbor Hands OT")
-    ot = made.providers.create(
-        last_name="Demo", first_name="Avery", role="OT", npi="1234567893"
-    )
+    ot = made.providers.create(last_name="Demo", first_name="Avery", role="OT", npi="1234567893")
     made.accounts.add("pat", "Pat Lee", "front-desk", "front desk mornings")
     clock.advance(days=1)
     made.sign_in_as(Person("pat", "Pat Lee", Role.FRONT_DESK))
