@@ -149,10 +149,8 @@ def test_the_pause_the_service_enforces_is_shown_as_a_countdown(qtbot, folder, s
     from otdesk.services.accounts import SignInError
 
     for _ in range(6):  # five, then one more after the two seconds: four seconds now
-        try:
+        with pytest.raises(SignInError):
             signin.sign_in(folder, PAT, "wrong", clock=clock)
-        except SignInError:
-            pass
         clock.advance(seconds=2)
     panel._wait_left = 0
     _sign_in(qtbot, flow, PAT, PAT_PASSWORD)
