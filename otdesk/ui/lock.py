@@ -183,8 +183,7 @@ class SessionLock(QObject):
         panel.signed_in.connect(self._signed_in)
         screen.setGeometry(self.window.geometry())
         self.screen = screen
-        screen.show()
-        screen.raise_()
+        screen.show()  # a new window goes on top
         screen.activateWindow()
         panel.focus()
         self.locked.emit()
