@@ -287,7 +287,7 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
         data_dir,
         clock,
         settings,
-        lambda clinic, note: build_window(clinic, clock, settings, title_note=note),
+        lambda clinic, note, **kw: build_window(clinic, clock, settings, title_note=note, **kw),
     )
     install_excepthook(lambda: flow.window or flow.sign_in_window, log_path)
     try:

@@ -92,16 +92,32 @@ def run_on_thread(
 _running: set[Any] = set()
 
 
+class PendingScreen:
+    """What the main window shows while it is built before the clinic is open (during a
+    sign-in's password check): the practice's name, no visits yet, the shipped favourites.
+    It has a FirstScreen's reads (otdesk.services.first_screen)."""
+
+    def __init__(self, practice_name: str) -> None:
+        self.practice_name = practice_name
+
+    def day(self, _on: Any) -> list[Any]:
+        return []
+
+    def favourite_codes(self) -> tuple[str, ...]:
+        return ()
+
+
 class StartFlow(QObject):
-    """Which screen comes first, and what follows it. `open_window(clinic, note)` builds
-    and shows the main window (ui.app.build_window); `clock` is the services' clock."""
+    """Which screen comes first, and what follows it. `open_window(clinic, note, **kw)`
+    builds the main window (ui.app.build_window: `first_screen` and `clinic_folder` when
+    clinic is None); `clock` is the services' clock."""
 
     def __init__(
         self,
         data_dir: str | Path | None,
         clock: Any,
         settings: QSettings,
-        open_window: Callable[[Any, str], QWidget],
+        open_window: Callable[..., QWidget],
         *,
         warm: Callable[[], None] | None = warm_up,
         runner: Any = run_on_thread,
@@ -115,6 +131,7 @@ class StartFlow(QObject):
         self._runner = runner
         self.sign_in_window: SignInWindow | None = None
         self.window: QWidget | None = None
+        self._prepared: Any = None  # the main window built while a password is checked
         self.clinic: Any = None
         self._folder: Path | None = None
         self._demo = False
@@ -171,14 +188,23 @@ class StartFlow(QObject):
 
             return sign_in_wait(database, typed, self.clock.now())
 
+        def run(job: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
+            self._runner(job, done)
+            self._prepare_window()
+
         screen = SignInWindow(
             attempt,
             title=_practice_title(folder),
             note=note,
             name=name,
             wait_for=wait_for,
-            runner=self._runner,
+            runner=run,
         )
+        # the app's style sheet comes once the main window is built (style.apply_sheet);
+        # the screen has its own meanwhile, so its sentences are coloured too
+        from otdesk.ui.style import STYLE_SHEET
+
+        screen.setStyleSheet(STYLE_SHEET)
         screen.signed_in.connect(self._signed_in)
         screen.recovery_requested.connect(self._recover)
         self.sign_in_window = screen
@@ -203,6 +229,22 @@ class StartFlow(QObject):
 
     # --- after sign-in ----------------------------------------------------------------------
 
+    def _prepare_window(self) -> None:
+        """Build the main window, hidden, while the password is checked on the worker
+        thread (Argon2 runs there without the interpreter's lock): sign-in then only has to
+        hand it the clinic. Kept for the next try if this one fails."""
+        if self._prepared is not None or self.window is not None or self._folder is None:
+            return
+        self._prepared = self._open_window(
+            None,
+            self._note(),
+            first_screen=PendingScreen(_practice_title(self._folder)),
+            clinic_folder=self._folder,
+        )
+
+    def _note(self) -> str:
+        return " (demo clinic)" if self._demo else ""
+
     def _signed_in(self, clinic: Any) -> None:
         if clinic.person is not None and not self._demo:
             self.settings.setValue("signin/last_name", clinic.person.name)
@@ -224,7 +266,13 @@ class StartFlow(QObject):
         kept = clinic_settings(Path(clinic.db.path).parent)
         kept.setValue("practice/name", clinic.practice.get().name)  # the next sign-in's title
         self.clinic = clinic
-        window = self._open_window(clinic, " (demo clinic)" if self._demo else "")
+        window, self._prepared = self._prepared, None
+        if window is not None:
+            window.attach_clinic(clinic)
+            window.setWindowTitle(f"{clinic.practice.get().name} — otdesk{self._note()}")
+            window.load_favourites()
+        else:
+            window = self._open_window(clinic, self._note())
         session.install(window, clinic, self.sign_out)
         self.window = window
         window.show()
@@ -255,6 +303,10 @@ class StartFlow(QObject):
 
     def finish(self) -> None:
         """At the end of the app: the clinic closed."""
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None:
+            prepared.close()
+            prepared.deleteLater()
         window = self.window
         if window is not None and hasattr(window, "close_clinic"):
             window.close_clinic()

@@ -30,8 +30,8 @@ def flows(clock, settings):
     made = []
 
     def make(folder):
-        def open_window(clinic, note):
-            return ui_app.build_window(clinic, clock, settings, loader=None, title_note=note)
+        def open_window(clinic, note, **kw):
+            return ui_app.build_window(clinic, clock, settings, loader=None, title_note=note, **kw)
 
         flow = StartFlow(folder, clock, settings, open_window, warm=None)
         made.append(flow)

@@ -38,8 +38,8 @@ def start(qtbot, clock, settings):
     flows = []
 
     def make(folder, **options):
-        def open_window(clinic, note):
-            return ui_app.build_window(clinic, clock, settings, loader=None, title_note=note)
+        def open_window(clinic, note, **kw):
+            return ui_app.build_window(clinic, clock, settings, loader=None, title_note=note, **kw)
 
         options.setdefault("warm", None)
         flow = StartFlow(folder, clock, settings, open_window, **options)
