@@ -170,10 +170,23 @@ def _short(text: str, width: int = 120) -> str:
     except ValueError:
         value = text
     if isinstance(value, dict):
-        shown = ", ".join(f"{k}={v}" for k, v in value.items())
+        shown = ", ".join(f"{k}={_when(v)}" for k, v in value.items())
     else:
         shown = str(value)
     return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+def _when(value: Any) -> Any:
+    """A moment recorded as ISO text, shown as the window shows times (MM/DD/YYYY, local)."""
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone()
+        return moment.strftime("%m/%d/%Y %H:%M:%S")
+    return value
 
 
 def _entry(row: Any) -> LogEntry:

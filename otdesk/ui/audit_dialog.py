@@ -51,6 +51,8 @@ class AuditDialog(QDialog):
             self.person.addItem(name, name)
         self.start = DateField("From", optional=True, keep_refused=True)
         self.end = DateField("To", optional=True, keep_refused=True)
+        for field in (self.start, self.end):
+            field.edit.setPlaceholderText("MM/DD/YYYY")  # blank is any day; the width fits
         self.patient = QComboBox()
         self.patient.setAccessibleName("Patient")
         self.patient.setEditable(True)

@@ -56,11 +56,11 @@ def _common() -> frozenset[str]:
     return common_passwords()
 
 
-class PasswordFields(QWidget):
-    """A new password typed twice, with the rule it breaks said as it is typed."""
+class PasswordFields:
+    """A new password typed twice, with the rule it breaks said as it is typed; its rows
+    go into the dialog's form (add_rows), lined up with the other fields."""
 
-    def __init__(self, label: str = "&New password", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self) -> None:
         self.account_name = ""
         self.first = _password_field("New password")
         self.second = _password_field("New password again")
@@ -71,8 +71,8 @@ class PasswordFields(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setAccessibleName("Password rule")
         self.first.textChanged.connect(self._typed)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
+
+    def add_rows(self, form: QFormLayout, label: str = "&New password") -> None:
         form.addRow(label, self.first)
         form.addRow("Type it a&gain", self.second)
         form.addRow("", self.hint)
@@ -177,7 +177,7 @@ class AddPersonDialog(_Form):
         self.form.addRow("&Display name", self.display_name)
         self.form.addRow("&Role", self.role)
         self.form.addRow("Pro&vider (therapists)", self.provider)
-        self.layout_.addWidget(self.passwords)
+        self.passwords.add_rows(self.form, "&Password")
         self.finish_layout()
         self.name.setFocus()
 
@@ -227,7 +227,7 @@ class SetPasswordDialog(_Form):
             self.form.addRow("&Current password", self.current)
         self.passwords = PasswordFields()
         self.passwords.account_name = name
-        self.layout_.addWidget(self.passwords)
+        self.passwords.add_rows(self.form)
         if not own:
             note = QLabel(
                 "Tell the person their new password in person; they can change it at "
@@ -348,7 +348,7 @@ class PeopleDialog(QDialog):
             self.reset_button.setEnabled(not account.disabled)
 
     def say(self, text: str, error: bool = False) -> None:
-        self.message.setProperty("role", "error" if error else "done")
+        self.message.setProperty("role", "error" if error else "note")
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setText(text)

@@ -65,7 +65,7 @@ class Session(QObject):
         first = bar.actions()[0] if bar.actions() else None
         bar.insertMenu(first, self.file_menu) if first else bar.addMenu(self.file_menu)
 
-        self.people_action = self._action("&People…", None, self.show_people)
+        self.people_action = self._action("Peop&le…", None, self.show_people)
         self.audit_action = self._action("Audit lo&g…", None, self.show_audit_log)
         clinic_menu = getattr(window, "clinic_menu", None)
         if clinic_menu is not None:
@@ -114,6 +114,11 @@ class Session(QObject):
         refresh = getattr(self.window, "refresh_day", None)
         if refresh is not None:
             refresh()
+        # the new person starts where the desk does, in Find patient (the day list, given
+        # the focus back, would open its first visit)
+        day = getattr(self.window, "day", None)
+        if day is not None:
+            day.focus_search(f"{self.clinic.person.display_name} is signed in.")
 
     def show_people(self) -> None:
         from otdesk.ui import people_dialog

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from xml.sax.saxutils import escape
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -84,8 +86,9 @@ class SignInPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFixedWidth(PANEL_WIDTH)
 
-        self.heading = QLabel(f"<h2>{heading}</h2>")
+        self.heading = QLabel(f"<h2>{escape(heading)}</h2>")
         self.heading.setAccessibleName("Sign-in heading")
+        self.heading.setWordWrap(True)  # a long practice name goes on two lines
         self.note = QLabel(note)
         self.note.setWordWrap(True)
         self.note.setAccessibleName("Sign-in note")
@@ -245,8 +248,21 @@ class SignInWindow(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.panel, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
-        self.resize(720, 480)
         self.panel.focus()
+
+    def place(self, geometry: Any = None) -> None:
+        """Where the main window will be: its saved place (`geometry`, its saveGeometry())
+        when that fits a screen, else the usual size in the middle of the main screen."""
+        if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(QByteArray(geometry)):
+            screen = QGuiApplication.screenAt(self.frameGeometry().center())
+            if screen is not None and screen.availableGeometry().contains(self.frameGeometry()):
+                return
+        screen = QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1366, 740)
+        self.resize(min(1366, area.width()), min(740, area.height()))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(frame.topLeft())
 
 
 class RecoveryDialog(QDialog):

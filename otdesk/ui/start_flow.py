@@ -205,6 +205,7 @@ class StartFlow(QObject):
         from otdesk.ui.style import STYLE_SHEET
 
         screen.setStyleSheet(STYLE_SHEET)
+        screen.place(self.settings.value("window/geometry"))
         screen.signed_in.connect(self._signed_in)
         screen.recovery_requested.connect(self._recover)
         self.sign_in_window = screen

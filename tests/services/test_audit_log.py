@@ -111,6 +111,15 @@ def test_session_events_name_the_person(clinic):
         session_events.record(clinic, "session.nap")
 
 
+def test_details_show_moments_as_the_window_does():
+    entry = a.LogEntry(
+        1, datetime(2026, 3, 2, tzinfo=UTC), "ada", "signin.failed", "account", None, None,
+        '{"at": "2026-03-02T15:04:05+00:00", "name": "ada"}', None,
+    )  # fmt: skip
+    shown = datetime(2026, 3, 2, 15, 4, 5, tzinfo=UTC).astimezone().strftime("%m/%d/%Y %H:%M:%S")
+    assert entry.details == f"after: at={shown}, name=ada"
+
+
 def test_the_wait_after_five_failures_is_known_at_once(clinic, clock):
     folder = clinic.db.path.parent
     database = clinic.db.path

@@ -111,6 +111,8 @@ def test_another_person_switches_in_and_the_running_timer_goes_on(qtbot, signed_
     clinic.timers.start(line_id)
     clock.advance(minutes=3)
     assert window.session.people_action.isVisible()
+    window.controller.open(window.visit.id)
+    window.day.visits.setFocus()  # the day list: given the focus back, it opens a visit
     qtbot.keyClick(window, Qt.Key_L, Qt.ControlModifier | Qt.ShiftModifier)  # File > Lock now
     assert window.session.lock.is_locked
     screen = window.session.lock.screen
@@ -125,7 +127,9 @@ def test_another_person_switches_in_and_the_running_timer_goes_on(qtbot, signed_
     assert window.session.who.text() == "Signed in: Pat Lee (Front desk)"
     assert not window.session.people_action.isVisible()
     assert not window.session.audit_action.isVisible()
+    QApplication.processEvents()
     assert window.controller.visit is None  # Ada's visit is put away for Pat
+    assert window.day.search_note.text() == "Pat Lee is signed in."
     clock.advance(minutes=2)
     state = clinic.timers.states(window.visit.id)[line_id]
     assert state.running and state.elapsed_seconds == 5 * 60
