@@ -244,9 +244,15 @@ class SignInWindow(QWidget):
         )
         self.panel.signed_in.connect(self.signed_in)
         self.panel.recovery_requested.connect(self.recovery_requested)
+        # stretches, not an alignment: a layout gives an aligned widget its plain size hint,
+        # which leaves a heading wrapped on two lines no room for the second
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.panel)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(self.panel, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(2)
         self.panel.focus()
 
