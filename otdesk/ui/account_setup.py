@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -66,6 +67,9 @@ class FirstAdministratorDialog(QDialog):
         self.result_value: Any = None
         self.setWindowTitle("Encrypt the clinic's data" if upgrade else "The first administrator")
         self.setMinimumWidth(620)
+        heading = QLabel(
+            "<h3>Encrypt the clinic's data</h3>" if upgrade else "<h3>The first administrator</h3>"
+        )
         intro = QLabel(UPGRADE_INTRO if upgrade else NEW_INTRO)
         intro.setWordWrap(True)
         self.name = QLineEdit()
@@ -81,6 +85,7 @@ class FirstAdministratorDialog(QDialog):
         form.addRow("&Display name", self.display_name)
         self.passwords.add_rows(form, "&Password")
         layout = QVBoxLayout(self)
+        layout.addWidget(heading)
         layout.addWidget(intro)
         layout.addLayout(form)
         self.encrypt_backups = QRadioButton("&Encrypt the old backups too (recommended)")
@@ -97,6 +102,7 @@ class FirstAdministratorDialog(QDialog):
         self.message.setProperty("role", "error")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("First administrator message")
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 4)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -172,7 +178,7 @@ class RecoverySheetDialog(QDialog):
         self._ask_path = ask_path
         self._ask_printer = ask_printer
         self.setWindowTitle("The clinic's recovery key")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(780)
         intro = QLabel(
             "<b>This is the clinic's recovery key. It is shown only now.</b><br>"
             "It opens the clinic's data and every backup when nobody can sign in (every "
@@ -190,6 +196,7 @@ class RecoverySheetDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.4 if font.pointSizeF() > 0 else 14)
         font.setBold(True)
         self.key.setFont(font)
+        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.save_button = QPushButton("&Save the recovery sheet (PDF)…")
         self.save_button.clicked.connect(self.save_sheet)
         self.print_button = QPushButton("&Print…")
@@ -205,6 +212,9 @@ class RecoverySheetDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Recovery sheet message")
+        # room for two lines from the start: a dialog does not grow for a wrapped label, it
+        # squeezes the others
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * 2 + 4)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.continue_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.continue_button.setText("&Continue")

@@ -47,6 +47,8 @@ def _message_label(name: str) -> QLabel:
     label.setProperty("role", "error")
     label.setWordWrap(True)
     label.setAccessibleName(name)
+    # room for two lines from the start: a dialog does not grow for a wrapped label
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * 2 + 4)
     return label
 
 
@@ -288,7 +290,7 @@ class PeopleDialog(QDialog):
 
         self.lock_minutes = QSpinBox()
         self.lock_minutes.setRange(*LOCK_MINUTES_RANGE)
-        self.lock_minutes.setSuffix(" minutes")
+        self.lock_minutes.setSuffix(" min")
         self.lock_minutes.setAccessibleName("Lock after")
         self.lock_minutes.setValue(clinic.accounts.lock_minutes())
         self.lock_save = QPushButton("Sa&ve")
@@ -423,7 +425,8 @@ class PeopleDialog(QDialog):
             return
         if self.on_lock_minutes is not None:
             self.on_lock_minutes(minutes)
-        self.say(f"The screen locks itself after {minutes} minutes without input.")
+        unit = "minute" if minutes == 1 else "minutes"
+        self.say(f"The screen locks itself after {minutes} {unit} without input.")
 
 
 def show(parent: QWidget | None, clinic: Any, on_lock_minutes: Callable[[int], None]) -> None:
