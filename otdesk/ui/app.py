@@ -283,12 +283,14 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
 
     clock = SystemClock()
     settings = QSettings()
-    flow = StartFlow(
-        data_dir,
-        clock,
-        settings,
-        lambda clinic, note, **kw: build_window(clinic, clock, settings, title_note=note, **kw),
-    )
+
+    def open_window(clinic: Any, note: str, **options: Any) -> Any:
+        # the diagnosis index the sign-in screen's warm-up opened while the person typed
+        return build_window(
+            clinic, clock, settings, loader=flow.icd_loader, title_note=note, **options
+        )
+
+    flow = StartFlow(data_dir, clock, settings, open_window)
     install_excepthook(lambda: flow.window or flow.sign_in_window, log_path)
     try:
         if not flow.begin():

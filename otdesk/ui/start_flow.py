@@ -44,19 +44,24 @@ def looks_encrypted(database: Path) -> bool:
     return len(head) == len(_SQLITE_HEADER) and head != _SQLITE_HEADER
 
 
-def warm_up() -> None:
-    """What signing in and the window need, imported on a thread while the person types:
-    the services and SQLAlchemy, SQLCipher, the window's modules, the catalog and the
-    diagnosis index's module."""
+def warm_up() -> Any:
+    """What signing in and the window need, loaded on a thread while the person types: the
+    services and SQLAlchemy, SQLCipher, the window's modules, the catalog, and the diagnosis
+    index when it is built already (returned; None when it must be built first, which the
+    window does with its progress)."""
     import sqlcipher3  # noqa: F401
 
-    from otdesk.core import icd  # noqa: F401
+    from otdesk.core import icd
     from otdesk.core.catalog import default_catalog
     from otdesk.services import accounts, session_events, signin  # noqa: F401
     from otdesk.ui import main_window, management, session  # noqa: F401
 
     default_catalog()
     accounts.common_passwords()
+    try:
+        return icd.open_index(build_if_missing=False)
+    except icd.IcdError:  # missing or out of date: built later, with its progress
+        return None
 
 
 def run_on_thread(
@@ -119,7 +124,7 @@ class StartFlow(QObject):
         settings: QSettings,
         open_window: Callable[..., QWidget],
         *,
-        warm: Callable[[], None] | None = warm_up,
+        warm: Callable[[], Any] | None = warm_up,
         runner: Any = run_on_thread,
     ) -> None:
         super().__init__()
@@ -136,6 +141,7 @@ class StartFlow(QObject):
         self._folder: Path | None = None
         self._demo = False
         self.warmed = threading.Event()
+        self.warm_result: Any = None  # the diagnosis index the warm-up opened, if any
 
     # --- the first screen -------------------------------------------------------------------
 
@@ -163,7 +169,9 @@ class StartFlow(QObject):
 
         def run() -> None:
             try:
-                warm()
+                self.warm_result = warm()
+            except Exception:  # what did not load now loads when first used
+                self.warm_result = None
             finally:
                 self.warmed.set()
 
@@ -227,6 +235,16 @@ class StartFlow(QObject):
         clinic = ask_recovery(self.sign_in_window, attempt, typed, runner=self._runner)
         if clinic is not None:
             self._signed_in(clinic)
+
+    def icd_loader(self, progress: Callable[[int, int], None]) -> Any:
+        """The window's diagnosis index: the one the warm-up opened, else opened (or built)
+        now as always (ui.app.icd_loader). Runs on the window's worker thread."""
+        self.warmed.wait(120)
+        if self.warm_result is not None:
+            return self.warm_result
+        from otdesk.ui.app import icd_loader
+
+        return icd_loader(progress)
 
     # --- after sign-in ----------------------------------------------------------------------
 

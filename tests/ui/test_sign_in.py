@@ -207,3 +207,17 @@ def test_the_demo_clinic_says_its_account(qtbot, folder, start, tmp_path):
     screen = flow.show_sign_in(folder, demo=True)
     assert screen.panel.note.text() == DEMO_NOTE and "demo" in DEMO_NOTE
     assert screen.panel.name.text() == "demo"  # not the last name signed in
+
+
+def test_the_window_gets_the_diagnosis_index_the_warm_up_opened(folder, start, monkeypatch):
+    opened = object()
+    flow = start(folder, warm=lambda: opened)
+    flow.show_sign_in(folder)
+    assert flow.warmed.wait(10)
+    assert flow.icd_loader(lambda done, total: None) is opened
+
+    built = object()
+    monkeypatch.setattr(ui_app, "icd_loader", lambda progress: built)
+    later = start(folder, warm=lambda: None)  # not built yet: the window builds it
+    later.show_sign_in(folder)
+    assert later.icd_loader(lambda done, total: None) is built
