@@ -142,6 +142,7 @@ class StartFlow(QObject):
         self._demo = False
         self.warmed = threading.Event()
         self.warm_result: Any = None  # the diagnosis index the warm-up opened, if any
+        self._warm_started = False
 
     # --- the first screen -------------------------------------------------------------------
 
@@ -162,6 +163,10 @@ class StartFlow(QObject):
         return self._welcome(database.parent)
 
     def _start_warm_up(self) -> None:
+        """Once per run (a sign-out's sign-in screen finds it all loaded)."""
+        if self._warm_started:
+            return
+        self._warm_started = True
         if self._warm is None:
             self.warmed.set()
             return
@@ -184,7 +189,7 @@ class StartFlow(QObject):
         note = DEMO_NOTE if self._demo else ""
         last = self.settings.value("signin/last_name", "")
         name = DEMO_NAME if self._demo else (last if isinstance(last, str) else "")
-        database = folder / database_path(folder).name
+        database = database_path(folder)
 
         def attempt(typed: str, password: str) -> Any:
             from otdesk.services import signin
