@@ -40,3 +40,13 @@ class FakeMonotonic:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def forget_style_sheet() -> None:
+    """Take back the app-wide style sheet the real window set (ui.style.apply_sheet): the
+    tests after these measure the window without it."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.setStyleSheet("")  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from otdesk.ui.welcome_dialog import WelcomeDialog
 
 from .conftest import seed_clinic
 from .helpers import show, when_modal
+from .signed_in import forget_style_sheet
 
 KEY = "ABCDE-FGHJK-MNPQR-STVWX-YZ012-34567-89ABC-DEFGH"
 
@@ -42,6 +43,7 @@ def flows(clock, settings):
         if flow.window is not None:
             flow.window.close()
         flow.finish()
+    forget_style_sheet()
 
 
 def _first_administrator(name, password, delete=False):

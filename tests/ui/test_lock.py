@@ -15,7 +15,15 @@ from otdesk.ui.lock import LOCKED_TITLE
 from otdesk.ui.models.charge_lines import COL_MINUTES
 
 from .helpers import type_into_cell
-from .signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD, FakeMonotonic, make_clinic
+from .signed_in import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    PAT,
+    PAT_PASSWORD,
+    FakeMonotonic,
+    forget_style_sheet,
+    make_clinic,
+)
 
 
 @pytest.fixture
@@ -33,6 +41,7 @@ def signed_in(qtbot, tmp_path, clock, settings):
     yield window
     window.session.watcher.stop()
     clinic.close()
+    forget_style_sheet()
 
 
 def _actions(window):

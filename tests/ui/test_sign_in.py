@@ -16,7 +16,7 @@ from otdesk.ui import app as ui_app
 from otdesk.ui.sign_in_screen import RecoveryDialog
 from otdesk.ui.start_flow import DEMO_NOTE, StartFlow, looks_encrypted
 
-from .signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD, make_clinic
+from .signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD, forget_style_sheet, make_clinic
 
 
 class Folder(type(Path())):  # type: ignore[misc]
@@ -53,6 +53,7 @@ def start(qtbot, clock, settings):
         if flow.sign_in_window is not None:
             flow.sign_in_window.close()
         flow.finish()
+    forget_style_sheet()
 
 
 def _sign_in(qtbot, flow, name, password):
