@@ -276,39 +276,31 @@ def run(data_dir: str | None = None) -> int:
 
 
 def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) -> int:
-    holder: dict[str, Any] = {}
-    install_excepthook(lambda: holder.get("window"), log_path)
+    from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
+    from otdesk.ui.start_flow import StartFlow
+
     clock = SystemClock()
     settings = QSettings()
-    window = show_first_screen(data_dir, clock, settings)
-    if window is None:
-        from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
-        from otdesk.ui.damaged_dialog import open_or_restore
 
-        try:
-            # a damaged file is never treated as new: its screen offers the backups instead
-            clinic = open_or_restore(
-                lambda: open_clinic(data_dir, clock), user_data_dir(data_dir), clock
-            )
-        except StorageError as error:
-            from otdesk.ui import start_failure
+    def open_window(clinic: Any, note: str, **options: Any) -> Any:
+        # the diagnosis index the sign-in screen's warm-up opened while the person typed
+        return build_window(
+            clinic, clock, settings, loader=flow.icd_loader, title_note=note, **options
+        )
 
-            return start_failure.report(error, log_path, "otdesk cannot open the clinic database")
-        if clinic is None:
-            return 1
-        note = ""
-        if clinic.practice.get() is None:
-            clinic, note = first_run(clinic, data_dir, clock)
-            if clinic is None:
-                return 0
-        window = build_window(clinic, clock, settings, title_note=note)
-        window.show()
-    holder["window"] = window
+    flow = StartFlow(data_dir, clock, settings, open_window)
+    install_excepthook(lambda: flow.window or flow.sign_in_window, log_path)
     try:
-        code = app.exec()
+        if not flow.begin():
+            return 0
+    except StorageError as error:
+        from otdesk.ui import start_failure
+
+        return start_failure.report(error, log_path, "otdesk cannot open the clinic database")
+    try:
+        return app.exec()
     finally:
-        window.close_clinic()
-    return 1 if window.open_failed else code
+        flow.finish()
 
 
 def first_run(clinic: Any, data_dir: str | None, clock: Any) -> tuple[Any, str]:

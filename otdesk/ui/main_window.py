@@ -44,6 +44,7 @@ SHORTCUTS = (
     ("Ctrl+F", "Find a patient"),
     ("Ctrl+K", "Add a service (code search)"),
     ("Ctrl+L", "Go to the charge lines"),
+    ("Ctrl+Shift+L", "Lock the screen now (File > Lock now)"),
     ("Ctrl+D", "Add a diagnosis"),
     ("F2", "Change the code of the selected line"),
     ("Ctrl+Enter", "Finalize the visit"),

@@ -28,3 +28,18 @@ def type_into_cell(qtbot, view, index, text: str, enter: bool = True) -> None:
         qtbot.keyClick(editor, Qt.Key_Return)
         # Qt commits an item editor's text on Enter through a queued call.
         QApplication.processEvents()
+
+
+def when_modal(kind: type, act, tries: int = 300) -> None:
+    """Call act(dialog) once a modal dialog of `kind` is showing (it runs inside the
+    dialog's own event loop); gives up after `tries` looks, 10 ms apart."""
+    from PySide6.QtCore import QTimer
+
+    def look(left: int) -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, kind):
+            act(widget)
+        elif left:
+            QTimer.singleShot(10, lambda: look(left - 1))
+
+    QTimer.singleShot(0, lambda: look(tries))

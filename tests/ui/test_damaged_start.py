@@ -236,7 +236,7 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     qtbot, clinic, clock, tmp_path, monkeypatch
 ):
     """otdesk's own start (app._run_window) on an emptied clinic: the damaged screen, then
-    the window on the restored clinic."""
+    (the restored clinic being a plain one) its encryption, then the window on it."""
     from otdesk.ui import app as ui_app
 
     folder, backup = clinic_with_backup(clinic, clock)
@@ -263,7 +263,32 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     poll = QTimer()
     poll.timeout.connect(quit_window)
     poll.start(50)
-    modals = answer(wait_listed(restore), press("Restore"), press("OK"))
+
+    def first_administrator(widget):
+        from otdesk.ui.account_setup import FirstAdministratorDialog
+
+        if not isinstance(widget, FirstAdministratorDialog):
+            return False
+        widget.name.setText("dana")
+        widget.passwords.first.setText("kim family clinic")
+        widget.passwords.second.setText("kim family clinic")
+        widget.accept()
+        return True
+
+    def keep_sheet(widget):
+        from otdesk.ui.account_setup import RecoverySheetDialog
+
+        if not isinstance(widget, RecoverySheetDialog):
+            return False
+        widget.kept.setChecked(True)
+        widget.accept()
+        return True
+
+    # the restored clinic is a plain one from before accounts: its one-time encryption
+    # with the first administrator and the recovery sheet come next
+    modals = answer(
+        wait_listed(restore), press("Restore"), press("OK"), first_administrator, keep_sheet
+    )
     try:
         code = run(modals, lambda: ui_app._run_window(QApplication.instance(), folder, None))
     finally:
@@ -273,7 +298,9 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     assert window.windowTitle().startswith("Harbor Hand & OT")
     window.deleteLater()  # its timers (the index, the quick check) go with it
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    with Clinic.open(folder, clock=clock.fixed, daily_backup=False) as reopened:
+    from otdesk.services import signin
+
+    with signin.sign_in(folder, "dana", "kim family clinic", clock=clock.fixed) as reopened:
         assert len(reopened.visits.day(clock.now().date() - timedelta(days=1))) == 2
 
 

@@ -1,0 +1,52 @@
+"""An encrypted clinic on real files with its administrator and a front-desk account, and
+the main window over it signed in, with the session's parts (File menu, idle lock)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from otdesk.services.signin import create_clinic
+
+from .conftest import seed_clinic
+
+ADMIN, ADMIN_PASSWORD = "ada", "harbor hands admin"
+PAT, PAT_PASSWORD = "pat", "front desk mornings"
+
+
+def make_clinic(folder: Path, clock, *, close: bool = True):
+    """The clinic in `folder` (seeded, a draft visit today for Ana Rivera); returns
+    (clinic or None when closed, recovery key, seeded ids, visit)."""
+    clinic, recovery = create_clinic(
+        folder, ADMIN, "Ada Admin", ADMIN_PASSWORD, clock=clock.fixed, daily_backup=False
+    )
+    seeded = seed_clinic(clinic)
+    clinic.accounts.add(PAT, "Pat Lee", "front-desk", PAT_PASSWORD)
+    visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
+    visit = clinic.visits.add_line(visit.id, "97110", minutes=20)
+    if close:
+        clinic.close()
+        return None, recovery, seeded, visit
+    return clinic, recovery, seeded, visit
+
+
+class FakeMonotonic:
+    """The idle lock's clock: moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def forget_style_sheet() -> None:
+    """Take back the app-wide style sheet the real window set (ui.style.apply_sheet): the
+    tests after these measure the window without it."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.setStyleSheet("")  # type: ignore[attr-defined]
