@@ -6,6 +6,7 @@ import argparse
 import json
 
 from otdesk.cli import CliError
+from otdesk.commands.session import signed_in_person
 from otdesk.paths import cli_command
 
 
@@ -40,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     which.add_argument(
         "--latest", action="store_true", help="the newest backup that passes its checks"
     )
+    restore.add_argument(
+        "--recovery-key",
+        metavar="KEY",
+        help="open an encrypted backup with the recovery key (default: your password, as it "
+        "was when the backup was made)",
+    )
     restore.set_defaults(run=run_restore)
 
     check = subparsers.add_parser(
@@ -58,7 +65,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
     if args.verify:
         return _verify_backups(args)
-    path = maintenance.backup_now(args.data_dir)
+    person, key, _ = signed_in_person(args)
+    path = maintenance.backup_now(args.data_dir, key=key, person=person)
     print(f"Backup written: {path}")
     return 0
 
@@ -66,7 +74,8 @@ def run_backup(args: argparse.Namespace) -> int:
 def _verify_backups(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    infos = maintenance.backups(args.data_dir)
+    person, key, _ = signed_in_person(args)
+    infos = maintenance.backups(args.data_dir, key=key, person=person)
     if not infos:
         raise CliError("There are no backups yet; `otdesk backup` makes one.")
     bad = 0
@@ -91,17 +100,35 @@ def run_restore(args: argparse.Namespace) -> int:
 
     # Not under an open window: it would go on showing the data that was replaced.
     with single_instance.acquire(user_data_dir(args.data_dir)):
-        report = maintenance.restore(None if args.latest else args.file, args.data_dir)
+        person, key, password = signed_in_person(args)
+        report = maintenance.restore(
+            None if args.latest else args.file,
+            args.data_dir,
+            key=key,
+            person=person,
+            unlock=_backup_unlock(args, person, password),
+        )
     print(f"Restored {report.database} from {report.restored_from}.")
     if report.safety_copy is not None:
         print(f"The database it replaced is kept as {report.safety_copy}.")
     return 0
 
 
+def _backup_unlock(args: argparse.Namespace, person, password: str):  # -> keys.Unlocker
+    """What opens an encrypted backup: the signed-in person's password (valid in the
+    backup's own slots when it was their password that day), or --recovery-key."""
+    from otdesk.storage import keys
+
+    if getattr(args, "recovery_key", None):
+        return keys.RecoveryUnlock(args.recovery_key)
+    return keys.PasswordUnlock(person.name, password)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    health = maintenance.check(args.data_dir)
+    person, key, _ = signed_in_person(args)
+    health = maintenance.check(args.data_dir, key=key, person=person)
     report = health.check
     newest = health.backups[0].path if health.backups else None
     if args.json:

@@ -23,6 +23,7 @@ from otdesk.core.catalog import (
     normalize_code,
 )
 from otdesk.core.visit import DISCIPLINES
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ValidationError
@@ -263,3 +264,7 @@ def _record(row: Any) -> ClinicCode:
         active=bool(row.active),
         used=bool(row.used),
     )
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(ClinicCodeService)

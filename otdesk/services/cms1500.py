@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from otdesk.export.files import sha256, write_file_atomic
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.claims import ClaimHeldError, ClaimService, PendingClaim
 from otdesk.services.context import ServiceContext
@@ -212,3 +213,7 @@ def write_forms(path: str | os.PathLike[str], pdf: bytes) -> str:
 
 
 __all__ = ["MODES", "Cms1500Service", "PaperClaims", "PrinterCalibration", "write_forms"]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(Cms1500Service)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from otdesk.core.money import Money
-from otdesk.services import csvio
+from otdesk.services import csvio, permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ImportRejectedError, NotFoundError, ValidationError
@@ -427,3 +427,7 @@ def _fee(row: Any) -> Fee:
 
 
 __all__ = ["Fee", "FeeQuote", "FeeScheduleService", "ImportRejectedError", "ImportReport", "quotes"]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(FeeScheduleService)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from otdesk.core.visit import DISCIPLINES
-from otdesk.services import csvio
+from otdesk.services import csvio, permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
@@ -717,3 +717,7 @@ def _plan(row: Any) -> PlanOfCare:
         onset_date=row.onset_date,
         prior_authorization=row.prior_authorization,
     )
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(PatientService)

@@ -42,6 +42,7 @@ from otdesk.export.model import (
     ServiceLine,
     SuperbillData,
 )
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ServiceError, ValidationError
@@ -1053,3 +1054,7 @@ __all__ = [
     "encounter_form_file_name",
     "superbill_file_name",
 ]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(SuperbillService)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from otdesk.services import permissions
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
 from otdesk.storage import schema as s
@@ -205,3 +206,7 @@ def _detail(ctx: ServiceContext, connection: Connection, visit_id: int) -> Visit
     from otdesk.services.visits import VisitService
 
     return VisitService(ctx)._detail_now(connection, visit_id)
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(TimerService)

@@ -21,6 +21,7 @@ from otdesk.core.money import Money
 from otdesk.core.visit import DISCIPLINES, DX_LETTERS, ChargeLine, Finding, Severity
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import (
@@ -1602,3 +1603,7 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
         )
     )
     return [summary_from_row(row._mapping) for row in connection.execute(query)]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(VisitService)
