@@ -513,7 +513,13 @@ class PatientService:
                     row.relationship or "",
                 ]
             )
-        return csvio.write_rows(path, PATIENT_CSV_COLUMNS, out)
+        count = csvio.write_rows(path, PATIENT_CSV_COLUMNS, out)
+        with self.ctx.db.write() as connection:  # who took the patient list out of otdesk
+            self.ctx.audit(
+                connection, "export.patients", "patients", None,
+                after={"patients": count, "file": Path(path).name},
+            )  # fmt: skip
+        return count
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ change: void one, or amend it (a new draft version; the finalized one is kept, a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -1089,6 +1090,12 @@ class VisitService:
                     ]
                 )
         csvio.write_rows(path, EXPORT_COLUMNS, rows)
+        with self.ctx.db.write() as connection:  # who took these visits out of otdesk
+            self.ctx.audit(
+                connection, "export.visits", "visits", None,
+                after={"from": str(start), "to": str(end), "visits": len(summaries),
+                       "file": os.path.basename(str(path))},
+            )  # fmt: skip
         return len(summaries)
 
     # internals -----------------------------------------------------------------------------
