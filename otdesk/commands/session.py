@@ -141,11 +141,44 @@ class Session:
             self.clinic.close()
 
 
-def signed_in_person(args: argparse.Namespace) -> tuple[Any, Any, str]:
+def signed_in_person(
+    args: argparse.Namespace, *, damaged_ok: bool = False
+) -> tuple[Any, Any, str, str]:
     """For the maintenance commands (backup, restore, check): sign in, note who, the
     database key and the password (a restore opens an encrypted backup with it), record
     the sign-out and close again (the maintenance functions open the file themselves).
-    Returns (person, key, password)."""
-    session = Session(args, daily_backup=False)
+    Returns (person, key, password, name).
+
+    `damaged_ok` (check, restore): when the clinic database itself cannot be read (the
+    case a restore is for), the person's role cannot be read either; the password must
+    then unwrap the clinic's key from the person's slot in the key file (only enabled
+    accounts of this clinic have one), and person is None (see otdesk.services.
+    maintenance: the restore is recorded under `name`)."""
+    from otdesk.storage.errors import UnusableDatabaseError
+
+    try:
+        session = Session(args, daily_backup=False)
+    except UnusableDatabaseError:
+        if not damaged_ok:
+            raise
+        return _key_only(args)
     with session as clinic:
-        return clinic.person, clinic.db.key, session.password
+        return clinic.person, clinic.db.key, session.password, clinic.person.name
+
+
+def _key_only(args: argparse.Namespace) -> tuple[Any, Any, str, str]:
+    from otdesk.services.accounts import WRONG_NAME_OR_PASSWORD, account_name
+    from otdesk.storage import keys
+    from otdesk.storage.errors import KeyFileError, WrongKeyError
+
+    database = database_of(args)
+    name = user_name(args)
+    if not name:
+        raise CliError(f"Say who you are: give --user NAME (or set {USER_ENV}).")
+    typed = account_name(name)
+    password = password_for(typed)
+    try:
+        key = keys.unlock_database(database, keys.PasswordUnlock(typed, password))
+    except (WrongKeyError, KeyFileError):
+        raise CliError(WRONG_NAME_OR_PASSWORD) from None
+    return None, key, password, typed

@@ -65,7 +65,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
     if args.verify:
         return _verify_backups(args)
-    person, key, _ = signed_in_person(args)
+    person, key, _, _ = signed_in_person(args)
     path = maintenance.backup_now(args.data_dir, key=key, person=person)
     print(f"Backup written: {path}")
     return 0
@@ -74,7 +74,7 @@ def run_backup(args: argparse.Namespace) -> int:
 def _verify_backups(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    person, key, _ = signed_in_person(args)
+    person, key, _, _ = signed_in_person(args)
     infos = maintenance.backups(args.data_dir, key=key, person=person)
     if not infos:
         raise CliError("There are no backups yet; `otdesk backup` makes one.")
@@ -100,13 +100,14 @@ def run_restore(args: argparse.Namespace) -> int:
 
     # Not under an open window: it would go on showing the data that was replaced.
     with single_instance.acquire(user_data_dir(args.data_dir)):
-        person, key, password = signed_in_person(args)
+        person, key, password, name = signed_in_person(args, damaged_ok=True)
         report = maintenance.restore(
             None if args.latest else args.file,
             args.data_dir,
             key=key,
             person=person,
-            unlock=_backup_unlock(args, person, password),
+            user=name,
+            unlock=_backup_unlock(args, name, password),
         )
     print(f"Restored {report.database} from {report.restored_from}.")
     if report.safety_copy is not None:
@@ -114,20 +115,20 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backup_unlock(args: argparse.Namespace, person, password: str):  # -> keys.Unlocker
+def _backup_unlock(args: argparse.Namespace, name: str, password: str):  # -> keys.Unlocker
     """What opens an encrypted backup: the signed-in person's password (valid in the
     backup's own slots when it was their password that day), or --recovery-key."""
     from otdesk.storage import keys
 
     if getattr(args, "recovery_key", None):
         return keys.RecoveryUnlock(args.recovery_key)
-    return keys.PasswordUnlock(person.name, password)
+    return keys.PasswordUnlock(name, password)
 
 
 def run_check(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    person, key, _ = signed_in_person(args)
+    person, key, _, _ = signed_in_person(args, damaged_ok=True)
     health = maintenance.check(args.data_dir, key=key, person=person)
     report = health.check
     newest = health.backups[0].path if health.backups else None

@@ -74,10 +74,13 @@ def restore(
     key: DatabaseKey | None = None,
     unlock: Unlocker | None = None,
     person: Person | None = None,
+    user: str | None = None,
 ) -> RestoreReport:
     """Replace the clinic database with a backup file, validated first (the current one is
     kept). `backup` None: the newest backup that passes its checks. `key`: the current
-    clinic's key; `unlock`: opens an encrypted backup (see the module's note)."""
+    clinic's key; `unlock`: opens an encrypted backup (see the module's note). `user`
+    names who restored in the audit log when no `person` can be known (the clinic
+    database was unreadable, see otdesk.commands.session.signed_in_person)."""
     require(person, Permission.RESTORE)
     clock = clock or SystemClock()
     database = database_path(data_dir)
@@ -85,7 +88,7 @@ def restore(
     report = restore_database(source, database, now=clock.now(), key=key, unlock=unlock)
     # recorded in the clinic as restored: its audit log goes on from the backup's
     with open_database(report.database, now=clock.now(), daily_backup=False, key=report.key) as db:
-        _record(db, clock, person, "restore", {"file": source.name})
+        _record(db, clock, person, "restore", {"file": source.name}, user=user)
     return report
 
 
@@ -132,10 +135,18 @@ def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _record(
-    db: Database, clock: Clock, person: Person | None, action: str, after: dict[str, str]
+    db: Database,
+    clock: Clock,
+    person: Person | None,
+    action: str,
+    after: dict[str, str],
+    *,
+    user: str | None = None,
 ) -> None:
     """An audit entry for a backup or restore, in the name of who did it."""
     ctx = ServiceContext(db=db, clock=clock)
+    if user:
+        ctx.user = user
     ctx.sign_in_as(person)
     with db.write() as connection:
         ctx.audit(connection, action, "database", None, after=after)
