@@ -38,7 +38,7 @@ def _interactive() -> bool:
 def password_for(name: str) -> str:
     """The password: $OTDESK_PASSWORD, else typed at the terminal (not echoed)."""
     given = os.environ.get(PASSWORD_ENV)
-    if given is not None:
+    if given:  # set and not empty
         return given
     if not _interactive():
         raise CliError(
@@ -54,7 +54,7 @@ def password_for(name: str) -> str:
 def new_password(what: str) -> str:
     """A new password: $OTDESK_NEW_PASSWORD, else typed twice at the terminal."""
     given = os.environ.get(NEW_PASSWORD_ENV)
-    if given is not None:
+    if given:
         return given
     if not _interactive():
         raise CliError(
