@@ -138,6 +138,11 @@ def test_the_front_desk_works_on_every_visit_but_cannot_void_amend_or_export(cli
     finalized = next(v for v in today if v.status == "finalized")
     draft = next(v for v in today if v.status == "draft")
     clinic.visits.update(draft.id, total_treatment_minutes=40)  # a change: allowed
+    clinic.patients.update(draft.patient_id, phone="5035550142")
+    clinic.sign_in_as(None)
+    changed = clinic.audit.entries(limit=100_000)[-1]
+    clinic.sign_in_as(PEOPLE[Role.FRONT_DESK])
+    assert (changed.action, changed.user) == ("patient.update", "pat")  # in the person's name
     pdf = SuperbillService(clinic.ctx).render(finalized.id)  # inner calls are not re-checked
     assert pdf.startswith(b"%PDF-")
     with pytest.raises(
