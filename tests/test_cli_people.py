@@ -282,3 +282,26 @@ def test_a_plain_clinic_is_refused_with_the_command_that_encrypts_it(tmp_path, m
     # the sheet is refused inside the clinic's folder (it would open the files beside it)
     assert cli.main(["encrypt", "--admin", "ada", "--data-dir", str(folder)]) == 2
     assert "encrypted already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lost", [("otdesk.db",), ("otdesk.db", "otdesk.keys")])
+def test_a_lost_clinic_is_restored_with_a_password_of_the_backup_s_day(
+    demo_dir, monkeypatch, capsys, lost
+):
+    _clean(monkeypatch)
+    monkeypatch.setenv("OTDESK_USER", "demo")
+    monkeypatch.setenv("OTDESK_PASSWORD", "demo")
+    where = ["--data-dir", str(demo_dir)]
+    assert cli.main(["backup", *where]) == 0
+    backup = capsys.readouterr().out.split("Backup written: ")[1].strip()
+    for name in lost:
+        (demo_dir / name).unlink()
+    monkeypatch.setenv("OTDESK_PASSWORD", "not it")
+    assert cli.main(["restore", backup, *where]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (demo_dir / "otdesk.db").exists()
+    monkeypatch.setenv("OTDESK_PASSWORD", "demo")
+    assert cli.main(["restore", backup, *where]) == 0, capsys.readouterr().err
+    assert cli.main(["visits", "--date", TODAY, "--json", *where]) == 0
+    assert "Ng-Ødegård, Zoë" in capsys.readouterr().out
+    assert ("restore", "demo") in [(a, u) for a, u, _ in _audit(demo_dir)]

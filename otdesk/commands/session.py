@@ -142,7 +142,7 @@ class Session:
 
 
 def signed_in_person(
-    args: argparse.Namespace, *, damaged_ok: bool = False
+    args: argparse.Namespace, *, damaged_ok: bool = False, lost_ok: bool = False
 ) -> tuple[Any, Any, str, str]:
     """For the maintenance commands (backup, restore, check): sign in, note who, the
     database key and the password (a restore opens an encrypted backup with it), record
@@ -153,9 +153,14 @@ def signed_in_person(
     case a restore is for), the person's role cannot be read either; the password must
     then unwrap the clinic's key from the person's slot in the key file (only enabled
     accounts of this clinic have one), and person is None (see otdesk.services.
-    maintenance: the restore is recorded under `name`)."""
+    maintenance: the restore is recorded under `name`). `lost_ok` (restore): the same when
+    the database file is gone; without its key file too, the password must then open the
+    backup itself (its own key slots)."""
+    from otdesk.paths import database_path
     from otdesk.storage.errors import UnusableDatabaseError
 
+    if lost_ok and not database_path(args.data_dir).is_file():
+        return _key_only(args)
     try:
         session = Session(args, daily_backup=False)
     except UnusableDatabaseError:
@@ -171,12 +176,16 @@ def _key_only(args: argparse.Namespace) -> tuple[Any, Any, str, str]:
     from otdesk.storage import keys
     from otdesk.storage.errors import KeyFileError, WrongKeyError
 
-    database = database_of(args)
+    from otdesk.paths import database_path
+
+    database = database_path(args.data_dir)
     name = user_name(args)
     if not name:
         raise CliError(f"Say who you are: give --user NAME (or set {USER_ENV}).")
     typed = account_name(name)
     password = password_for(typed)
+    if not keys.key_file_path(database).is_file():
+        return None, None, password, typed  # the backup's own slots check the password
     try:
         key = keys.unlock_database(database, keys.PasswordUnlock(typed, password))
     except (WrongKeyError, KeyFileError):

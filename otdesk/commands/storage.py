@@ -100,7 +100,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
     # Not under an open window: it would go on showing the data that was replaced.
     with single_instance.acquire(user_data_dir(args.data_dir)):
-        person, key, password, name = signed_in_person(args, damaged_ok=True)
+        person, key, password, name = signed_in_person(args, damaged_ok=True, lost_ok=True)
         report = maintenance.restore(
             None if args.latest else args.file,
             args.data_dir,
