@@ -305,3 +305,25 @@ def test_a_lost_clinic_is_restored_with_a_password_of_the_backup_s_day(
     assert cli.main(["visits", "--date", TODAY, "--json", *where]) == 0
     assert "Ng-Ødegård, Zoë" in capsys.readouterr().out
     assert ("restore", "demo") in [(a, u) for a, u, _ in _audit(demo_dir)]
+
+
+def test_importing_ncci_tables_into_a_clinic_needs_an_administrator(demo_dir):
+    from pathlib import Path
+
+    table = Path(__file__).parent / "fixtures" / "ncci" / "ptp_practitioner.txt"
+    where = ("--data-dir", str(demo_dir))
+    with demo_clinic(demo_dir) as clinic:
+        clinic.accounts.add("bo", "Bo Ames", "biller", "billing all day long")
+    refused = run_otdesk(
+        "ncci", "import", str(table), *where,
+        env=_env(OTDESK_USER="bo", OTDESK_PASSWORD="billing all day long"),
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "To import NCCI, MUE or fee schedule files you need the Administrator role" in (
+        refused.stderr
+    )
+    done = run_otdesk(
+        "ncci", "import", str(table), *where, env=_env(OTDESK_USER="demo", OTDESK_PASSWORD="demo")
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("import.ncci", "demo") in [(a, u) for a, u, _ in _audit(demo_dir)]

@@ -172,11 +172,10 @@ def signed_in_person(
 
 
 def _key_only(args: argparse.Namespace) -> tuple[Any, Any, str, str]:
+    from otdesk.paths import database_path
     from otdesk.services.accounts import WRONG_NAME_OR_PASSWORD, account_name
     from otdesk.storage import keys
     from otdesk.storage.errors import KeyFileError, WrongKeyError
-
-    from otdesk.paths import database_path
 
     database = database_path(args.data_dir)
     name = user_name(args)
