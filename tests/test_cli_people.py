@@ -327,3 +327,31 @@ def test_importing_ncci_tables_into_a_clinic_needs_an_administrator(demo_dir):
     )
     assert done.returncode == 0, done.stderr
     assert ("import.ncci", "demo") in [(a, u) for a, u, _ in _audit(demo_dir)]
+
+
+def test_the_demo_is_made_again_in_place_and_a_real_clinic_is_never_replaced(
+    tmp_path, monkeypatch, capsys
+):
+    from tests.cli_helpers import encrypt_for_cli
+
+    _clean(monkeypatch)
+    folder = tmp_path / "demo"
+    assert cli.main(["demo", "--data-dir", str(folder)]) == 0
+    with demo_clinic(folder) as clinic:
+        clinic.accounts.add("pat", "Pat Lee", "front-desk", "front desk mornings")
+    assert cli.main(["demo", "--data-dir", str(folder)]) == 0  # a fresh demo, same folder
+    assert "sign in as demo" in capsys.readouterr().out
+    with demo_clinic(folder) as clinic:
+        assert [a.name for a in clinic.accounts.list()] == ["demo"]
+        assert clinic.visits.day(date.today())
+
+    real = tmp_path / "real"
+    with Clinic.open(real, daily_backup=False) as clinic:
+        clinic.practice.save(name="Harbor OT")
+    encrypt_for_cli(real)
+    before = (real / "otdesk.db").read_bytes()
+    for extra in ([], ["--force"]):
+        assert cli.main(["demo", *extra, "--data-dir", str(real)]) == 2
+        err = capsys.readouterr().err
+        assert "is an encrypted clinic that is not the demo; nothing was changed" in err
+    assert (real / "otdesk.db").read_bytes() == before
