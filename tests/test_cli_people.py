@@ -355,3 +355,29 @@ def test_the_demo_is_made_again_in_place_and_a_real_clinic_is_never_replaced(
         err = capsys.readouterr().err
         assert "is an encrypted clinic that is not the demo; nothing was changed" in err
     assert (real / "otdesk.db").read_bytes() == before
+
+
+def test_a_damaged_clinic_is_restored_only_by_an_administrator_of_the_backup(
+    demo_dir, monkeypatch, capsys
+):
+    _clean(monkeypatch)
+    with demo_clinic(demo_dir) as clinic:
+        clinic.accounts.add("pat", "Pat Lee", "front-desk", "front desk mornings")
+    monkeypatch.setenv("OTDESK_USER", "demo")
+    monkeypatch.setenv("OTDESK_PASSWORD", "demo")
+    where = ["--data-dir", str(demo_dir)]
+    assert cli.main(["backup", *where]) == 0
+    capsys.readouterr()
+    database = demo_dir / "otdesk.db"
+    database.write_bytes(b"")  # emptied: damaged, the roles cannot be read from it
+    monkeypatch.setenv("OTDESK_USER", "pat")
+    monkeypatch.setenv("OTDESK_PASSWORD", "front desk mornings")
+    assert cli.main(["restore", "--latest", *where]) == 2
+    assert "To restore a backup you need the Administrator role; Pat Lee is signed in as" in (
+        capsys.readouterr().err
+    )
+    assert database.read_bytes() == b""
+    monkeypatch.setenv("OTDESK_USER", "demo")
+    monkeypatch.setenv("OTDESK_PASSWORD", "demo")
+    assert cli.main(["restore", "--latest", *where]) == 0
+    assert ("restore", "demo") in [(a, u) for a, u, _ in _audit(demo_dir)]

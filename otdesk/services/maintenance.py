@@ -12,6 +12,7 @@ clinic's own daily backup), refused nothing."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from otdesk.services.audit import RecordsReport, check_records
 from otdesk.services.clinic import database_path
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.context import ServiceContext
+from otdesk.services.errors import PermissionDeniedError
 from otdesk.services.permissions import check as require
 from otdesk.storage import (
     CheckReport,
@@ -79,13 +81,19 @@ def restore(
     """Replace the clinic database with a backup file, validated first (the current one is
     kept). `backup` None: the newest backup that passes its checks. `key`: the current
     clinic's key; `unlock`: opens an encrypted backup (see the module's note). `user`
-    names who restored in the audit log when no `person` can be known (the clinic
-    database was unreadable, see otdesk.commands.session.signed_in_person)."""
+    (with no `person`) is who restores when the clinic database could not be read to know
+    their role (see otdesk.commands.session.signed_in_person): the backup itself must then
+    hold them as an enabled account whose role may restore, or nothing is replaced."""
     require(person, Permission.RESTORE)
     clock = clock or SystemClock()
     database = database_path(data_dir)
     source = Path(backup) if backup is not None else newest_restorable(database, key=key)
-    report = restore_database(source, database, now=clock.now(), key=key, unlock=unlock)
+    accept = None
+    if person is None and user:
+        accept = functools.partial(_may_restore, user)
+    report = restore_database(
+        source, database, now=clock.now(), key=key, unlock=unlock, accept=accept
+    )
     # recorded in the clinic as restored: its audit log goes on from the backup's
     with open_database(report.database, now=clock.now(), daily_backup=False, key=report.key) as db:
         _record(db, clock, person, "restore", {"file": source.name}, user=user)
@@ -132,6 +140,30 @@ def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:
             path=path,
         )
     return path
+
+
+def _may_restore(user: str, candidate: Path, key: DatabaseKey | None) -> None:
+    """Refuse the backup unless `user` is, in it, an enabled account allowed to restore."""
+    from sqlalchemy import select
+
+    from otdesk.core.accounts import Role
+    from otdesk.storage import schema as s
+
+    accounts = s.accounts
+    query = select(accounts.c.display_name, accounts.c.role, accounts.c.disabled).where(
+        accounts.c.name == user
+    )
+    with (
+        open_database(candidate, read_only=True, daily_backup=False, key=key) as db,
+        db.read() as connection,
+    ):
+        row = connection.execute(query).first()
+    if row is None or row.disabled:
+        raise PermissionDeniedError(
+            f"{user} is not an account that can sign in to the clinic in that backup; an "
+            "administrator of the clinic restores it. Nothing was changed."
+        )
+    require(Person(user, row.display_name, Role(row.role)), Permission.RESTORE)
 
 
 def _record(
