@@ -381,3 +381,20 @@ def test_a_damaged_clinic_is_restored_only_by_an_administrator_of_the_backup(
     monkeypatch.setenv("OTDESK_PASSWORD", "demo")
     assert cli.main(["restore", "--latest", *where]) == 0
     assert ("restore", "demo") in [(a, u) for a, u, _ in _audit(demo_dir)]
+
+
+def test_the_recovery_key_restores_a_lost_clinic_without_any_account(tmp_path, monkeypatch, capsys):
+    _clean(monkeypatch)
+    folder = tmp_path / "demo"
+    assert cli.main(["demo", "--data-dir", str(folder)]) == 0
+    recovery = capsys.readouterr().out.split("Its recovery key: ")[1].split()[0]
+    with demo_clinic(folder) as clinic:
+        backup = clinic.db.backup(now=clinic.ctx.now(), reason="manual")
+    for name in ("otdesk.db", "otdesk.keys"):
+        (folder / name).unlink()
+    where = ["--data-dir", str(folder)]
+    assert cli.main(["restore", str(backup), "--recovery-key", "ABCDE-" * 7 + "ABCDE", *where]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert cli.main(["restore", str(backup), "--recovery-key", recovery, *where]) == 0
+    entries = _audit(folder)
+    assert ("restore", "recovery key") in [(a, u) for a, u, _ in entries]

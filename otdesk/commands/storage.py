@@ -44,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     restore.add_argument(
         "--recovery-key",
         metavar="KEY",
-        help="open an encrypted backup with the recovery key (default: your password, as it "
-        "was when the backup was made)",
+        help="restore with the recovery key, which needs no account (default: sign in; your "
+        "password, as it was when the backup was made, opens the backup)",
     )
     restore.set_defaults(run=run_restore)
 
@@ -99,30 +99,47 @@ def run_restore(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
     # Not under an open window: it would go on showing the data that was replaced.
+    from otdesk.storage import keys
+
     with single_instance.acquire(user_data_dir(args.data_dir)):
-        person, key, password, name = signed_in_person(args, damaged_ok=True, lost_ok=True)
-        report = maintenance.restore(
-            None if args.latest else args.file,
-            args.data_dir,
-            key=key,
-            person=person,
-            user=name,
-            unlock=_backup_unlock(args, name, password),
-        )
+        if args.recovery_key:
+            report = _restore_with_recovery_key(args)
+        else:
+            person, key, password, name = signed_in_person(args, damaged_ok=True, lost_ok=True)
+            report = maintenance.restore(
+                None if args.latest else args.file,
+                args.data_dir,
+                key=key,
+                person=person,
+                user=name,
+                unlock=keys.PasswordUnlock(name, password),
+            )
     print(f"Restored {report.database} from {report.restored_from}.")
     if report.safety_copy is not None:
         print(f"The database it replaced is kept as {report.safety_copy}.")
     return 0
 
 
-def _backup_unlock(args: argparse.Namespace, name: str, password: str):  # -> keys.Unlocker
-    """What opens an encrypted backup: the signed-in person's password (valid in the
-    backup's own slots when it was their password that day), or --recovery-key."""
+def _restore_with_recovery_key(args: argparse.Namespace):  # -> RestoreReport
+    """The emergency way: the recovery key opens everything, so it needs no account. It
+    unwraps the clinic's own key too (when its key file is there) and opens the backup."""
+    from otdesk.paths import database_path
+    from otdesk.services import maintenance
     from otdesk.storage import keys
 
-    if getattr(args, "recovery_key", None):
-        return keys.RecoveryUnlock(args.recovery_key)
-    return keys.PasswordUnlock(name, password)
+    unlock = keys.RecoveryUnlock(args.recovery_key)
+    database = database_path(args.data_dir)
+    key = None
+    if keys.key_file_path(database).is_file():
+        key = keys.unlock_database(database, unlock)
+    return maintenance.restore(
+        None if args.latest else args.file,
+        args.data_dir,
+        key=key,
+        unlock=unlock,
+        user="recovery key",
+        recovery=True,
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -77,26 +77,30 @@ def restore(
     unlock: Unlocker | None = None,
     person: Person | None = None,
     user: str | None = None,
+    recovery: bool = False,
 ) -> RestoreReport:
     """Replace the clinic database with a backup file, validated first (the current one is
     kept). `backup` None: the newest backup that passes its checks. `key`: the current
     clinic's key; `unlock`: opens an encrypted backup (see the module's note). `user`
     (with no `person`) is who restores when the clinic database could not be read to know
     their role (see otdesk.commands.session.signed_in_person): the backup itself must then
-    hold them as an enabled account whose role may restore, or nothing is replaced."""
+    hold them as an enabled account whose role may restore, or nothing is replaced.
+    `recovery`: `unlock` is the recovery key, the emergency access that opens everything;
+    no role is checked and the restore is recorded as made with it."""
     require(person, Permission.RESTORE)
     clock = clock or SystemClock()
     database = database_path(data_dir)
     source = Path(backup) if backup is not None else newest_restorable(database, key=key)
     accept = None
-    if person is None and user:
+    if person is None and user and not recovery:
         accept = functools.partial(_may_restore, user)
     report = restore_database(
         source, database, now=clock.now(), key=key, unlock=unlock, accept=accept
     )
     # recorded in the clinic as restored: its audit log goes on from the backup's
     with open_database(report.database, now=clock.now(), daily_backup=False, key=report.key) as db:
-        _record(db, clock, person, "restore", {"file": source.name}, user=user)
+        after = {"file": source.name, **({"with": "the recovery key"} if recovery else {})}
+        _record(db, clock, person, "restore", after, user=user)
     return report
 
 
