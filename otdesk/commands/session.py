@@ -86,9 +86,9 @@ def refuse_plain(database: Path) -> None:
     if clinic_state(database) == "plain":
         command = cli_command("encrypt", "--admin", "NAME", data_dir=database.parent)
         raise CliError(
-            f"The clinic in {database.parent} is not encrypted and has no accounts yet: make "
-            f"its first administrator and encrypt it once with `{command}` (NAME is the "
-            "administrator's sign-in name; the command asks for a new password)."
+            f"The clinic in {database.parent} is from before accounts (not encrypted yet): "
+            f"give it its first administrator and encrypt it once with `{command}` (NAME is "
+            "the administrator's sign-in name; the command asks for a new password)."
         )
 
 
