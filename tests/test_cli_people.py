@@ -158,6 +158,8 @@ def test_people_add_list_disable_enable_reset_and_roles(demo_dir, monkeypatch, c
     )
     assert cli.main(["backup", *where]) == 2
     assert "To make or check backups you need" in capsys.readouterr().err
+    assert cli.main(["people", "list", *where]) == 2
+    assert "To manage people's accounts you need" in capsys.readouterr().err
     assert (
         cli.main(
             [

@@ -123,6 +123,8 @@ def run_reset(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     with Session(args) as clinic:
+        # the service shows names to anyone (the lock screen); the listing is the people's
+        clinic.ctx.require(_people())
         accounts = clinic.accounts.list()
     if args.json:
         print(
