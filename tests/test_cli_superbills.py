@@ -8,7 +8,14 @@ import pytest
 from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
 from tests.cli_helpers import TESTER, encrypt_for_cli, run_otdesk, signed_in_clinic
-from tests.export.helpers import finalized_visit, open_clinic, page_texts, pdf_text, seed
+from tests.export.helpers import (
+    finalized_visit,
+    open_clinic,
+    page_texts,
+    pdf_text,
+    refinalized,
+    seed,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +79,10 @@ def test_an_incomplete_superbill_needs_issue_anyway(clinic_dir, icd_cache, tmp_p
     folder, demo = clinic_dir
     clinic, _ = reopen(folder)
     clinic.practice.save(tin="")
+    visit = refinalized(clinic, demo.visit)
     clinic.close()
     out = tmp_path / "visit.pdf"
-    args = ("export", "superbill", "--visit", str(demo.visit), "--out", str(out))
+    args = ("export", "superbill", "--visit", str(visit), "--out", str(out))
     done = otdesk(clinic_dir, icd_cache, *args)
     assert done.returncode == 2
     assert "the practice has no TIN" in done.stderr
@@ -85,9 +93,7 @@ def test_an_incomplete_superbill_needs_issue_anyway(clinic_dir, icd_cache, tmp_p
     assert done.returncode == 0, done.stderr
     clinic, _ = reopen(folder)
     try:
-        entries = [
-            e for e in clinic.audit.visit_history(demo.visit) if e.action == "superbill.issue"
-        ]
+        entries = [e for e in clinic.audit.visit_history(visit) if e.action == "superbill.issue"]
     finally:
         clinic.close()
     assert entries[-1].reason == "TIN on its way"

@@ -119,6 +119,7 @@ class ServiceContext:
         """Append one entry to the audit log, inside the caller's transaction, chained to
         the entry before it (storage.audit_chain)."""
         log = schema.audit_log
+        dialect.note_change(connection, entity, entity_id)
         dialect.lock_audit_tail(connection)
         tail = connection.execute(
             select(log.c.id, log.c.entry_hash).order_by(log.c.id.desc()).limit(1)

@@ -364,7 +364,7 @@ class SuperbillService:
         in one transaction (one consistent snapshot, even while the desk goes on working)."""
         settings = settings or self.settings()
         with self.ctx.db.read() as connection:
-            records = gather(self.ctx, connection, visit_id)
+            records = gather(self.ctx, connection, visit_id, as_printed=True)
             if records.practice is None:
                 raise SuperbillRefusedError(
                     "The practice is not set up yet (Clinic > Practice): a superbill needs its "

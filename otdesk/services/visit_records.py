@@ -5,24 +5,18 @@ and the claim both start from these."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from otdesk.services import findings as fx
 from otdesk.services.context import ServiceContext
-from otdesk.services.patients import Patient, PatientService, Policy
-from otdesk.services.setup import (
-    Payer,
-    PayerService,
-    Practice,
-    PracticeService,
-    Provider,
-    ProviderService,
-)
+from otdesk.services.patients import Patient, Policy
+from otdesk.services.setup import Payer, Practice, Provider
+from otdesk.services.visit_parties import from_snapshot, read_parties
 from otdesk.services.visits import VisitDetail, VisitService
+from otdesk.storage import schema as s
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,35 +36,26 @@ def gather(
     connection: Connection,
     visit_id: int,
     memo: dict[tuple[str, int], Any] | None = None,
+    *,
+    as_printed: bool = False,
 ) -> VisitRecords:
     """The records of one visit version, from the caller's transaction (one snapshot).
     `memo` keeps the practice, providers, payers, patients and policies read for earlier
-    visits of the same transaction (a claim file of 500 visits reads each once)."""
-    known: dict[tuple[str, int], Any] = memo if memo is not None else {}
-
-    def once(kind: str, key: int, read: Callable[[], Any]) -> Any:
-        if (kind, key) not in known:
-            known[kind, key] = read()
-        return known[kind, key]
-
+    visits of the same transaction (a claim file of 500 visits reads each once).
+    `as_printed`: a finalized visit's people and practice as they were when it was finalized
+    (the superbill reprints exactly); the claim takes the current ones."""
     detail = VisitService(ctx).get(visit_id, connection)
-    providers = ProviderService(ctx)
-    patients = PatientService(ctx)
-    provider = once(
-        "provider", detail.provider_id, lambda: providers.get(detail.provider_id, connection)
-    )
-    supervisor_id = provider.supervisor_id
-    supervisor = (
-        once("provider", supervisor_id, lambda: providers.get(supervisor_id, connection))
-        if provider.is_assistant and supervisor_id is not None
-        else None
-    )
-    policy = None
-    if detail.policy_id is not None:
-        listed = once(
-            "policies", detail.patient_id, lambda: patients.policies(detail.patient_id, connection)
+    parties = (from_snapshot(_kept_snapshot(connection, visit_id)) if as_printed else None) or (
+        read_parties(
+            ctx,
+            connection,
+            patient_id=detail.patient_id,
+            provider_id=detail.provider_id,
+            policy_id=detail.policy_id,
+            payer_id=detail.payer_id,
+            memo=memo,
         )
-        policy = next((p for p in listed if p.id == detail.policy_id), None)
+    )
     plan = fx.plan_for(
         connection,
         detail.patient_id,
@@ -78,21 +63,20 @@ def gather(
         detail.date_of_service,
         detail.plan_of_care_id,
     )
-    payer_id = detail.payer_id
-    payer = (
-        once("payer", payer_id, lambda: PayerService(ctx).get(payer_id, connection))
-        if payer_id
-        else None
-    )
     return VisitRecords(
         detail=detail,
-        practice=once("practice", 1, lambda: PracticeService(ctx).get(connection)),
-        provider=provider,
-        supervisor=supervisor,
-        patient=once(
-            "patient", detail.patient_id, lambda: patients.get(detail.patient_id, connection)
-        ),
-        policy=policy,
+        practice=parties.practice,
+        provider=parties.provider,
+        supervisor=parties.supervisor,
+        patient=parties.patient,
+        policy=parties.policy,
         plan=plan,
-        payer=payer,
+        payer=parties.payer,
     )
+
+
+def _kept_snapshot(connection: Connection, visit_id: int) -> str | None:
+    """The snapshot finalizing kept; drafts have none."""
+    return connection.execute(
+        select(s.visits.c.print_snapshot).where(s.visits.c.id == visit_id)
+    ).scalar_one_or_none()

@@ -35,7 +35,9 @@ from otdesk.services.errors import (
 from otdesk.services.fees import known_codes
 from otdesk.services.setup import ROLE_DISCIPLINE
 from otdesk.services.summaries import VisitSummary, provider_name, summary_from_row
+from otdesk.services.visit_parties import read_parties, snapshot_text
 from otdesk.services.visit_state import HEADER_FIELDS, VisitState
+from otdesk.storage import dialect
 from otdesk.storage import schema as s
 from otdesk.storage.values import from_cents, inserted_id, join_codes, money, split_codes, to_cents
 
@@ -813,10 +815,20 @@ class VisitService:
             if errors and not reason:
                 raise FinalizeBlockedError(visit_id, errors)
             now = self.ctx.now()
+            # What the superbill of this version prints, kept so that it reprints exactly.
+            parties = read_parties(
+                self.ctx,
+                connection,
+                patient_id=row.patient_id,
+                provider_id=row.provider_id,
+                policy_id=row.policy_id,
+                payer_id=row.payer_id,
+            )
             connection.execute(
                 update(s.visits)
                 .where(s.visits.c.id == visit_id)
                 .values(
+                    print_snapshot=snapshot_text(parties),
                     status="finalized",
                     finalized_at=now,
                     finalized_by=self.ctx.user,
@@ -1101,6 +1113,7 @@ class VisitService:
     # internals -----------------------------------------------------------------------------
 
     def _row(self, connection: Connection, visit_id: int) -> Any:
+        dialect.lock_row_for_write(connection, s.visits, visit_id)
         row = fx.visit_row(connection, visit_id)
         if row is None:
             raise NotFoundError("visit", visit_id)

@@ -42,8 +42,15 @@ from otdesk.storage.migrations import KNOWN_REVISIONS
 
 BACKUP_DIRNAME = "backups"
 KEEP = 14
-REASONS = ("daily", "before-migration", "manual", "before-restore", "before-demo")
-PROTECTED_REASONS = frozenset({"before-restore", "before-demo"})
+REASONS = (
+    "daily",
+    "before-migration",
+    "manual",
+    "before-restore",
+    "before-demo",
+    "before-server-move",
+)
+PROTECTED_REASONS = frozenset({"before-restore", "before-demo", "before-server-move"})
 _NAME = re.compile(
     r"otdesk-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z-]+)\.db", re.ASCII
 )

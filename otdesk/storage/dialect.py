@@ -37,6 +37,8 @@ class RawKey(Protocol):
 # Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
 # otdesk database before reading any table: "otds" in ASCII.
 APPLICATION_ID = 0x6F746473
+# PostgreSQL advisory lock key held while appending to the audit chain ("otda").
+AUDIT_TAIL_LOCK = 0x6F746461
 BUSY_TIMEOUT_MS = 5000
 # Execution option that makes a transaction take the write lock at BEGIN (BEGIN IMMEDIATE):
 # a writer then waits for the lock up front instead of failing half-way through.
@@ -606,7 +608,39 @@ def lock_audit_tail(connection: Connection) -> None:
     """Serialise appends to the audit chain: each entry hashes the one before it. SQLite's
     write transactions are already one at a time (BEGIN IMMEDIATE)."""
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+        # A transaction-scoped advisory lock, not LOCK TABLE: the desks' login role may only
+        # read and append to the audit log, and LOCK TABLE in this mode needs UPDATE rights.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({AUDIT_TAIL_LOCK})")
+
+
+def lock_row_for_write(connection: Connection, table: Any, row_id: int) -> None:
+    """Inside a write transaction on PostgreSQL, lock one row (SELECT ... FOR UPDATE) before
+    reading it to decide a change: two desks finalizing the same visit then go one after
+    the other, and the second sees the first's result. SQLite's write transactions are
+    one at a time already (BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql" and connection.get_execution_options().get(
+        WRITE_OPTION
+    ):
+        from sqlalchemy import select
+
+        connection.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+
+
+# The channel a clinic server's desks hear each other's changes on (LISTEN/NOTIFY).
+CHANGES_CHANNEL = "otdesk_changes"
+_CHANGES_KEY = "otdesk_changes"
+
+
+def note_change(connection: Connection, entity: str, entity_id: int | None) -> None:
+    """Remember, for the end of this write transaction, what it changed: on a clinic
+    server the other desks are told at commit (storage.server)."""
+    if connection.dialect.name == "postgresql":
+        connection.info.setdefault(_CHANGES_KEY, set()).add((entity, entity_id))
+
+
+def take_changes(connection: Connection) -> set[tuple[str, int | None]]:
+    """What note_change() gathered on this connection, forgotten once taken."""
+    return connection.info.pop(_CHANGES_KEY, set())
 
 
 def drop_append_only_ddl(dialect_name: str, table: str) -> Sequence[str]:

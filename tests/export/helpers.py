@@ -375,3 +375,12 @@ def sample_data(lines: int = 3, diagnoses: int = 2, *, long: bool = False, **cha
         signed_on=date(2026, 3, 2),
     )
     return replace(data, **changes)
+
+
+def refinalized(clinic, visit_id: int, reason: str = "practice details changed") -> int:
+    """An amendment of `visit_id`, finalized at once: a finalized visit prints the records
+    of when it was finalized, so a test of a changed practice or patient makes a new
+    version."""
+    amendment = clinic.visits.amend(visit_id, reason)
+    clinic.visits.finalize(amendment.id)
+    return amendment.id

@@ -1,4 +1,7 @@
-"""A small clinic on a real SQLite file, with a clock the tests move."""
+"""A small clinic with a clock the tests move, on both engines: a real SQLite file, and a
+real PostgreSQL database on the test server (issue 16; tests/helpers/postgres.py). A test
+that is about the SQLite file itself (its bytes, backups beside it, encryption) asks for
+`sqlite_only`; the other tests of the services run on both."""
 
 from __future__ import annotations
 
@@ -53,10 +56,60 @@ def _copy(template, folder):
     shutil.copy2(template / "otdesk.db", folder / "otdesk.db")
 
 
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.server)]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """The database engine the test's clinic is on."""
+    if request.param == "postgresql" and "sqlite_only" in request.fixturenames:
+        pytest.skip("about the SQLite clinic file itself")
+    return request.param
+
+
 @pytest.fixture
-def clinic(tmp_path, clock, _templates):
-    """An empty clinic (the seeded one when the test also asks for `setup`)."""
-    _copy(_templates[0] / "empty", tmp_path / "data")
+def sqlite_only():
+    """Asked for by the tests about the clinic file itself: they run on SQLite only."""
+
+
+@pytest.fixture(scope="session")
+def _server_templates(_templates):
+    """The same two clinics as template databases on the test server, built once; each
+    test gets its own database copied from one (CREATE DATABASE ... TEMPLATE)."""
+    from otdesk.storage import server
+    from tests.helpers import postgres
+
+    root, ids = _templates
+    clock = FixedClock(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    names = {}
+    for name in ("empty", "seeded"):
+        url, database = postgres.template_database(f"otdesk_template_{name}")
+        db = server.open_server(url, desk_dir=root / f"desk-{name}", create=True)
+        with Clinic(db, clock=clock, user="setup") as made:
+            if name == "seeded":
+                assert _seed(made) == ids
+        names[name] = database
+    yield names
+    for database in names.values():
+        postgres.drop_database(database)
+
+
+@pytest.fixture
+def clinic(request, tmp_path, clock, engine, _templates):
+    """An empty clinic, or the seeded one when the test also asks for `setup`."""
+    template = "seeded" if "setup" in request.fixturenames else "empty"
+    if engine == "postgresql":
+        from otdesk.storage import server
+        from tests.helpers import postgres
+
+        names = request.getfixturevalue("_server_templates")
+        with postgres.fresh_database(template=names[template]) as url:
+            db = server.open_server(url, desk_dir=tmp_path / "data")
+            opened = Clinic(db, clock=clock, user="frontdesk")
+            yield opened
+            opened.close()
+        return
+    _copy(_templates[0] / template, tmp_path / "data")
     opened = Clinic.open(tmp_path / "data", clock=clock, user="frontdesk", daily_backup=False)
     yield opened
     opened.close()
@@ -64,18 +117,8 @@ def clinic(tmp_path, clock, _templates):
 
 @pytest.fixture
 def setup(_templates, clinic) -> Setup:
-    """The seeded clinic in `clinic` (its database replaced by a copy of the template)."""
-    root, ids = _templates
-    path = clinic.db.path
-    clinic.close()
-    for leftover in path.parent.glob("otdesk.db*"):
-        leftover.unlink()
-    _copy(root / "seeded", path.parent)
-    reopened = Clinic.open(
-        path.parent, clock=clinic.ctx.clock, user="frontdesk", daily_backup=False
-    )
-    clinic.__dict__.update(reopened.__dict__)
-    return ids
+    """The ids of the seeded clinic `clinic` is a copy of."""
+    return _templates[1]
 
 
 def _seed(c: Clinic) -> Setup:

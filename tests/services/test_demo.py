@@ -81,7 +81,7 @@ def test_running_it_again_replaces_the_demo(seeded, tmp_path, quick_seed):
         assert clinic.patients.search("zoe") == []  # emptied before seeding again
 
 
-def test_real_clinic_data_is_refused_unless_forced(clinic, setup, clock, quick_seed):
+def test_real_clinic_data_is_refused_unless_forced(clinic, setup, clock, quick_seed, sqlite_only):
     folder = clinic.db.path.parent
     clinic.close()
     before = sqlite3.connect(clinic.db.path)

@@ -15,6 +15,10 @@ from otdesk.services import maintenance
 
 from .conftest import TODAY
 
+# About the SQLite file (plain sqlite3 on it, maintenance.check); the same triggers on
+# PostgreSQL are tested in tests/storage/test_kept_records_postgresql.py.
+pytestmark = pytest.mark.usefixtures("sqlite_only")
+
 
 def _finalized(clinic, setup):
     visit = clinic.visits.create(setup.patient, provider_id=setup.ot, date_of_service=TODAY)

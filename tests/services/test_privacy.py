@@ -6,7 +6,7 @@ import logging
 from otdesk.services import Clinic
 
 
-def test_a_whole_workday_logs_no_patient_data(clinic, setup, clock, caplog):
+def test_a_whole_workday_logs_no_patient_data(clinic, setup, clock, caplog, sqlite_only):
     caplog.set_level(logging.DEBUG)
     patient = clinic.patients.get(setup.patient)
     visit = clinic.visits.create(setup.patient, provider_id=setup.ot)

@@ -21,6 +21,7 @@ from tests.export.helpers import (
     page_texts,
     pdf_pages,
     pdf_text,
+    refinalized,
     seed,
     tiny_png,
 )
@@ -90,13 +91,14 @@ def test_open_error_findings_are_listed(clinic, demo, service):
 
 def test_issue_anyway_needs_a_reason_and_records_it(clinic, demo, service, tmp_path):
     clinic.practice.save(tin="")
+    visit = refinalized(clinic, demo.visit)
     out = tmp_path / "sb.pdf"
     with pytest.raises(IncompleteSuperbillError, match="the practice has no TIN"):
-        service.issue(demo.visit, out=out)
+        service.issue(visit, out=out)
     assert not out.exists()
-    assert service.history(demo.visit) == []
-    issued, _ = service.issue(demo.visit, out=out, reason="Patient needs it today; TIN to follow")
-    entry = [e for e in clinic.audit.visit_history(demo.visit) if e.action == "superbill.issue"]
+    assert service.history(visit) == []
+    issued, _ = service.issue(visit, out=out, reason="Patient needs it today; TIN to follow")
+    entry = [e for e in clinic.audit.visit_history(visit) if e.action == "superbill.issue"]
     assert entry[-1].reason == "Patient needs it today; TIN to follow"
     assert entry[-1].after["issued_anyway"] == ["the practice has no TIN"]
     assert entry[-1].after["sha256"] == issued.sha256

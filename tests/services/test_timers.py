@@ -70,7 +70,7 @@ def test_finalize_stops_every_timer(clinic, clock, draft):
     assert clinic.timers.states(draft.id) == {}
 
 
-def test_a_running_timer_survives_a_crash(clinic, clock, draft):
+def test_a_running_timer_survives_a_crash(clinic, clock, draft, sqlite_only):
     """The timer's start is on disk: a new process sees it still running."""
     line = draft.lines[0]
     clinic.timers.start(line.id)

@@ -23,6 +23,7 @@ from tests.export.helpers import (
     page_texts,
     pdf_pages,
     pdf_text,
+    refinalized,
     seed,
 )
 
@@ -141,23 +142,22 @@ def test_save_as_pdf_writes_the_previewed_file(qtbot, clinic, service, tmp_path)
 
 def test_an_incomplete_superbill_is_listed_and_needs_a_reason(qtbot, clinic, service, tmp_path):
     clinic.practice.save(tin="")
+    visit = refinalized(clinic, clinic.demo.visit)
     asked = Asked(tmp_path)
-    dialog = preview(qtbot, service, clinic.demo.visit, asked)
+    dialog = preview(qtbot, service, visit, asked)
     assert not dialog.problems.isHidden()
     assert "the practice has no TIN" in dialog.problems.text()
     assert not dialog.print_superbill()  # the reason dialog was cancelled
     assert asked.calls == ["reason:1"]
-    assert service.history(clinic.demo.visit) == []
+    assert service.history(visit) == []
     asked.reason = "Patient leaves for Europe tonight"
     assert dialog.print_superbill()
-    entry = [
-        e for e in clinic.audit.visit_history(clinic.demo.visit) if e.action == "superbill.issue"
-    ]
+    entry = [e for e in clinic.audit.visit_history(visit) if e.action == "superbill.issue"]
     assert entry[-1].reason == "Patient leaves for Europe tonight"
     # what was shown, printed (as images) and recorded says it went out with open items
     shown = flat(pdf_text(dialog.pdf_bytes))
     assert "Issued with open items: Patient leaves for Europe tonight" in shown
-    assert service.history(clinic.demo.visit)[0].sha256 == sha256(dialog.pdf_bytes)
+    assert service.history(visit)[0].sha256 == sha256(dialog.pdf_bytes)
 
 
 def test_a_void_visit_can_be_looked_at_but_not_issued(qtbot, clinic, service, tmp_path):

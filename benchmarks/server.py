@@ -1,0 +1,223 @@
+"""A clinic on a PostgreSQL server (issue 16, item 8).
+
+Run: python benchmarks/server.py --database postgresql://USER:PASSWORD@HOST:PORT/postgres
+     [--seconds 60] [--desks 4] [--visits 50000]
+(or set OTDESK_TEST_POSTGRES_URL, as .ci/run does). It makes its own databases on that
+server and drops them at the end.
+
+1. Open + day list at 50,000 visits on PostgreSQL beside the same clinic on SQLite, in
+   alternating rounds of the same run (the SQLite clinic is generated as in storage.py and
+   moved to the server with `server move`, which is timed too). Target: day list <= 50 ms.
+2. `--desks` processes save lines and finalize on one server clinic for `--seconds`: saves
+   per second, p50/p95 save latency, and conflicts (another desk holding the same row, a
+   visit finalized meanwhile). Each desk works on its own visits of the day, and every
+   desk also edits one shared draft, so that conflicts can happen. Target: p95 save <= 50
+   ms on localhost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from storage import DAY, NOW, generate  # noqa: E402
+
+from otdesk.services import Clinic, FixedClock  # noqa: E402
+from otdesk.services.errors import ServiceError  # noqa: E402
+from otdesk.services.server_setup import move_to_server  # noqa: E402
+from otdesk.storage import server  # noqa: E402
+from otdesk.storage.errors import StorageError  # noqa: E402
+
+ROUNDS = 30
+
+
+def admin_url(text: str | None) -> str:
+    address = text or os.environ.get("OTDESK_TEST_POSTGRES_URL")
+    if not address:
+        sys.exit("give --database postgresql://... (a user that may create databases)")
+    return address
+
+
+def create_database(address: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    url = server.server_url(address)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(address: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.server_url(address), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def time_open_and_list(open_clinic, rounds: int) -> tuple[list[float], list[float]]:
+    total, listing = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        clinic = open_clinic()
+        opened = time.perf_counter()
+        found = clinic.visits.day(DAY)
+        done = time.perf_counter()
+        clinic.close()
+        assert found
+        total.append(done - start)
+        listing.append(done - opened)
+    return total, listing
+
+
+def desk(address: str, folder: str, number: int, seconds: float, shared: int, out) -> None:
+    """One desk: its own drafts of the day, lines added and changed, finalized every few
+    saves; every fifth save changes the shared draft instead."""
+    clock = FixedClock(NOW)
+    db = server.open_server(address, desk_dir=Path(folder) / f"desk{number}")
+    clinic = Clinic(db, clock=clock, user=f"desk{number}")
+    detail = clinic.visits.day(DAY)[0]
+    patient, provider = detail.patient_id, detail.provider_id
+    latencies: list[float] = []
+    conflicts = finalized = 0
+    end = time.perf_counter() + seconds
+    visit = None
+    n = 0
+    while time.perf_counter() < end:
+        n += 1
+        try:
+            start = time.perf_counter()
+            if n % 5 == 0:
+                line = clinic.visits.get(shared).lines[0]
+                clinic.visits.update_line(line.id, minutes=20 + n % 20)
+            else:
+                if visit is None:
+                    visit = clinic.visits.create(
+                        patient, provider_id=provider, date_of_service=DAY
+                    ).id
+                    clinic.visits.set_diagnoses(visit, ["M62.81"])
+                clinic.visits.add_line(visit, "97110", minutes=15 + n % 10, modifiers="GO")
+            latencies.append(time.perf_counter() - start)
+            if visit is not None and n % 8 == 0:
+                clinic.visits.finalize(visit, override_reason="benchmark")
+                finalized += 1
+                visit = None
+        except (ServiceError, StorageError):
+            conflicts += 1
+    clinic.close()
+    out.put((number, latencies, conflicts, finalized))
+
+
+def run_desks(target: str, tmp: str, desks: int, seconds: float, shared: int) -> None:
+    ms = 1000
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    workers = [
+        multiprocessing.Process(target=desk, args=(target, tmp, n, seconds, shared, queue))
+        for n in range(desks)
+    ]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=seconds + 120) for _ in workers]
+    for worker in workers:
+        worker.join()
+    latencies = [x for _, samples, _, _ in results for x in samples]
+    conflicts = sum(r[2] for r in results)
+    finalized = sum(r[3] for r in results)
+    print(f"{desks} desk(s) for {seconds:.0f} s on one server clinic:")
+    print(
+        f"  saves {len(latencies):,} ({len(latencies) / seconds:.1f}/s), "
+        f"finalized {finalized}, conflicts refused {conflicts}"
+    )
+    print(
+        f"  save latency p50 {percentile(latencies, 0.5) * ms:.1f} ms, "
+        f"p95 {percentile(latencies, 0.95) * ms:.1f} ms   (target p95 <= 50 ms)"
+    )
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="a PostgreSQL URL whose user may create databases")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--desks", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    args = parser.parse_args()
+    address = admin_url(args.database)
+    name = f"otdesk_bench_{os.getpid()}"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print("generating 50,000 visits on SQLite ...", flush=True)
+        made = generate(folder / "local")
+        target = create_database(address, name)
+        try:
+            start = time.perf_counter()
+            # the move keeps the local file aside; a copy stays for the comparison
+            import shutil
+
+            shutil.copytree(folder / "local", folder / "compare")
+            moved = move_to_server(target, folder / "local", desk_dir=folder / "desk")
+            print(
+                f"server move: {moved.rows:,} rows in {len(moved.tables)} tables, "
+                f"{time.perf_counter() - start:.1f} s, verified by checksums"
+            )
+            clock = FixedClock(NOW + timedelta(hours=1))
+            sqlite_total, sqlite_list, pg_total, pg_list = [], [], [], []
+            for _ in range(args.rounds // 5):  # alternating, so both see the same noise
+                t, lst = time_open_and_list(
+                    lambda: Clinic.open(folder / "compare", clock=clock, daily_backup=False), 5
+                )
+                sqlite_total += t
+                sqlite_list += lst
+                t, lst = time_open_and_list(
+                    lambda: Clinic(
+                        server.open_server(target, desk_dir=folder / "desk"), clock=clock
+                    ),
+                    5,
+                )
+                pg_total += t
+                pg_list += lst
+            ms = 1000
+            print(
+                f"day list ({made['day_count']} visits of {DAY:%m/%d/%Y}), median of "
+                f"{len(pg_list)} rounds each:"
+            )
+            print(
+                f"  SQLite      open + day list {statistics.median(sqlite_total) * ms:7.1f} ms"
+                f"   day list {statistics.median(sqlite_list) * ms:6.1f} ms"
+            )
+            print(
+                f"  PostgreSQL  open + day list {statistics.median(pg_total) * ms:7.1f} ms"
+                f"   day list {statistics.median(pg_list) * ms:6.1f} ms   (target <= 50 ms)"
+            )
+            print(
+                f"  ratio PostgreSQL / SQLite, day list: "
+                f"{statistics.median(pg_list) / statistics.median(sqlite_list):.2f}x"
+            )
+
+            shared = made["draft"]
+            # the reference: one desk alone on the same server, then all desks at once
+            for desks, seconds in ((1, max(5.0, args.seconds / 4)), (args.desks, args.seconds)):
+                run_desks(target, tmp, desks, seconds, shared)
+        finally:
+            drop_database(address, name)
+
+
+if __name__ == "__main__":
+    main()
