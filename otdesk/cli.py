@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "otdesk.commands.demo",
     "otdesk.commands.superbills",
     "otdesk.commands.claims",
+    "otdesk.commands.people",
 )
 
 EXIT_BAD_INPUT = 2
@@ -48,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         # before the subcommand (`otdesk --data-dir X visits`).
         default=argparse.SUPPRESS,
         help="folder of the clinic database (default: the user data folder, or $OTDESK_DATA_DIR)",
+    )
+    # who signs in, for the commands that read or write clinic data (commands.session)
+    common.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="who signs in (default: $OTDESK_USER); the password is asked for, or read from "
+        "$OTDESK_PASSWORD",
     )
     parser = argparse.ArgumentParser(
         prog="otdesk",

@@ -185,30 +185,42 @@ def step_files(ctx: Context) -> str:
 
 
 def step_database(ctx: Context) -> str:
+    """A plain clinic as an otdesk from before accounts made it (the encryption step
+    encrypts it in place, as the first start after the upgrade does)."""
     from otdesk.services.clinic import Clinic
 
-    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+    with Clinic.open(ctx.folder / "plain", clock=_Clock()) as clinic:
         path = clinic.db.path
         if clinic.practice.get() is not None:
             raise StepError(f"the new database {path} is not empty")
     return f"created {path.name} in a temporary folder"
 
 
+def _sign_in(ctx: Context, **options: Any) -> Any:
+    """The demo clinic, signed in as its administrator (demo / demo)."""
+    from otdesk.services import signin
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+
+    return signin.sign_in(ctx.data_dir, DEMO_NAME, DEMO_PASSWORD, clock=_Clock(), **options)
+
+
 def step_seed(ctx: Context) -> str:
     from otdesk.services.demo import install_demo
 
-    report = install_demo(ctx.data_dir, clock=_Clock())
+    report = install_demo(ctx.data_dir, clock=_Clock(), encrypted=True)
     if report.patients <= 0 or report.visits <= 0:
         raise StepError(f"the demo clinic has {report.patients} patients, {report.visits} visits")
     ctx.values["today"] = report.today
-    return f"{report.patients} patients, {report.visits} visits"
+    ctx.values["recovery"] = report.recovery_key
+    with _sign_in(ctx, daily_backup=False) as clinic:
+        who = clinic.person.shown
+    return f"{report.patients} patients, {report.visits} visits, encrypted; signed in as {who}"
 
 
 def step_units(ctx: Context) -> str:
     from otdesk.core.visit import VisitStatus
-    from otdesk.services.clinic import Clinic
 
-    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+    with _sign_in(ctx) as clinic:
         today = clinic.visits.day(ctx.values["today"])
         details = [clinic.visits.get(summary.id) for summary in today]
     with_lines = [d for d in details if d.lines]
@@ -241,10 +253,9 @@ def _count(number: int, noun: str) -> str:
 
 
 def step_superbill(ctx: Context) -> str:
-    from otdesk.services.clinic import Clinic
     from otdesk.services.superbills import SuperbillService
 
-    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+    with _sign_in(ctx) as clinic:
         service = getattr(clinic, "superbills", None) or SuperbillService(clinic.ctx)
         pdf = service.render(ctx.values["visit_id"])
     if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
@@ -260,10 +271,9 @@ def step_superbill(ctx: Context) -> str:
 def step_claims(ctx: Context) -> str:
     """Today's demo claims as an 837P file (kept in the data folder) and CMS-1500 forms."""
     from otdesk.services.claims import ClaimService
-    from otdesk.services.clinic import Clinic
     from otdesk.services.cms1500 import Cms1500Service
 
-    with Clinic.open(ctx.data_dir, clock=_Clock()) as clinic:
+    with _sign_in(ctx) as clinic:
         service = ClaimService(clinic.ctx)
         plan = service.plan(ctx.values["today"], ctx.values["today"])
         if not plan.ready:
@@ -285,61 +295,68 @@ def step_claims(ctx: Context) -> str:
 
 
 def step_encryption(ctx: Context) -> str:
-    """A copy of the demo clinic encrypted in place (SQLCipher, Argon2id key slots at their
-    production cost, AES-GCM), opened with the key a password unwraps, backed up into an
-    encrypted container, verified, and restored with the recovery key."""
-    import shutil
-
+    """The plain clinic of an earlier otdesk encrypted in place with its first administrator
+    (SQLCipher, Argon2id key slots at their production cost, AES-GCM), signed in to; a
+    wrong password refused; the encrypted demo opened on its first screen with the key
+    its password unwraps, backed up into an encrypted container, verified, and restored
+    with its recovery key."""
     from otdesk.export.recovery_sheet import render_recovery_sheet
-    from otdesk.services import maintenance
-    from otdesk.services.clinic import Clinic
+    from otdesk.services import maintenance, signin
+    from otdesk.services.accounts import DEMO_NAME, SignInError
     from otdesk.services.first_screen import FirstScreen
     from otdesk.storage import containers, dialect, keys
-    from otdesk.storage.encrypt import encrypt_in_place
-    from otdesk.storage.errors import WrongKeyError
 
-    folder = ctx.folder / "encrypted"
-    folder.mkdir(mode=0o700)
-    shutil.copy2(ctx.data_dir / "otdesk.db", folder / "otdesk.db")
-    database = folder / "otdesk.db"
-    key, recovery = keys.new_database_key(), keys.new_recovery_key()
-    slots = keys.KeySlots.new(key, recovery).with_password(key, "smoke", "smoke test password")
     started = time.perf_counter()
-    encrypt_in_place(database, key, slots)
-    if dialect.is_plain_file(database):
+    plain = ctx.folder / "plain"
+    clinic, plain_recovery = signin.encrypt_existing(
+        plain, "smoke", "smoke test password", clock=_Clock(), daily_backup=False
+    )
+    clinic.close()
+    if dialect.is_plain_file(plain / "otdesk.db"):
         raise StepError("the clinic is still a plain SQLite file after encrypting it")
-    unlocked = keys.unlock_database(database, keys.PasswordUnlock("smoke", "smoke test password"))
+    with signin.sign_in(plain, "smoke", "smoke test password", daily_backup=False) as clinic:
+        if clinic.person is None or clinic.person.name != "smoke":
+            raise StepError("signing in to the clinic encrypted in place did not say who")
     try:
-        keys.unlock_database(database, keys.PasswordUnlock("smoke", "not the password"))
-    except WrongKeyError:
+        signin.sign_in(ctx.data_dir, DEMO_NAME, "not the password", daily_backup=False)
+    except SignInError:
         pass
     else:
-        raise StepError("a wrong password unlocked the clinic")
+        raise StepError("a wrong password opened the clinic")
+    folder = ctx.data_dir
     today = ctx.values["today"]
-    with Clinic.open(folder, clock=_Clock(), key=unlocked, daily_backup=False) as clinic:
+    with _sign_in(ctx, daily_backup=False) as clinic:
         visits = clinic.visits.day(today)
+        unlocked, person = clinic.db.key, clinic.person
     first = FirstScreen.open(folder, key=unlocked)
     if not visits or first is None or first.day(today) != visits:
         raise StepError(f"the encrypted clinic shows {len(visits)} visits today")
-    backup = maintenance.backup_now(folder, clock=_Clock(), key=unlocked)
+    backup = maintenance.backup_now(folder, clock=_Clock(), key=unlocked, person=person)
     if not containers.is_container(backup):
         raise StepError(f"the backup {backup.name} is not an encrypted container")
-    problems = [i.problem for i in maintenance.backups(folder, key=unlocked) if i.problem]
+    checked = maintenance.backups(folder, key=unlocked, person=person)
+    problems = [i.problem for i in checked if i.problem]
     if problems:
         raise StepError(f"an encrypted backup does not verify: {problems[0]}")
+    recovery = ctx.values.get("recovery") or str(plain_recovery)
     maintenance.restore(
-        backup, folder, clock=_Clock(), key=unlocked, unlock=keys.RecoveryUnlock(str(recovery))
+        backup,
+        folder,
+        clock=_Clock(),
+        key=unlocked,
+        unlock=keys.RecoveryUnlock(recovery),
+        person=person,
     )
-    with Clinic.open(folder, clock=_Clock(), key=unlocked, daily_backup=False) as clinic:
+    with _sign_in(ctx, daily_backup=False) as clinic:
         if len(clinic.visits.day(today)) != len(visits):
             raise StepError("the clinic restored from its encrypted backup lost visits")
-    sheet = render_recovery_sheet(str(recovery), practice_name="Smoke test", made_on=today)
+    sheet = render_recovery_sheet(recovery, practice_name="Smoke test", made_on=today)
     if not sheet.startswith(b"%PDF-"):
         raise StepError("the recovery sheet is not a PDF")
     took = time.perf_counter() - started
     return (
-        f"encrypted in place, {_count(len(visits), 'visit')} today, backup verified and "
-        f"restored with the recovery key ({took:.1f} s)"
+        f"encrypted in place and signed in, {_count(len(visits), 'visit')} today, backup "
+        f"verified and restored with the recovery key ({took:.1f} s)"
     )
 
 
@@ -389,10 +406,9 @@ def step_window(ctx: Context) -> str:
     clock = ui_app.SystemClock()
     settings = QSettings(str(ctx.folder / "settings.ini"), QSettings.Format.IniFormat)
     loader = ui_app.icd_loader if "icd" in ctx.values.get("passed", ()) else None
-    # as `otdesk` starts: the first screen, then the services on a worker thread
-    window = ui_app.show_first_screen(ctx.data_dir, clock, settings, loader=loader)
-    if window is None:
-        raise StepError("the window did not start on the first screen of the demo clinic")
+    # as `otdesk` starts once signed in: the first screen (read with the key the password
+    # unwrapped), then the services on a worker thread
+    window = _first_screen_window(ctx, clock, settings, loader)
     ctx.values["window"] = window
     if not window.isVisible():
         raise StepError("the main window is not visible after show()")
@@ -418,6 +434,25 @@ def step_window(ctx: Context) -> str:
         note = "diagnosis search ready"
     QApplication.processEvents()
     return f"{window.windowTitle()!r}: {rows} visits today, {note}"
+
+
+def _first_screen_window(ctx: Context, clock: Any, settings: Any, loader: Any) -> Any:
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+    from otdesk.services.first_screen import FirstScreen
+    from otdesk.storage import keys
+    from otdesk.ui import app as ui_app
+
+    database = ctx.data_dir / "otdesk.db"
+    key = keys.unlock_database(database, keys.PasswordUnlock(DEMO_NAME, DEMO_PASSWORD))
+    first = FirstScreen.open(ctx.data_dir, key=key)
+    if first is None:
+        raise StepError("the window did not start on the first screen of the demo clinic")
+    window = ui_app.build_window(
+        None, clock, settings, loader, first_screen=first, clinic_folder=ctx.data_dir
+    )
+    window.show()
+    window.load_clinic(lambda: _sign_in(ctx))
+    return window
 
 
 def _wait_for_services(window: Any, application: Any) -> Any:

@@ -18,3 +18,17 @@ def test_keys():
     from tests.helpers.keys import new_keys
 
     return new_keys()
+
+
+# The demo clinic's administrator (otdesk demo makes it; services.accounts.DEMO_NAME).
+DEMO_ACCOUNT = {"OTDESK_USER": "demo", "OTDESK_PASSWORD": "demo"}
+
+
+@pytest.fixture
+def demo_account(monkeypatch):
+    """The command line signs in as the demo's administrator: in this process and in the
+    `otdesk` subprocesses the tests start (they inherit the environment)."""
+    for name, value in DEMO_ACCOUNT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("OTDESK_NEW_PASSWORD", raising=False)
+    return DEMO_ACCOUNT

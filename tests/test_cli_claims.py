@@ -14,8 +14,7 @@ from pypdf import PdfReader
 
 from otdesk.export import sha256
 from otdesk.export.cms1500 import cell
-from otdesk.services import Clinic
-from tests.cli_helpers import run_otdesk
+from tests.cli_helpers import demo_clinic, run_otdesk
 from tests.helpers.claims import demo_template
 from tests.helpers.x12 import pyx12_errors
 
@@ -25,7 +24,7 @@ TODAY = "2026-03-02"
 
 @pytest.fixture(scope="module")
 def _demo(tmp_path_factory):
-    return demo_template(tmp_path_factory)
+    return demo_template(tmp_path_factory, encrypted=True)
 
 
 @pytest.fixture
@@ -33,6 +32,9 @@ def data(_demo, tmp_path):
     folder = tmp_path / "data"
     shutil.copytree(_demo, folder)
     return folder
+
+
+pytestmark = pytest.mark.usefixtures("demo_account")
 
 
 def otdesk(data, *args):
@@ -60,7 +62,7 @@ def test_a_day_of_the_demo_clinic_exports_as_an_837p_pyx12_accepts(data, tmp_pat
 
 
 def test_a_held_back_visit_is_listed_and_sent_only_with_a_reason(data, tmp_path):
-    with Clinic.open(data, daily_backup=False) as clinic:
+    with demo_clinic(data) as clinic:
         clinic.practice.save(postal_code="97201")
         visit = next(v.id for v in clinic.visits.day(TODAY) if v.status == "finalized")
     out = tmp_path / "one.837"
@@ -98,7 +100,7 @@ def test_cms1500_forms_in_both_modes_with_the_printer_s_calibration(data, tmp_pa
     )
     assert "+0.10 in right, -0.05 in down" in setting.stdout
     plain, moved = tmp_path / "plain.pdf", tmp_path / "moved.pdf"
-    with Clinic.open(data, daily_backup=False) as clinic:
+    with demo_clinic(data) as clinic:
         visit = next(v.id for v in clinic.visits.day(TODAY) if v.status == "finalized")
     for out, extra in ((plain, ()), (moved, ("--printer", "Front desk"))):
         made = otdesk(

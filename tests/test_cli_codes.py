@@ -164,11 +164,15 @@ def test_new_codes_are_found_by_shorthand(capsys, text, code):
     assert code in [row["code"] for row in json.loads(capsys.readouterr().out)]
 
 
-def test_clinic_codes_are_added_listed_searched_and_removed(tmp_path, capsys):
+def test_clinic_codes_are_added_listed_searched_and_removed(tmp_path, capsys, monkeypatch):
     from otdesk.services import Clinic
+    from tests.cli_helpers import TESTER, encrypt_for_cli, signed_in_clinic
 
     folder = tmp_path / "clinic"
     Clinic.open(folder).close()
+    encrypt_for_cli(folder)
+    for name, value in TESTER.items():
+        monkeypatch.setenv(name, value)
     where = ["--data-dir", str(folder)]
     assert main(["codes", "show", "98975", *where]) == 2
     err = capsys.readouterr().err
@@ -200,8 +204,11 @@ def test_clinic_codes_are_added_listed_searched_and_removed(tmp_path, capsys):
     assert "in the catalog already" in capsys.readouterr().err
     assert main(["codes", "remove", "98975", *where]) == 0
     assert "Removed clinic code 98975." in capsys.readouterr().out
-    with Clinic.open(folder) as clinic:
+    with signed_in_clinic(folder) as clinic:
         assert clinic.codes.list() == []
+    # looking a code up needs no account: without one, the shipped catalog answers
+    monkeypatch.delenv("OTDESK_USER")
+    assert main(["codes", "show", "97110", *where]) == 0
 
 
 def test_codes_add_needs_an_existing_clinic(tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 
 from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
-from tests.cli_helpers import run_otdesk
+from tests.cli_helpers import TESTER, encrypt_for_cli, run_otdesk, signed_in_clinic
 from tests.export.helpers import (
     finalized_visit,
     open_clinic,
@@ -35,16 +35,22 @@ def clinic_dir(tmp_path):
     clinic = open_clinic(folder)
     demo = seed(clinic)
     clinic.close()
+    encrypt_for_cli(folder)
     return folder, demo
 
 
 def otdesk(clinic_dir, icd_cache, *args):
     folder, _ = clinic_dir
-    return run_otdesk(*args, "--data-dir", str(folder), env={"OTDESK_CACHE_DIR": str(icd_cache)})
+    env = {"OTDESK_CACHE_DIR": str(icd_cache), **TESTER}
+    return run_otdesk(*args, "--data-dir", str(folder), env=env)
 
 
 def reopen(folder):
-    clinic = open_clinic(folder)
+    from otdesk.services import FixedClock
+    from tests.export.helpers import START, icd_index
+
+    clinic = signed_in_clinic(folder, clock=FixedClock(START))
+    clinic.ctx.icd = icd_index()
     return clinic, SuperbillService(clinic.ctx)
 
 

@@ -211,10 +211,20 @@ def _billing_text(procedure: Procedure) -> str:
 
 def _catalog(args: argparse.Namespace) -> Catalog:
     """The shipped catalog, with the clinic's own and fee-schedule codes when there is a
-    clinic database."""
+    clinic database: a plain one (from before accounts) is read as it is; an encrypted one
+    when someone signs in (--user or $OTDESK_USER), else the shipped catalog alone (looking
+    up a code needs no account)."""
+    from otdesk.commands.session import Session, user_name
+    from otdesk.storage.encrypt import clinic_state
+
     path = found_database(args.data_dir)
     if path is None:
         return default_catalog()
+    if clinic_state(path) == "encrypted":
+        if not user_name(args):
+            return default_catalog()
+        with Session(args, database=path, daily_backup=False) as clinic:
+            return clinic.codes.search_catalog()
     with _open(path) as clinic:
         return clinic.codes.search_catalog()
 
@@ -228,14 +238,13 @@ def _open(path):  # -> Clinic
         raise CliError(str(error)) from None
 
 
-def _clinic(args: argparse.Namespace):  # -> Clinic
-    from otdesk.services.maintenance import existing_database
+def _clinic(args: argparse.Namespace):  # -> Session (a signed-in clinic)
+    from otdesk.commands.session import Session
 
     try:
-        path = existing_database(args.data_dir)
+        return Session(args)
     except UserError as error:
         raise CliError(str(error)) from None
-    return _open(path)
 
 
 def run_add(args: argparse.Namespace) -> int:

@@ -13,9 +13,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description="Fill the clinic database with an invented demo clinic: a practice, three "
         "providers, four payers, a fee schedule, 20 patients and visits today and over the "
         "past weeks (some raising each major finding). Running it again makes a fresh demo. "
-        "A database holding real clinic data is refused unless --force is given; it is then "
-        "backed up first (that backup is never pruned). Tip: use --data-dir to keep the demo "
-        "apart from your clinic.",
+        "The demo is encrypted, with the administrator demo, password demo. A database holding "
+        "real clinic data is refused unless --force is given; it is then backed up first "
+        "(that backup is never pruned); an encrypted clinic that is not the demo is always "
+        "refused. Tip: use --data-dir to keep the demo apart from your clinic.",
     )
     demo.add_argument(
         "--force",
@@ -32,12 +33,22 @@ def run(args: argparse.Namespace) -> int:
 
     # Not under an open window: a reseed replaces everything it shows.
     with single_instance.acquire(user_data_dir(args.data_dir)):
-        report = install_demo(args.data_dir, force=args.force)
+        report = install_demo(args.data_dir, force=args.force, encrypted=True)
     print(
         f"Demo clinic written to {report.path}: {report.patients} invented patients, "
         f"{report.visits} visits (today is {report.today})."
     )
     if report.backup is not None:
         print(f"The clinic data it replaced was backed up to {report.backup}.")
-    print("Everyone in it is invented. Try: otdesk visits --date " + report.today.isoformat())
+    from otdesk.paths import cli_command
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+
+    print(
+        f"It is encrypted; sign in as {DEMO_NAME} with the password {DEMO_PASSWORD} (the demo "
+        "alone has so simple a password: everyone in it is invented)."
+    )
+    if report.recovery_key:
+        print(f"Its recovery key: {report.recovery_key}")
+    command = cli_command("visits", "--date", report.today.isoformat(), data_dir=report.path.parent)
+    print(f"Try: OTDESK_USER={DEMO_NAME} OTDESK_PASSWORD={DEMO_PASSWORD} {command}")
     return 0

@@ -55,14 +55,47 @@ def _rejected(error: Exception) -> str:
     return f"{str(error).rstrip('.')}; nothing was imported and the previous table stays in force."
 
 
+def _importer(args: argparse.Namespace):  # -> Session | None
+    """The tables change the clinic's rules: once the folder holds a clinic, importing
+    them is an administrator's (Permission.IMPORTS), signed in like every data command."""
+    from otdesk.commands.session import Session
+    from otdesk.core.accounts import Permission
+    from otdesk.paths import database_path
+
+    if not database_path(args.data_dir).is_file():
+        return None
+    session = Session(args, daily_backup=False)
+    try:
+        session.clinic.ctx.require(Permission.IMPORTS)
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def _record(session, action: str, summary: object) -> None:
+    if session is None:
+        return
+    try:
+        clinic = session.clinic
+        with clinic.db.write() as connection:
+            clinic.ctx.audit(connection, action, "rules", None, after={"summary": str(summary)})
+    finally:
+        session.close()
+
+
 def run_ncci_import(args: argparse.Namespace) -> int:
     from otdesk.core.ncci import TableError, import_ptp_files
 
     paths = [_existing(name) for name in args.files]
+    session = _importer(args)
     try:
         summary = import_ptp_files(paths, user_data_dir(args.data_dir), date.today())
     except TableError as error:
+        if session is not None:
+            session.close()
         raise CliError(_rejected(error)) from None
+    _record(session, "import.ncci", summary.describe())
     print(summary.describe())
     return 0
 
@@ -71,9 +104,13 @@ def run_mue_import(args: argparse.Namespace) -> int:
     from otdesk.core.ncci import TableError, import_mue_file
 
     path = _existing(args.file)
+    session = _importer(args)
     try:
         summary = import_mue_file(path, user_data_dir(args.data_dir))
     except TableError as error:
+        if session is not None:
+            session.close()
         raise CliError(_rejected(error)) from None
+    _record(session, "import.mue", summary.describe())
     print(summary.describe())
     return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from otdesk.commands import CliError
+from otdesk.commands.session import signed_in_person
 from otdesk.paths import cli_command
 
 
@@ -40,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     which.add_argument(
         "--latest", action="store_true", help="the newest backup that passes its checks"
     )
+    restore.add_argument(
+        "--recovery-key",
+        metavar="KEY",
+        help="restore with the recovery key, which needs no account (default: sign in; your "
+        "password, as it was when the backup was made, opens the backup)",
+    )
     restore.set_defaults(run=run_restore)
 
     check = subparsers.add_parser(
@@ -58,7 +65,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
     if args.verify:
         return _verify_backups(args)
-    path = maintenance.backup_now(args.data_dir)
+    person, key, _, _ = signed_in_person(args)
+    path = maintenance.backup_now(args.data_dir, key=key, person=person)
     print(f"Backup written: {path}")
     return 0
 
@@ -66,7 +74,8 @@ def run_backup(args: argparse.Namespace) -> int:
 def _verify_backups(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    infos = maintenance.backups(args.data_dir)
+    person, key, _, _ = signed_in_person(args)
+    infos = maintenance.backups(args.data_dir, key=key, person=person)
     if not infos:
         raise CliError("There are no backups yet; `otdesk backup` makes one.")
     bad = 0
@@ -90,18 +99,54 @@ def run_restore(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
     # Not under an open window: it would go on showing the data that was replaced.
+    from otdesk.storage import keys
+
     with single_instance.acquire(user_data_dir(args.data_dir)):
-        report = maintenance.restore(None if args.latest else args.file, args.data_dir)
+        if args.recovery_key:
+            report = _restore_with_recovery_key(args)
+        else:
+            person, key, password, name = signed_in_person(args, damaged_ok=True, lost_ok=True)
+            report = maintenance.restore(
+                None if args.latest else args.file,
+                args.data_dir,
+                key=key,
+                person=person,
+                user=name,
+                unlock=keys.PasswordUnlock(name, password),
+            )
     print(f"Restored {report.database} from {report.restored_from}.")
     if report.safety_copy is not None:
         print(f"The database it replaced is kept as {report.safety_copy}.")
     return 0
 
 
+def _restore_with_recovery_key(args: argparse.Namespace):  # -> RestoreReport
+    """The emergency way: the recovery key opens everything, so it needs no account. It
+    unwraps the clinic's own key too (when its key file is there) and opens the backup."""
+    from otdesk.paths import database_path
+    from otdesk.services import maintenance
+    from otdesk.storage import keys
+
+    unlock = keys.RecoveryUnlock(args.recovery_key)
+    database = database_path(args.data_dir)
+    key = None
+    if keys.key_file_path(database).is_file():
+        key = keys.unlock_database(database, unlock)
+    return maintenance.restore(
+        None if args.latest else args.file,
+        args.data_dir,
+        key=key,
+        unlock=unlock,
+        user="recovery key",
+        recovery=True,
+    )
+
+
 def run_check(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
-    health = maintenance.check(args.data_dir)
+    person, key, _, _ = signed_in_person(args, damaged_ok=True)
+    health = maintenance.check(args.data_dir, key=key, person=person)
     report = health.check
     newest = health.backups[0].path if health.backups else None
     if args.json:

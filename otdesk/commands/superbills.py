@@ -213,7 +213,8 @@ class _Opened:
     def __init__(self, args: argparse.Namespace) -> None:
         from otdesk.services.superbills import SuperbillService
 
-        self.clinic = open_clinic(args)
+        self.session = open_clinic(args)
+        self.clinic = self.session.clinic
         self.clinic.ctx.icd = _icd_index()
         self.service = SuperbillService(self.clinic.ctx)
 
@@ -221,7 +222,7 @@ class _Opened:
         return self.service
 
     def __exit__(self, *exc_info: object) -> None:
-        self.clinic.close()
+        self.session.close()
 
 
 def _service(args: argparse.Namespace) -> _Opened:

@@ -96,11 +96,11 @@ def run_export_visits(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_clinic(args: argparse.Namespace, *, read_only: bool = False):  # -> Clinic
-    """The clinic of --data-dir (it must exist already). Use it in a `with`: the clinic
-    closes at its end. `read_only` for commands that only read: they then work while a
-    window is saving."""
-    from otdesk.services import Clinic
-    from otdesk.services.maintenance import existing_database
+def open_clinic(args: argparse.Namespace, *, read_only: bool = False):  # -> Session
+    """The clinic of --data-dir (it must exist already), signed in as --user (see
+    otdesk.commands.session). Use it in a `with`: the sign-out is recorded and the clinic
+    closes at its end. `read_only`: the command only reads, so it makes no daily backup
+    (the sign-in itself is written to the audit log)."""
+    from otdesk.commands.session import Session
 
-    return Clinic.open(path=existing_database(args.data_dir), read_only=read_only)
+    return Session(args, daily_backup=not read_only)

@@ -29,6 +29,7 @@ from otdesk.core.accounts import (
     password_problem,
 )
 from otdesk.paths import data_file
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
@@ -473,3 +474,7 @@ def _account(row: Any) -> Account:
         created_at=row.created_at,
         password_changed_at=row.password_changed_at,
     )
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(AccountService)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
+from otdesk.services import permissions
 from otdesk.services.context import ServiceContext
 from otdesk.storage import audit_chain, dialect
 from otdesk.storage import schema as s
@@ -123,3 +124,7 @@ def _entry(row: Any) -> AuditEntry:
         after=json.loads(row.after_json) if row.after_json else None,
         reason=row.reason,
     )
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(AuditService)

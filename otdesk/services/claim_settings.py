@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from otdesk.export.claim_model import Envelope
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.claim_build import digits
 from otdesk.services.context import ServiceContext
@@ -176,3 +177,7 @@ def make_envelope(settings: ClaimSettings, interchange: int, group: int, now: da
         group_control=group,
         created_at=now.astimezone(),
     )
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(ClaimSettingsService)

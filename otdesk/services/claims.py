@@ -40,6 +40,7 @@ from otdesk.export.claim_model import (
 )
 from otdesk.export.files import ExportError, sha256, write_file_atomic
 from otdesk.export.x12_837p import write_837p
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.claim_build import (
     FILING_BY_KIND,
@@ -709,3 +710,7 @@ __all__ = [
     "make_envelope",
     "split_name",
 ]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(ClaimService)

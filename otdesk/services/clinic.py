@@ -77,6 +77,7 @@ class Clinic:
         daily_backup: bool = True,
         read_only: bool = False,
         key: DatabaseKey | None = None,
+        durable: bool = True,
         **options: Any,
     ) -> Clinic:
         """Open (creating if needed) the clinic database in `data_dir`, or at `path`.
@@ -85,7 +86,8 @@ class Clinic:
         unlock_database); None opens a plain clinic not encrypted yet (the path the first
         account's setup still needs, see README "Clinic data"). `daily_backup=False` skips
         the first-open-of-the-day backup (scripts, tests); `read_only` is for commands that
-        only read: they work beside a writer."""
+        only read: they work beside a writer; `durable=False` is for seeding the demo (see
+        otdesk.storage.database.open_database)."""
         clock = clock or SystemClock()
         db = open_database(
             path or database_path(data_dir),
@@ -93,6 +95,7 @@ class Clinic:
             daily_backup=daily_backup,
             read_only=read_only,
             key=key,
+            durable=durable,
         )
         return cls(db, clock=clock, **options)
 

@@ -21,6 +21,7 @@ from otdesk.core.catalog import (
     normalize_code,
 )
 from otdesk.core.visit import DISCIPLINES
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.clinic_catalog import (
     ClinicCode,
@@ -192,3 +193,7 @@ def _clean(code: Any, label: Any, kind: Any, disciplines: Iterable[str]) -> dict
 
 def _columns(cleaned: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in cleaned.items() if key != "code"}
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(ClinicCodeService)

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 
 from otdesk.core.visit import VisitStatus
 from otdesk.export.files import sha256, write_file_atomic
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.claims import ClaimHeldError, ClaimService, PendingClaim
 from otdesk.services.context import ServiceContext
@@ -213,3 +214,7 @@ def write_forms(path: str | os.PathLike[str], pdf: bytes) -> str:
 
 
 __all__ = ["MODES", "Cms1500Service", "PaperClaims", "PrinterCalibration", "write_forms"]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(Cms1500Service)

@@ -40,6 +40,9 @@ class DemoReport:
     visits: int
     backup: Path | None  # the clinic data the demo replaced (with --force)
     replaced: str  # "new", "demo" or "clinic data"
+    encrypted: bool = False
+    # an encrypted demo made new: its recovery key (None: plain, or an earlier demo refilled)
+    recovery_key: str | None = None
 
 
 def is_demo(clinic: Clinic) -> bool:
@@ -56,44 +59,128 @@ def install_demo(
     clock: Clock | None = None,
     force: bool = False,
     path: Path | None = None,
+    encrypted: bool = False,
 ) -> DemoReport:
     """Fill the database with the demo clinic. An empty database or an earlier demo is
     (re)filled; one holding clinic data is refused unless `force`, and then backed up
     (the backup is never pruned) before being replaced. A damaged or foreign file raises
-    the storage error and is not touched."""
+    the storage error and is not touched.
+
+    `encrypted` (what `otdesk demo` and the window make): the demo is an encrypted clinic
+    whose administrator is DEMO_NAME with DEMO_PASSWORD (demo / demo, allowed for the demo
+    alone: it holds invented people only); sign in with services.signin.sign_in. A plain
+    demo (the default) is for the tests of the layers below the accounts."""
     clock = clock or SystemClock()
+    database = path or database_path(data_dir)
+    if encrypted:
+        return _install_encrypted(database, clock, force)
     # Seeding makes some 500 small transactions: they are written with synchronous=NORMAL
     # (safe against a crash of the program, not of the computer), which takes seconds off.
-    db = open_database(path or database_path(data_dir), now=clock.now(), durable=False)
+    db = open_database(database, now=clock.now(), durable=False)
     with Clinic(db, clock=clock, user=DEMO_USER) as clinic:
-        counts = _counts(clinic)
-        holds_data = any(counts.values())
-        demo = is_demo(clinic)
-        backup = None
-        if holds_data and not demo:
-            if not force:
-                raise DemoRefusedError(
-                    f"{clinic.db.path} holds clinic data ({counts['patients']} patients, "
-                    f"{counts['visits']} visits) that is not the demo clinic; nothing was "
-                    "changed. Use another folder for the demo (`"
-                    + cli_command("demo", data_dir=clinic.db.path.parent / "demo")
-                    + "`), or replace the data with the demo clinic, after a backup that is "
-                    "kept (`"
-                    + cli_command("demo", "--force", data_dir=clinic.db.path.parent)
-                    + "`)."
-                )
-            backup = clinic.db.backup(now=clock.now(), reason="before-demo")
+        backup, demo, holds_data = _may_replace(clinic, clock, force)
         if holds_data or demo:
             clinic.db.reset()
         today = clock.now().date()
-        # Flag first: a seeding cut short still leaves a database known to be the demo.
-        with clinic.db.write() as connection:
-            connection.execute(
-                insert(s.meta).values(key=DEMO_FLAG, value=f"seeded for {today.isoformat()}")
-            )
-        patients, visits = seed(clinic, today)
+        patients, visits = _fill(clinic, today)
         replaced = "clinic data" if backup else "demo" if demo else "new"
         return DemoReport(clinic.db.path, today, patients, visits, backup, replaced)
+
+
+def _may_replace(clinic: Clinic, clock: Clock, force: bool) -> tuple[Path | None, bool, bool]:
+    """Whether the plain clinic open may become the demo: (the backup made of the clinic
+    data it holds, whether it is an earlier demo, whether it holds data). Refuses clinic
+    data without `force`."""
+    counts = _counts(clinic)
+    holds_data = any(counts.values())
+    demo = is_demo(clinic)
+    backup = None
+    if holds_data and not demo:
+        if not force:
+            raise DemoRefusedError(
+                f"{clinic.db.path} holds clinic data ({counts['patients']} patients, "
+                f"{counts['visits']} visits) that is not the demo clinic; nothing was "
+                "changed. Use another folder for the demo (`"
+                + cli_command("demo", data_dir=clinic.db.path.parent / "demo")
+                + "`), or replace the data with the demo clinic, after a backup that is "
+                "kept (`" + cli_command("demo", "--force", data_dir=clinic.db.path.parent) + "`)."
+            )
+        backup = clinic.db.backup(now=clock.now(), reason="before-demo")
+    return backup, demo, holds_data
+
+
+def _fill(clinic: Clinic, today: date) -> tuple[int, int]:
+    # Flag first: a seeding cut short still leaves a database known to be the demo.
+    with clinic.db.write() as connection:
+        connection.execute(
+            insert(s.meta).values(key=DEMO_FLAG, value=f"seeded for {today.isoformat()}")
+        )
+    return seed(clinic, today)
+
+
+def _install_encrypted(database: Path, clock: Clock, force: bool) -> DemoReport:
+    from otdesk.services import signin
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD, SignInError
+    from otdesk.storage.encrypt import clinic_state
+
+    state = clinic_state(database)
+    backup = None
+    replaced = "new"
+    recovery: str | None = None
+    if state == "encrypted":
+        # an earlier demo opens with the demo's password; anything else is a real clinic
+        try:
+            clinic = signin.sign_in(
+                None, DEMO_NAME, DEMO_PASSWORD, path=database, clock=clock, durable=False
+            )
+        except SignInError:
+            clinic = None
+        if clinic is not None and not is_demo(clinic):
+            clinic.close()
+            clinic = None
+        if clinic is None:
+            raise DemoRefusedError(
+                f"{database} is an encrypted clinic that is not the demo; nothing was changed. "
+                "Use another folder for the demo (`"
+                + cli_command("demo", data_dir=database.parent / "demo")
+                + "`)."
+            )
+        replaced = "demo"
+        with clinic:
+            clinic.db.reset()
+            clinic.ctx.sign_in_as(None)  # the reset emptied the accounts: set up anew
+            clinic.accounts.create_first_administrator(
+                DEMO_NAME, "Demo administrator", DEMO_PASSWORD, demo=True
+            )
+            return _seeded(clinic, clock, backup, replaced, None)
+    if state == "plain":
+        db = open_database(database, now=clock.now(), durable=False, daily_backup=False)
+        with Clinic(db, clock=clock, user=DEMO_USER) as plain:
+            backup, demo, holds_data = _may_replace(plain, clock, force)
+        replaced = "clinic data" if backup else "demo" if demo else "new"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
+    clinic, key = signin.create_clinic(
+        None,
+        DEMO_NAME,
+        "Demo administrator",
+        DEMO_PASSWORD,
+        path=database,
+        clock=clock,
+        demo=True,
+        durable=False,
+    )
+    recovery = str(key)
+    with clinic:
+        return _seeded(clinic, clock, backup, replaced, recovery)
+
+
+def _seeded(
+    clinic: Clinic, clock: Clock, backup: Path | None, replaced: str, recovery: str | None
+) -> DemoReport:
+    today = clock.now().date()
+    patients, visits = _fill(clinic, today)
+    return DemoReport(clinic.db.path, today, patients, visits, backup, replaced, True, recovery)
 
 
 def _counts(clinic: Clinic) -> dict[str, int]:

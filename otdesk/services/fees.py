@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from otdesk.core.catalog import code_format_problem, normalize_code
 from otdesk.core.money import Money
-from otdesk.services import csvio
+from otdesk.services import csvio, permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.csvio import ImportReport
@@ -336,3 +336,7 @@ def _fee(row: Any) -> Fee:
 
 
 __all__ = ["Fee", "FeeQuote", "FeeScheduleService", "ImportRejectedError", "ImportReport", "quotes"]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(FeeScheduleService)

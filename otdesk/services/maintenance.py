@@ -3,18 +3,28 @@
 
 Each takes the clinic's database key (`key`, unwrapped at sign-in) for an encrypted clinic;
 None is the plain clinic not encrypted yet. restore() also takes `unlock` for an encrypted
-backup: a password or the recovery key valid in that backup's own slots."""
+backup: a password or the recovery key valid in that backup's own slots.
+
+Each also takes `person`, who is signed in: the roles apply (making and checking backups
+needs Permission.BACKUP, a restore Permission.RESTORE) and backups and restores go into the
+audit log under their name. None is the maintenance context (tests of the layers below, a
+clinic's own daily backup), refused nothing."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from otdesk.core.accounts import Permission, Person
 from otdesk.paths import cli_command
 from otdesk.services.audit import RecordsReport, check_records
 from otdesk.services.clinic import database_path
 from otdesk.services.clock import Clock, SystemClock
+from otdesk.services.context import ServiceContext
+from otdesk.services.errors import PermissionDeniedError
+from otdesk.services.permissions import check as require
 from otdesk.storage import (
     CheckReport,
     RestoreReport,
@@ -25,6 +35,7 @@ from otdesk.storage import (
     restore_database,
 )
 from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupInfo, BackupStore
+from otdesk.storage.database import Database
 from otdesk.storage.keys import DatabaseKey, Unlocker
 
 
@@ -44,13 +55,17 @@ def backup_now(
     *,
     clock: Clock | None = None,
     key: DatabaseKey | None = None,
+    person: Person | None = None,
 ) -> Path:
     """A backup of the clinic database now (kept with the automatic ones); encrypted,
     with the clinic's key slots of now, when the clinic is."""
+    require(person, Permission.BACKUP)
     clock = clock or SystemClock()
     path = existing_database(data_dir)
     with open_database(path, now=clock.now(), daily_backup=False, key=key) as db:
-        return db.backup(now=clock.now(), reason="manual")
+        made = db.backup(now=clock.now(), reason="manual")
+        _record(db, clock, person, "backup", {"file": made.name})
+        return made
 
 
 def restore(
@@ -60,21 +75,44 @@ def restore(
     clock: Clock | None = None,
     key: DatabaseKey | None = None,
     unlock: Unlocker | None = None,
+    person: Person | None = None,
+    user: str | None = None,
+    recovery: bool = False,
 ) -> RestoreReport:
     """Replace the clinic database with a backup file, validated first (the current one is
     kept). `backup` None: the newest backup that passes its checks. `key`: the current
-    clinic's key; `unlock`: opens an encrypted backup (see the module's note)."""
+    clinic's key; `unlock`: opens an encrypted backup (see the module's note). `user`
+    (with no `person`) is who restores when the clinic database could not be read to know
+    their role (see otdesk.commands.session.signed_in_person): the backup itself must then
+    hold them as an enabled account whose role may restore, or nothing is replaced.
+    `recovery`: `unlock` is the recovery key, the emergency access that opens everything;
+    no role is checked and the restore is recorded as made with it."""
+    require(person, Permission.RESTORE)
     clock = clock or SystemClock()
     database = database_path(data_dir)
     source = Path(backup) if backup is not None else newest_restorable(database, key=key)
-    return restore_database(source, database, now=clock.now(), key=key, unlock=unlock)
+    accept = None
+    if person is None and user and not recovery:
+        accept = functools.partial(_may_restore, user)
+    report = restore_database(
+        source, database, now=clock.now(), key=key, unlock=unlock, accept=accept
+    )
+    # recorded in the clinic as restored: its audit log goes on from the backup's
+    with open_database(report.database, now=clock.now(), daily_backup=False, key=report.key) as db:
+        after = {"file": source.name, **({"with": "the recovery key"} if recovery else {})}
+        _record(db, clock, person, "restore", after, user=user)
+    return report
 
 
 def backups(
-    data_dir: str | os.PathLike[str] | None = None, *, key: DatabaseKey | None = None
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    key: DatabaseKey | None = None,
+    person: Person | None = None,
 ) -> list[BackupInfo]:
     """Every backup of the clinic, newest first, each checked (for `backup --verify` and
     the Backups window); encrypted ones opened with `key`."""
+    require(person, Permission.BACKUP)
     return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME, key=key).describe()
 
 
@@ -91,9 +129,13 @@ def backup_info(
 
 
 def check(
-    data_dir: str | os.PathLike[str] | None = None, *, key: DatabaseKey | None = None
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    key: DatabaseKey | None = None,
+    person: Person | None = None,
 ) -> HealthReport:
     """Integrity and schema version of the clinic database (read-only), with its backups."""
+    require(person, Permission.BACKUP)
     path = existing_database(data_dir)
     report = inspect_database(path, key=key)
     backups = BackupStore(path.parent / BACKUP_DIRNAME).newest_first()
@@ -114,3 +156,45 @@ def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:
             path=path,
         )
     return path
+
+
+def _may_restore(user: str, candidate: Path, key: DatabaseKey | None) -> None:
+    """Refuse the backup unless `user` is, in it, an enabled account allowed to restore."""
+    from sqlalchemy import select
+
+    from otdesk.core.accounts import Role
+    from otdesk.storage import schema as s
+
+    accounts = s.accounts
+    query = select(accounts.c.display_name, accounts.c.role, accounts.c.disabled).where(
+        accounts.c.name == user
+    )
+    with (
+        open_database(candidate, read_only=True, daily_backup=False, key=key) as db,
+        db.read() as connection,
+    ):
+        row = connection.execute(query).first()
+    if row is None or row.disabled:
+        raise PermissionDeniedError(
+            f"{user} is not an account that can sign in to the clinic in that backup; an "
+            "administrator of the clinic restores it. Nothing was changed."
+        )
+    require(Person(user, row.display_name, Role(row.role)), Permission.RESTORE)
+
+
+def _record(
+    db: Database,
+    clock: Clock,
+    person: Person | None,
+    action: str,
+    after: dict[str, str],
+    *,
+    user: str | None = None,
+) -> None:
+    """An audit entry for a backup or restore, in the name of who did it."""
+    ctx = ServiceContext(db=db, clock=clock)
+    if user:
+        ctx.user = user
+    ctx.sign_in_as(person)
+    with db.write() as connection:
+        ctx.audit(connection, action, "database", None, after=after)

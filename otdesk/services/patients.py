@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from otdesk.core.visit import DISCIPLINES
-from otdesk.services import csvio
+from otdesk.services import csvio, permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.csvio import ImportReport, payer_lookup
@@ -513,7 +513,13 @@ class PatientService:
                     row.relationship or "",
                 ]
             )
-        return csvio.write_rows(path, PATIENT_CSV_COLUMNS, out)
+        count = csvio.write_rows(path, PATIENT_CSV_COLUMNS, out)
+        with self.ctx.db.write() as connection:  # who took the patient list out of otdesk
+            self.ctx.audit(
+                connection, "export.patients", "patients", None,
+                after={"patients": count, "file": Path(path).name},
+            )  # fmt: skip
+        return count
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -717,3 +723,7 @@ def _plan(row: Any) -> PlanOfCare:
         onset_date=row.onset_date,
         prior_authorization=row.prior_authorization,
     )
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(PatientService)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select
 
 from otdesk.core.visit import VisitStatus
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
@@ -127,3 +128,7 @@ def delete_removed(connection: Connection, chain_id: int) -> None:
         delete(s.payment_removals).where(s.payment_removals.c.payment_id.in_(chain_payments))
     )
     connection.execute(delete(s.payments).where(s.payments.c.chain_id == chain_id))
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(PaymentService)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from otdesk.core.units import UnitRule
 from otdesk.core.visit import ASSISTANT_ROLES, PAYER_KINDS, ROLES, PayerInfo, ProviderInfo
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ValidationError
@@ -358,3 +359,7 @@ def _optional_bool(value: Any, field: str) -> bool | None:
 
 def _payer(row: Any) -> Payer:
     return Payer(id=row.id, **{name: getattr(row, name) for name in _PAYER_FIELDS})
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(PracticeService, ProviderService, PayerService)

@@ -220,6 +220,39 @@ def check_password(clinic: Clinic, name: str, password: str) -> Person:
     return person
 
 
+def sign_out(clinic: Clinic) -> None:
+    """The person signed in leaves (the window's sign-out or close, the end of a command):
+    recorded in the audit log; the clinic is then in no one's name (it stays open: closing
+    it is the caller's)."""
+    person = clinic.person
+    if person is None:
+        return
+    with clinic.db.write() as connection:
+        clinic.ctx.audit(connection, "signout", "account", None, after={"name": person.name})
+    clinic.ctx.person = None
+
+
+def record_lock(clinic: Clinic, *, idle: bool = True) -> None:
+    """The window covered itself with the lock screen (after the idle minutes, or asked
+    for): recorded in the name of the person it locked out."""
+    person = clinic.person
+    after = {"name": person.name if person else clinic.ctx.user, "idle": idle}
+    with clinic.db.write() as connection:
+        clinic.ctx.audit(connection, "lock", "account", None, after=after)
+
+
+def record_unlock(clinic: Clinic, person: Person) -> None:
+    """The lock screen opened for `person` (from check_password): the same person back, or
+    another who switches in; the clinic now acts as them and the log says which."""
+    before = clinic.person
+    clinic.ctx.sign_in_as(person)
+    after: dict[str, Any] = {"name": person.name}
+    if before is not None and before.name != person.name:
+        after["switched_from"] = before.name
+    with clinic.db.write() as connection:
+        clinic.ctx.audit(connection, "unlock", "account", None, after=after)
+
+
 def _wait(item: signin_record.NameRecord, now: datetime) -> int:
     delay = sign_in_delay(item.in_a_row)
     if not delay or item.last_at is None:

@@ -21,6 +21,7 @@ from otdesk.export.model import (
     DEFAULT_OUT_OF_NETWORK_TEXT,
     PAPERS,
 )
+from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import ValidationError
@@ -276,3 +277,7 @@ def read_image(image: Image, what: str) -> bytes:
     if not (data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff")):
         raise ValidationError(what, f"{name} is not a PNG or JPEG image.")
     return data
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(SuperbillSettingsService)

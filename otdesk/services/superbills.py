@@ -16,6 +16,7 @@ carry them.
 
 from __future__ import annotations
 
+from otdesk.services import permissions
 from otdesk.services.encounter_forms import EncounterForms, encounter_form_file_name
 from otdesk.services.favourites import DEFAULT_FAVOURITES
 from otdesk.services.superbill_batches import (
@@ -76,3 +77,11 @@ __all__ = [
     "superbill_file_name",
     "with_open_items",
 ]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(SuperbillService)
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(SuperbillService)

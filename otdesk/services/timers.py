@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from otdesk.core.visit import VisitStatus
+from otdesk.services import permissions
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
 from otdesk.services.visit_detail import (
@@ -168,3 +169,7 @@ def _draft_line(connection: Connection, line_id: int) -> Any:
     if row.status != VisitStatus.DRAFT or not row.is_current:
         raise VisitNotEditableError(f"Visit {row.visit_id} is not a draft; its timers cannot run.")
     return row
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(TimerService)

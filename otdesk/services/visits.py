@@ -11,6 +11,7 @@ change: void one, or amend it (a new draft version; the finalized one is kept, a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from otdesk.core.visit import DX_LETTERS, VisitStatus
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
-from otdesk.services import payments, timers
+from otdesk.services import payments, permissions, timers
 from otdesk.services import validate as v
 from otdesk.services import visit_detail as vd
 from otdesk.services.errors import (
@@ -578,7 +579,22 @@ class VisitService(VisitFixes, VisitUndo):
         """Write the visits from `start` to `end` (newest versions, every status) as CSV,
         one row per charge line (a visit without lines gets one row); returns the number
         of visits (otdesk.services.visits_csv)."""
-        return write_visits_csv(self.ctx, path, self.between(start, end))
+        summaries = self.between(start, end)
+        count = write_visits_csv(self.ctx, path, summaries)
+        with self.ctx.db.write() as connection:  # who took these visits out of otdesk
+            self.ctx.audit(
+                connection,
+                "export.visits",
+                "visits",
+                None,
+                after={
+                    "from": str(start),
+                    "to": str(end),
+                    "visits": count,
+                    "file": os.path.basename(str(path)),
+                },
+            )
+        return count
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -660,3 +676,11 @@ def _summaries(connection: Connection, *conditions: Any) -> list[VisitSummary]:
         )
     )
     return [summary_from_row(row._mapping) for row in connection.execute(query)]
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(VisitService)
+
+
+# the roles of core.accounts, checked on every call (otdesk.services.permissions)
+permissions.apply(VisitService)

@@ -26,7 +26,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,6 +87,7 @@ def restore_database(
     lock_timeout_ms: int = 1500,
     key: DatabaseKey | None = None,
     unlock: Unlocker | None = None,
+    accept: Callable[[Path, DatabaseKey | None], None] | None = None,
 ) -> RestoreReport:
     """Replace the database at `database` with the backup file `backup`, validated first.
     `key` is the current clinic's database key (None for a plain clinic): the clinic is
@@ -95,7 +96,9 @@ def restore_database(
     for a password or recovery key valid when it was made); the restored clinic then takes
     that backup's key slots. Raises BackupError (the candidate is refused; nothing was
     changed), WrongKeyError, RecoveryKeyFormatError, DatabaseLockedError or DiskFullError;
-    on any refusal the clinic is as it was."""
+    on any refusal the clinic is as it was. `accept(path, key)` sees the checked candidate
+    before anything is replaced and may refuse it by raising (the services check there who
+    may restore it when the clinic itself could not be read)."""
     from otdesk.storage.database import open_database
 
     now = now or datetime.now().astimezone()
@@ -117,6 +120,8 @@ def restore_database(
         )
     with _workspace(database.parent) as work:
         candidate = prepare_candidate(backup, work, key=key, unlock=unlock, database=database)
+        if accept is not None:
+            accept(candidate.path, candidate.key)
         previous, healthy, safety, kept_keys = _retire_current(database, now, lock_timeout_ms, key)
         try:
             if candidate.slots is not None:

@@ -132,15 +132,18 @@ def open_clinic(data_dir: str | Path | None, clock: Any) -> Any:
 
 
 def open_demo(folder: Path, clock: Any) -> Any:
-    """The demo clinic in its own folder, filled through the services the first time."""
-    from otdesk.services.demo import install_demo
+    """The demo clinic in its own folder (encrypted, made through the services the first
+    time), signed in as its administrator demo / demo."""
+    with start_up_objects():
+        from otdesk.paths import database_path
+        from otdesk.services import signin
+        from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+        from otdesk.services.demo import install_demo
+        from otdesk.storage.encrypt import clinic_state
 
-    clinic = open_clinic(folder, clock)
-    if clinic.practice.get() is None:
-        clinic.close()
-        install_demo(folder, clock=clock)
-        clinic = open_clinic(folder, clock)
-    return clinic
+        if clinic_state(database_path(folder)) != "encrypted":
+            install_demo(folder, clock=clock, encrypted=True)
+        return signin.sign_in(folder, DEMO_NAME, DEMO_PASSWORD, clock=clock)
 
 
 def build_window(

@@ -74,13 +74,13 @@ def finalized_visit(
 DEMO_NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
 
-def demo_template(tmp_path_factory: Any) -> Path:
+def demo_template(tmp_path_factory: Any, *, encrypted: bool = False) -> Path:
     """The demo clinic of 2026-03-02, made once per module (tests copy it: a fresh demo
     takes a couple of seconds)."""
     from otdesk.services import FixedClock
     from otdesk.services.demo import install_demo
 
     folder = tmp_path_factory.mktemp("demo") / "data"
-    install_demo(folder, clock=FixedClock(DEMO_NOW))
+    install_demo(folder, clock=FixedClock(DEMO_NOW), encrypted=encrypted)
     shutil.rmtree(folder / "backups", ignore_errors=True)
     return folder
