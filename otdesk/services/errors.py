@@ -8,6 +8,28 @@ from typing import TYPE_CHECKING
 
 from otdesk.errors import UserError
 
+# The clinic database's own errors, for the window: it takes them from here, never from
+# otdesk.storage (tests/storage/test_layering.py). They keep their kinds (damaged, emptied,
+# encrypted without its key, a full disk, a wrong key) because the damaged screen and the
+# health check answer each in its own words. otdesk.storage.errors is light (no SQLAlchemy).
+from otdesk.storage.errors import (
+    BackupError,
+    CorruptDatabaseError,
+    DatabaseLockedError,
+    DiskFullError,
+    EmptyDatabaseError,
+    EncryptedDatabaseError,
+    EncryptionError,
+    KeyFileError,
+    NotAnOtdeskDatabaseError,
+    PlainDatabaseError,
+    RecoveryKeyFormatError,
+    SchemaTooNewError,
+    StorageError,
+    UnusableDatabaseError,
+    WrongKeyError,
+)
+
 if TYPE_CHECKING:
     from otdesk.core.visit import Finding
 
@@ -67,3 +89,29 @@ class ImportRejectedError(ValidationError):
 
 class DemoRefusedError(ServiceError):
     """The database holds real clinic data and --force was not given."""
+
+
+__all__ = [
+    "BackupError",
+    "CorruptDatabaseError",
+    "DatabaseLockedError",
+    "DemoRefusedError",
+    "DiskFullError",
+    "EmptyDatabaseError",
+    "EncryptedDatabaseError",
+    "EncryptionError",
+    "FinalizeBlockedError",
+    "ImportRejectedError",
+    "KeyFileError",
+    "NotAnOtdeskDatabaseError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PlainDatabaseError",
+    "RecoveryKeyFormatError",
+    "SchemaTooNewError",
+    "ServiceError",
+    "StorageError",
+    "UnusableDatabaseError",
+    "ValidationError",
+    "WrongKeyError",
+]

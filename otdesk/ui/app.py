@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from otdesk import logs
 from otdesk.paths import resource_file, user_data_dir
+from otdesk.ui.app_settings import clinic_settings
 
 log = logging.getLogger("otdesk")
 
@@ -33,14 +34,6 @@ APP_NAME = "otdesk"
 ORGANIZATION = "otdesk"
 DEMO_FOLDER = "demo"
 ICD_DELAY_MS = 300
-# What the window remembers for one clinic (the day shown, the last provider), in its folder.
-CLINIC_SETTINGS_FILE = "window.ini"
-
-
-def clinic_settings(folder: Path) -> QSettings:
-    """The window's settings that belong to the clinic in `folder`, kept beside its
-    database (another clinic, or the demo, has its own)."""
-    return QSettings(str(Path(folder) / CLINIC_SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 def log_dir() -> Path:
@@ -138,8 +131,8 @@ def open_demo(folder: Path, clock: Any) -> Any:
         from otdesk.paths import database_path
         from otdesk.services import signin
         from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+        from otdesk.services.clinic_files import clinic_state
         from otdesk.services.demo import install_demo
-        from otdesk.storage.encrypt import clinic_state
 
         if clinic_state(database_path(folder)) != "encrypted":
             install_demo(folder, clock=clock, encrypted=True)
@@ -175,9 +168,9 @@ def build_window(
             clinic_settings=clinic_settings(folder) if folder is not None else None,
         )
         add_management_actions(window)
-        from otdesk.ui import health_check
+        from otdesk.ui import database_menu
 
-        health_check.watch(window)  # the quick check after start, Backups…, Check
+        database_menu.watch(window)  # the quick check after start, Backups…, Check
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:
@@ -279,7 +272,7 @@ def run(data_dir: str | None = None) -> int:
 
 
 def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) -> int:
-    from otdesk.storage.errors import StorageError  # the errors Clinic.open documents
+    from otdesk.services.errors import StorageError  # the errors Clinic.open documents
     from otdesk.ui.start_flow import StartFlow
 
     clock = SystemClock()

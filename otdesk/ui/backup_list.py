@@ -173,7 +173,7 @@ class UnlockDialog(QDialog):
         self.unlock: Any = None
 
     def _accept(self) -> None:
-        from otdesk.storage.keys import PasswordUnlock, RecoveryUnlock
+        from otdesk.services.clinic_files import PasswordUnlock, RecoveryUnlock
 
         if self.recovery.text().strip():
             self.unlock = RecoveryUnlock(self.recovery.text())
@@ -262,8 +262,8 @@ def restore(
     was cancelled or refused (the refusal is said; nothing was changed). `before()` runs
     once the person has said yes, just before the restore (the window closes its clinic)."""
     from otdesk.services import maintenance
-    from otdesk.storage.errors import RecoveryKeyFormatError, WrongKeyError
-    from otdesk.storage.keys import KeyUnlock
+    from otdesk.services.clinic_files import KeyUnlock
+    from otdesk.services.errors import RecoveryKeyFormatError, WrongKeyError
 
     if confirm and not confirm_restore(parent, info):
         return None

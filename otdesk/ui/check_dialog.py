@@ -116,7 +116,7 @@ class CheckDialog(QDialog):
 
         def job(_progress: Any) -> Any:
             from otdesk.services import maintenance
-            from otdesk.storage.errors import StorageError
+            from otdesk.services.errors import StorageError
 
             try:
                 return maintenance.check(self.folder, key=key)
@@ -129,7 +129,7 @@ class CheckDialog(QDialog):
         self.worker.start()
 
     def _done(self, result: Any) -> None:
-        from otdesk.storage.errors import UnusableDatabaseError
+        from otdesk.services.errors import UnusableDatabaseError
 
         if isinstance(result, Exception):
             self.error = result
@@ -140,7 +140,7 @@ class CheckDialog(QDialog):
         self.health = result
         self._show(result.ok, findings(result))
         if result.check.problems:
-            from otdesk.storage.errors import CorruptDatabaseError
+            from otdesk.services.errors import CorruptDatabaseError
 
             self.error = CorruptDatabaseError(
                 f"The clinic database {result.check.path} is damaged (SQLite says: "

@@ -36,7 +36,7 @@ Restorer = Callable[[QWidget, Any], Any]
 
 
 def title_of(error: Any) -> str:
-    from otdesk.storage.errors import EmptyDatabaseError, NotAnOtdeskDatabaseError
+    from otdesk.services.errors import EmptyDatabaseError, NotAnOtdeskDatabaseError
 
     if isinstance(error, EmptyDatabaseError):
         return "The clinic database is empty"
@@ -211,7 +211,7 @@ def open_or_restore(opener: Callable[[], Any], folder: Path, clock: Any = None) 
     """opener() (opening the clinic), and when the database cannot be used as it is, the
     damaged screen until a restored backup opens; None when the person quit. Other storage
     errors (locked, too new, a full disk) are raised for the caller to say."""
-    from otdesk.storage.errors import UnusableDatabaseError
+    from otdesk.services.errors import UnusableDatabaseError
 
     while True:
         try:

@@ -9,7 +9,8 @@ and the damaged screen offers the backups to restore. A restore closes the windo
 restores through the services (the same checks as `otdesk restore`) and opens the clinic
 again, whichever way the restore ended.
 
-watch(window) wires this up and adds Clinic > Backups… and Clinic > Check the database.
+watch(window) wires this up; ui.database_menu adds Clinic > Backups… and Check the database
+(above this module: those dialogs use it).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ BLOCKED = (
 
 
 def watch(window: Any) -> None:
-    """The damage path and the two Clinic entries (connect()), and the quick check after
-    every start, once the services are open."""
+    """The damage path (connect()), and the quick check after every start, once the
+    services are open. (Clinic > Backups… and Check the database: ui.database_menu.)"""
     connect(window)
 
     def later() -> None:
@@ -57,28 +58,10 @@ def watch(window: Any) -> None:
 
 
 def connect(window: Any) -> None:
-    """Damage met by the window's service calls takes the damage path; Clinic > Backups…
-    and Clinic > Check the database."""
+    """Damage met by the window's service calls takes the damage path."""
     window.damage = None  # the UnusableDatabaseError found, while the clinic is damaged
     window.quick_check_worker = None
     window.controller.damaged.connect(lambda error: damage_found(window, error))
-    window.clinic_menu.addSeparator()
-    window.backups_action = window.add_clinic_action("&Backups…", lambda: show_backups(window))
-    window.check_action = window.add_clinic_action(
-        "C&heck the database", lambda: show_check(window)
-    )
-
-
-def show_backups(window: Any) -> None:
-    from otdesk.ui import backups_dialog  # loaded when first used, not at start
-
-    backups_dialog.show_for(window)
-
-
-def show_check(window: Any) -> None:
-    from otdesk.ui import check_dialog
-
-    check_dialog.show_for(window)
 
 
 def folder_of(window: Any) -> Path:
@@ -97,7 +80,7 @@ def start_quick_check(window: Any) -> Worker | None:
         return None
 
     def job(_progress: Any) -> Any:
-        from otdesk.storage.errors import StorageError
+        from otdesk.services.errors import StorageError
 
         try:
             clinic.db.quick_check()
@@ -113,7 +96,7 @@ def start_quick_check(window: Any) -> Worker | None:
 
 
 def _checked(window: Any, result: Any) -> None:
-    from otdesk.storage.errors import UnusableDatabaseError
+    from otdesk.services.errors import UnusableDatabaseError
 
     if isinstance(result, UnusableDatabaseError):
         damage_found(window, result)
@@ -264,7 +247,7 @@ def handled(window: Any, error: BaseException) -> bool:
     escaped a step is said in its own words (damage takes the damage path) instead of
     "Something went wrong". False for anything else."""
     from otdesk.errors import UserError, disk_full_sentence, is_disk_full
-    from otdesk.storage.errors import UnusableDatabaseError
+    from otdesk.services.errors import UnusableDatabaseError
 
     if isinstance(error, UnusableDatabaseError) and window is not None and window.clinic:
         damage_found(window, error)

@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         they are ready; a failure to open is shown and closes the window (open_failed)."""
 
         def job(_progress: Any) -> Any:
-            from otdesk.storage.errors import UnusableDatabaseError
+            from otdesk.services.errors import UnusableDatabaseError
 
             try:
                 return opener()

@@ -155,7 +155,7 @@ class StartFlow(QObject):
         if has_keys and looks_encrypted(database):
             self.show_sign_in(database.parent)
             return True
-        from otdesk.storage.encrypt import clinic_state
+        from otdesk.services.clinic_files import clinic_state
 
         state = clinic_state(database)
         if state == "encrypted" and has_keys:
@@ -169,8 +169,8 @@ class StartFlow(QObject):
         return self._open_or_restore(database.parent)
 
     def _open_or_restore(self, folder: Path) -> bool:
-        from otdesk.storage.encrypt import clinic_state
-        from otdesk.storage.errors import EncryptedDatabaseError
+        from otdesk.services.clinic_files import clinic_state
+        from otdesk.services.errors import EncryptedDatabaseError
         from otdesk.ui.damaged_dialog import open_or_restore
 
         def opener() -> bool:
@@ -236,7 +236,7 @@ class StartFlow(QObject):
 
         def attempt(typed: str, password: str) -> Any:
             from otdesk.services import signin
-            from otdesk.storage.errors import UnusableDatabaseError
+            from otdesk.services.errors import UnusableDatabaseError
 
             try:
                 return signin.sign_in(folder, typed, password, clock=self.clock)
@@ -290,13 +290,13 @@ class StartFlow(QObject):
 
     def icd_loader(self, progress: Callable[[int, int], None]) -> Any:
         """The window's diagnosis index: the one the warm-up opened, else opened (or built)
-        now as always (ui.app.icd_loader). Runs on the window's worker thread."""
+        now as always (as ui.app.icd_loader). Runs on the window's worker thread."""
         self.warmed.wait(120)
         if self.warm_result is not None:
             return self.warm_result
-        from otdesk.ui.app import icd_loader
+        from otdesk.core import icd
 
-        return icd_loader(progress)
+        return icd.open_index(progress=progress)
 
     # --- after sign-in ----------------------------------------------------------------------
 
@@ -335,7 +335,7 @@ class StartFlow(QObject):
                 self._close_sign_in()
                 return None
         from otdesk.ui import session
-        from otdesk.ui.app import clinic_settings
+        from otdesk.ui.app_settings import clinic_settings
 
         kept = clinic_settings(Path(clinic.db.path).parent)
         kept.setValue("practice/name", clinic.practice.get().name)  # the next sign-in's title
@@ -457,7 +457,7 @@ class StartFlow(QObject):
     def _open_demo(self, folder: Path) -> bool:
         """The demo clinic in its own folder, made the first time; then its sign-in (the
         note says its account), or its upgrade if it is a plain one made before accounts."""
-        from otdesk.storage.encrypt import clinic_state
+        from otdesk.services.clinic_files import clinic_state
 
         database = database_path(folder)
         if clinic_state(database) == "missing":
@@ -489,7 +489,7 @@ def _has_backups(folder: Path) -> bool:
 def _practice_title(folder: Path) -> str:
     """The sign-in screen's title: the data folder's window settings remember the
     practice's name (written by the window), else "otdesk"."""
-    from otdesk.ui.app import clinic_settings
+    from otdesk.ui.app_settings import clinic_settings
 
     name = clinic_settings(folder).value("practice/name")
     return name if isinstance(name, str) and name else "otdesk"

@@ -33,14 +33,13 @@ AskReason = Callable[[str], str | None]
 
 
 def _service_errors() -> tuple[type[Exception], ...]:
-    from otdesk.services.errors import ServiceError
-    from otdesk.storage.errors import StorageError
+    from otdesk.services.errors import ServiceError, StorageError
 
     return (ServiceError, StorageError)
 
 
 def _damage_errors() -> tuple[type[Exception], ...]:
-    from otdesk.storage.errors import UnusableDatabaseError
+    from otdesk.services.errors import UnusableDatabaseError
 
     return (UnusableDatabaseError,)
 

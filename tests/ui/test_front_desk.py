@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from otdesk.core.catalog import default_catalog
+from otdesk.ui.app_settings import CLINIC_SETTINGS_FILE
 from otdesk.ui.main_window import MainWindow
 from otdesk.ui.models.charge_lines import COL_DX, COL_MODIFIERS
 
@@ -398,10 +399,10 @@ def test_clinic_settings_live_in_the_clinics_folder(qtbot, clinic, clock, settin
     seeded = clinic.seeded
     window._patient_chosen(seeded["ana"].id)
     window.save_settings()
-    kept = QSettings(str(clinic.db.path.parent / ui_app.CLINIC_SETTINGS_FILE), QSettings.IniFormat)
+    kept = QSettings(str(clinic.db.path.parent / CLINIC_SETTINGS_FILE), QSettings.IniFormat)
     assert int(kept.value("visit/last_provider")) == seeded["ot"].id
     assert settings.value("visit/last_provider") is None  # not in the computer-wide file
-    assert (clinic.db.path.parent / ui_app.CLINIC_SETTINGS_FILE).stat().st_mode & 0o077 == 0
+    assert (clinic.db.path.parent / CLINIC_SETTINGS_FILE).stat().st_mode & 0o077 == 0
 
 
 def test_a_saved_place_off_every_screen_is_not_restored(qtbot, clinic, clock, settings):

@@ -218,7 +218,9 @@ def test_the_window_gets_the_diagnosis_index_the_warm_up_opened(folder, start, m
     assert flow.icd_loader(lambda done, total: None) is opened
 
     built = object()
-    monkeypatch.setattr(ui_app, "icd_loader", lambda progress: built)
+    from otdesk.core import icd
+
+    monkeypatch.setattr(icd, "open_index", lambda progress: built)
     later = start(folder, warm=lambda: None)  # not built yet: the window builds it
     later.show_sign_in(folder)
     assert later.icd_loader(lambda done, total: None) is built
