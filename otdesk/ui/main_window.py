@@ -5,14 +5,11 @@ clinic: in its data folder)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -26,6 +23,7 @@ from PySide6.QtWidgets import (
 from otdesk.core.catalog import Catalog
 from otdesk.core.visit import VisitStatus
 from otdesk.ui import billing_menu
+from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
 from otdesk.ui.day_view import DayView
 from otdesk.ui.visit_controller import VisitController
 from otdesk.ui.visit_editor import VisitEditor
@@ -82,6 +80,8 @@ class MainWindow(QMainWindow):
         # what belongs to this clinic (the day shown, the last provider) is kept apart from
         # what belongs to this computer (the window's size and place)
         self.clinic_settings = clinic_settings if clinic_settings is not None else settings
+        self.kept = ClinicSettings(self.clinic_settings)  # typed: ui.app_settings
+        self.computer = ComputerSettings(settings)
         self._first_screen = first_screen
         self._waiting: list[Callable[[], None]] = []
         self._clinic_worker: Worker | None = None
@@ -518,14 +518,9 @@ class MainWindow(QMainWindow):
         providers = self.clinic.providers.list()
         if not providers:
             return None
-        last = self.clinic_settings.value("visit/last_provider")
+        last = self.kept.last_provider
         ids = [p.id for p in providers]
-        try:
-            if last is not None and int(last) in ids:
-                return int(last)
-        except (TypeError, ValueError):
-            pass
-        return ids[0]
+        return last if last in ids else ids[0]
 
     # --- focus ------------------------------------------------------------------------------
 
@@ -627,10 +622,8 @@ class MainWindow(QMainWindow):
     # --- remembered between runs ------------------------------------------------------------
 
     def _restore(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        restored = isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(
-            QByteArray(geometry)
-        )
+        geometry = self.computer.geometry
+        restored = geometry is not None and self.restoreGeometry(geometry)
         if not restored or not fits_a_screen(self.frameGeometry()):
             # a saved place on a screen that is gone (a laptop off its dock) or bigger
             # than this one: the usual size, on the main screen
@@ -643,34 +636,27 @@ class MainWindow(QMainWindow):
                 frame = self.frameGeometry()
                 frame.moveCenter(area.center())
                 self.move(frame.topLeft())
-        for restore, key in (
-            (self.splitter.restoreState, "window/main_splitter"),
-            (self.editor.restore_splitter_state, "window/editor_splitter"),
+        for restore, state in (
+            (self.splitter.restoreState, self.computer.main_splitter),
+            (self.editor.restore_splitter_state, self.computer.editor_splitter),
         ):
-            state = self.settings.value(key)
-            if isinstance(state, QByteArray | bytes):
-                restore(QByteArray(state))
+            if state is not None:
+                restore(state)
         # The last day shown comes back only on the same calendar day; a new day opens on
         # today (the front desk's usual start).
-        saved_on = self.clinic_settings.value("day/saved_on")
-        last = self.clinic_settings.value("day/last")
-        if saved_on == self._today().isoformat() and isinstance(last, str):
-            with contextlib.suppress(ValueError):
-                self.day.set_date(date.fromisoformat(last))
+        day = self.kept.day_to_show(self._today())
+        if day is not None:
+            self.day.set_date(day)
 
     def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/main_splitter", self.splitter.saveState())
+        self.computer.geometry = self.saveGeometry()
+        self.computer.main_splitter = self.splitter.saveState()
         editor_state = self.editor.splitter_state()
         if editor_state is not None:
-            self.settings.setValue("window/editor_splitter", editor_state)
-        self.clinic_settings.setValue("day/last", self.day.current_date().isoformat())
-        self.clinic_settings.setValue("day/saved_on", self._today().isoformat())
-        self.settings.sync()
-        self.clinic_settings.sync()
-        kept = Path(self.clinic_settings.fileName())
-        if os.name == "posix" and kept.is_file():
-            kept.chmod(0o600)  # beside the clinic's data, owner-only like it
+            self.computer.editor_splitter = editor_state
+        self.kept.remember_day(self.day.current_date(), self._today())
+        self.computer.sync()
+        self.kept.sync()  # beside the clinic's data, owner-only like it
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Focus leaves any open cell editor first, so a typed value is committed.

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QWidget
 
 from otdesk.paths import database_path
+from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
 from otdesk.ui.sign_in_screen import SignInWindow, ask_recovery
 
 DEMO_NOTE = (
@@ -230,8 +231,7 @@ class StartFlow(QObject):
             self._demo = demo
         self._folder = folder
         note = DEMO_NOTE if self._demo else ""
-        last = self.settings.value("signin/last_name", "")
-        name = DEMO_NAME if self._demo else (last if isinstance(last, str) else "")
+        name = DEMO_NAME if self._demo else ComputerSettings(self.settings).last_sign_in_name
         database = database_path(folder)
 
         def attempt(typed: str, password: str) -> Any:
@@ -265,7 +265,7 @@ class StartFlow(QObject):
         from otdesk.ui.style import STYLE_SHEET
 
         screen.setStyleSheet(STYLE_SHEET)
-        screen.place(self.settings.value("window/geometry"))
+        screen.place(ComputerSettings(self.settings).geometry)
         screen.signed_in.connect(self._signed_in)
         screen.recovery_requested.connect(self._recover)
         self.sign_in_window = screen
@@ -321,7 +321,7 @@ class StartFlow(QObject):
             self._damaged_at_sign_in(clinic.error)
             return
         if clinic.person is not None and not self._demo:
-            self.settings.setValue("signin/last_name", clinic.person.name)
+            ComputerSettings(self.settings).last_sign_in_name = clinic.person.name
         self.enter(clinic)
 
     def enter(self, clinic: Any) -> QWidget | None:
@@ -335,10 +335,9 @@ class StartFlow(QObject):
                 self._close_sign_in()
                 return None
         from otdesk.ui import session
-        from otdesk.ui.app_settings import clinic_settings
 
-        kept = clinic_settings(Path(clinic.db.path).parent)
-        kept.setValue("practice/name", clinic.practice.get().name)  # the next sign-in's title
+        kept = ClinicSettings.of_folder(Path(clinic.db.path).parent)
+        kept.practice_name = clinic.practice.get().name  # the next sign-in's title
         self.clinic = clinic
         window, self._prepared = self._prepared, None
         if window is not None:
@@ -489,7 +488,4 @@ def _has_backups(folder: Path) -> bool:
 def _practice_title(folder: Path) -> str:
     """The sign-in screen's title: the data folder's window settings remember the
     practice's name (written by the window), else "otdesk"."""
-    from otdesk.ui.app_settings import clinic_settings
-
-    name = clinic_settings(folder).value("practice/name")
-    return name if isinstance(name, str) and name else "otdesk"
+    return ClinicSettings.of_folder(folder).practice_name or "otdesk"
