@@ -197,6 +197,12 @@ def units_per_line(
     return tuple(computed), tuple(billed)
 
 
+def minutes_from_seconds(seconds: int) -> int:
+    """A timer's seconds as whole minutes, half a minute rounding up (what a stopped timer
+    adds to its line, and what the lines table shows meanwhile)."""
+    return (max(seconds, 0) + 30) // 60
+
+
 def cms_units_for_total(total_timed_minutes: int) -> int:
     """Units the CMS table gives for a day's total timed minutes (0-7 -> 0, 8-22 -> 1, ...)."""
     if total_timed_minutes < MIDPOINT_MINUTES:

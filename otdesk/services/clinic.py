@@ -4,6 +4,7 @@ hold: Clinic.open(data_dir) ... clinic.close()."""
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,30 @@ class Clinic:
         self.timers = TimerService(self.ctx)
         self.audit = AuditService(self.ctx)
         self.accounts = AccountService(self.ctx)
+
+    # The documents' services load at their first use (the day's work needs none of them
+    # at start, and they bring the document modules): a deliberate lazy import.
+    @cached_property
+    def superbills(self) -> Any:
+        """SuperbillService: superbills, their settings and the favourite codes, batches,
+        the encounter form."""
+        from otdesk.services.superbills import SuperbillService
+
+        return SuperbillService(self.ctx)
+
+    @cached_property
+    def claims(self) -> Any:
+        """ClaimService: the 837P claims and the claim settings."""
+        from otdesk.services.claims import ClaimService
+
+        return ClaimService(self.ctx)
+
+    @cached_property
+    def paper_claims(self) -> Any:
+        """Cms1500Service: the CMS-1500 paper claim form."""
+        from otdesk.services.cms1500 import Cms1500Service
+
+        return Cms1500Service(self.ctx)
 
     @property
     def person(self) -> Person | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from otdesk.core.units import minutes_from_seconds
 from otdesk.core.visit import VisitStatus
 from otdesk.services import permissions
 from otdesk.services.context import ServiceContext
@@ -32,11 +33,6 @@ from otdesk.services.visit_detail import (
 from otdesk.storage import schema as s
 
 MAX_LINE_MINUTES = 24 * 60
-
-
-def minutes_from_seconds(seconds: int) -> int:
-    """Whole minutes, half a minute rounding up."""
-    return (max(seconds, 0) + 30) // 60
 
 
 class TimerService:

@@ -49,10 +49,8 @@ def show_status(window: Any, visit: Any) -> None:
     if not claimable or window.clinic is None or visit.payer_id is None:
         window.claim_status.setText("")
         return
-    from otdesk.services.claims import ClaimService
-
     try:
-        status = ClaimService(window.clinic.ctx).status(visit.id)
+        status = window.clinic.claims.status(visit.id)
     except Exception as error:  # a locked database: say so, keep the window going
         window.claim_status.setText(f"Claim status unknown: {error}")
         return

@@ -58,10 +58,8 @@ class ClaimFileDialog(QDialog):
         ask_reason: AskReason = ask_reason,
         ask_path: AskPath = ask_copy_path,
     ) -> None:
-        from otdesk.services.claims import ClaimService
-
         super().__init__(parent)
-        self.service = ClaimService(clinic.ctx)
+        self.service = clinic.claims
         self._ask_reason = ask_reason
         self._ask_path = ask_path
         self.plan: Any = None

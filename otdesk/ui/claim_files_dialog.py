@@ -29,10 +29,8 @@ class ClaimFilesDialog(QDialog):
     def __init__(
         self, clinic: Any, parent: QWidget | None = None, *, ask_path: AskPath = ask_copy_path
     ) -> None:
-        from otdesk.services.claims import ClaimService
-
         super().__init__(parent)
-        self.service = ClaimService(clinic.ctx)
+        self.service = clinic.claims
         self._ask_path = ask_path
         self.setWindowTitle("Claim files")
         self.resize(940, 600)

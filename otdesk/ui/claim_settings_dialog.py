@@ -29,12 +29,12 @@ COL_NAME, COL_ID, COL_FILING = range(3)
 
 class ClaimSettingsDialog(QDialog):
     def __init__(self, clinic: Any, parent: QWidget | None = None) -> None:
-        from otdesk.services.claims import FILING_BY_KIND, ID_QUALIFIERS, ClaimService
+        from otdesk.services.claims import FILING_BY_KIND, ID_QUALIFIERS
         from otdesk.services.setup import CLAIM_FILING_INDICATORS
 
         super().__init__(parent)
         self.clinic = clinic
-        self.service = ClaimService(clinic.ctx)
+        self.service = clinic.claims
         self.setWindowTitle("Claim settings")
         self.setMinimumWidth(620)
         qualifiers = [(f"{code} – {words}", code) for code, words in ID_QUALIFIERS.items()]

@@ -262,11 +262,10 @@ class CalibrationDialog(QDialog):
 
 
 def show_for(window: Any, visit_id: int) -> None:
-    from otdesk.services.cms1500 import Cms1500Service
     from otdesk.services.errors import ServiceError
 
     try:
-        dialog = Cms1500Preview(Cms1500Service(window.clinic.ctx), visit_id, window)
+        dialog = Cms1500Preview(window.clinic.paper_claims, visit_id, window)
     except ServiceError as error:
         window.show_status(f"No CMS-1500 for this visit: {error}")
         return

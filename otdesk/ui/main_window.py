@@ -374,12 +374,7 @@ class MainWindow(QMainWindow):
     def favourite_service(self) -> Any:
         """The service that keeps the clinic's favourite codes (the superbill settings: the
         same list prints on the encounter form)."""
-        service = getattr(self.clinic, "superbills", None)
-        if service is None:
-            from otdesk.services.superbills import SuperbillService
-
-            service = SuperbillService(self.clinic.ctx)
-        return service
+        return self.clinic.superbills
 
     def load_favourites(self) -> None:
         from otdesk.ui.code_picker import group_favourites
@@ -486,31 +481,26 @@ class MainWindow(QMainWindow):
     def _patient_chosen(self, patient_id: int) -> None:
         """Open the patient's visit on the day shown, or start a draft for them (asking
         first when the day shown is after today)."""
-        day = self.day.current_date()
-        existing = [
-            v
-            for v in self.day.visits_model.records()
-            if v.patient_id == patient_id and v.status in (VisitStatus.DRAFT, VisitStatus.FINALIZED)
-        ]
-        if existing:
-            self.controller.open(existing[0].id)
-            self.day.select_visit(existing[0].id)
+        outcome = self.controller.open_or_start(
+            patient_id,
+            self.day.current_date(),
+            self.day.visits_model.records(),
+            provider_id=self.default_provider(),
+            today=self._today(),
+            confirm_future=lambda day, today: self.editor.confirm_future(self, day, today),
+        )
+        if outcome == "opened":
+            self.day.select_visit(self.controller.visit.id)
             self.editor.focus_code_search()
-            return
-        provider_id = self.default_provider()
-        if provider_id is None:
+        elif outcome == "created":
+            self.kept.last_provider = self.controller.visit.provider_id
+            self.editor.focus_code_search()
+        elif outcome == "no provider":
             QMessageBox.information(
                 self,
                 "No provider yet",
                 "Add a provider first (Clinic > Providers): every visit needs one.",
             )
-            return
-        today = self._today()
-        if day > today and not self.editor.confirm_future(self, day, today):
-            return
-        if self.controller.create(patient_id, provider_id, day):
-            self.clinic_settings.setValue("visit/last_provider", provider_id)
-            self.editor.focus_code_search()
 
     def default_provider(self) -> int | None:
         """The provider a new visit (or a blank encounter form) is for: the last one chosen,

@@ -16,9 +16,7 @@ AskPatient = Callable[[Any, Any, str, str], int | None]
 
 
 def _service(window: Any) -> Any:
-    from otdesk.services.superbills import SuperbillService
-
-    return SuperbillService(window.clinic.ctx)
+    return window.clinic.superbills
 
 
 def show_for(window: Any, visit_id: int) -> None:

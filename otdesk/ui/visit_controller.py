@@ -17,16 +17,22 @@ minutes) starts it afresh.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from otdesk.core.visit import VisitStatus
+from otdesk.services.visit_state import HEADER_FIELDS, LineState, state_of
 from otdesk.ui.models.records import ShownTimer
 
 log = logging.getLogger(__name__)
+
+# The fields of a line a refusal can name (the id is never typed).
+LINE_FIELDS = frozenset(f.name for f in fields(LineState) if f.name != "id")
 
 # A person's reason for setting units by hand: (line label) -> reason or None (cancelled).
 AskReason = Callable[[str], str | None]
@@ -98,6 +104,10 @@ class VisitController(QObject):
         self.undo_stack = QUndoStack(self)
         self._restoring = False
         self.blocked: str | None = None  # why saving is refused (a damaged database)
+        # what the header offers for the open visit: the active providers and the patient's
+        # policies, read with the visit (inside _call's error handling)
+        self.providers: list[Any] = []
+        self.policies: list[Any] = []
 
     def block(self, reason: str) -> None:
         """Refuse every change from now on with `reason`; the open visit shows read-only."""
@@ -136,6 +146,45 @@ class VisitController(QObject):
                 patient_id, provider_id=provider_id, date_of_service=on, total_time_auto=True
             )
         )
+
+    def failed_part(self) -> str | None:
+        """Where the last refusal belongs: "header", "lines" or "diagnoses" (the part of the
+        visit whose field the error names), or None (said in the editor's own message)."""
+        field = self.last_field
+        if field in HEADER_FIELDS:
+            return "header"
+        if field in LINE_FIELDS:
+            return "lines"
+        if field == "diagnoses":
+            return "diagnoses"
+        return None
+
+    def open_or_start(
+        self,
+        patient_id: int,
+        day: date,
+        day_visits: Iterable[Any],
+        *,
+        provider_id: int | None,
+        today: date,
+        confirm_future: Callable[[date, date], bool],
+    ) -> str:
+        """A patient chosen for the day shown: their visit of that day (a draft or a
+        finalized one) opens, else a draft starts for them with `provider_id` (asking
+        confirm_future(day, today) first when the day is after today). Returns "opened",
+        "created", "no provider", "cancelled" or "failed" (said in `failed`)."""
+        existing = [
+            v
+            for v in day_visits
+            if v.patient_id == patient_id and v.status in (VisitStatus.DRAFT, VisitStatus.FINALIZED)
+        ]
+        if existing:
+            return "opened" if self.open(existing[0].id) else "failed"
+        if provider_id is None:
+            return "no provider"
+        if day > today and not confirm_future(day, today):
+            return "cancelled"
+        return "created" if self.create(patient_id, provider_id, day) else "failed"
 
     @property
     def editable(self) -> bool:
@@ -383,8 +432,6 @@ class VisitController(QObject):
 
     def _change(self, text: str, action: Callable[[], Any]) -> bool:
         """A change of the open draft through the services, put on the undo stack."""
-        from otdesk.services.visit_state import state_of
-
         before = state_of(self.visit)
         if not self._call(action):
             return False
@@ -414,6 +461,8 @@ class VisitController(QObject):
             return False
         try:
             visit = action()
+            providers = self.clinic.providers.list()
+            policies = self.clinic.patients.policies(visit.patient_id)
         except _service_errors() as error:
             self.last_field = getattr(error, "field", None)
             self.failed.emit(str(error))
@@ -426,6 +475,7 @@ class VisitController(QObject):
         if self.blocked is not None:
             visit = ReadOnlyVisit(visit)
         self.visit = visit
+        self.providers, self.policies = providers, policies
         self.changed.emit(visit)
         if save:
             self.saved.emit(visit.id)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.catalog import Catalog
+from otdesk.core.units import minutes_from_seconds
 from otdesk.core.visit import DX_LETTERS, VisitStatus
 from otdesk.ui import describe_line_dialog
 from otdesk.ui.code_picker import CodePicker
@@ -349,9 +350,7 @@ class VisitEditor(QWidget):
             return
         editable = visit.editable
         clinic = self.controller.clinic
-        providers = clinic.providers.list()
-        policies = clinic.patients.policies(visit.patient_id)
-        self.header.show_visit(visit, providers, policies)
+        self.header.show_visit(visit, self.controller.providers, self.controller.policies)
         current_row = self.lines.current_row()
         self.lines_model.set_read_only(not editable)
         self.lines_model.set_diagnosis_count(len(visit.diagnoses))
@@ -400,29 +399,14 @@ class VisitEditor(QWidget):
 
     def show_error(self, text: str) -> None:
         self.build_panels()
-        field = self.controller.last_field
-        if field in (
-            "date_of_service",
-            "provider_id",
-            "payer_id",
-            "policy_id",
-            "place_of_service",
-            "discipline",
-            "total_treatment_minutes",
-        ):
+        part = self.controller.failed_part()
+        if part == "header":
             self.header.show_message(text)
             return
-        if field in (
-            "minutes",
-            "modifiers",
-            "dx_pointers",
-            "units_override",
-            "code",
-            "assistant_minutes",
-        ):
+        if part == "lines":
             self.lines.show_message(text)
             return
-        if field == "diagnoses":
+        if part == "diagnoses":
             self.diagnoses.status.setText(text)
             return
         self.message.setText(text)
@@ -562,7 +546,7 @@ class VisitEditor(QWidget):
                     seconds = state.elapsed_seconds(now)
                 else:
                     seconds = line.timer.elapsed_seconds
-                minutes = (seconds + 30) // 60
+                minutes = minutes_from_seconds(seconds)
                 if minutes:
                     pending[row] = minutes
         self.lines_model.set_pending_minutes(pending)

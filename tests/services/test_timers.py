@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from otdesk.core.units import minutes_from_seconds
 from otdesk.services import Clinic
-from otdesk.services.timers import minutes_from_seconds
 
 
 @pytest.fixture
