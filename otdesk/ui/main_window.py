@@ -24,6 +24,7 @@ from otdesk.core.catalog import Catalog
 from otdesk.core.visit import VisitStatus
 from otdesk.ui import billing_menu
 from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
+from otdesk.ui.changes import ChangeBus, Changes
 from otdesk.ui.day_view import DayView
 from otdesk.ui.visit_controller import VisitController
 from otdesk.ui.visit_editor import VisitEditor
@@ -34,6 +35,12 @@ Clock = Callable[[], datetime]
 IcdLoader = Callable[[Callable[[int, int], None]], Any]
 
 OPENING_NOTE = "Opening the clinic…"
+# Which kinds of change (ui.changes, in the audit log's words) each part shows.
+DAY_KINDS = ("visit", "visits", "patient", "patients", "provider", "payer", "fee", "fee_schedule")
+DAY_KINDS += ("clinic_code",)  # the drafts' totals follow the fees and the clinic's codes
+OPEN_VISIT_KINDS = ("patient", "patients", "provider", "payer", "fee", "fee_schedule")
+OPEN_VISIT_KINDS += ("clinic_code", "tables")  # "tables": the NCCI and MUE tables
+CODE_KINDS = ("fee", "fee_schedule", "clinic_code")
 # The diagnosis index's progress dialog shows only when the build takes longer than this.
 ICD_DIALOG_AFTER_MS = 800
 SHORTCUTS = (
@@ -97,7 +104,10 @@ class MainWindow(QMainWindow):
             name = practice.name if practice else "otdesk"
         else:
             name = first_screen.practice_name
+        self.title_note = title_note  # " (demo clinic)": kept when the practice is renamed
         self.setWindowTitle(f"{name} — otdesk{title_note}")
+        # the one change broadcast (ui.changes): every stored change is reported here
+        self.changes = ChangeBus(self)
         self.setAccessibleName("otdesk main window")
 
         self.controller = VisitController(clinic, clock, self)
@@ -128,6 +138,7 @@ class MainWindow(QMainWindow):
         self.day.new_visit_requested.connect(self.new_visit)
         self.day.add_patient_requested.connect(self._when_open(self._add_patient))
         self.controller.saved.connect(self._visit_saved)
+        self.changes.changed.connect(self._data_changed)
         self.controller.changed.connect(self._visit_shown)
         self.controller.note.connect(self.show_status)
         self.editor.finalized.connect(self._visit_finalized)
@@ -434,9 +445,31 @@ class MainWindow(QMainWindow):
         visit = self.controller.visit
         if visit is not None and visit.date_of_service != self.day.current_date():
             self.day.set_date(visit.date_of_service)  # refreshes the list
-        self.refresh_day(visit_id if visit is not None else None)
+        self.changes.report(Changes.of(visit=[visit_id], origin=self.controller))
         when = self._clock().astimezone().strftime("%H:%M:%S")
         self.show_status(f"Saved at {when}.")
+
+    def _data_changed(self, changes: Changes) -> None:
+        """What shows stored data refreshes from the broadcast: the day list, the open
+        visit (its own record, or what it is priced and checked against), the codes the
+        search knows, the title, the favourite codes."""
+        if changes.touches("practice"):
+            practice = self.clinic.practice.get() if self.clinic is not None else None
+            if practice is not None:
+                self.setWindowTitle(f"{practice.name} — otdesk{self.title_note}")
+            self.load_favourites()  # the superbill settings keep them
+        if changes.touches(*CODE_KINDS):
+            self.editor.refresh_codes()  # a code only the fee schedule lists is searched too
+        visit = self.controller.visit
+        # the controller's own save has shown the stored visit already
+        if (
+            visit is not None
+            and changes.origin is not self.controller
+            and (changes.touches(*OPEN_VISIT_KINDS) or changes.touches_one("visit", visit.id))
+        ):
+            self.controller.reload()
+        if changes.touches(*DAY_KINDS):
+            self.refresh_day()
 
     def _visit_shown(self, visit: Any) -> None:
         editable = bool(visit is not None and visit.editable)

@@ -1,58 +1,56 @@
-"""The Clinic menu's management dialogs, as (menu text, opener(window)) pairs."""
+"""The Clinic menu's management dialogs, as (menu text, opener(window)) pairs. Each dialog
+stores through the services; what it may have changed is reported on the window's change
+broadcast (ui.changes), and the day list, the open visit, the codes, the title and the
+favourites refresh from that report (MainWindow._data_changed), not here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from otdesk.ui.changes import Changes
+
 
 def _practice(window: Any) -> None:
     from otdesk.ui import practice_dialog
 
     if practice_dialog.ask(window, window.clinic):
-        practice = window.clinic.practice.get()
-        if practice is not None:
-            window.setWindowTitle(f"{practice.name} — otdesk")
+        window.changes.report(Changes.of("practice"))
 
 
 def _providers(window: Any) -> None:
     from otdesk.ui import providers_dialog
 
     providers_dialog.ask(window, window.clinic)
-    window.controller.reload()
+    window.changes.report(Changes.of("provider"))
 
 
 def _payers(window: Any) -> None:
     from otdesk.ui import payers_dialog
 
     payers_dialog.ask(window, window.clinic)
-    window.controller.reload()
+    window.changes.report(Changes.of("payer"))
 
 
 def _fees(window: Any) -> None:
     from otdesk.ui import fee_schedule_dialog
 
     fee_schedule_dialog.ask(window, window.clinic)
-    window.controller.reload()
-    window.refresh_day()  # the drafts' totals follow the new fees
-    window.editor.refresh_codes()  # a code only the fee schedule lists is searched too
+    window.changes.report(Changes.of("fee_schedule"))
 
 
 def _clinic_codes(window: Any) -> None:
     from otdesk.ui import clinic_codes_dialog
 
     if clinic_codes_dialog.ask(window, window.clinic):
-        window.editor.refresh_codes()
-        window.controller.reload()
-        window.refresh_day()
+        window.changes.report(Changes.of("clinic_code"))
 
 
 def _patients(window: Any) -> None:
     from otdesk.ui import patients_dialog
 
     patients_dialog.ask(window, window.clinic)
-    window.controller.reload()
-    window.refresh_day()
+    window.changes.report(Changes.of("patient"))
 
 
 def _favourites(window: Any, parent: Any = None) -> None:
@@ -60,7 +58,7 @@ def _favourites(window: Any, parent: Any = None) -> None:
 
     service = window.favourite_service()
     if favourites_dialog.ask(parent or window, service, window.editor.picker.catalog()):
-        window.load_favourites()
+        window.changes.report(Changes.of("practice"))  # kept in the superbill settings
 
 
 def _superbill_settings(window: Any) -> None:
@@ -77,7 +75,7 @@ def _ncci(window: Any) -> None:
     from otdesk.ui import ncci_import_dialog
 
     if ncci_import_dialog.ask(window, window.clinic):
-        window.controller.reload()
+        window.changes.report(Changes.of("tables"))
 
 
 ENTRIES: list[tuple[str, Callable[[Any], None]]] = [
