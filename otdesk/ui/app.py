@@ -255,18 +255,19 @@ def run(data_dir: str | None = None) -> int:
     # One window per clinic folder: a second copy would show stale visits, and a restore
     # or demo reset in one would pull the data from under the other.
     from otdesk.ui import start_failure
+    from otdesk.ui.errors import outcome_of
 
-    try:
-        instance = single_instance.acquire(user_data_dir(data_dir))
-    except single_instance.AlreadyOpenError as error:
+    instance, error = outcome_of(lambda: single_instance.acquire(user_data_dir(data_dir)))
+    if isinstance(error, single_instance.AlreadyOpenError):
         QMessageBox.information(None, "otdesk is already open", str(error))
         return 1
-    except Exception as error:  # a full disk, a folder not ours: said, never a silent exit
+    if error is not None:  # a full disk, a folder not ours: said, never a silent exit
         return start_failure.report(error, log_path)
     try:
-        return _run_window(app, data_dir, log_path)
-    except Exception as error:  # failed before any window or dialog could say so
-        return start_failure.report(error, log_path)
+        code, error = outcome_of(lambda: _run_window(app, data_dir, log_path))
+        if error is not None:  # failed before any window or dialog could say so
+            return start_failure.report(error, log_path)
+        return int(code)
     finally:
         instance.release()
 

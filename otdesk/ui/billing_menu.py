@@ -9,6 +9,8 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QMenu
 
 from otdesk.core.visit import VisitStatus
+from otdesk.errors import UserError
+from otdesk.ui.errors import present
 
 
 def install(window: Any) -> None:
@@ -51,8 +53,10 @@ def show_status(window: Any, visit: Any) -> None:
         return
     try:
         status = window.clinic.claims.status(visit.id)
-    except Exception as error:  # a locked database: say so, keep the window going
-        window.claim_status.setText(f"Claim status unknown: {error}")
+    except UserError as error:  # a locked database: say so, keep the window going
+        present(
+            window, error, lambda text: window.claim_status.setText(f"Claim status unknown: {text}")
+        )
         return
     window.claim_status.setText(f"Claim: {status.text}")
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.errors import UserError
 from otdesk.ui import backup_list
 from otdesk.ui.worker import Worker
 
@@ -174,7 +175,7 @@ def restore_in_window(window: Any, parent: QWidget, info: Any) -> Any:
     key = report.key if report is not None else old.db.key
     try:
         clinic = Clinic.open(folder, clock=clock, key=key)
-    except Exception as error:
+    except UserError as error:
         # the restore has opened it already; failing now is rare (a full disk, a lock)
         QMessageBox.critical(window, "otdesk cannot open the clinic database", str(error))
         window.open_failed = True

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 
 from otdesk.core.catalog import Catalog
 from otdesk.core.visit import VisitStatus
+from otdesk.errors import UserError
 from otdesk.ui import billing_menu
 from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
 from otdesk.ui.changes import ChangeBus, Changes
 from otdesk.ui.day_view import DayView
+from otdesk.ui.errors import present
 from otdesk.ui.visit_controller import VisitController
 from otdesk.ui.visit_editor import VisitEditor
 from otdesk.ui.worker import Worker
@@ -397,8 +399,12 @@ class MainWindow(QMainWindow):
                 from otdesk.services.favourites import favourite_codes
 
                 codes = favourite_codes(self.clinic.ctx)
-        except Exception as error:  # keep the shipped favourites; say why
-            self.show_status(f"Could not read the favourite codes: {error}")
+        except UserError as error:  # keep the shipped favourites; say why
+            present(
+                self,
+                error,
+                lambda text: self.show_status(f"Could not read the favourite codes: {text}"),
+            )
             return
         groups = group_favourites(codes, self.editor.picker.catalog())
         if groups:
@@ -417,8 +423,14 @@ class MainWindow(QMainWindow):
         source = self.clinic.visits if self.clinic is not None else self._first_screen
         try:
             visits = source.day(day)
-        except Exception as error:  # a locked or damaged database: say so, keep running
-            self.show_status(f"Could not read the visits of {day:%m/%d/%Y}: {error}")
+        except UserError as error:  # a locked or damaged database: say so, keep running
+            present(
+                self,
+                error,
+                lambda text: self.show_status(
+                    f"Could not read the visits of {day:%m/%d/%Y}: {text}"
+                ),
+            )
             visits = []
         current = self.controller.visit
         self.day.show_visits(

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.errors import UserError
+from otdesk.ui.errors import outcome_of
 from otdesk.ui.modal import run_modal
 
 # attempt(name, password) -> what signing in gives (a Clinic, a Person); raises to refuse
@@ -48,12 +50,7 @@ def wait_sentence(seconds: int) -> str:
 
 def run_here(job: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
     """Run `job` now, on this thread (the lock screen: the clinic is open on this thread)."""
-    try:
-        result = job()
-    except Exception as error:
-        done(None, error)
-    else:
-        done(result, None)
+    done(*outcome_of(job))
 
 
 class SignInPanel(QFrame):
@@ -189,7 +186,7 @@ class SignInPanel(QFrame):
         if not seconds and self._wait_for is not None:
             try:
                 seconds = self._wait_for(self.name.text())
-            except Exception:  # the pace is advice: the sign-in itself enforces it
+            except UserError:  # the pace is advice: the sign-in itself enforces it
                 seconds = 0
         if seconds:
             self._wait_left = seconds

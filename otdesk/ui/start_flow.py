@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QWidget
 
 from otdesk.paths import database_path
 from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
+from otdesk.ui.errors import outcome_of
 from otdesk.ui.sign_in_screen import SignInWindow, ask_recovery
 
 DEMO_NOTE = (
@@ -73,10 +74,8 @@ def run_on_thread(
     from otdesk.ui.worker import Worker
 
     def wrapped(_progress: Any) -> tuple[bool, Any]:
-        try:
-            return True, job()
-        except Exception as error:
-            return False, error
+        result, error = outcome_of(job)
+        return (True, result) if error is None else (False, error)
 
     worker = Worker(wrapped)
     _running.add(worker)
@@ -218,9 +217,8 @@ class StartFlow(QObject):
 
         def run() -> None:
             try:
-                self.warm_result = warm()
-            except Exception:  # what did not load now loads when first used
-                self.warm_result = None
+                # what did not load now loads when first used
+                self.warm_result, _error = outcome_of(warm)
             finally:
                 self.warmed.set()
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from otdesk.errors import UserError
+from otdesk.ui.errors import present
 from otdesk.ui.modal import run_modal
 
 # (parent, patients service, title, prompt) -> patient id or None: patient_pick_dialog.ask
@@ -25,8 +27,10 @@ def show_for(window: Any, visit_id: int) -> None:
 
     try:
         dialog = SuperbillPreview(_service(window), visit_id, window)
-    except Exception as error:  # no practice yet, a locked database...: say so
-        window.show_status(f"Cannot make the superbill: {error}")
+    except UserError as error:  # no practice yet, a locked database...: say so
+        present(
+            window, error, lambda text: window.show_status(f"Cannot make the superbill: {text}")
+        )
         return
     dialog.issued.connect(
         lambda issued: window.show_status(
@@ -81,7 +85,11 @@ def show_encounter_form_for(window: Any, ask_patient: AskPatient | None = None) 
         dialog = EncounterFormPreview(
             _service(window), patient_id, window.day.current_date(), window, **options
         )
-    except Exception as error:  # no practice yet, a locked database...: say so
-        window.show_status(f"Cannot make the encounter form: {error}")
+    except UserError as error:  # no practice yet, a locked database...: say so
+        present(
+            window,
+            error,
+            lambda text: window.show_status(f"Cannot make the encounter form: {text}"),
+        )
         return
     run_modal(dialog)

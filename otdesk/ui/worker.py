@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from otdesk import logs
+from otdesk.ui.errors import outcome_of
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,16 @@ class _Runner(QObject):
             self.progress.emit(done, total)
 
         try:
-            result = self._job(report)
-        except CancelledError:
-            self.failed.emit("CancelledError.")
-        except Exception as error:
-            # the type, the place and the message with patient identifiers removed
-            log.warning("background job failed: %s", logs.describe_error(error))
-            self.failed.emit(str(error) or type(error).__name__)
-        else:
-            self.result = result
-            self.finished.emit(result)
+            result, error = outcome_of(lambda: self._job(report))
+            if isinstance(error, CancelledError):
+                self.failed.emit("CancelledError.")
+            elif error is not None:
+                # the type, the place and the message with patient identifiers removed
+                log.warning("background job failed: %s", logs.describe_error(error))
+                self.failed.emit(str(error) or type(error).__name__)
+            else:
+                self.result = result
+                self.finished.emit(result)
         finally:
             # The thread ends with its job, so wait() returns as soon as the job is done,
             # even when the window's thread no longer delivers the signals (shutdown).
