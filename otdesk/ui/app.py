@@ -26,7 +26,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from otdesk import logs
 from otdesk.paths import resource_file, user_data_dir
-from otdesk.ui.app_settings import clinic_settings
+from otdesk.ui.clinic_folder import CLINIC_SETTINGS_FILE, clinic_settings, icd_loader
+
+__all__ = ["CLINIC_SETTINGS_FILE", "build_window", "clinic_settings", "icd_loader", "run"]
 
 log = logging.getLogger("otdesk")
 
@@ -90,13 +92,6 @@ class SystemClock:
 
     def __call__(self) -> datetime:
         return self.now()
-
-
-def icd_loader(progress: Callable[[int, int], None]) -> Any:
-    """Open the diagnosis index, building it on first use (in a worker thread)."""
-    from otdesk.core import icd
-
-    return icd.open_index(progress=progress)
 
 
 @contextlib.contextmanager
@@ -168,9 +163,9 @@ def build_window(
             clinic_settings=clinic_settings(folder) if folder is not None else None,
         )
         add_management_actions(window)
-        from otdesk.ui import database_menu
+        from otdesk.ui import health_menu
 
-        database_menu.watch(window)  # the quick check after start, Backups…, Check
+        health_menu.install(window)  # the quick check after start, Backups…, Check
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:

@@ -3,10 +3,10 @@
 Two stores, kept apart: what belongs to this computer (the window's size and place, its
 splitters, the name last signed in with), in Qt's per-user settings; and what belongs to one
 clinic (the day shown, the last provider chosen, the practice's name for the next sign-in's
-title), in `window.ini` beside that clinic's database, owner-only like it (another clinic, or
-the demo, has its own). Every key is named here once; the rest of the window reads and writes
-attributes. A value that is missing or not what was written (an edited file, an older otdesk)
-reads as its default.
+title), in `window.ini` beside that clinic's database (ui.clinic_folder), owner-only like
+it (another clinic, or the demo, has its own). Every key is named here once; the rest of
+the window reads and writes attributes. A value that is missing or not what was written (an
+edited file, an older otdesk) reads as its default.
 """
 
 from __future__ import annotations
@@ -17,13 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-# What the window remembers for one clinic, in its folder.
-CLINIC_SETTINGS_FILE = "window.ini"
-
-
-def clinic_settings(folder: Path) -> QSettings:
-    """The window's settings store that belongs to the clinic in `folder`."""
-    return QSettings(str(Path(folder) / CLINIC_SETTINGS_FILE), QSettings.Format.IniFormat)
+from otdesk.ui.clinic_folder import clinic_settings
 
 
 def _bytes(store: QSettings, key: str) -> QByteArray | None:

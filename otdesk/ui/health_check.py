@@ -9,8 +9,8 @@ and the damaged screen offers the backups to restore. A restore closes the windo
 restores through the services (the same checks as `otdesk restore`) and opens the clinic
 again, whichever way the restore ended.
 
-watch(window) wires this up; ui.database_menu adds Clinic > Backups… and Check the database
-(above this module: those dialogs use it).
+
+
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ BLOCKED = (
 
 
 def watch(window: Any) -> None:
-    """The damage path (connect()), and the quick check after every start, once the
-    services are open. (Clinic > Backups… and Check the database: ui.database_menu.)"""
+    """The damage path (connect()) and the quick check after every start, once the
+    services are open."""
     connect(window)
 
     def later() -> None:
@@ -59,7 +59,8 @@ def watch(window: Any) -> None:
 
 
 def connect(window: Any) -> None:
-    """Damage met by the window's service calls takes the damage path."""
+    """Damage met by the window's service calls takes the damage path (the two Clinic
+    entries that use it are ui.health_menu's)."""
     window.damage = None  # the UnusableDatabaseError found, while the clinic is damaged
     window.quick_check_worker = None
     window.controller.damaged.connect(lambda error: damage_found(window, error))

@@ -288,13 +288,13 @@ class StartFlow(QObject):
 
     def icd_loader(self, progress: Callable[[int, int], None]) -> Any:
         """The window's diagnosis index: the one the warm-up opened, else opened (or built)
-        now as always (as ui.app.icd_loader). Runs on the window's worker thread."""
+        now as always (ui.clinic_folder.icd_loader). Runs on the window's worker thread."""
         self.warmed.wait(120)
         if self.warm_result is not None:
             return self.warm_result
-        from otdesk.core import icd
+        from otdesk.ui.clinic_folder import icd_loader
 
-        return icd.open_index(progress=progress)
+        return icd_loader(progress)
 
     # --- after sign-in ----------------------------------------------------------------------
 

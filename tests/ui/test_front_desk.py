@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from otdesk.core.catalog import default_catalog
-from otdesk.ui.app_settings import CLINIC_SETTINGS_FILE
+from otdesk.ui.clinic_folder import CLINIC_SETTINGS_FILE
 from otdesk.ui.main_window import MainWindow
 from otdesk.ui.models.charge_lines import COL_DX, COL_MODIFIERS
 
