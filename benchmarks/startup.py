@@ -119,16 +119,8 @@ import sys
 import time
 from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from otdesk.services import signin
 from otdesk.ui import app as ui_app
 from otdesk.ui.start_flow import StartFlow
-# when the services' sign-in (on the flow's worker thread) returns: the rest is the window's
-signed = []
-def timed_sign_in(*args, _sign_in=signin.sign_in, **kwargs):
-    clinic = _sign_in(*args, **kwargs)
-    signed.append(time.perf_counter())
-    return clinic
-signin.sign_in = timed_sign_in
 application = ui_app.create_app()
 clock = ui_app.SystemClock()
 settings = QSettings(str(Path(sys.argv[2])), QSettings.Format.IniFormat)
@@ -142,6 +134,15 @@ print("ready", flush=True)
 # the person types their name and password meanwhile (the warm-up ends first)
 while not flow.warmed.wait(0.005):
     application.processEvents()
+# when the services' sign-in (on the flow's worker thread) returns: the rest is the window's
+# (imported here, after the warm-up has loaded it, not before the sign-in screen)
+from otdesk.services import signin
+signed = []
+def timed_sign_in(*args, _sign_in=signin.sign_in, **kwargs):
+    clinic = _sign_in(*args, **kwargs)
+    signed.append(time.perf_counter())
+    return clinic
+signin.sign_in = timed_sign_in
 panel = flow.sign_in_window.panel
 panel.name.setText(sys.argv[3])
 panel.password.setText(sys.argv[4])
