@@ -328,7 +328,9 @@ def step_encryption(ctx: Context) -> str:
     with _sign_in(ctx, daily_backup=False) as clinic:
         visits = clinic.visits.day(today)
         unlocked, person = clinic.db.key, clinic.person
-    first = FirstScreen.open(folder, key=unlocked)
+    first = FirstScreen.open(folder, key=unlocked, person=person)
+    if FirstScreen.open(folder, key=unlocked) is not None:
+        raise StepError("the encrypted clinic's first screen shows visits before sign-in")
     if not visits or first is None or first.day(today) != visits:
         raise StepError(f"the encrypted clinic shows {len(visits)} visits today")
     backup = maintenance.backup_now(folder, clock=_Clock(), key=unlocked, person=person)
@@ -437,21 +439,19 @@ def step_window(ctx: Context) -> str:
 
 
 def _first_screen_window(ctx: Context, clock: Any, settings: Any, loader: Any) -> Any:
-    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
     from otdesk.services.first_screen import FirstScreen
-    from otdesk.storage import keys
     from otdesk.ui import app as ui_app
 
-    database = ctx.data_dir / "otdesk.db"
-    key = keys.unlock_database(database, keys.PasswordUnlock(DEMO_NAME, DEMO_PASSWORD))
-    first = FirstScreen.open(ctx.data_dir, key=key)
+    clinic = _sign_in(ctx)  # the first screen is the signed-in person's
+    first = FirstScreen.open(ctx.data_dir, key=clinic.db.key, person=clinic.person)
     if first is None:
+        clinic.close()
         raise StepError("the window did not start on the first screen of the demo clinic")
     window = ui_app.build_window(
         None, clock, settings, loader, first_screen=first, clinic_folder=ctx.data_dir
     )
     window.show()
-    window.load_clinic(lambda: _sign_in(ctx))
+    window.load_clinic(lambda: clinic)
     return window
 
 
