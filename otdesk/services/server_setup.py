@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 
+from otdesk.core.accounts import Person
 from otdesk.paths import database_path
 from otdesk.services.audit import records_report
 from otdesk.services.clinic import Clinic
@@ -173,6 +174,28 @@ def move_to_server(
         if old.exists():
             old.rename(Path(f"{aside}{suffix}"))
     return MoveReport(describe(url), tuple(copies), backup, aside)
+
+
+def record_move(
+    address: str, report: MoveReport, *, person: Person, desk_dir: Path, clock: Clock | None = None
+) -> None:
+    """The move in the server clinic's audit log, in the name of the administrator who made
+    it (the moved audit chain goes on from the local clinic's last entry)."""
+    db = open_server(address, desk_dir=desk_dir)
+    with Clinic(db, clock=clock or SystemClock()) as clinic:
+        clinic.ctx.sign_in_as(person)
+        with db.write() as connection:
+            clinic.ctx.audit(
+                connection,
+                "server.move",
+                "clinic",
+                None,
+                after={
+                    "server": report.server,
+                    "rows": report.rows,
+                    "kept": report.kept_aside.name,
+                },
+            )
 
 
 def table_checksums(db: Database) -> dict[str, TableCopy]:
