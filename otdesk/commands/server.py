@@ -57,6 +57,19 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     move.set_defaults(run=run_move)
 
+    grant = actions.add_parser(
+        "grant-role",
+        parents=[common],
+        help="give the desks' login role its rights (again, after an upgrade), or make it",
+        description="Give the login role ROLE the rights otdesk's desks need on every clinic "
+        "table (read and write the rows, add to the audit log; nothing more), for instance "
+        "after an upgrade of otdesk added tables. Connect as the database's owner and sign "
+        "in as an administrator (--user). A role that does not exist yet is made; its "
+        f"password is then asked for twice (or read from ${ROLE_PASSWORD_ENV}).",
+    )
+    grant.add_argument("role", metavar="ROLE", help="the login role, e.g. otdesk_desk")
+    grant.set_defaults(run=run_grant_role)
+
 
 def _address(args: argparse.Namespace) -> str:
     from otdesk.commands.session import DATABASE_ENV, server_address
@@ -167,4 +180,38 @@ def run_move(args: argparse.Namespace) -> int:
     print(f"The local clinic was backed up to {report.backup}.")
     print(f"The local file was set aside as {report.kept_aside}.")
     print("From now on, use --database with the server's address at this desk.")
+    return 0
+
+
+def run_grant_role(args: argparse.Namespace) -> int:
+    from otdesk.commands.session import Session
+    from otdesk.core.accounts import Role
+    from otdesk.services.server_setup import grant_desk_rights, grant_desk_role, role_exists
+
+    _address(args)
+    with Session(args, daily_backup=False) as clinic:
+        person = clinic.person
+        if person is None or person.role is not Role.ADMINISTRATOR:
+            raise CliError(
+                f"{person.name if person else 'Nobody'} is not an administrator; an "
+                "administrator gives the desks' role its rights. Nothing was changed."
+            )
+        with clinic.db.translate_errors(), clinic.db.read() as connection:
+            exists = role_exists(connection, args.role)
+        password = None
+        if not exists:
+            password = _new_secret(
+                ROLE_PASSWORD_ENV,
+                f"New password for the login role {args.role}",
+                f"the login role {args.role}",
+            )
+        with clinic.db.translate_errors(), clinic.db.write() as connection:
+            if password is None:
+                grant_desk_rights(connection, args.role)
+            else:
+                grant_desk_role(connection, args.role, password)
+            clinic.ctx.audit(connection, "server.grant", "clinic", None, after={"role": args.role})
+        server = clinic.db.server
+    made = "Made the login role" if password else "Gave the login role"
+    print(f"{made} {args.role} the rights otdesk's desks need on {server}.")
     return 0

@@ -117,6 +117,18 @@ def grant_desk_role(connection: Connection, role: str, password: str) -> None:
         f"{verb} ROLE {role} LOGIN PASSWORD {quoted} "
         "NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION"
     )
+    grant_desk_rights(connection, role)
+
+
+def role_exists(connection: Connection, role: str) -> bool:
+    found = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+    return found.first() is not None
+
+
+def grant_desk_rights(connection: Connection, role: str) -> None:
+    """The desk role's rights on every clinic table and sequence there is now: run again
+    (as the owner) after an upgrade of otdesk made new tables."""
+    _check_role_name(role)
     database = connection.execute(text("SELECT current_database()")).scalar_one()
     connection.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
     connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")

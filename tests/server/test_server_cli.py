@@ -477,3 +477,40 @@ def _two_desks(first, demo_url, desk1, desk2) -> None:
     first.stdin.write("\n")
     first.stdin.flush()
     assert first.wait(timeout=60) == 0, first.stderr.read()
+
+
+def test_grant_role_makes_the_desk_role_and_gives_back_its_rights(demo_url, tmp_path):
+    role = f"otdesk_grant_{os.getpid()}"
+    owner = {**NO_URL_ENV, **DEMO}
+    args = (
+        "server",
+        "grant-role",
+        role,
+        "--database",
+        _plain(demo_url),
+        "--data-dir",
+        str(tmp_path),
+    )
+    made = run_otdesk(*args, env={**owner, "OTDESK_ROLE_PASSWORD": "grant-pw-5531"})
+    assert made.returncode == 0, made.stderr
+    assert f"Made the login role {role}" in made.stdout
+    server = make_url(demo_url)
+    desk = f"postgresql://{role}@{server.host}:{server.port}/{server.database}"
+    desk_env = {**NO_URL_ENV, **DEMO, "PGPASSWORD": "grant-pw-5531"}
+
+    def listed():
+        return run_otdesk(
+            "visits", "--database", desk, "--data-dir", str(tmp_path / "d"), env=desk_env
+        )
+
+    assert listed().returncode == 0
+    engine = create_engine(demo_url)
+    with engine.begin() as connection:  # as after an upgrade that made a table anew
+        connection.execute(text(f"REVOKE ALL ON visits FROM {role}"))
+    engine.dispose()
+    _one_sentence(listed(), "lacks the rights")
+    again = run_otdesk(*args, env=owner)  # the role exists: no password asked
+    assert again.returncode == 0, again.stderr
+    assert f"Gave the login role {role}" in again.stdout
+    assert listed().returncode == 0
+    assert "server.grant" in _audit_actions(demo_url)
