@@ -272,19 +272,23 @@ def test_commands_work_while_another_program_is_reading(data_dir, tmp_path):
         reader.close()
 
 
-def test_a_clinic_whose_header_was_destroyed_restores_from_its_plain_backup(data_dir, capsys):
-    """A plain clinic's first bytes overwritten (no key file beside it) is damage, not an
-    encrypted clinic: the suggested command restores it, the damaged file set aside."""
+def test_a_clinic_whose_header_was_destroyed_restores_from_its_backup(data_dir, capsys):
+    """An encrypted clinic's first bytes overwritten is damage, not a wrong password (the
+    password opened its key file): the suggested command restores it, the damaged file set
+    aside."""
     database = data_dir / "otdesk.db"
     assert main(capsys, "backup", "--data-dir", str(data_dir))[0] == 0
     with database.open("r+b") as handle:
         handle.write(b"\x00" * 100)
     damaged = database.read_bytes()
     code, _, err = main(capsys, "visits", "--data-dir", str(data_dir))
-    assert code == cli.EXIT_BAD_INPUT and "is not an otdesk database" in err
+    assert code == cli.EXIT_BAD_INPUT and "is damaged" in err, err
+    assert "wrong password" not in err
     code, out, err = main(capsys, *suggested_command(err)[1:])
     assert code == 0, err
     assert "Restored" in out
     kept = [p for p in data_dir.iterdir() if p.name.startswith("otdesk.db.unusable-")]
-    assert [p.read_bytes() for p in kept] == [damaged]
+    # the damaged file, and the key file that went with it
+    assert damaged in [p.read_bytes() for p in kept]
+    assert all(p.read_bytes() == damaged or b'"otdesk-keys"' in p.read_bytes() for p in kept)
     assert main(capsys, "check", "--data-dir", str(data_dir))[0] == 0

@@ -453,13 +453,16 @@ def wrong_key_error(path: Path) -> WrongKeyError:
 
 
 def _key_file_vouches(path: Path, key: DatabaseKey) -> bool:
-    """True when the key file beside `path` names this file and holds this key: the key
-    is then right, and a first page that does not decrypt is damage."""
+    """True when the key file beside `path` holds this key: the key (unwrapped with a
+    password or the recovery key from that very file) is then right, and a first page that
+    does not decrypt is damage, or another clinic's file put in its place: either way the
+    clinic file cannot be used and a backup is what helps, not another password. (The file
+    id the key file records is the file's first 16 bytes, which damage there changes too.)"""
     try:
         slots = keys.read_key_file(keys.key_file_path(path))
     except StorageError:
         return False
-    return slots.key_id == key.key_id and slots.file_id == keys.database_file_id(path)
+    return slots.key_id == key.key_id
 
 
 def _os_error(path: Path, error: OSError) -> StorageError:

@@ -26,6 +26,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from otdesk import logs
 from otdesk.paths import resource_file, user_data_dir
+from otdesk.ui.clinic_folder import CLINIC_SETTINGS_FILE, clinic_settings, icd_loader
+
+__all__ = ["CLINIC_SETTINGS_FILE", "build_window", "clinic_settings", "icd_loader", "run"]
 
 log = logging.getLogger("otdesk")
 
@@ -33,14 +36,6 @@ APP_NAME = "otdesk"
 ORGANIZATION = "otdesk"
 DEMO_FOLDER = "demo"
 ICD_DELAY_MS = 300
-# What the window remembers for one clinic (the day shown, the last provider), in its folder.
-CLINIC_SETTINGS_FILE = "window.ini"
-
-
-def clinic_settings(folder: Path) -> QSettings:
-    """The window's settings that belong to the clinic in `folder`, kept beside its
-    database (another clinic, or the demo, has its own)."""
-    return QSettings(str(Path(folder) / CLINIC_SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 def log_dir() -> Path:
@@ -97,13 +92,6 @@ class SystemClock:
 
     def __call__(self) -> datetime:
         return self.now()
-
-
-def icd_loader(progress: Callable[[int, int], None]) -> Any:
-    """Open the diagnosis index, building it on first use (in a worker thread)."""
-    from otdesk.core import icd
-
-    return icd.open_index(progress=progress)
 
 
 @contextlib.contextmanager
@@ -175,9 +163,9 @@ def build_window(
             clinic_settings=clinic_settings(folder) if folder is not None else None,
         )
         add_management_actions(window)
-        from otdesk.ui import health_check
+        from otdesk.ui import health_menu
 
-        health_check.watch(window)  # the quick check after start, Backups…, Check
+        health_menu.install(window)  # the quick check after start, Backups…, Check
         window.load_favourites()
         style.apply_sheet(QApplication.instance())
     if loader is not None:

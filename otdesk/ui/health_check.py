@@ -43,8 +43,8 @@ BLOCKED = (
 
 
 def watch(window: Any) -> None:
-    """The damage path and the two Clinic entries (connect()), and the quick check after
-    every start, once the services are open."""
+    """The damage path (connect()) and the quick check after every start, once the
+    services are open."""
     connect(window)
 
     def later() -> None:
@@ -57,28 +57,11 @@ def watch(window: Any) -> None:
 
 
 def connect(window: Any) -> None:
-    """Damage met by the window's service calls takes the damage path; Clinic > Backups…
-    and Clinic > Check the database."""
+    """Damage met by the window's service calls takes the damage path (the two Clinic
+    entries that use it are ui.health_menu's)."""
     window.damage = None  # the UnusableDatabaseError found, while the clinic is damaged
     window.quick_check_worker = None
     window.controller.damaged.connect(lambda error: damage_found(window, error))
-    window.clinic_menu.addSeparator()
-    window.backups_action = window.add_clinic_action("&Backups…", lambda: show_backups(window))
-    window.check_action = window.add_clinic_action(
-        "C&heck the database", lambda: show_check(window)
-    )
-
-
-def show_backups(window: Any) -> None:
-    from otdesk.ui import backups_dialog  # loaded when first used, not at start
-
-    backups_dialog.show_for(window)
-
-
-def show_check(window: Any) -> None:
-    from otdesk.ui import check_dialog
-
-    check_dialog.show_for(window)
 
 
 def folder_of(window: Any) -> Path:

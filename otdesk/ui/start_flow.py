@@ -290,11 +290,11 @@ class StartFlow(QObject):
 
     def icd_loader(self, progress: Callable[[int, int], None]) -> Any:
         """The window's diagnosis index: the one the warm-up opened, else opened (or built)
-        now as always (ui.app.icd_loader). Runs on the window's worker thread."""
+        now as always (ui.clinic_folder.icd_loader). Runs on the window's worker thread."""
         self.warmed.wait(120)
         if self.warm_result is not None:
             return self.warm_result
-        from otdesk.ui.app import icd_loader
+        from otdesk.ui.clinic_folder import icd_loader
 
         return icd_loader(progress)
 
@@ -335,7 +335,7 @@ class StartFlow(QObject):
                 self._close_sign_in()
                 return None
         from otdesk.ui import session
-        from otdesk.ui.app import clinic_settings
+        from otdesk.ui.clinic_folder import clinic_settings
 
         kept = clinic_settings(Path(clinic.db.path).parent)
         kept.setValue("practice/name", clinic.practice.get().name)  # the next sign-in's title
@@ -489,7 +489,7 @@ def _has_backups(folder: Path) -> bool:
 def _practice_title(folder: Path) -> str:
     """The sign-in screen's title: the data folder's window settings remember the
     practice's name (written by the window), else "otdesk"."""
-    from otdesk.ui.app import clinic_settings
+    from otdesk.ui.clinic_folder import clinic_settings
 
     name = clinic_settings(folder).value("practice/name")
     return name if isinstance(name, str) and name else "otdesk"

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from otdesk.services.clinic import Clinic
-from otdesk.ui import health_check
+from otdesk.ui import health_menu
 from otdesk.ui.backups_dialog import BackupsDialog
 from otdesk.ui.check_dialog import CheckDialog
 from otdesk.ui.damaged_dialog import DamagedDialog
@@ -49,7 +49,7 @@ def open_window(qtbot, clock, settings):
             window = ui_app.build_window(clinic, clock, settings, loader=None)
         else:
             window = MainWindow(clinic, default_catalog(), clock, settings)
-            health_check.connect(window)
+            health_menu.connect(window)
         qtbot.addWidget(window)
         window.show()
         made.append(window)
@@ -328,7 +328,7 @@ def test_a_full_disk_during_work_is_named_and_work_resumes(qtbot, tmp_path, cloc
         seeded = seed_clinic(clinic)
         visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
         window = MainWindow(clinic, default_catalog(), clock, settings)
-        health_check.connect(window)
+        health_menu.connect(window)
         qtbot.addWidget(window)
         try:
             window.controller.open(visit.id)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from otdesk.ui import app as ui_app
+from otdesk.ui import clinic_folder
 from otdesk.ui.sign_in_screen import RecoveryDialog
 from otdesk.ui.start_flow import DEMO_NOTE, StartFlow, looks_encrypted
 
@@ -218,7 +219,7 @@ def test_the_window_gets_the_diagnosis_index_the_warm_up_opened(folder, start, m
     assert flow.icd_loader(lambda done, total: None) is opened
 
     built = object()
-    monkeypatch.setattr(ui_app, "icd_loader", lambda progress: built)
+    monkeypatch.setattr(clinic_folder, "icd_loader", lambda progress: built)
     later = start(folder, warm=lambda: None)  # not built yet: the window builds it
     later.show_sign_in(folder)
     assert later.icd_loader(lambda done, total: None) is built
