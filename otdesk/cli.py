@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     "otdesk.commands.superbills",
     "otdesk.commands.claims",
     "otdesk.commands.people",
+    "otdesk.commands.server",
 )
 
 EXIT_BAD_INPUT = 2
@@ -49,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
         # before the subcommand (`otdesk --data-dir X visits`).
         default=argparse.SUPPRESS,
         help="folder of the clinic database (default: the user data folder, or $OTDESK_DATA_DIR)",
+    )
+    # the clinic on a PostgreSQL server instead of the local file (issue 16)
+    common.add_argument(
+        "--database",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="the clinic on a PostgreSQL server, postgresql://USER@HOST:PORT/DATABASE "
+        "(default: $OTDESK_DATABASE_URL, else the local clinic of --data-dir, which is then "
+        "this desk's own folder); keep the server password in ~/.pgpass or $PGPASSWORD",
     )
     # who signs in, for the commands that read or write clinic data (commands.session)
     common.add_argument(
@@ -87,6 +98,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return smoke.main()
     if not getattr(args, "run", None):
+        if getattr(args, "database", None) or os.environ.get("OTDESK_DATABASE_URL"):
+            # Clinic > Connect to a clinic server... is not built yet: say so rather than
+            # open the local clinic while a server was asked for.
+            print(
+                "otdesk: the window does not connect to a clinic server yet; use the commands "
+                "with --database (otdesk --help), or start the window without --database and "
+                "without OTDESK_DATABASE_URL.",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
         # Qt is imported only here, so every other command starts without it.
         from otdesk.ui.app import run as open_window
 

@@ -328,7 +328,9 @@ def step_encryption(ctx: Context) -> str:
     with _sign_in(ctx, daily_backup=False) as clinic:
         visits = clinic.visits.day(today)
         unlocked, person = clinic.db.key, clinic.person
-    first = FirstScreen.open(folder, key=unlocked)
+    first = FirstScreen.open(folder, key=unlocked, person=person)
+    if FirstScreen.open(folder, key=unlocked) is not None:
+        raise StepError("the encrypted clinic's first screen shows visits before sign-in")
     if not visits or first is None or first.day(today) != visits:
         raise StepError(f"the encrypted clinic shows {len(visits)} visits today")
     backup = maintenance.backup_now(folder, clock=_Clock(), key=unlocked, person=person)
@@ -437,21 +439,19 @@ def step_window(ctx: Context) -> str:
 
 
 def _first_screen_window(ctx: Context, clock: Any, settings: Any, loader: Any) -> Any:
-    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
     from otdesk.services.first_screen import FirstScreen
-    from otdesk.storage import keys
     from otdesk.ui import app as ui_app
 
-    database = ctx.data_dir / "otdesk.db"
-    key = keys.unlock_database(database, keys.PasswordUnlock(DEMO_NAME, DEMO_PASSWORD))
-    first = FirstScreen.open(ctx.data_dir, key=key)
+    clinic = _sign_in(ctx)  # the first screen is the signed-in person's
+    first = FirstScreen.open(ctx.data_dir, key=clinic.db.key, person=clinic.person)
     if first is None:
+        clinic.close()
         raise StepError("the window did not start on the first screen of the demo clinic")
     window = ui_app.build_window(
         None, clock, settings, loader, first_screen=first, clinic_folder=ctx.data_dir
     )
     window.show()
-    window.load_clinic(lambda: _sign_in(ctx))
+    window.load_clinic(lambda: clinic)
     return window
 
 
@@ -627,30 +627,37 @@ def _cleanup(ctx: Context) -> None:
 
 
 def startup_probe(data_dir: Path, out: Callable[[str], None] = print) -> int:
-    """Open the main window on an existing clinic folder as `otdesk` does, print "ready"
-    once it is shown and its day list is filled, wait for the services, close it. Used to
-    time the start-up, frozen and not."""
+    """Start the window on an existing encrypted clinic folder as `otdesk` does and print
+    "ready" once its first screen, the sign-in screen, is shown (what the person sees first;
+    nothing heavy is loaded before it), then close. Used to time the start-up, frozen and
+    not."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
     from otdesk.ui import app as ui_app
+    from otdesk.ui.start_flow import StartFlow
 
     _quiet_offscreen_notes()
     application = ui_app.create_app([sys.argv[0]])
     clock = ui_app.SystemClock()
     settings = QSettings(str(data_dir / "probe-settings.ini"), QSettings.Format.IniFormat)
-    window = ui_app.show_first_screen(data_dir, clock, settings, loader=None)
-    if window is None:
-        out("the window did not start on the first screen")
-        return 1
+
+    def open_window(clinic: Any, note: str, **options: Any) -> Any:
+        return ui_app.build_window(clinic, clock, settings, loader=None, title_note=note, **options)
+
+    flow = StartFlow(data_dir, clock, settings, open_window, warm=None)
     try:
-        rows = window.day.visits_model.rowCount()
-        out(f"ready ({rows} visits today)")
-        sys.stdout.flush()  # "ready" is timed as it arrives; the services open after it
-        _wait_for_services(window, application)
-        window.close()
+        if not flow.begin() or flow.sign_in_window is None:
+            out("the window did not start on the sign-in screen")
+            return 1
+        application.processEvents()
+        out("ready (sign-in screen shown)")
+        sys.stdout.flush()
     finally:
-        window.close_clinic()
+        screen = flow.sign_in_window
+        flow.finish()
+        if screen is not None:
+            screen.close()
     return 0
 
 

@@ -176,7 +176,7 @@ def startup_figures(frozen: Path, runs: int, folder: Path) -> dict[str, Figure]:
     env = qt_env(**{STARTUP_PROBE_ENV: str(data_dir)})
     commands = {"frozen": [str(frozen)], "unfrozen": [sys.executable, "-m", "otdesk"]}
     names = {
-        "window": "window start (shown, day list filled)",
+        "window": "window start (the sign-in screen shown)",
         "cli": "command line start (otdesk --version)",
     }
     samples: dict[str, dict[str, list[tuple[float, float]]]] = {

@@ -214,9 +214,14 @@ def _catalog(args: argparse.Namespace) -> Catalog:
     clinic database: a plain one (from before accounts) is read as it is; an encrypted one
     when someone signs in (--user or $OTDESK_USER), else the shipped catalog alone (looking
     up a code needs no account)."""
-    from otdesk.commands.session import Session, user_name
+    from otdesk.commands.session import Session, server_address, user_name
     from otdesk.storage.encrypt import clinic_state
 
+    if server_address(args) is not None:
+        if not user_name(args):
+            return default_catalog()
+        with Session(args, daily_backup=False) as clinic:
+            return clinic.codes.search_catalog()
     path = found_database(args.data_dir)
     if path is None:
         return default_catalog()

@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "The demo is encrypted, with the administrator demo, password demo. A database holding "
         "real clinic data is refused unless --force is given; it is then backed up first "
         "(that backup is never pruned); an encrypted clinic that is not the demo is always "
-        "refused. Tip: use --data-dir to keep the demo apart from your clinic.",
+        "refused. Tip: use --data-dir to keep the demo apart from your clinic. With --database "
+        "URL it fills an EMPTY PostgreSQL database with the demo clinic instead (a server "
+        "database holding anything is refused).",
     )
     demo.add_argument(
         "--force",
@@ -27,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
+    from otdesk.commands.session import server_address
+
+    address = server_address(args)
+    if address is not None:
+        return _run_on_server(args, address)
     from otdesk import single_instance
     from otdesk.paths import user_data_dir
     from otdesk.services.demo import install_demo
@@ -51,4 +58,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"Its recovery key: {report.recovery_key}")
     command = cli_command("visits", "--date", report.today.isoformat(), data_dir=report.path.parent)
     print(f"Try: OTDESK_USER={DEMO_NAME} OTDESK_PASSWORD={DEMO_PASSWORD} {command}")
+    return 0
+
+
+def _run_on_server(args: argparse.Namespace, address: str) -> int:
+    from otdesk.commands import CliError
+    from otdesk.commands.session import desk_dir
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+    from otdesk.services.demo import install_server_demo
+
+    if args.force:
+        raise CliError(
+            "A clinic on a server is never replaced from a desk: --force does not apply with "
+            "--database. Give the demo an empty database of its own."
+        )
+    where, report = install_server_demo(address, desk_dir=desk_dir(args))
+    print(
+        f"Demo clinic written to the server database {where}: {report.patients} invented "
+        f"patients, {report.visits} visits (today is {report.today})."
+    )
+    print(
+        f"Sign in as {DEMO_NAME} with the password {DEMO_PASSWORD} (the demo alone has so "
+        "simple a password: everyone in it is invented)."
+    )
     return 0

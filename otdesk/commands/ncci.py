@@ -58,11 +58,11 @@ def _rejected(error: Exception) -> str:
 def _importer(args: argparse.Namespace):  # -> Session | None
     """The tables change the clinic's rules: once the folder holds a clinic, importing
     them is an administrator's (Permission.IMPORTS), signed in like every data command."""
-    from otdesk.commands.session import Session
+    from otdesk.commands.session import Session, server_address
     from otdesk.core.accounts import Permission
     from otdesk.paths import database_path
 
-    if not database_path(args.data_dir).is_file():
+    if server_address(args) is None and not database_path(args.data_dir).is_file():
         return None
     session = Session(args, daily_backup=False)
     try:

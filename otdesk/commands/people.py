@@ -160,11 +160,18 @@ def _people():  # -> Permission; asked before the new password, so a refusal cos
 
 
 def run_encrypt(args: argparse.Namespace) -> int:
+    from otdesk.commands.session import server_address
     from otdesk.export import write_file_atomic
     from otdesk.export.recovery_sheet import render_recovery_sheet
     from otdesk.services import Clinic, signin
     from otdesk.storage.encrypt import clinic_state
 
+    if server_address(args) is not None:
+        raise CliError(
+            "A clinic on a server is not encrypted by otdesk: its accounts' passwords are the "
+            "proof of who signs in, and the server's TLS and disks protect it (README, "
+            '"A clinic server"). Nothing was changed.'
+        )
     database = database_of(args)
     if clinic_state(database) != "plain":
         raise CliError(

@@ -5,6 +5,11 @@ and exit 2; the failed try is kept and paced like the window's (services.signin)
 
 A clinic from before accounts (plain, not encrypted) is not opened here: the one command
 that encrypts it (`otdesk encrypt --admin NAME`) is named instead.
+
+With `--database URL` (or $OTDESK_DATABASE_URL) the clinic is the one on that PostgreSQL
+server (issue 16): the person signs in against the server's accounts
+(services.server_signin), and --data-dir is this desk's own folder (its files, the pacing
+of failed sign-ins). The address's password, when it holds one, is never printed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,21 @@ from otdesk.paths import cli_command
 USER_ENV = "OTDESK_USER"
 PASSWORD_ENV = "OTDESK_PASSWORD"
 NEW_PASSWORD_ENV = "OTDESK_NEW_PASSWORD"
+DATABASE_ENV = "OTDESK_DATABASE_URL"
+
+
+def server_address(args: argparse.Namespace) -> str | None:
+    """The clinic server's address of --database / $OTDESK_DATABASE_URL, or None: the clinic
+    is the local file of --data-dir."""
+    given = getattr(args, "database", None) or os.environ.get(DATABASE_ENV) or None
+    return given.strip() if given and given.strip() else None
+
+
+def desk_dir(args: argparse.Namespace) -> Path:
+    """This desk's own folder (--data-dir, $OTDESK_DATA_DIR or the user data folder)."""
+    from otdesk.paths import user_data_dir
+
+    return user_data_dir(getattr(args, "data_dir", None))
 
 
 def user_name(args: argparse.Namespace) -> str | None:
@@ -101,6 +121,9 @@ def sign_in(
     from otdesk.services import signin
     from otdesk.services.accounts import SignInError
 
+    address = server_address(args) if database is None else None
+    if address is not None:
+        return _sign_in_server(args, address)
     database = database or database_of(args)
     refuse_plain(database)
     name = user_name(args)
@@ -112,6 +135,26 @@ def sign_in(
     password = password_for(name)
     try:
         clinic = signin.sign_in(None, name, password, path=database, daily_backup=daily_backup)
+    except SignInError as error:
+        raise CliError(str(error)) from None
+    return clinic, password
+
+
+def _sign_in_server(args: argparse.Namespace, address: str) -> tuple[Any, str]:
+    from otdesk.services.accounts import SignInError
+    from otdesk.services.server_signin import sign_in_server
+    from otdesk.storage.server import server_url
+
+    server_url(address)  # a malformed address is told before any password is asked for
+    name = user_name(args)
+    if not name:
+        raise CliError(
+            f"Sign in to use the clinic's data: give --user NAME (or set {USER_ENV}); the "
+            "password is asked for."
+        )
+    password = password_for(name)
+    try:
+        clinic = sign_in_server(address, name, password, desk_dir=desk_dir(args))
     except SignInError as error:
         raise CliError(str(error)) from None
     return clinic, password

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from otdesk.commands import CliError
-from otdesk.commands.session import signed_in_person
+from otdesk.commands.session import Session, server_address, signed_in_person
 from otdesk.paths import cli_command
 
 
@@ -18,6 +18,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description="Copy the clinic database into the backups folder beside it (the app also "
         "makes one at the first start of each day and before each upgrade; the newest 14 "
         "are kept).",
+    )
+    backup.add_argument(
+        "--out",
+        metavar="DIR",
+        help="with --database: the folder for the backup of the server clinic (an encrypted "
+        "one-file copy, opened with the password of the administrator making it)",
     )
     backup.add_argument(
         "--verify",
@@ -63,11 +69,47 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run_backup(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
+    if server_address(args) is not None:
+        return _backup_server(args)
+    if args.out:
+        raise CliError(
+            "--out is for a clinic on a server (--database); a desk's backups go into the "
+            "backups folder beside its clinic."
+        )
     if args.verify:
         return _verify_backups(args)
     person, key, _, _ = signed_in_person(args)
     path = maintenance.backup_now(args.data_dir, key=key, person=person)
     print(f"Backup written: {path}")
+    return 0
+
+
+def _backup_server(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from otdesk.core.accounts import Permission
+    from otdesk.services.server_setup import backup_server
+
+    if args.verify:
+        raise CliError(
+            "--verify checks a desk's own backups; with --database, restore the server backup "
+            "onto a desk (`otdesk restore FILE --data-dir DIR`) to check it."
+        )
+    if not args.out:
+        raise CliError("Say where the backup of the server clinic goes: --out DIR.")
+    session = Session(args, daily_backup=False)
+    with session as clinic:
+        clinic.ctx.require(Permission.BACKUP)
+        name = clinic.person.name
+        made = backup_server(clinic.db, Path(args.out), name=name, password=session.password)
+        with clinic.db.write() as connection:
+            clinic.ctx.audit(connection, "backup", "database", None, after={"file": made.name})
+    print(f"Backup of the server clinic written: {made}")
+    print(
+        f"It opens with the password of {name} as it is today: restore it onto a "
+        "desk with `otdesk restore FILE --data-dir DIR`, and from there onto a server with "
+        "`otdesk server move`."
+    )
     return 0
 
 
@@ -101,6 +143,13 @@ def run_restore(args: argparse.Namespace) -> int:
     # Not under an open window: it would go on showing the data that was replaced.
     from otdesk.storage import keys
 
+    if server_address(args) is not None:
+        raise CliError(
+            "A clinic on a server is restored with the server's own tools (pg_restore, or "
+            "its point-in-time recovery); an otdesk backup is restored onto a desk "
+            "(without --database) and moved from there with `otdesk server move`. Nothing "
+            "was changed."
+        )
     with single_instance.acquire(user_data_dir(args.data_dir)):
         if args.recovery_key:
             report = _restore_with_recovery_key(args)
@@ -145,6 +194,8 @@ def _restore_with_recovery_key(args: argparse.Namespace):  # -> RestoreReport
 def run_check(args: argparse.Namespace) -> int:
     from otdesk.services import maintenance
 
+    if server_address(args) is not None:
+        return _check_server(args)
     person, key, _, _ = signed_in_person(args, damaged_ok=True)
     health = maintenance.check(args.data_dir, key=key, person=person)
     report = health.check
@@ -212,6 +263,61 @@ def run_check(args: argparse.Namespace) -> int:
         raise CliError(
             f"The clinic database has schema {report.revision}; this otdesk uses {report.head} "
             "(it is upgraded when the app opens it)."
+        )
+    return 0
+
+
+def _check_server(args: argparse.Namespace) -> int:
+    from otdesk.core.accounts import Permission
+    from otdesk.services.audit import check_records
+
+    with Session(args, daily_backup=False) as clinic:
+        clinic.ctx.require(Permission.BACKUP)
+        report = clinic.db.check()
+        records = check_records(clinic.db)
+        server = clinic.db.server
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "server": server,
+                    "ok": records.ok and report.revision == report.head,
+                    "schema": report.revision,
+                    "schema_expected": report.head,
+                    "records": {
+                        "ok": records.ok,
+                        "audit_entries": records.chain.entries,
+                        "first_bad_entry": records.chain.first_bad_id,
+                        "problems": records.problems(),
+                    },
+                }
+            )
+        )
+    else:
+        print(f"Clinic server: {server}")
+        state = "current" if report.revision == report.head else f"this otdesk uses {report.head}"
+        print(f"Schema version: {report.revision or 'none'} ({state})")
+        if records.ok:
+            print(
+                f"Records: ok (audit log of {records.chain.entries} entries intact, "
+                "finalized visits protected)"
+            )
+        else:
+            print("Records: ALTERED")
+            for problem in records.problems():
+                print(f"  {problem}")
+        print("Backups: the server's own (pg_dump, point-in-time recovery); otdesk backup --out")
+    if not records.ok:
+        raise CliError(
+            f"The records on {server} were changed outside otdesk: "
+            + "; ".join(records.problems())
+            + ". Keep the database as it is for investigation; a backup from before the "
+            "change can be restored."
+        )
+    if report.revision != report.head:
+        raise CliError(
+            f"The clinic on {server} has schema {report.revision}; this otdesk uses "
+            f"{report.head} (it is upgraded when a desk with this version opens it)."
         )
     return 0
 

@@ -3,15 +3,24 @@
 An account's password is stored twice, for two jobs: as an Argon2id hash in the accounts
 table (to check it while the clinic is open: the lock screen, a clinic server) and as the
 account's key slot in `otdesk.keys` (to unwrap the database key at sign-in; see
-otdesk.storage.keys). Every change here keeps the two together: the slot is written first
-(it is what opens the clinic), then the row; a sign-in whose slot opens but whose hash is
-stale mends the hash (services.signin). A disabled account loses its slot, so its password
-no longer decrypts the files even outside otdesk.
+otdesk.storage.keys). Every change here keeps the two together, in one transaction: the
+row, a fingerprint of the new slot (the meta row SLOTS_KEY) and, last, the key file; the
+commit then makes the row and the fingerprint true together. A change cut short after the
+key file was written leaves a slot whose fingerprint is not the recorded one.
+
+Signing in to an encrypted clinic therefore costs one Argon2id run, the slot's: when the
+slot that opened is the one recorded beside the hash, both were made from this password
+and the hash is not checked again; when they disagree (a change cut short, a restored key
+file, slots made before the fingerprints were kept) the hash is checked once, mended when
+stale, and the fingerprint recorded (verify_sign_in). A disabled account loses its slot, so
+its password no longer decrypts the files even outside otdesk.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +47,9 @@ from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id
 
 _LOCK_KEY = "lock_minutes"
+# {account name: fingerprint of the key slot written with its current hash} (one row: a
+# meta key holds at most 64 characters, an account name alone may)
+SLOTS_KEY = "account_slots"
 # The demo clinic's administrator: invented data only, so its well-known password is
 # allowed (and printed when the demo is made); every other account follows the rules.
 DEMO_NAME = "demo"
@@ -112,6 +124,45 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
+def slot_fingerprint(slots: keys.KeySlots, name: str) -> str | None:
+    """A name for the account `name`'s key slot in `slots` as it is now (its salt, nonce and
+    wrapped key are new at every wrap), or None when it has none. It says nothing of the
+    password or the key."""
+    wanted = _lookup(name)
+    for slot in slots.slots:
+        if slot.kind == "password" and slot.name == wanted:
+            digest = hashlib.sha256(b"otdesk slot v1\0" + slot.salt + slot.nonce + slot.wrapped)
+            return digest.hexdigest()[:32]
+    return None
+
+
+def record_slot(connection: Connection, name: str, fingerprint: str | None) -> None:
+    """Record (inside the caller's transaction) that the account `name`'s hash and its slot
+    `fingerprint` were written for the same password; None forgets the account's."""
+    recorded = _recorded_slots(connection)
+    if fingerprint is None:
+        if recorded.pop(name, None) is None:
+            return
+    else:
+        recorded[name] = fingerprint
+    value = json.dumps(recorded, sort_keys=True)
+    if connection.execute(select(s.meta.c.key).where(s.meta.c.key == SLOTS_KEY)).first():
+        connection.execute(update(s.meta).where(s.meta.c.key == SLOTS_KEY).values(value=value))
+    else:
+        connection.execute(insert(s.meta).values(key=SLOTS_KEY, value=value))
+
+
+def _recorded_slots(connection: Connection) -> dict[str, str]:
+    text = connection.execute(select(s.meta.c.value).where(s.meta.c.key == SLOTS_KEY)).scalar()
+    try:
+        found = json.loads(text) if text else {}
+    except ValueError:  # unreadable: every sign-in checks its hash once and records again
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items()}
+
+
 class AccountService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -140,33 +191,50 @@ class AccountService:
                 connection.execute(select(func.count()).select_from(s.accounts)).scalar() or 0
             )
 
-    def verify_sign_in(self, name: str, password: str, *, slot_opened: bool) -> Person:
-        """Who signs in with this name and password. `slot_opened`: the password has
-        already unwrapped the database key from this name's slot, which is then the
-        proof; a hash left stale by a password change cut short is mended."""
-        try:
-            row = self._row(name)
-        except (NotFoundError, ValidationError):
-            raise SignInError(WRONG_NAME_OR_PASSWORD) from None
+    def verify_sign_in(
+        self, name: str, password: str, *, opened: keys.KeySlots | None = None
+    ) -> Person:
+        """Who signs in with this name and password; SignInError when they do not match or
+        the account is disabled. `opened`: the key slots whose slot for `name` the
+        password has just opened (an encrypted clinic's sign-in); that opening is the
+        proof of the password, and the hash is checked only when the slot is not the one
+        recorded with it (see the module's note), then mended if stale. None: the hash
+        is the proof (a plain clinic, the lock screen, a server)."""
+        with self.ctx.db.read() as connection:
+            try:
+                row = self._row(name, connection)
+            except (NotFoundError, ValidationError):
+                raise SignInError(WRONG_NAME_OR_PASSWORD) from None
+            recorded = _recorded_slots(connection).get(row.name) if opened else None
         if row.disabled:
             raise SignInError(
                 f"The account {row.name} is disabled; an administrator can enable it."
             )
-        if not password_matches(row.password_hash, password):
-            if not slot_opened:
+        person = _account(row).person
+        if opened is None:
+            if not password_matches(row.password_hash, password):
                 raise SignInError(WRONG_NAME_OR_PASSWORD)
-            with self.ctx.db.write() as connection:
+            return person
+        fingerprint = slot_fingerprint(opened, row.name)
+        if fingerprint is None:  # the slots given hold none for this name
+            raise SignInError(WRONG_NAME_OR_PASSWORD)
+        if recorded == fingerprint:
+            return person
+        stale = not password_matches(row.password_hash, password)
+        with self.ctx.db.write() as connection:
+            if stale:  # a password change cut short after its slot was written
                 connection.execute(
                     update(s.accounts)
                     .where(s.accounts.c.id == row.id)
                     .values(password_hash=hash_password(password))
                 )
-        return _account(row).person
+            record_slot(connection, row.name, fingerprint)
+        return person
 
     def authenticate(self, name: str, password: str) -> Person:
         """The person whose name and password these are (the lock screen; a server's
         sign-in). SignInError when they do not match or the account is disabled."""
-        return self.verify_sign_in(name, password, slot_opened=False)
+        return self.verify_sign_in(name, password)
 
     # --- the first administrator ------------------------------------------------------------
 
@@ -184,7 +252,7 @@ class AccountService:
                 raise ServiceError("This clinic has accounts already; sign in as an administrator.")
             account = self._insert(connection, clean, password)
             # last in the transaction: a slot that cannot be written undoes the account
-            self._write_slot(account.name, password)
+            self._write_slot(connection, account.name, password)
         return account
 
     # --- an administrator's work ------------------------------------------------------------
@@ -208,7 +276,7 @@ class AccountService:
             if exists:
                 raise ValidationError("name", f"Name: {clean['name']} is taken already.")
             account = self._insert(connection, clean, password)
-            self._write_slot(clean["name"], password)
+            self._write_slot(connection, clean["name"], password)
             return account
 
     def update(self, name: str, **changes: Any) -> Account:
@@ -261,7 +329,7 @@ class AccountService:
                 update(s.accounts).where(s.accounts.c.id == row.id).values(disabled=True)
             )
             self.ctx.audit(connection, "account.disable", "account", row.id, reason=reason or None)
-            self._remove_slot(row.name)
+            self._remove_slot(connection, row.name)
             return self.get(row.name, connection)
 
     def enable(self, name: str, new_password: str) -> Account:
@@ -280,7 +348,7 @@ class AccountService:
                 )
             )
             self.ctx.audit(connection, "account.enable", "account", row.id)
-            self._write_slot(row.name, new_password)
+            self._write_slot(connection, row.name, new_password)
             return self.get(row.name, connection)
 
     def reset_password(self, name: str, new_password: str) -> Account:
@@ -348,7 +416,7 @@ class AccountService:
             )
             self.ctx.audit(connection, action, "account", row.id)
             # last in the transaction: a key file that cannot be written undoes the change
-            self._write_slot(row.name, new_password)
+            self._write_slot(connection, row.name, new_password)
             return self.get(row.name, connection)
 
     def _clean_new(
@@ -429,19 +497,22 @@ class AccountService:
                 "account. Add another administrator first."
             )
 
-    def _write_slot(self, name: str, password: str) -> None:
-        """Put the account's key slot in the key file (an encrypted clinic only)."""
+    def _write_slot(self, connection: Connection, name: str, password: str) -> None:
+        """Put the account's key slot in the key file (an encrypted clinic only), and its
+        fingerprint beside the hash written in the same transaction (`connection`)."""
         key = self.ctx.db.key
         if key is None:
             return
         path = keys.key_file_path(self.ctx.db.path)
         slots = keys.load_key_file(self.ctx.db.path).with_password(key, name, password)
-        keys.write_key_file(path, slots)
+        record_slot(connection, name, slot_fingerprint(slots, name))
+        keys.write_key_file(path, slots)  # last: a key file not written undoes the rest
 
-    def _remove_slot(self, name: str) -> None:
+    def _remove_slot(self, connection: Connection, name: str) -> None:
         if self.ctx.db.key is None:
             return
         slots = keys.load_key_file(self.ctx.db.path)
+        record_slot(connection, name, None)
         if name in slots.names():
             keys.write_key_file(keys.key_file_path(self.ctx.db.path), slots.without(name))
 

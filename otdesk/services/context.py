@@ -37,6 +37,9 @@ def os_user() -> str:
         return "unknown"
 
 
+LOCAL_DESK = "this desk"
+
+
 @dataclass
 class ServiceContext:
     db: Database
@@ -71,6 +74,13 @@ class ServiceContext:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def desk(self) -> str:
+        """Which desk this is, for what belongs to a desk (a running timer): on a clinic
+        server the desk's own id (ServerDatabase.desk); a clinic in a local file is opened
+        by one desk only, so it is always "this desk"."""
+        return str(getattr(self.db, "desk", LOCAL_DESK))
 
     def today(self) -> date:
         return self.clock.now().date()

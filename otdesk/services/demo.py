@@ -87,6 +87,33 @@ def install_demo(
         return DemoReport(clinic.db.path, today, patients, visits, backup, replaced)
 
 
+def install_server_demo(
+    address: str, *, desk_dir: Path, clock: Clock | None = None
+) -> tuple[str, DemoReport]:
+    """Fill the EMPTY database at `address` (a PostgreSQL server, issue 16) with the demo
+    clinic, its administrator DEMO_NAME / DEMO_PASSWORD; returns the server (host:port/
+    database) and the report. A database holding a clinic (the demo included: a server
+    clinic is never emptied from a desk) or anything else is refused and not changed."""
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+    from otdesk.storage.server import open_server
+
+    clock = clock or SystemClock()
+    db = open_server(address, desk_dir=desk_dir, create=True)
+    with Clinic(db, clock=clock, user=DEMO_USER) as clinic:
+        if not db.report.created:
+            raise DemoRefusedError(
+                f"The database {db.server} holds an otdesk clinic already; nothing was "
+                "changed. The demo goes into an empty database of its own."
+            )
+        account = clinic.accounts.create_first_administrator(
+            DEMO_NAME, "Demo administrator", DEMO_PASSWORD, demo=True
+        )
+        clinic.ctx.sign_in_as(account.person)
+        today = clock.now().date()
+        patients, visits = _fill(clinic, today)
+        return db.server, DemoReport(db.path, today, patients, visits, None, "new")
+
+
 def _may_replace(clinic: Clinic, clock: Clock, force: bool) -> tuple[Path | None, bool, bool]:
     """Whether the plain clinic open may become the demo: (the backup made of the clinic
     data it holds, whether it is an earlier demo, whether it holds data). Refuses clinic

@@ -62,6 +62,22 @@ class VisitNotEditableError(ServiceError):
     """The visit is finalized, void or superseded: amend it instead."""
 
 
+class StaleVisitError(ServiceError):
+    """A change made on an older version of a visit than the stored one: another desk
+    changed it since it was read. Nothing was written; the newer data is kept, and the
+    desk shows the visit again as stored."""
+
+    def __init__(self, visit_id: int, changed_by: str) -> None:
+        super().__init__(f"Visit {visit_id} was changed at another desk by {changed_by}; reloaded.")
+        self.visit_id = visit_id
+        self.changed_by = changed_by
+
+
+class TimerTakenError(ServiceError):
+    """A running timer another person started at another desk: pausing or stopping it
+    takes it over, which is asked for (take_over=True)."""
+
+
 class FinalizeBlockedError(ServiceError):
     """Error findings stop the visit from being finalized (unless overridden with a reason)."""
 

@@ -15,7 +15,13 @@ from otdesk.services import permissions
 from otdesk.services import validate as v
 from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, VisitNotEditableError
-from otdesk.services.visit_detail import NOT_REMOVED, VisitDetail, detail_now, get_row
+from otdesk.services.visit_detail import (
+    NOT_REMOVED,
+    VisitDetail,
+    detail_now,
+    get_row,
+    mark_changed,
+)
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id, to_cents
 
@@ -33,6 +39,7 @@ class PaymentService:
         method: str = "cash",
         received_on: date | str | None = None,
         reference: str = "",
+        expected_version: int | None = None,
     ) -> VisitDetail:
         """Record a copay or payment for a visit (any status but void). Payments belong to
         the visit, not to one version: an amendment keeps them."""
@@ -46,7 +53,7 @@ class PaymentService:
             "reference": v.text(reference, "reference", max_len=100),
         }
         with self.ctx.db.write() as connection:
-            row = get_row(connection, visit_id)
+            row = get_row(connection, visit_id, expected_version)
             if row.status == VisitStatus.VOID:
                 raise VisitNotEditableError(f"Visit {visit_id} is void; it takes no payments.")
             payment_id = inserted_id(
@@ -66,9 +73,12 @@ class PaymentService:
                 visit_id,
                 after={"payment_id": payment_id, **values},
             )
+            _mark_draft(self.ctx, connection, row)
             return detail_now(self.ctx, connection, visit_id)
 
-    def remove(self, payment_id: int, reason: str) -> VisitDetail:
+    def remove(
+        self, payment_id: int, reason: str, *, expected_version: int | None = None
+    ) -> VisitDetail:
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
             payment = connection.execute(
@@ -81,6 +91,7 @@ class PaymentService:
                     s.visits.c.chain_id == payment.chain_id, s.visits.c.is_current.is_(True)
                 )
             ).scalar_one()
+            row = get_row(connection, visit_id, expected_version)
             # recorded, not deleted: a finalized visit's payments are kept (the database
             # refuses to delete them)
             connection.execute(
@@ -105,7 +116,15 @@ class PaymentService:
                 },
                 reason=why,
             )
+            _mark_draft(self.ctx, connection, row)
             return detail_now(self.ctx, connection, visit_id)
+
+
+def _mark_draft(ctx: ServiceContext, connection: Connection, row: Any) -> None:
+    # a draft's payments change the draft (its balance): one version on; a finalized
+    # visit's row is kept as it was, its payments beside it
+    if row.status == VisitStatus.DRAFT:
+        mark_changed(ctx, connection, row.id)
 
 
 def count(connection: Connection, chain_id: int) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text, update
 
+from otdesk.core.accounts import Person
 from otdesk.paths import database_path
 from otdesk.services.audit import records_report
 from otdesk.services.clinic import Clinic
@@ -116,6 +117,18 @@ def grant_desk_role(connection: Connection, role: str, password: str) -> None:
         f"{verb} ROLE {role} LOGIN PASSWORD {quoted} "
         "NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION"
     )
+    grant_desk_rights(connection, role)
+
+
+def role_exists(connection: Connection, role: str) -> bool:
+    found = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+    return found.first() is not None
+
+
+def grant_desk_rights(connection: Connection, role: str) -> None:
+    """The desk role's rights on every clinic table and sequence there is now: run again
+    (as the owner) after an upgrade of otdesk made new tables."""
+    _check_role_name(role)
     database = connection.execute(text("SELECT current_database()")).scalar_one()
     connection.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
     connection.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {role}")
@@ -173,6 +186,28 @@ def move_to_server(
         if old.exists():
             old.rename(Path(f"{aside}{suffix}"))
     return MoveReport(describe(url), tuple(copies), backup, aside)
+
+
+def record_move(
+    address: str, report: MoveReport, *, person: Person, desk_dir: Path, clock: Clock | None = None
+) -> None:
+    """The move in the server clinic's audit log, in the name of the administrator who made
+    it (the moved audit chain goes on from the local clinic's last entry)."""
+    db = open_server(address, desk_dir=desk_dir)
+    with Clinic(db, clock=clock or SystemClock()) as clinic:
+        clinic.ctx.sign_in_as(person)
+        with db.write() as connection:
+            clinic.ctx.audit(
+                connection,
+                "server.move",
+                "clinic",
+                None,
+                after={
+                    "server": report.server,
+                    "rows": report.rows,
+                    "kept": report.kept_aside.name,
+                },
+            )
 
 
 def table_checksums(db: Database) -> dict[str, TableCopy]:

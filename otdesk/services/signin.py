@@ -17,9 +17,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# Loaded with this module rather than at the first sign-in: the window's sign-in screen
+# imports this module while the person types (ui.start_flow.warm_up), and each of these
+# took some 35 ms after Enter otherwise (benchmarks/startup.py): the AES-GCM that unwraps a
+# key slot, and SQLAlchemy's SQLite dialects, which the encrypted open loads.
+import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401
+import sqlalchemy.dialects.sqlite.pysqlcipher  # noqa: F401
+
 from otdesk.core.accounts import Person, Role, sign_in_delay
 from otdesk.paths import database_path
-from otdesk.services.accounts import WRONG_NAME_OR_PASSWORD, SignInError, account_name
+from otdesk.services.accounts import (
+    WRONG_NAME_OR_PASSWORD,
+    SignInError,
+    account_name,
+    record_slot,
+    slot_fingerprint,
+)
 from otdesk.services.clinic import Clinic
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import ServiceError
@@ -58,17 +71,18 @@ def sign_in(
     wait = _wait(record.of(typed), clock.now())
     if wait:
         raise SignInPausedError(typed, wait)
-    encrypted = clinic_state(database) == "encrypted"
-    key = None
-    if encrypted:
+    key, opened = None, None
+    if clinic_state(database) == "encrypted":
         try:
-            key = keys.unlock_database(database, keys.PasswordUnlock(typed, password))
+            # the slots read once: the slot that opens is the one verify_sign_in compares
+            opened = keys.load_key_file(database)
+            key = keys.PasswordUnlock(typed, password)(opened)
         except (WrongKeyError, KeyFileError):  # KeyFileError: a name no slot can have
             _failed(database, record, typed, clock.now())
             raise SignInError(WRONG_NAME_OR_PASSWORD) from None
     clinic = Clinic.open(path=database, clock=clock, key=key, **options)
     try:
-        person = clinic.accounts.verify_sign_in(typed, password, slot_opened=encrypted)
+        person = clinic.accounts.verify_sign_in(typed, password, opened=opened)
     except SignInError:
         clinic.close()
         _failed(database, record, typed, clock.now())
@@ -196,6 +210,8 @@ def encrypt_existing(
     slots = keys.KeySlots.new(key, recovery).with_password(key, typed, password)
     encrypt_in_place(database, key, slots, plain_backups=plain_backups)
     clinic = Clinic.open(path=database, clock=clock, key=key, **options)
+    with clinic.db.write() as connection:  # the hash and this slot are of one password
+        record_slot(connection, typed, slot_fingerprint(slots, typed))
     _succeeded(clinic, database, signin_record.load(database), person, "clinic.encrypt")
     return clinic, recovery
 
@@ -279,6 +295,7 @@ def _succeeded(
     action: str,
 ) -> None:
     clinic.ctx.sign_in_as(person)
+    changed = person.name in record.names or bool(record.unlogged)
     waiting = record.succeeded(person.name)
     with clinic.db.write() as connection:
         for name, at in waiting:
@@ -290,4 +307,5 @@ def _succeeded(
                 after={"name": name, "at": at},
             )
         clinic.ctx.audit(connection, action, "account", None, after={"name": person.name})
-    signin_record.save(database, record)
+    if changed:  # else the file says what it said (and is not written and fsynced again)
+        signin_record.save(database, record)

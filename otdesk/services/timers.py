@@ -7,6 +7,13 @@ there was (running or paused) and adds its minutes to its line, so no paused tim
 unseen on another line (that is also what "switch" does). Stopping adds the timed minutes
 to the line's minutes, rounded to whole minutes, half a minute up (90 s -> 2 min, 89 s ->
 1 min), and removes the timer; the line and the visit are recomputed like any edit.
+
+A running timer belongs to the person who started it and their desk (line_timers.started_by,
+.desk): every desk sees it running (states()), and another person at another desk pausing
+or stopping it (or starting another line's, which stops it) is refused, naming them, unless
+they take it over (take_over=True). Each start, pause and stop is a change of the draft:
+one version on, and refused when made on an older version (expected_version, as in
+otdesk.services.visits).
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from otdesk.core.units import minutes_from_seconds
 from otdesk.core.visit import VisitStatus
 from otdesk.services import permissions
 from otdesk.services.context import ServiceContext
-from otdesk.services.errors import NotFoundError, VisitNotEditableError
+from otdesk.services.errors import NotFoundError, TimerTakenError, VisitNotEditableError
 from otdesk.services.visit_detail import (
     TimerState,
     VisitDetail,
     detail_now,
     elapsed_seconds,
+    get_row,
+    mark_changed,
     recompute,
     timer_rows,
     timer_states,
@@ -39,18 +48,22 @@ class TimerService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def start(self, line_id: int) -> VisitDetail:
+    def start(
+        self, line_id: int, *, expected_version: int | None = None, take_over: bool = False
+    ) -> VisitDetail:
         """Start (or resume) a line's timer; another line's timer stops, its minutes added
-        to its line."""
+        to its line. The timer is then the signed-in person's, at this desk."""
         with self.ctx.db.write() as connection:
-            line = _draft_line(connection, line_id)
+            line = _draft_line(connection, line_id, expected_version)
             now = self.ctx.now()
             stopped = False
             for other in timer_rows(connection, line.visit_id):
                 if other.line_id != line_id:
+                    self._refuse_taken(connection, other, "stop", take_over)
                     _stop(self.ctx, connection, _line_row(connection, other.line_id), now)
                     stopped = True
             current = _timer(connection, line_id)
+            owner = {"started_by": self.ctx.user, "desk": self.ctx.desk}
             if current is None:
                 connection.execute(
                     insert(s.line_timers).values(
@@ -58,14 +71,16 @@ class TimerService:
                         visit_id=line.visit_id,
                         started_at=now,
                         accumulated_seconds=0,
+                        **owner,
                     )
                 )
-            elif current.started_at is None:
+            elif current.started_at is None:  # resumed: the timer is the resumer's now
                 connection.execute(
                     update(s.line_timers)
                     .where(s.line_timers.c.line_id == line_id)
-                    .values(started_at=now)
+                    .values(started_at=now, **owner)
                 )
+            mark_changed(self.ctx, connection, line.visit_id)
             self.ctx.audit(
                 connection, "timer.start", "visit", line.visit_id, after={"line_id": line_id}
             )
@@ -73,31 +88,62 @@ class TimerService:
                 return recompute(self.ctx, connection, line.visit_id)
             return detail_now(self.ctx, connection, line.visit_id)
 
-    def switch(self, line_id: int) -> VisitDetail:
+    def switch(
+        self, line_id: int, *, expected_version: int | None = None, take_over: bool = False
+    ) -> VisitDetail:
         """Move the visit's timer to another line (the same as start)."""
-        return self.start(line_id)
+        return self.start(line_id, expected_version=expected_version, take_over=take_over)
 
-    def pause(self, line_id: int) -> VisitDetail:
+    def pause(
+        self, line_id: int, *, expected_version: int | None = None, take_over: bool = False
+    ) -> VisitDetail:
+        """Pause a line's timer. Another person's, running at another desk, only with
+        `take_over`."""
         with self.ctx.db.write() as connection:
-            line = _draft_line(connection, line_id)
+            line = _draft_line(connection, line_id, expected_version)
             current = _timer(connection, line_id)
             if current is not None and current.started_at is not None:
+                taken = self._refuse_taken(connection, current, "pause", take_over)
                 seconds = _pause(connection, current, self.ctx.now())
+                mark_changed(self.ctx, connection, line.visit_id)
                 self.ctx.audit(
                     connection,
                     "timer.pause",
                     "visit",
                     line.visit_id,
-                    after={"line_id": line_id, "seconds": seconds},
+                    after={"line_id": line_id, "seconds": seconds, **taken},
                 )
             return detail_now(self.ctx, connection, line.visit_id)
 
-    def stop(self, line_id: int) -> VisitDetail:
-        """Stop a line's timer and add its minutes to the line."""
+    def stop(
+        self, line_id: int, *, expected_version: int | None = None, take_over: bool = False
+    ) -> VisitDetail:
+        """Stop a line's timer and add its minutes to the line. Another person's, running
+        at another desk, only with `take_over`."""
         with self.ctx.db.write() as connection:
-            line = _draft_line(connection, line_id)
-            _stop(self.ctx, connection, line, self.ctx.now())
+            line = _draft_line(connection, line_id, expected_version)
+            current = _timer(connection, line_id)
+            if current is not None:
+                self._refuse_taken(connection, current, "stop", take_over)
+                _stop(self.ctx, connection, line, self.ctx.now())
+                mark_changed(self.ctx, connection, line.visit_id)
             return recompute(self.ctx, connection, line.visit_id)
+
+    def _refuse_taken(
+        self, connection: Connection, timer: Any, verb: str, take_over: bool
+    ) -> dict[str, str]:
+        """Refuse (TimerTakenError, naming them) to pause or stop a timer that is running
+        for another person at another desk, unless `take_over`; returns what the audit
+        entry records of a timer taken over ({} when it was this person's or desk's)."""
+        if not _belongs_elsewhere(timer, self.ctx.user, self.ctx.desk):
+            return {}
+        if not take_over:
+            line = _line_row(connection, timer.line_id)
+            raise TimerTakenError(
+                f"The timer on line {line.position + 1} of visit {timer.visit_id} is running "
+                f"for {timer.started_by} at another desk; take it over to {verb} it."
+            )
+        return {"taken_from": timer.started_by}
 
     def states(self, visit_id: int) -> dict[int, TimerState]:
         """Each timed line's timer (by line id), with its elapsed seconds now."""
@@ -110,6 +156,15 @@ def stop_all(ctx: ServiceContext, connection: Connection, visit_id: int) -> None
     now = ctx.now()
     for timer in timer_rows(connection, visit_id):
         _stop(ctx, connection, _line_row(connection, timer.line_id), now)
+
+
+def _belongs_elsewhere(timer: Any, user: str, desk: str) -> bool:
+    # "" is a timer started before otdesk kept who and where: nobody's in particular
+    return (
+        timer.started_at is not None
+        and timer.started_by not in ("", user)
+        and timer.desk not in ("", desk)
+    )
 
 
 def _pause(connection: Connection, timer: Any, now: datetime) -> int:
@@ -154,17 +209,16 @@ def _timer(connection: Connection, line_id: int) -> Any:
     ).first()
 
 
-def _draft_line(connection: Connection, line_id: int) -> Any:
-    row = connection.execute(
-        select(s.charge_lines, s.visits.c.status, s.visits.c.is_current)
-        .join(s.visits, s.visits.c.id == s.charge_lines.c.visit_id)
-        .where(s.charge_lines.c.id == line_id)
-    ).first()
-    if row is None:
+def _draft_line(connection: Connection, line_id: int, expected_version: int | None = None) -> Any:
+    line = _line_row(connection, line_id)
+    if line is None:
         raise NotFoundError("charge line", line_id)
-    if row.status != VisitStatus.DRAFT or not row.is_current:
-        raise VisitNotEditableError(f"Visit {row.visit_id} is not a draft; its timers cannot run.")
-    return row
+    # the visit's row locked (on a server) and its version checked before anything else:
+    # a desk holding an old version hears who changed it
+    visit = get_row(connection, line.visit_id, expected_version)
+    if visit.status != VisitStatus.DRAFT or not visit.is_current:
+        raise VisitNotEditableError(f"Visit {line.visit_id} is not a draft; its timers cannot run.")
+    return line
 
 
 # the roles of core.accounts, checked on every call (otdesk.services.permissions)

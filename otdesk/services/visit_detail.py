@@ -20,7 +20,7 @@ from otdesk.core.visit import Finding, Severity, VisitStatus
 from otdesk.services import defaults as auto
 from otdesk.services import findings as fx
 from otdesk.services.context import ServiceContext
-from otdesk.services.errors import NotFoundError, VisitNotEditableError
+from otdesk.services.errors import NotFoundError, StaleVisitError, VisitNotEditableError
 from otdesk.services.summaries import provider_name
 from otdesk.storage import dialect
 from otdesk.storage import schema as s
@@ -30,13 +30,17 @@ from otdesk.storage.values import from_cents, money, split_codes
 @dataclass(frozen=True, slots=True)
 class TimerState:
     """A line's activity timer as stored: `accumulated_seconds` before `started_at` (None:
-    paused), and `elapsed_seconds` in all when it was read."""
+    paused), and `elapsed_seconds` in all when it was read. A running timer belongs to the
+    person who started it (`started_by`) at their desk (`desk`: ServiceContext.desk there;
+    "" for a timer started before otdesk kept them)."""
 
     line_id: int
     running: bool
     elapsed_seconds: int
     started_at: datetime | None
     accumulated_seconds: int = 0
+    started_by: str = ""
+    desk: str = ""
 
     def elapsed_at(self, now: datetime) -> int:
         """The elapsed seconds at `now` (a running timer keeps counting from its start)."""
@@ -124,6 +128,9 @@ class VisitDetail:
     amend_reason: str | None
     appointment_time: time | None = None
     total_time_auto: bool = False  # the total is the sum of the lines' minutes
+    # the stored version this detail was read at: a change passes it back as
+    # expected_version, and is refused (StaleVisitError) when another desk changed it since
+    edit_version: int = 1
 
     @property
     def balance(self) -> Money:
@@ -189,27 +196,53 @@ def timer_states(connection: Connection, visit_id: int, now: datetime) -> dict[i
             elapsed_seconds=elapsed_seconds(timer, now),
             started_at=timer.started_at,
             accumulated_seconds=timer.accumulated_seconds,
+            started_by=timer.started_by,
+            desk=timer.desk,
         )
         for timer in timer_rows(connection, visit_id)
     }
 
 
-def get_row(connection: Connection, visit_id: int) -> Any:
+def get_row(connection: Connection, visit_id: int, expected_version: int | None = None) -> Any:
+    """The visit's row, locked for the rest of a write transaction on a server. With
+    `expected_version` (the edit_version the desk's change was made on), a visit changed
+    since is refused (StaleVisitError) before anything is written; None does not check
+    (the command line, and callers that read and change in one transaction)."""
     dialect.lock_row_for_write(connection, s.visits, visit_id)
     row = fx.visit_row(connection, visit_id)
     if row is None:
         raise NotFoundError("visit", visit_id)
+    if expected_version is not None and row.edit_version != expected_version:
+        raise StaleVisitError(visit_id, row.updated_by)
     return row
 
 
-def draft_row(connection: Connection, visit_id: int) -> Any:
-    row = get_row(connection, visit_id)
+def draft_row(connection: Connection, visit_id: int, expected_version: int | None = None) -> Any:
+    # the version first: a desk holding an old version hears who changed it (and reloads)
+    # rather than only that the visit is no longer a draft
+    row = get_row(connection, visit_id, expected_version)
     if row.status != VisitStatus.DRAFT or not row.is_current:
         raise VisitNotEditableError(
             f"Visit {visit_id} is {state_words(row)} and cannot change"
             + (": amend it to make a correction." if row.status == VisitStatus.FINALIZED else ".")
         )
     return row
+
+
+def mark_changed(ctx: ServiceContext, connection: Connection, visit_id: int, **values: Any) -> None:
+    """Stamp a draft as changed now by the signed-in person, one version on (with any
+    `values` of the visits row changed in the same statement). Every write to a draft
+    calls it: the header, lines, diagnoses, fixes, undo, timers and payments."""
+    connection.execute(
+        update(s.visits)
+        .where(s.visits.c.id == visit_id)
+        .values(
+            updated_at=ctx.now(),
+            updated_by=ctx.user,
+            edit_version=s.visits.c.edit_version + 1,
+            **values,
+        )
+    )
 
 
 def recompute(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
@@ -378,6 +411,7 @@ def detail(
         amend_reason=row.amend_reason,
         appointment_time=row.appointment_time,
         total_time_auto=bool(row.total_time_auto),
+        edit_version=row.edit_version,
     )
 
 

@@ -48,12 +48,6 @@ VISIT_FIELDS = HEADER_FIELDS
 
 _LINE = select(s.charge_lines).where(s.charge_lines.c.id == bindparam("line_id"))
 
-_TOUCH = (
-    update(s.visits)
-    .where(s.visits.c.id == bindparam("visit_id"))
-    .values(updated_at=bindparam("now"), updated_by=bindparam("user"))
-)
-
 
 class VisitEdits:
     def __init__(self, ctx: ServiceContext) -> None:
@@ -74,10 +68,16 @@ class VisitEdits:
                 after=changed,
             )
 
-    def _update_line(self, connection: Connection, line_id: int, changes: Mapping[str, Any]) -> int:
+    def _update_line(
+        self,
+        connection: Connection,
+        line_id: int,
+        changes: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> int:
         """Write a line's changes (audited); returns its visit's id. The caller recomputes."""
         line = self._line(connection, line_id)
-        row = vd.draft_row(connection, line.visit_id)
+        row = vd.draft_row(connection, line.visit_id, expected_version)
         before = line_values(line)
         merged = {**before, **changes}
         if "units_override" in changes and changes["units_override"] is None:
@@ -111,16 +111,8 @@ class VisitEdits:
         renumber(connection, [item.id for item in fx.line_rows(connection, line.visit_id)])
 
     def _touch(self, connection: Connection, visit_id: int, **values: Any) -> None:
-        if not values:
-            connection.execute(
-                _TOUCH, {"visit_id": visit_id, "now": self.ctx.now(), "user": self.ctx.user}
-            )
-            return
-        connection.execute(
-            update(s.visits)
-            .where(s.visits.c.id == visit_id)
-            .values(updated_at=self.ctx.now(), updated_by=self.ctx.user, **values)
-        )
+        # stamped as updated, one version on (a desk holding the older one is refused)
+        vd.mark_changed(self.ctx, connection, visit_id, **values)
 
     def _clean_line(
         self, connection: Connection, row: Any, values: Mapping[str, Any], line: Any

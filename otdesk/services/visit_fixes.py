@@ -27,11 +27,13 @@ from otdesk.storage.values import from_cents, inserted_id, split_codes
 
 
 class VisitFixes(VisitEdits):
-    def apply_fix(self, visit_id: int, fix: Mapping[str, Any]) -> VisitDetail:
+    def apply_fix(
+        self, visit_id: int, fix: Mapping[str, Any], *, expected_version: int | None = None
+    ) -> VisitDetail:
         """Apply a finding's fix as the line edits a person would make, in one transaction
         (audited as one "visit.fix" entry with the fix, and an entry per edited line)."""
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             lines = fx.line_rows(connection, visit_id)
             ev = fx.evaluate(
                 self.ctx, connection, row, lines, fx.diagnosis_codes(connection, visit_id)

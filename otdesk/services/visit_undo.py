@@ -29,7 +29,13 @@ from otdesk.storage.values import inserted_id
 
 class VisitUndo(VisitEdits):
     def restore(
-        self, visit_id: int, target: VisitState, base: VisitState, *, action: str = "undo"
+        self,
+        visit_id: int,
+        target: VisitState,
+        base: VisitState,
+        *,
+        action: str = "undo",
+        expected_version: int | None = None,
     ) -> VisitDetail:
         """Undo (or redo) one change: where the visit went from `base` to `target` (two
         states of otdesk.services.visit_state), it is put back at `target`: the header
@@ -38,7 +44,7 @@ class VisitUndo(VisitEdits):
         if target.visit_id != visit_id or base.visit_id != visit_id:
             raise ValidationError("visit", "This change belongs to another visit.")
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             header = {k: value for k, value in target.header().items() if base.header()[k] != value}
             if header:
                 self._update_header(connection, row, header)

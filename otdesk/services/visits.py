@@ -211,26 +211,32 @@ class VisitService(VisitFixes, VisitUndo):
             )
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def update(self, visit_id: int, **changes: Any) -> VisitDetail:
+    def update(
+        self, visit_id: int, *, expected_version: int | None = None, **changes: Any
+    ) -> VisitDetail:
         """Change a draft's date, appointment time, provider, payer, policy, plan of care,
         place of service, discipline or total treatment minutes (a typed total ends the
         automatic one; total_time_auto=True brings it back). The lines' automatic
-        modifiers follow a new payer, provider or discipline."""
+        modifiers follow a new payer, provider or discipline.
+
+        Every change of a draft takes `expected_version`, the VisitDetail.edit_version it
+        was made on: a visit changed since (at another desk) is refused with
+        StaleVisitError and nothing is written. None (the command line) does not check."""
         unknown = set(changes) - set(VISIT_FIELDS)
         if unknown:
             raise ValidationError(sorted(unknown)[0], f"Unknown visit field(s): {sorted(unknown)}.")
         if "total_treatment_minutes" in changes and "total_time_auto" not in changes:
             changes = {**changes, "total_time_auto": False}
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             self._update_header(connection, row, changes)
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def delete_draft(self, visit_id: int) -> None:
+    def delete_draft(self, visit_id: int, *, expected_version: int | None = None) -> None:
         """Throw a draft away. A draft amendment goes back to the finalized version it
         amended; a first version with payments cannot be thrown away."""
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             snapshot = visit_snapshot(connection, row)
             if row.amends_id is None and payments.count(connection, row.chain_id):
                 raise ServiceError(
@@ -252,14 +258,20 @@ class VisitService(VisitFixes, VisitUndo):
     # lines ---------------------------------------------------------------------------------
 
     def add_line(
-        self, visit_id: int, code: str, *, defaults: bool = False, **fields: Any
+        self,
+        visit_id: int,
+        code: str,
+        *,
+        defaults: bool = False,
+        expected_version: int | None = None,
+        **fields: Any,
     ) -> VisitDetail:
         """Add a charge line (code; minutes, assistant_minutes, modifiers, dx_pointers,
         units_override with override_reason, fee, description optional). With `defaults`
         (the window), modifiers and pointers not given are the ones the visit implies
         (otdesk.services.defaults), marked automatic."""
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             if defaults:
                 fields = auto.line_defaults(
                     self.ctx.catalog, row, code, fx.diagnosis_codes(connection, visit_id), fields
@@ -285,16 +297,18 @@ class VisitService(VisitFixes, VisitUndo):
             )
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def update_line(self, line_id: int, **changes: Any) -> VisitDetail:
+    def update_line(
+        self, line_id: int, *, expected_version: int | None = None, **changes: Any
+    ) -> VisitDetail:
         """Change a line's fields; only the ones given change."""
         with self.ctx.db.write() as connection:
-            visit_id = self._update_line(connection, line_id, changes)
+            visit_id = self._update_line(connection, line_id, changes, expected_version)
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def remove_line(self, line_id: int) -> VisitDetail:
+    def remove_line(self, line_id: int, *, expected_version: int | None = None) -> VisitDetail:
         with self.ctx.db.write() as connection:
             line = self._line(connection, line_id)
-            row = vd.draft_row(connection, line.visit_id)
+            row = vd.draft_row(connection, line.visit_id, expected_version)
             self._remove_line(connection, line)
             self._touch(connection, row.id)
             self.ctx.audit(
@@ -306,11 +320,13 @@ class VisitService(VisitFixes, VisitUndo):
             )
             return vd.recompute(self.ctx, connection, row.id)
 
-    def move_line(self, line_id: int, position: int) -> VisitDetail:
+    def move_line(
+        self, line_id: int, position: int, *, expected_version: int | None = None
+    ) -> VisitDetail:
         """Move a line to another place in the visit (0 = first)."""
         with self.ctx.db.write() as connection:
             line = self._line(connection, line_id)
-            row = vd.draft_row(connection, line.visit_id)
+            row = vd.draft_row(connection, line.visit_id, expected_version)
             ids = [item.id for item in fx.line_rows(connection, row.id)]
             target = v.int_value(position, "position", low=0, high=len(ids) - 1)
             ids.remove(line_id)
@@ -329,24 +345,30 @@ class VisitService(VisitFixes, VisitUndo):
 
     # diagnoses -----------------------------------------------------------------------------
 
-    def set_diagnoses(self, visit_id: int, codes: Sequence[str]) -> VisitDetail:
+    def set_diagnoses(
+        self, visit_id: int, codes: Sequence[str], *, expected_version: int | None = None
+    ) -> VisitDetail:
         """Replace the visit's diagnoses with `codes`, in order (A, B, ...). Line pointers
         follow their diagnosis to its new letter; pointers to a removed one are dropped."""
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             self._set_diagnoses(connection, row, codes)
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def add_diagnosis(self, visit_id: int, code: str) -> VisitDetail:
+    def add_diagnosis(
+        self, visit_id: int, code: str, *, expected_version: int | None = None
+    ) -> VisitDetail:
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             current = fx.diagnosis_codes(connection, visit_id)
             self._set_diagnoses(connection, row, [*current, code])
             return vd.recompute(self.ctx, connection, visit_id)
 
-    def remove_diagnosis(self, visit_id: int, code: str) -> VisitDetail:
+    def remove_diagnosis(
+        self, visit_id: int, code: str, *, expected_version: int | None = None
+    ) -> VisitDetail:
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             current = fx.diagnosis_codes(connection, visit_id)
             wanted = v.dx_code(code)
             if wanted not in current:
@@ -390,13 +412,19 @@ class VisitService(VisitFixes, VisitUndo):
 
     # lifecycle -----------------------------------------------------------------------------
 
-    def finalize(self, visit_id: int, *, override_reason: str | None = None) -> VisitDetail:
+    def finalize(
+        self,
+        visit_id: int,
+        *,
+        override_reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> VisitDetail:
         """Finalize a draft: running timers are stopped first; error findings block it
         unless `override_reason` is given (recorded with the overridden findings in the
         audit log). A finalized amendment marks the version it amends "amended"."""
         reason = v.text(override_reason, "override_reason", max_len=500) or None
         with self.ctx.db.write() as connection:
-            row = vd.draft_row(connection, visit_id)
+            row = vd.draft_row(connection, visit_id, expected_version)
             timers.stop_all(self.ctx, connection, visit_id)
             lines = fx.line_rows(connection, visit_id)
             if not lines:
@@ -417,18 +445,16 @@ class VisitService(VisitFixes, VisitUndo):
                 policy_id=row.policy_id,
                 payer_id=row.payer_id,
             )
-            connection.execute(
-                update(s.visits)
-                .where(s.visits.c.id == visit_id)
-                .values(
-                    print_snapshot=snapshot_text(parties),
-                    status=VisitStatus.FINALIZED,
-                    finalized_at=now,
-                    finalized_by=self.ctx.user,
-                    override_reason=reason if errors else None,
-                    updated_at=now,
-                    updated_by=self.ctx.user,
-                )
+            # the last change of the draft: a desk still holding it hears who finalized it
+            vd.mark_changed(
+                self.ctx,
+                connection,
+                visit_id,
+                print_snapshot=snapshot_text(parties),
+                status=VisitStatus.FINALIZED,
+                finalized_at=now,
+                finalized_by=self.ctx.user,
+                override_reason=reason if errors else None,
             )
             if row.amends_id is not None:
                 connection.execute(
@@ -453,11 +479,14 @@ class VisitService(VisitFixes, VisitUndo):
                 self.ctx, connection, row, fx.line_rows(connection, visit_id), diagnoses, ev
             )
 
-    def void(self, visit_id: int, reason: str) -> VisitDetail:
-        """Void a finalized visit (it stays on file, marked void)."""
+    def void(
+        self, visit_id: int, reason: str, *, expected_version: int | None = None
+    ) -> VisitDetail:
+        """Void a finalized visit (it stays on file, marked void). A finalized visit's
+        edit_version no longer moves (the database keeps it as it was)."""
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
-            row = vd.get_row(connection, visit_id)
+            row = vd.get_row(connection, visit_id, expected_version)
             if row.status != VisitStatus.FINALIZED or not row.is_current:
                 raise VisitNotEditableError(
                     f"Only the current finalized version of a visit can be voided; visit "
@@ -486,12 +515,14 @@ class VisitService(VisitFixes, VisitUndo):
             )
             return vd.detail_now(self.ctx, connection, visit_id)
 
-    def amend(self, visit_id: int, reason: str) -> VisitDetail:
+    def amend(
+        self, visit_id: int, reason: str, *, expected_version: int | None = None
+    ) -> VisitDetail:
         """Start an amendment of a finalized visit: a new draft version with the same
         lines and diagnoses. The finalized version is kept unchanged."""
         why = v.text(reason, "reason", max_len=500, required=True)
         with self.ctx.db.write() as connection:
-            row = vd.get_row(connection, visit_id)
+            row = vd.get_row(connection, visit_id, expected_version)
             if row.status != VisitStatus.FINALIZED or not row.is_current:
                 raise VisitNotEditableError(
                     f"Only the current finalized version of a visit can be amended; visit "
@@ -557,6 +588,7 @@ class VisitService(VisitFixes, VisitUndo):
         method: str = "cash",
         received_on: date | str | None = None,
         reference: str = "",
+        expected_version: int | None = None,
     ) -> VisitDetail:
         """Record a copay or payment for a visit (any status but void). Payments belong to
         the visit, not to one version: an amendment keeps them."""
@@ -567,11 +599,16 @@ class VisitService(VisitFixes, VisitUndo):
             method=method,
             received_on=received_on,
             reference=reference,
+            expected_version=expected_version,
         )
 
-    def remove_payment(self, payment_id: int, reason: str) -> VisitDetail:
+    def remove_payment(
+        self, payment_id: int, reason: str, *, expected_version: int | None = None
+    ) -> VisitDetail:
         """Take a payment off the visit's balance (kept on file with the reason)."""
-        return PaymentService(self.ctx).remove(payment_id, reason)
+        return PaymentService(self.ctx).remove(
+            payment_id, reason, expected_version=expected_version
+        )
 
     # export --------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ _READ_ERRORS: tuple[type[Exception], ...] = (OSError, *dialect.DRIVER_ERRORS)
 
 PRACTICE_NAME_SQL = "SELECT name FROM practice WHERE id = 1"
 SETTING_SQL = "SELECT value FROM meta WHERE key = :key"
+ANY_ACCOUNT_SQL = "SELECT 1 FROM accounts LIMIT 1"
 # The columns summary_from_row (otdesk.services.summaries) reads; the same query as
 # otdesk.services.visits._summaries for one date.
 DAY_LIST_SQL = """
@@ -86,6 +87,15 @@ class PlainReader:
         with self._connection() as connection:
             row = connection.execute(SETTING_SQL, {"key": key}).fetchone()
         return row[0] if row else None
+
+    def has_accounts(self) -> bool:
+        """Whether anyone has an account (then someone must sign in to see the clinic);
+        True when that cannot be read, so that nothing shows by mistake."""
+        try:
+            with self._connection() as connection:
+                return connection.execute(ANY_ACCOUNT_SQL).fetchone() is not None
+        except _READ_ERRORS:
+            return True
 
     def day_rows(self, day: date) -> list[dict[str, Any]]:
         """The day list's rows, with the date and time columns as Python values (what

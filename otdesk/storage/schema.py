@@ -287,6 +287,9 @@ visits = Table(
     # What the superbill prints of the patient, policy, provider and practice, as it was at
     # finalizing (JSON), so a finalized visit reprints exactly; NULL for drafts.
     Column("print_snapshot", Text, nullable=True),
+    # A counter every change of a draft adds one to: a desk's change made on an older
+    # count was made on what another desk has since changed, and is refused (issue 16).
+    Column("edit_version", Integer, nullable=False, server_default="1"),
     _in("status", VISIT_STATUSES, "status"),
     _in("discipline", ("OT", "PT", "SLP"), "discipline"),
     UniqueConstraint("chain_id", "version"),
@@ -387,6 +390,9 @@ line_timers = Table(
     ),
     Column("started_at", UTCDateTime, nullable=True),  # NULL: paused
     Column("accumulated_seconds", Integer, nullable=False, server_default="0"),
+    # who started it and at which desk (a running timer belongs to them; "" when not known)
+    Column("started_by", String(100), nullable=False, server_default=""),
+    Column("desk", String(64), nullable=False, server_default=""),
 )
 
 # Codes a clinic bills that the shipped catalog lacks (a payer-specific code, an L-code),

@@ -207,7 +207,10 @@ class VisitController(QObject):
         }
         what = next((words[key] for key in changes if key in words), "visit")
         return self._change(
-            f"Change the {what}", lambda: self.clinic.visits.update(self.visit.id, **changes)
+            f"Change the {what}",
+            lambda: self.clinic.visits.update(
+                self.visit.id, expected_version=self.visit.edit_version, **changes
+            ),
         )
 
     # --- lines ------------------------------------------------------------------------------
@@ -222,7 +225,9 @@ class VisitController(QObject):
             return False
         return self._change(
             f"Add {code.strip().upper()}",
-            lambda: self.clinic.visits.add_line(self.visit.id, code, defaults=True),
+            lambda: self.clinic.visits.add_line(
+                self.visit.id, code, defaults=True, expected_version=self.visit.edit_version
+            ),
         )
 
     def edit_line(self, row: int, field: str, value: Any, ask_reason: AskReason | None) -> bool:
@@ -246,7 +251,9 @@ class VisitController(QObject):
         words = {"dx_pointers": "diagnosis pointers", "units": "units", "code": "code"}
         return self._change(
             f"Change the {words.get(field, field)} of line {row + 1} ({line.code})",
-            lambda: self.clinic.visits.update_line(line.id, **changes),
+            lambda: self.clinic.visits.update_line(
+                line.id, expected_version=self.visit.edit_version, **changes
+            ),
         )
 
     def remove_line(self, row: int) -> bool:
@@ -255,7 +262,9 @@ class VisitController(QObject):
             return False
         return self._change(
             f"Remove line {row + 1} ({line.code})",
-            lambda: self.clinic.visits.remove_line(line.id),
+            lambda: self.clinic.visits.remove_line(
+                line.id, expected_version=self.visit.edit_version
+            ),
         )
 
     def _line(self, row: int) -> Any:
@@ -270,7 +279,9 @@ class VisitController(QObject):
             return False
         return self._change(
             f"Add diagnosis {code}",
-            lambda: self.clinic.visits.add_diagnosis(self.visit.id, code),
+            lambda: self.clinic.visits.add_diagnosis(
+                self.visit.id, code, expected_version=self.visit.edit_version
+            ),
         )
 
     def remove_diagnosis(self, row: int) -> bool:
@@ -279,7 +290,9 @@ class VisitController(QObject):
         code = self.visit.diagnoses[row]
         return self._change(
             f"Remove diagnosis {code}",
-            lambda: self.clinic.visits.remove_diagnosis(self.visit.id, code),
+            lambda: self.clinic.visits.remove_diagnosis(
+                self.visit.id, code, expected_version=self.visit.edit_version
+            ),
         )
 
     def move_diagnosis(self, row: int, to: int) -> bool:
@@ -292,7 +305,9 @@ class VisitController(QObject):
         codes.insert(to, codes.pop(row))
         return self._change(
             f"Move diagnosis {moved}",
-            lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes),
+            lambda: self.clinic.visits.set_diagnoses(
+                self.visit.id, codes, expected_version=self.visit.edit_version
+            ),
         )
 
     def replace_diagnosis(self, row: int, code: str) -> bool:
@@ -302,7 +317,9 @@ class VisitController(QObject):
         old, codes[row] = codes[row], code
         return self._change(
             f"Change diagnosis {old} to {code}",
-            lambda: self.clinic.visits.set_diagnoses(self.visit.id, codes),
+            lambda: self.clinic.visits.set_diagnoses(
+                self.visit.id, codes, expected_version=self.visit.edit_version
+            ),
         )
 
     # --- findings ---------------------------------------------------------------------------
@@ -317,7 +334,12 @@ class VisitController(QObject):
             if completed is None:
                 return False
             fix = completed
-        return self._change(label, lambda: self.clinic.visits.apply_fix(self.visit.id, fix))
+        return self._change(
+            label,
+            lambda: self.clinic.visits.apply_fix(
+                self.visit.id, fix, expected_version=self.visit.edit_version
+            ),
+        )
 
     # --- timer ------------------------------------------------------------------------------
 
@@ -341,7 +363,9 @@ class VisitController(QObject):
             return False
         self._timer_line = line.id
         before = self.visit
-        started = self._call(lambda: self.clinic.timers.start(line.id))
+        started = self._call(
+            lambda: self.clinic.timers.start(line.id, expected_version=self.visit.edit_version)
+        )
         if started:
             self._note_added_minutes(before, self.visit)
         return started
@@ -351,20 +375,30 @@ class VisitController(QObject):
         if state is None or not self.editable:
             return False
         self._timer_line = state.line_id
-        return self._call(lambda: self.clinic.timers.pause(state.line_id))
+        return self._call(
+            lambda: self.clinic.timers.pause(
+                state.line_id, expected_version=self.visit.edit_version
+            )
+        )
 
     def resume_timer(self) -> bool:
         state = self.timer_state()
         if state is None or not self.editable:
             return False
-        return self._call(lambda: self.clinic.timers.start(state.line_id))
+        return self._call(
+            lambda: self.clinic.timers.start(
+                state.line_id, expected_version=self.visit.edit_version
+            )
+        )
 
     def stop_timer(self) -> bool:
         state = self.timer_state()
         if state is None or not self.editable:
             return False
         before = self.visit
-        stopped = self._call(lambda: self.clinic.timers.stop(state.line_id))
+        stopped = self._call(
+            lambda: self.clinic.timers.stop(state.line_id, expected_version=self.visit.edit_version)
+        )
         if stopped:
             self._note_added_minutes(before, self.visit)
         return stopped
@@ -389,7 +423,11 @@ class VisitController(QObject):
         if not self.editable:
             return False
         done = self._call(
-            lambda: self.clinic.visits.finalize(self.visit.id, override_reason=override_reason)
+            lambda: self.clinic.visits.finalize(
+                self.visit.id,
+                override_reason=override_reason,
+                expected_version=self.visit.edit_version,
+            )
         )
         if done:
             self.undo_stack.clear()
@@ -398,22 +436,31 @@ class VisitController(QObject):
     def void(self, reason: str) -> bool:
         if self.visit is None:
             return False
-        return self._call(lambda: self.clinic.visits.void(self.visit.id, reason))
+        return self._call(
+            lambda: self.clinic.visits.void(
+                self.visit.id, reason, expected_version=self.visit.edit_version
+            )
+        )
 
     def amend(self, reason: str) -> bool:
         if self.visit is None:
             return False
         self.undo_stack.clear()
-        return self._call(lambda: self.clinic.visits.amend(self.visit.id, reason))
+        return self._call(
+            lambda: self.clinic.visits.amend(
+                self.visit.id, reason, expected_version=self.visit.edit_version
+            )
+        )
 
     def delete_draft(self) -> bool:
         if not self.editable:
             return False
         visit_id = self.visit.id
         try:
-            self.clinic.visits.delete_draft(visit_id)
+            self.clinic.visits.delete_draft(visit_id, expected_version=self.visit.edit_version)
         except _service_errors() as error:
             self.failed.emit(str(error))
+            self._reload_if_stale(error)
             if isinstance(error, _damage_errors()):
                 self.damaged.emit(error)
             return False
@@ -426,7 +473,11 @@ class VisitController(QObject):
     def record_payment(self, **payment: Any) -> bool:
         if self.visit is None:
             return False
-        return self._call(lambda: self.clinic.visits.record_payment(self.visit.id, **payment))
+        return self._call(
+            lambda: self.clinic.visits.record_payment(
+                self.visit.id, expected_version=self.visit.edit_version, **payment
+            )
+        )
 
     # --- undo ------------------------------------------------------------------------------
 
@@ -444,13 +495,34 @@ class VisitController(QObject):
         if self.visit is None or self.visit.id != target.visit_id:
             return
         if not self._call(
-            lambda: self.clinic.visits.restore(self.visit.id, target, base, action=action)
+            lambda: self.clinic.visits.restore(
+                self.visit.id, target, base, action=action, expected_version=self.visit.edit_version
+            )
         ):
             # The visit moved on in a way the change cannot be put back into; the stack is
             # emptied after the undo that is running now has returned.
             QTimer.singleShot(0, self.undo_stack.clear)
 
     # --- the one way a service is called ----------------------------------------------------
+
+    def _reload_if_stale(self, error: Exception) -> bool:
+        """A change refused because another desk changed the visit since it was shown
+        (StaleVisitError, whose sentence the caller shows): show the visit as stored now.
+        The undo stack held states of the older version: it starts afresh."""
+        from otdesk.services.errors import StaleVisitError
+
+        if not isinstance(error, StaleVisitError) or self.visit is None:
+            return False
+        QTimer.singleShot(0, self.undo_stack.clear)
+        try:
+            visit = self.clinic.visits.get(self.visit.id)
+        except _service_errors():  # deleted there meanwhile: nothing left to show
+            visit = None
+        if visit is not None and self.blocked is not None:
+            visit = ReadOnlyVisit(visit)
+        self.visit = visit
+        self.changed.emit(visit)
+        return True
 
     def _call(self, action: Callable[[], Any], save: bool = True) -> bool:
         self.last_field = None
@@ -467,7 +539,7 @@ class VisitController(QObject):
             self.last_field = getattr(error, "field", None)
             self.failed.emit(str(error))
             # Redraw from the stored visit so a refused edit shows the stored value again.
-            if self.visit is not None:
+            if not self._reload_if_stale(error) and self.visit is not None:
                 self.changed.emit(self.visit)
             if isinstance(error, _damage_errors()):
                 self.damaged.emit(error)

@@ -175,3 +175,59 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembi
     visits, loaded = done.stdout.splitlines()
     assert int(visits) > 0 and loaded == "[]"
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+
+
+def test_a_clinic_with_accounts_shows_its_day_only_to_whoever_signed_in(demo, tmp_path):
+    """No one signed in: nothing (not even the practice's day); a therapist: their own
+    visits, as the services give them; the front desk: every visit."""
+    from otdesk.core.accounts import Person, Role
+
+    folder = tmp_path / "accounts"
+    shutil.copytree(demo, folder)
+    day = DEMO_DAY.date()
+    with Clinic.open(folder, clock=FixedClock(DEMO_DAY), daily_backup=False) as clinic:
+        everyone = clinic.visits.day(day)
+        providers = {visit.provider_id for visit in everyone}
+        assert len(providers) > 1  # the demo's day has visits of several providers
+        ot = sorted(providers)[0]
+        admin = clinic.accounts.create_first_administrator("ada", "Ada Admin", "harbor admin 1")
+        clinic.ctx.sign_in_as(admin.person)
+        therapist = clinic.accounts.add(
+            "avery", "Avery Demo", Role.THERAPIST, "hands on therapy", provider_id=ot
+        ).person
+        desk = clinic.accounts.add("pat", "Pat Lee", Role.FRONT_DESK, "front desk mornings")
+        clinic.ctx.sign_in_as(therapist)
+        own = clinic.visits.day(day)
+    assert own and {visit.provider_id for visit in own} == {ot} and len(own) < len(everyone)
+
+    assert FirstScreen.open(folder) is None  # before sign-in: nothing of the clinic shows
+    first = FirstScreen.open(folder, person=therapist)
+    assert first is not None and first.day(day) == own
+    assert FirstScreen.open(folder, person=desk.person).day(day) == everyone
+    # a therapist account without a provider (made before the rule) sees no visit
+    stray = Person("sam", "Sam", Role.THERAPIST, None)
+    assert FirstScreen.open(folder, person=stray).day(day) == []
+
+
+def test_an_encrypted_clinic_shows_a_therapist_signed_in_their_own_visits(tmp_path):
+    """As after a sign-in to the encrypted demo: the key the password unwrapped and the
+    person it signed in."""
+    from otdesk.core.accounts import Role
+    from otdesk.services.accounts import DEMO_NAME, DEMO_PASSWORD
+    from otdesk.services.signin import sign_in
+
+    folder = tmp_path / "encrypted"
+    clock = FixedClock(DEMO_DAY)
+    install_demo(folder, clock=clock, encrypted=True)
+    day = DEMO_DAY.date()
+    with sign_in(folder, DEMO_NAME, DEMO_PASSWORD, clock=clock, daily_backup=False) as clinic:
+        ot = sorted({visit.provider_id for visit in clinic.visits.day(day)})[-1]
+        clinic.accounts.add(
+            "avery", "Avery Demo", Role.THERAPIST, "hands on therapy", provider_id=ot
+        )
+    with sign_in(folder, "avery", "hands on therapy", clock=clock, daily_backup=False) as clinic:
+        own = clinic.visits.day(day)
+        key, person = clinic.db.key, clinic.person
+    assert own and {visit.provider_id for visit in own} == {ot}
+    assert FirstScreen.open(folder, key=key) is None  # the key alone says not who
+    assert FirstScreen.open(folder, key=key, person=person).day(day) == own

@@ -185,3 +185,89 @@ def test_the_migrations_give_the_declared_schema_and_triggers_on_postgresql():
     assert differences == []
     assert revision == migrations.HEAD_REVISION
     assert triggers == dialect.protecting_triggers("postgresql")
+
+
+_AT_0006 = (
+    "INSERT INTO patients (id, account_number, last_name, first_name, "
+    "date_of_birth, name_key, created_at) VALUES "
+    "(1, 'A-1', 'Doe', 'Jo', '1950-01-01', 'doe jo', '2026-01-01 00:00:00')",
+    "INSERT INTO providers (id, last_name, first_name, role) VALUES (1, 'K', 'D', 'OT')",
+    "INSERT INTO visit_chains (id, created_at) VALUES (1, '2026-03-02 09:00:00')",
+    "INSERT INTO visit_chains (id, created_at) VALUES (2, '2026-03-02 09:00:00')",
+    *(
+        "INSERT INTO visits (id, chain_id, patient_id, provider_id, date_of_service, "
+        f"created_at, created_by, updated_at, updated_by) VALUES ({n}, {n}, 1, 1, "
+        "'2026-03-02', '2026-03-02 09:00:00', 'x', '2026-03-02 09:00:00', 'x')"
+        for n in (1, 2)
+    ),
+    *(
+        "INSERT INTO charge_lines (id, visit_id, position, code, minutes, modifiers) "
+        f"VALUES ({n}, {n}, 0, '97110', 23, 'GO')"
+        for n in (1, 2)
+    ),
+    "UPDATE visits SET status = 'finalized' WHERE id = 1",
+    "INSERT INTO line_timers (line_id, visit_id, started_at, accumulated_seconds) "
+    "VALUES (2, 2, '2026-03-02 09:05:00', 60)",
+)
+
+
+def _upgrade_from_0006(connection):
+    """A clinic at 0006 with a finalized visit and a draft whose timer runs, upgraded;
+    returns what the test compares."""
+    migrations.upgrade(connection, "0006")
+    for statement in _AT_0006:
+        connection.execute(text(statement))
+    connection.commit()
+    migrations.upgrade(connection)
+    connection.commit()
+    visits = connection.execute(
+        text("SELECT id, status, edit_version FROM visits ORDER BY id")
+    ).all()
+    lines = connection.execute(text("SELECT id, minutes FROM charge_lines ORDER BY id")).all()
+    timer = connection.execute(
+        text("SELECT line_id, accumulated_seconds, started_by, desk FROM line_timers")
+    ).one()
+    triggers = dialect.trigger_names(connection)
+    # the new column is compared like every other: a finalized visit's stays as it was
+    refused = False
+    try:
+        with connection.begin_nested():
+            connection.execute(text("UPDATE visits SET edit_version = 9 WHERE id = 1"))
+    except Exception as error:  # noqa: BLE001 - either engine's refusal
+        refused = "finalized visit is kept" in str(error)
+    connection.execute(text("UPDATE visits SET edit_version = 2 WHERE id = 2"))
+    connection.commit()
+    return visits, lines, timer, triggers, refused
+
+
+def _expected_after_0007(visits, lines, timer, refused):
+    assert [tuple(v) for v in visits] == [(1, "finalized", 1), (2, "draft", 1)]
+    assert [tuple(line) for line in lines] == [(1, 23), (2, 23)]
+    assert tuple(timer) == (2, 60, "", "")
+    assert refused
+
+
+def test_0007_keeps_the_clinic_and_its_triggers_on_sqlite(tmp_path):
+    engine = _engine(tmp_path / "at0006.db")
+    try:
+        with engine.connect() as connection:
+            visits, lines, timer, triggers, refused = _upgrade_from_0006(connection)
+    finally:
+        engine.dispose()
+    _expected_after_0007(visits, lines, timer, refused)
+    assert triggers == dialect.protecting_triggers("sqlite")
+
+
+def test_0007_keeps_the_clinic_and_its_triggers_on_postgresql():
+    from tests.helpers.postgres import fresh_database
+
+    with fresh_database() as url:
+        engine = create_engine(url)
+        dialect.configure_engine(engine)
+        try:
+            with engine.connect() as connection:
+                visits, lines, timer, triggers, refused = _upgrade_from_0006(connection)
+        finally:
+            engine.dispose()
+    _expected_after_0007(visits, lines, timer, refused)
+    assert triggers == dialect.protecting_triggers("postgresql")
