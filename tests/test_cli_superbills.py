@@ -8,14 +8,8 @@ import pytest
 from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
 from tests.cli_helpers import TESTER, encrypt_for_cli, run_otdesk, signed_in_clinic
-from tests.export.helpers import (
-    finalized_visit,
-    open_clinic,
-    page_texts,
-    pdf_text,
-    refinalized,
-    seed,
-)
+from tests.export.helpers import page_texts, pdf_text, refinalized
+from tests.helpers.clinics import finalized_visit, open_clinic, seed_superbill_demo
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +27,7 @@ def icd_cache(tmp_path_factory):
 def clinic_dir(tmp_path):
     folder = tmp_path / "data"
     clinic = open_clinic(folder)
-    demo = seed(clinic)
+    demo = seed_superbill_demo(clinic)
     clinic.close()
     encrypt_for_cli(folder)
     return folder, demo
@@ -47,10 +41,10 @@ def otdesk(clinic_dir, icd_cache, *args):
 
 def reopen(folder):
     from otdesk.services import FixedClock
-    from tests.export.helpers import START, icd_index
+    from tests.helpers.clinics import START, built_icd_index
 
     clinic = signed_in_clinic(folder, clock=FixedClock(START))
-    clinic.ctx.icd = icd_index()
+    clinic.ctx.icd = built_icd_index()
     return clinic, SuperbillService(clinic.ctx)
 
 

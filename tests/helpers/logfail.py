@@ -47,8 +47,7 @@ class LogFail(logging.Handler):
 
     def _covered(self, record: logging.LogRecord) -> bool:
         return any(
-            (record.name == name or record.name.startswith(name + "."))
-            and record.levelno >= level
+            (record.name == name or record.name.startswith(name + ".")) and record.levelno >= level
             for name, level in self._expected
         )
 
@@ -58,8 +57,7 @@ class LogFail(logging.Handler):
 
     def report(self) -> str:
         lines = [
-            f"{r.levelname} {r.name}: {r.getMessage()}".splitlines()[0]
-            for r in self.unexpected()
+            f"{r.levelname} {r.name}: {r.getMessage()}".splitlines()[0] for r in self.unexpected()
         ]
         return (
             "otdesk logged at WARNING or worse (mark the test "

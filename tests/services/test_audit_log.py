@@ -10,28 +10,22 @@ from datetime import UTC, date, datetime
 import pytest
 
 from otdesk.core.accounts import Person, Role
-from otdesk.services import FixedClock, session_events
 from otdesk.services import audit_log as a
+from otdesk.services import session_events
 from otdesk.services.accounts import SignInError
 from otdesk.services.errors import PermissionDeniedError, ValidationError
-from otdesk.services.signin import create_clinic, sign_in
-
-PASSWORD = "harbor hands admin"
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+from otdesk.services.signin import sign_in
+from tests.helpers.clinics import ADMIN_PASSWORD as PASSWORD
+from tests.helpers.clinics import encrypted_clinic
 
 
 @pytest.fixture
-def clinic(tmp_path, clock):
-    made, _recovery = create_clinic(
-        tmp_path / "clinic", "ada", "Ada Admin", PASSWORD, clock=clock, daily_backup=False
-    )
+def audited(tmp_path, clock):
+    """An encrypted clinic where Ada added Pat on the first day, and Pat added two
+    patients and a visit on the second; Ada is signed in. (clinic, the ids)"""
+    made, _recovery = encrypted_clinic(tmp_path / "clinic", clock)
     made.practice.save(name="Harbor Hands OT")
     ot = made.providers.create(last_name="Demo", first_name="Avery", role="OT", npi="1234567893")
-    made.accounts.add("pat", "Pat Lee", "front-desk", "front desk mornings")
     clock.advance(days=1)
     made.sign_in_as(Person("pat", "Pat Lee", Role.FRONT_DESK))
     rivera = made.patients.create(last_name="Rivera", first_name="Ana", date_of_birth="1950-04-12")
@@ -39,12 +33,21 @@ def clinic(tmp_path, clock):
     visit = made.visits.create(rivera.id, provider_id=ot.id)
     made.visits.add_line(visit.id, "97110", minutes=20)
     made.sign_in_as(Person("ada", "Ada Admin", Role.ADMINISTRATOR))
-    made.ids = {"rivera": rivera.id, "olsen": olsen.id, "visit": visit.id}
-    yield made
+    yield made, {"rivera": rivera.id, "olsen": olsen.id, "visit": visit.id}
     made.close()
 
 
-def test_filters_by_person_days_and_patient(clinic):
+@pytest.fixture
+def clinic(audited):
+    return audited[0]
+
+
+@pytest.fixture
+def ids(audited):
+    return audited[1]
+
+
+def test_filters_by_person_days_and_patient(clinic, ids):
     everything = a.entries(clinic.ctx)
     assert everything[0].id > everything[-1].id  # newest first
     by_pat = a.entries(clinic.ctx, a.AuditFilter(person="pat"))
@@ -58,13 +61,13 @@ def test_filters_by_person_days_and_patient(clinic):
     assert "patient.create" in {e.action for e in second_day}
     assert "account.add" not in {e.action for e in second_day}
 
-    rivera = a.entries(clinic.ctx, a.AuditFilter(patient_id=clinic.ids["rivera"]))
+    rivera = a.entries(clinic.ctx, a.AuditFilter(patient_id=ids["rivera"]))
     kinds = {(e.entity, e.entity_id) for e in rivera}
-    assert ("patient", clinic.ids["rivera"]) in kinds
-    assert ("visit", clinic.ids["visit"]) in kinds
-    assert ("patient", clinic.ids["olsen"]) not in kinds
-    olsen = a.entries(clinic.ctx, a.AuditFilter(patient_id=clinic.ids["olsen"]))
-    assert {e.entity_id for e in olsen} == {clinic.ids["olsen"]}
+    assert ("patient", ids["rivera"]) in kinds
+    assert ("visit", ids["visit"]) in kinds
+    assert ("patient", ids["olsen"]) not in kinds
+    olsen = a.entries(clinic.ctx, a.AuditFilter(patient_id=ids["olsen"]))
+    assert {e.entity_id for e in olsen} == {ids["olsen"]}
     assert set(a.people(clinic.ctx)) >= {"ada", "pat"}
 
 

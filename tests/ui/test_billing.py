@@ -41,7 +41,7 @@ def demo(_demo, tmp_path, clock):
     from otdesk.services.clinic import Clinic
 
     shutil.copytree(_demo, tmp_path / "demo")
-    opened = Clinic.open(tmp_path / "demo", clock=clock.fixed, daily_backup=False)
+    opened = Clinic.open(tmp_path / "demo", clock=clock, daily_backup=False)
     yield opened
     opened.close()
 
