@@ -73,5 +73,8 @@ class ProvidersDialog(RecordsDialog):
         return self.clinic.providers.update(record_id, **values)
 
 
-def ask(parent: QWidget | None, clinic: Any) -> None:
-    run_modal(ProvidersDialog(clinic, parent))
+def ask(parent: QWidget | None, clinic: Any, changes: Any = None) -> None:
+    """The dialog, reporting on and refreshing from `changes` (the window's ChangeBus)."""
+    dialog = ProvidersDialog(clinic, parent)
+    dialog.listen(changes)
+    run_modal(dialog)

@@ -353,8 +353,9 @@ def test_find_patient_offers_add_patient_with_the_typed_name(qtbot, window, clin
 
     opened = []
 
-    def add_new(parent, the_clinic, first, last):
+    def add_new(parent, the_clinic, first, last, changes=None):
         dialog = patients_dialog.PatientsDialog(the_clinic, parent)
+        dialog.listen(changes)
         dialog.start_new(first, last)
         opened.append((dialog.details.text("first_name"), dialog.details.text("last_name")))
         # the cursor waits in the first empty field (the dialog is not shown here)
