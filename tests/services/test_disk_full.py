@@ -85,6 +85,7 @@ def test_the_lock_file_on_a_full_disk_is_named(disk):
         single_instance.acquire(folder)
 
 
+@pytest.mark.expect_log("otdesk.test_disk_full", "WARNING")
 def test_a_full_disk_stops_the_log_not_the_program(disk, capsys):
     path = setup_logging(disk.root / "logs")
     logger = logging.getLogger("otdesk.test_disk_full")

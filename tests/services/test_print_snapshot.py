@@ -121,6 +121,7 @@ def test_a_visit_finalized_before_snapshots_prints_the_current_records(clinic):
     assert "Brightwater" in flat(pdf_text(service.render(demo.visit)))
 
 
+@pytest.mark.expect_log("otdesk.services.visit_parties", "WARNING")
 @pytest.mark.parametrize("text", ["{", '{"version": 99}', '{"version": 1}', "[]"])
 def test_an_unreadable_snapshot_falls_back_to_the_current_records(text, caplog):
     assert from_snapshot(text) is None

@@ -98,6 +98,7 @@ def test_first_run_demo_opens_its_own_folder(qtbot, tmp_path, clock, monkeypatch
         demo.close()
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_unexpected_errors_are_logged_without_their_message(qtbot, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args))

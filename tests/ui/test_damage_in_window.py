@@ -379,6 +379,7 @@ def start_and_read_the_box(data_dir):
     return code, modals.texts
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_a_start_on_a_full_disk_shows_a_message_box_and_writes_stderr(qtbot, start_env, capfd):
     from ..helpers.disks import small_disk
 
@@ -393,6 +394,7 @@ def test_a_start_on_a_full_disk_shows_a_message_box_and_writes_stderr(qtbot, sta
     assert "otdesk: The disk is full where otdesk writes (" in err
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_a_data_folder_that_cannot_be_used_is_said_at_start(qtbot, start_env, capfd):
     taken = start_env / "not-a-folder"
     taken.write_text("a file where the data folder should be\n")
@@ -404,6 +406,7 @@ def test_a_data_folder_that_cannot_be_used_is_said_at_start(qtbot, start_env, ca
     assert taken.read_text() == "a file where the data folder should be\n"
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_a_full_disk_that_escapes_a_step_is_named_not_something_went_wrong(qtbot, tmp_path):
     import errno
     import sys

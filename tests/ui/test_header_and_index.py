@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -103,6 +104,7 @@ def test_the_index_arrives_from_a_worker(qtbot, clinic, clock, settings, icd_ind
     assert "M62.81" in panel.search.placeholderText()
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_an_index_that_cannot_be_built_says_so(qtbot, clinic, clock, settings):
     def loader(progress):
         raise OSError("disk full")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -205,6 +206,7 @@ def test_payers_dialog_saves_the_rule_settings(qtbot, clinic):
     assert "already" in form.messages["name"].text()
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_ncci_import_runs_in_a_worker_and_reports(qtbot, clinic):
     dialog = show(qtbot, NcciImportDialog(clinic))
     assert dialog.import_ptp([FIXTURES / "ptp_practitioner.txt"])

@@ -191,6 +191,7 @@ def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
     assert services_open_at_icd_start == [True]
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_a_database_the_services_cannot_open_is_said_and_the_window_closes(
     qtbot, clinic, first_screen, monkeypatch, seeded
 ):

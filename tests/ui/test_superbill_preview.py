@@ -306,6 +306,7 @@ def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clini
     assert seen["summary"] == "1 visit on 03/02/2026."
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_a_batch_on_a_full_disk_is_named_and_the_log_keeps_no_patient_data(
     qtbot, clinic, service, day, tmp_path
 ):
