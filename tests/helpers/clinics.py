@@ -57,10 +57,11 @@ class TestClock(FixedClock):
 
 
 def open_clinic(
-    folder: Path, clock: Any = None, *, user: str = "frontdesk", **options: Any
+    folder: Path, clock: Any = None, *, user: str | None = "frontdesk", **options: Any
 ) -> Clinic:
     """The clinic in `folder` (made when new) on a real SQLite file, as the services open
-    it; no daily backup unless asked (options go to Clinic.open, e.g. icd=, key=)."""
+    it; no daily backup unless asked (options go to Clinic.open, e.g. icd=, key=). `user`
+    None is the computer's account, as the app's."""
     options.setdefault("daily_backup", False)
     return Clinic.open(folder, clock=clock or TestClock(), user=user, **options)
 
