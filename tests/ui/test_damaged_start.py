@@ -21,18 +21,16 @@ from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 
 def clinic_with_backup(clinic, clock, seeded):
     """The seeded clinic with two visits (one with two lines), a backup made of it, and
-    the database closed. Returns (folder, backup path); the visit with lines is
-    clinic.with_lines."""
+    the database closed. Returns (folder, backup path, the id of the visit with lines)."""
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     clinic.visits.add_line(visit.id, "97110", minutes=30)
     clinic.visits.add_line(visit.id, "97530", minutes=15)
     clinic.visits.create(seeded["bo"].id, provider_id=seeded["ot"].id)
-    clinic.with_lines = visit.id
     backup = clinic.db.backup(now=clock.now(), reason="manual")
     clinic.close()
     # otdesk starts again the next morning: the first open of the day checks the whole file
     clock.advance(days=1)
-    return backup.parent.parent, backup
+    return backup.parent.parent, backup, visit.id
 
 
 def table_pages(db, name):
@@ -103,7 +101,7 @@ def run(modals, call):
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
 def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clock, kind, seeded):
-    folder, backup = clinic_with_backup(clinic, clock, seeded)
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     damage, words = DAMAGE[kind]
     db = folder / "otdesk.db"
     damage(db)
@@ -146,7 +144,7 @@ def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clo
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
 def test_restoring_from_the_damaged_screen_opens_the_clinic(qtbot, clinic, clock, kind, seeded):
-    folder, backup = clinic_with_backup(clinic, clock, seeded)
+    folder, backup, with_lines = clinic_with_backup(clinic, clock, seeded)
     db = folder / "otdesk.db"
     DAMAGE[kind][0](db)
     damaged = db.read_bytes()
@@ -165,7 +163,7 @@ def test_restoring_from_the_damaged_screen_opens_the_clinic(qtbot, clinic, clock
         assert "Restored the clinic from " + backup.name in done
         day = opened.visits.day(clock.now().date() - timedelta(days=1))
         assert len(day) == 2
-        assert [line.code for line in opened.visits.get(clinic.with_lines).lines] == [
+        assert [line.code for line in opened.visits.get(with_lines).lines] == [
             "97110",
             "97530",
         ]
@@ -194,7 +192,7 @@ def _rename_column(path):
 def test_a_bad_backup_is_refused_with_its_sentence_and_nothing_changes(
     qtbot, clinic, clock, seeded
 ):
-    folder, backup = clinic_with_backup(clinic, clock, seeded)
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     _rename_column(backup)
     db = folder / "otdesk.db"
     scribble_table(db)
@@ -217,7 +215,7 @@ def test_a_bad_backup_is_refused_with_its_sentence_and_nothing_changes(
 
 
 def test_a_damaged_file_without_backups_offers_no_restore(qtbot, clinic, clock, seeded):
-    folder, backup = clinic_with_backup(clinic, clock, seeded)
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     backup.unlink()
     make_headerless(folder / "otdesk.db")
     shown = {}
@@ -240,7 +238,7 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     (the restored clinic being a plain one) its encryption, then the window on it."""
     from otdesk.ui import app as ui_app
 
-    folder, backup = clinic_with_backup(clinic, clock, seeded)
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     make_empty(folder / "otdesk.db")
     monkeypatch.setattr(ui_app, "SystemClock", lambda: clock)
     # the computer-wide settings in the test's folder, not the user's
@@ -313,7 +311,7 @@ def test_damage_found_while_the_first_screen_shows_offers_the_restore(
     the window goes on with the restored clinic."""
     from otdesk.ui import app as ui_app
 
-    folder, backup = clinic_with_backup(clinic, clock, seeded)
+    folder, backup, with_lines = clinic_with_backup(clinic, clock, seeded)
     scribble_table(folder / "otdesk.db", "audit_log")
     damaged = (folder / "otdesk.db").read_bytes()
 
@@ -338,7 +336,7 @@ def test_damage_found_while_the_first_screen_shows_offers_the_restore(
         assert backup.name in confirm and backup.name in done
         kept = [p for p in folder.iterdir() if p.name.startswith("otdesk.db.unusable-")]
         assert [p.read_bytes() for p in kept] == [damaged]
-        window.controller.open(clinic.with_lines)
+        window.controller.open(with_lines)
         assert [line.code for line in window.controller.visit.lines] == ["97110", "97530"]
     finally:
         window.close()
