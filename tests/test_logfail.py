@@ -11,6 +11,7 @@ INNER = pytest.mark.expect_log("otdesk.inner", "WARNING")
 
 
 def _run(pytester, body: str):
+    pytester.makeini("[pytest]\nmarkers =\n    expect_log: as in pyproject.toml\n")
     pytester.makeconftest(PLUGIN)
     pytester.makepyfile(test_inner="import logging\nimport pytest\n\n" + body)
     return pytester.runpytest_inprocess("-p", "no:cacheprovider")

@@ -91,5 +91,8 @@ class ChangeLink(QObject):
     def _heard(self, changes: Changes) -> None:
         if changes.origin is self._owner:
             return
+        is_shown = getattr(self._owner, "isVisible", None)
+        if is_shown is not None and not is_shown():
+            return  # closed, waiting to be deleted: nothing to read again for
         if not self.kinds or changes.touches(*self.kinds):
             self._refresh(changes)

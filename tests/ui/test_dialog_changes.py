@@ -279,3 +279,12 @@ def test_switching_the_person_reports_everything(qtbot, tmp_path, clock, setting
         window.session.watcher.stop()
         made.close()
         forget_style_sheet()
+
+
+def test_a_closed_dialog_no_longer_reads_again(qtbot, clinic, heard):
+    dialog = listening(qtbot, FeeScheduleDialog(clinic), heard)
+    rows = dialog.model.rowCount()
+    dialog.reject()  # closed; Qt deletes it a moment later
+    clinic.fees.add("97140", charge="52.00")
+    heard.bus.report(Changes.of("fee_schedule"))
+    assert dialog.model.rowCount() == rows
