@@ -293,7 +293,24 @@ visits = Table(
     _in("status", VISIT_STATUSES, "status"),
     _in("discipline", ("OT", "PT", "SLP"), "discipline"),
     UniqueConstraint("chain_id", "version"),
-    Index(None, "date_of_service", "is_current"),
+    # the day list reads from this index alone (migration 0008)
+    Index(
+        "ix_visits_day_list",
+        "date_of_service",
+        "is_current",
+        "appointment_time",
+        "id",
+        "chain_id",
+        "version",
+        "status",
+        "patient_id",
+        "provider_id",
+        "payer_id",
+        "total_charge_cents",
+        "total_units",
+        "error_count",
+        "warning_count",
+    ),
     Index(None, "patient_id", "date_of_service"),
 )
 
@@ -346,7 +363,7 @@ payments = Table(
     "payments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("chain_id", Integer, ForeignKey("visit_chains.id"), nullable=False, index=True),
+    Column("chain_id", Integer, ForeignKey("visit_chains.id"), nullable=False),
     Column("kind", String(10), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("method", String(10), nullable=False),
@@ -357,6 +374,8 @@ payments = Table(
     _in("kind", PAYMENT_KINDS, "kind"),
     _in("method", PAYMENT_METHODS, "method"),
     CheckConstraint("amount_cents > 0", name="amount"),
+    # a chain's paid total read from the index alone (migration 0008)
+    Index("ix_payments_chain_amount", "chain_id", "id", "amount_cents"),
 )
 
 # A payment recorded by mistake is not deleted once its visit has been finalized: its removal
