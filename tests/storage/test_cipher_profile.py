@@ -96,9 +96,8 @@ def test_a_clinic_of_sqlcipher_defaults_opens_backs_up_and_restores(legacy_clini
         backup = database.backup(now=NOW + timedelta(hours=1))
     header = containers.read_header(backup)
     assert header.slots.cipher == keys.LEGACY_CIPHER
-    with open_database(path, key=unlocked, daily_backup=False) as database:
-        with database.write() as c:
-            c.execute(s.meta.update().where(s.meta.c.key == "who").values(value="Changed"))
+    with open_database(path, key=unlocked, daily_backup=False) as database, database.write() as c:
+        c.execute(s.meta.update().where(s.meta.c.key == "who").values(value="Changed"))
     restore_database(
         backup, path, now=NOW, key=unlocked, unlock=keys.PasswordUnlock(NAME, PASSWORD)
     )
