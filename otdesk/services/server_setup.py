@@ -33,7 +33,8 @@ from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import ServiceError
 from otdesk.storage import schema as s
 from otdesk.storage.database import Database, open_database
-from otdesk.storage.keys import DatabaseKey
+from otdesk.storage.files import fsync_folder
+from otdesk.storage.keys import DatabaseKey, key_file_path
 from otdesk.storage.server import ServerDatabase, describe, open_server, server_url
 
 # A login role's name: what PostgreSQL accepts unquoted, so it can be written into GRANTs.
@@ -63,7 +64,7 @@ class MoveReport:
     server: str
     tables: tuple[TableCopy, ...]
     backup: Path  # the verified backup of the local clinic taken before the move
-    kept_aside: Path  # the local clinic file, renamed so no desk opens it by mistake
+    kept_aside: Path  # the local clinic file, moved into a folder of its own (_set_aside)
 
     @property
     def rows(self) -> int:
@@ -180,12 +181,25 @@ def move_to_server(
             )
     finally:
         target.close()
-    aside = path.with_name(f"otdesk-moved-to-server-{clock.now():%Y%m%d-%H%M%S}.db")
-    for suffix in ("", "-wal", "-shm"):
-        old = Path(f"{path}{suffix}")
+    return MoveReport(describe(url), tuple(copies), backup, _set_aside(path, clock.now()))
+
+
+def _set_aside(path: Path, now: datetime) -> Path:
+    """Move the local clinic file (with its WAL and, when encrypted, its key file) into a
+    folder of its own beside it, so no desk opens it by mistake and it still opens as it is
+    (`--data-dir` that folder); returns the file's new path."""
+    folder = path.parent / f"moved-to-server-{now:%Y%m%d-%H%M%S}"
+    folder.mkdir(mode=0o700)
+    aside = folder / path.name
+    for old in (Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")):
         if old.exists():
-            old.rename(Path(f"{aside}{suffix}"))
-    return MoveReport(describe(url), tuple(copies), backup, aside)
+            old.rename(folder / old.name)
+    key_file = key_file_path(path)
+    if key_file.exists():
+        key_file.rename(key_file_path(aside))
+    fsync_folder(folder)
+    fsync_folder(path.parent)
+    return aside
 
 
 def record_move(

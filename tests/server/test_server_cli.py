@@ -330,7 +330,12 @@ def test_server_move_copies_the_local_clinic_and_keeps_the_file(empty_url, tmp_p
     assert "visits" in moved.stdout and "charge_lines" in moved.stdout
     assert "each checked (row count and checksum)" in moved.stdout
     assert not (local / "otdesk.db").exists()
-    assert list(local.glob("otdesk-moved-to-server-*.db"))
+    (aside,) = local.glob("moved-to-server-*")
+    assert not (local / "otdesk.keys").exists() and (aside / "otdesk.keys").exists()
+    # the set-aside clinic still opens, as it was, from its own folder
+    kept = run_otdesk("visits", "--json", "--data-dir", str(aside), env={**NO_URL_ENV, **DEMO})
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout) == json.loads(before.stdout)
     assert _password(empty_url) not in moved.stdout
     after = _visits(empty_url, local)
     assert after == json.loads(before.stdout)
