@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Table, func, insert, select, text, update
 
 from otdesk.core.accounts import Person
 from otdesk.paths import database_path
+from otdesk.services import shared_tables
 from otdesk.services.audit import records_report
 from otdesk.services.clinic import Clinic
 from otdesk.services.clock import Clock, SystemClock
@@ -179,6 +180,10 @@ def move_to_server(
                 + "; ".join(report.problems()[:3])
                 + "). The local clinic was not changed."
             )
+        # the clinic's imported rule tables, for every desk (services.shared_tables)
+        with target.write() as connection:
+            files = shared_tables.SHARED_FILES
+            shared_tables.store(connection, path.parent, files, by="server move", at=clock.now())
     finally:
         target.close()
     return MoveReport(describe(url), tuple(copies), backup, _set_aside(path, clock.now()))

@@ -30,6 +30,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -445,6 +446,21 @@ superbills = Table(
 # Append-only (triggers refuse UPDATE and DELETE; see dialect.append_only_ddl), and a chain:
 # each entry holds the SHA-256 of the entry before it and its own (storage.audit_chain), so
 # an entry changed, removed or inserted by other means is found by `otdesk check`.
+# The rule tables a clinic imported (the CMS NCCI PTP and MUE files, KX thresholds, deleted
+# codes), kept in the clinic database of a clinic server so that every desk checks visits
+# against the same ones: each desk keeps a copy in its folder (services.shared_tables).
+# `content` is the file as the import wrote it, zlib-compressed; `sha256` is of the file.
+reference_files = Table(
+    "reference_files",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,
