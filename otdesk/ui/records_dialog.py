@@ -112,6 +112,8 @@ class RecordsDialog(QDialog):
             self.reload(self.current_id)
         finally:
             self._keep_form = False
+        if self.current_id is None:  # a new one being filled in: no record is chosen
+            self.list.clearSelection()
         if edited and self.form.values() != self._shown:
             self.saved_note.setText(CHANGED_ELSEWHERE)
 

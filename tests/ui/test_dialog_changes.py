@@ -51,6 +51,10 @@ def _titles(view) -> list[str]:
     return [view.item(row).text() for row in range(view.count())]
 
 
+def _row(view, words: str) -> int:
+    return next(row for row, title in enumerate(_titles(view)) if words in title)
+
+
 def test_providers_report_a_save_and_read_another_desks(qtbot, clinic, seeded, heard):
     dialog = listening(qtbot, ProvidersDialog(clinic), heard)
     assert dialog.current_id == seeded["ot"].id
@@ -73,6 +77,13 @@ def test_providers_report_a_save_and_read_another_desks(qtbot, clinic, seeded, h
     clinic.providers.update(seeded["ot"].id, license_number="OT-ELSEWHERE")
     heard.bus.report(Changes.of(provider=[seeded["ot"].id]))
     assert dialog.form.text("license_number") == "OT-ELSEWHERE"
+    # an assistant's supervisor being chosen stays chosen when the list is read again
+    dialog.list.setCurrentRow(_row(dialog.list, added.display_name))
+    dialog.supervisor.setCurrentIndex(dialog.supervisor.findData(seeded["ot"].id))
+    heard.bus.report(Changes.of("provider"))
+    assert dialog.supervisor.currentData() == seeded["ot"].id
+    assert dialog.current_id == added.id
+    dialog.list.setCurrentRow(_row(dialog.list, "Kim"))
     # a report of another kind is not for this dialog
     clinic.providers.update(seeded["ot"].id, license_number="OT-UNSEEN")
     heard.bus.report(Changes.of("fee_schedule"))
@@ -90,6 +101,14 @@ def test_payers_report_a_save_and_list_another_desks(qtbot, clinic, seeded, hear
     heard.bus.report(Changes.of(payer=[other.id]))
     assert "Summit Mutual" in " ".join(_titles(dialog.list))
     assert dialog.current_id == created.id  # still the one shown
+    # a new one half filled in stays new, and no listed payer looks chosen
+    dialog.start_new()
+    dialog.form.fields["name"].setText("Coastal")
+    clinic.payers.create(name="Harbor Plan", kind="commercial")
+    heard.bus.report(Changes.of("payer"))
+    assert "Harbor Plan" in " ".join(_titles(dialog.list))
+    assert dialog.current_id is None and dialog.form.text("name") == "Coastal"
+    assert dialog.list.selectedItems() == []
 
 
 def test_the_fee_schedule_reports_its_changes_and_reads_others(qtbot, clinic, heard, tmp_path):
