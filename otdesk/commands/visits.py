@@ -99,8 +99,9 @@ def run_export_visits(args: argparse.Namespace) -> int:
 def open_clinic(args: argparse.Namespace, *, read_only: bool = False):  # -> Session
     """The clinic of --data-dir (it must exist already), signed in as --user (see
     otdesk.commands.session). Use it in a `with`: the sign-out is recorded and the clinic
-    closes at its end. `read_only`: the command only reads, so it makes no daily backup
-    (the sign-in itself is written to the audit log)."""
+    closes at its end. `read_only`: the command only reads: it makes no daily backup, and
+    works while another program holds the write lock (its sign-in, sign-out and export
+    record are then kept aside for the next write: ServiceContext.audit_alone)."""
     from otdesk.commands.session import Session
 
-    return Session(args, daily_backup=not read_only)
+    return Session(args, daily_backup=not read_only, read_only=read_only)

@@ -618,19 +618,19 @@ class VisitService(VisitFixes, VisitUndo):
         of visits (otdesk.services.visits_csv)."""
         summaries = self.between(start, end)
         count = write_visits_csv(self.ctx, path, summaries)
-        with self.ctx.db.write() as connection:  # who took these visits out of otdesk
-            self.ctx.audit(
-                connection,
-                "export.visits",
-                "visits",
-                None,
-                after={
-                    "from": str(start),
-                    "to": str(end),
-                    "visits": count,
-                    "file": os.path.basename(str(path)),
-                },
-            )
+        # who took these visits out of otdesk (kept aside when a read-only command runs
+        # beside a program that is writing: ServiceContext.audit_alone)
+        self.ctx.audit_alone(
+            "export.visits",
+            "visits",
+            None,
+            after={
+                "from": str(start),
+                "to": str(end),
+                "visits": count,
+                "file": os.path.basename(str(path)),
+            },
+        )
         return count
 
 

@@ -198,6 +198,13 @@ def set_busy_timeout(connection: Connection, milliseconds: int) -> None:
         _driver(connection).execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
 
 
+def limit_lock_wait(connection: Connection, milliseconds: int) -> None:
+    """Inside a transaction: wait at most this long for a lock (PostgreSQL's lock_timeout,
+    for this transaction only); SQLite's wait is the connection's busy timeout."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(milliseconds)}")
+
+
 def probe_write_lock(connection: Connection) -> None:
     """Take and release the write lock; raises the driver's "locked" error when another
     process holds it longer than the connection's busy timeout. Call outside a transaction."""
