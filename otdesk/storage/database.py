@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, exc
 
 from otdesk.errors import is_disk_full
 from otdesk.storage import audit_chain, dialect, keys, signin_record
-from otdesk.storage.backups import BACKUP_DIRNAME, KEEP, BackupStore
+from otdesk.storage.backups import BACKUP_DIRNAME, KEEP, BackupProgress, BackupStore
 from otdesk.storage.errors import (
     BackupError,
     CorruptDatabaseError,
@@ -170,8 +170,10 @@ class Database:
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         return _translate_errors(self.path, self.backups, self.key)
 
-    def backup(self, *, now: datetime, reason: str = "manual") -> Path:
-        path = self.backups.take(self.path, now=now, reason=reason)
+    def backup(
+        self, *, now: datetime, reason: str = "manual", progress: BackupProgress | None = None
+    ) -> Path:
+        path = self.backups.take(self.path, now=now, reason=reason, progress=progress)
         log.info("backup written: %s", path.name)
         return path
 

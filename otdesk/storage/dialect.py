@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -40,6 +40,8 @@ APPLICATION_ID = 0x6F746473
 # PostgreSQL advisory lock key held while appending to the audit chain ("otda").
 AUDIT_TAIL_LOCK = 0x6F746461
 BUSY_TIMEOUT_MS = 5000
+# Pages a backup with progress copies per step (4 MB of 4 KB pages).
+BACKUP_STEP_PAGES = 1024
 # Execution option that makes a transaction take the write lock at BEGIN (BEGIN IMMEDIATE):
 # a writer then waits for the lock up front instead of failing half-way through.
 WRITE_OPTION = "otdesk_write"
@@ -302,15 +304,27 @@ def backup_file(
     *,
     key: RawKey | None = None,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Copy a live database with SQLite's online backup API (consistent even while another
     connection writes). `target` must not be in use. An encrypted source is copied page by
-    page into a target encrypted with the same key: nothing is decrypted on disk."""
+    page into a target encrypted with the same key: nothing is decrypted on disk.
+    `progress(pages copied, pages in all)` is called as the copy goes (it then runs in
+    steps of BACKUP_STEP_PAGES; a write by another program between two steps starts it
+    again, so only a person waiting for it asks for progress)."""
     src = connect(source, key=key, busy_timeout_ms=busy_timeout_ms)
     try:
         dst = connect(target, key=key)
         try:
-            src.backup(dst)
+            if progress is None:
+                src.backup(dst)
+            else:
+                src.backup(
+                    dst,
+                    pages=BACKUP_STEP_PAGES,
+                    progress=lambda _status, left, total: progress(total - left, total),
+                    sleep=0,
+                )
             # A backup is a single self-contained file: no WAL beside it.
             dst.execute("PRAGMA journal_mode = DELETE")
         finally:

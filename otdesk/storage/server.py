@@ -176,7 +176,7 @@ class ServerDatabase(Database):
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         return translate_server_errors(self.url)
 
-    def backup(self, *, now: datetime, reason: str = "manual") -> Path:
+    def backup(self, *, now: datetime, reason: str = "manual", progress: Any = None) -> Path:
         raise ServerError(
             f"The clinic is kept on the server {self.server}: its backups are the server's "
             'own (pg_dump or the server\'s scheduled backups; README, "A clinic server"). '
