@@ -169,6 +169,9 @@ def run_encounter_form(args: argparse.Namespace) -> int:
             patient_id, args.date, provider_id=args.provider, paper=args.paper
         )
         write_file_atomic(args.out, document)
+        service.record_encounter_form(
+            patient_id, args.date, document, how="file", file_name=args.out
+        )
     print(f"Wrote the encounter form to {args.out}.")
     return 0
 

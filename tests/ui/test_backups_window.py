@@ -9,9 +9,12 @@ import shutil
 from otdesk.storage import dialect
 
 from ..helpers.files import fingerprint
+from . import test_damage_in_window
 from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
-from .test_damage_in_window import open_backups, open_window, seeded_folder  # noqa: F401
+from .test_damage_in_window import open_backups, seeded_folder
 from .test_damaged_start import scribble_table
+
+open_window = test_damage_in_window.open_window  # the fixture, shared
 
 
 def _grow(clinic, count=40):
