@@ -71,18 +71,18 @@ def password_for(name: str) -> str:
         raise CliError(f"No password for {name} was typed.") from None
 
 
-def new_password(what: str) -> str:
-    """A new password: $OTDESK_NEW_PASSWORD, else typed twice at the terminal."""
-    given = os.environ.get(NEW_PASSWORD_ENV)
+def new_password(what: str, *, env: str = NEW_PASSWORD_ENV, prompt: str | None = None) -> str:
+    """A new password for `what` (an account, a server's login role): $`env` (by default
+    $OTDESK_NEW_PASSWORD), else typed twice at the terminal after `prompt`."""
+    given = os.environ.get(env)
     if given:
         return given
     if not _interactive():
         raise CliError(
-            f"No new password for {what}: run the command in a terminal to type it, or set "
-            f"{NEW_PASSWORD_ENV}."
+            f"No new password for {what}: run the command in a terminal to type it, or set {env}."
         )
     try:
-        first = getpass.getpass(f"New password for {what}: ")
+        first = getpass.getpass(f"{prompt or f'New password for {what}'}: ")
         second = getpass.getpass("The same password again: ")
     except EOFError:
         raise CliError(f"No new password for {what} was typed.") from None
@@ -132,13 +132,7 @@ def sign_in(
         return _sign_in_server(args, address, read_only=read_only)
     database = database or database_of(args)
     refuse_plain(database)
-    name = user_name(args)
-    if not name:
-        raise CliError(
-            f"Sign in to use the clinic's data: give --user NAME (or set {USER_ENV}); the "
-            "password is asked for."
-        )
-    password = password_for(name)
+    name, password = _who(args)
     try:
         clinic = signin.sign_in(
             None, name, password, path=database, daily_backup=daily_backup, read_only=read_only
@@ -156,13 +150,7 @@ def _sign_in_server(
     from otdesk.storage.server import server_url
 
     server_url(address)  # a malformed address is told before any password is asked for
-    name = user_name(args)
-    if not name:
-        raise CliError(
-            f"Sign in to use the clinic's data: give --user NAME (or set {USER_ENV}); the "
-            "password is asked for."
-        )
-    password = password_for(name)
+    name, password = _who(args)
     try:
         clinic = sign_in_server(
             address, name, password, desk_dir=desk_dir(args), read_only=read_only
@@ -170,6 +158,17 @@ def _sign_in_server(
     except SignInError as error:
         raise CliError(str(error)) from None
     return clinic, password
+
+
+def _who(args: argparse.Namespace) -> tuple[str, str]:
+    """The name of --user / $OTDESK_USER and that person's password (asked for)."""
+    name = user_name(args)
+    if not name:
+        raise CliError(
+            f"Sign in to use the clinic's data: give --user NAME (or set {USER_ENV}); the "
+            "password is asked for."
+        )
+    return name, password_for(name)
 
 
 class Session:
