@@ -126,24 +126,10 @@ class ServiceContext:
         before: Any = None,
         after: Any = None,
         reason: str | None = None,
-        at: datetime | None = None,
     ) -> None:
         """Append one entry to the audit log, inside the caller's transaction, chained to
-        the entry before it (storage.audit_chain); `at`: when it happened (default now)."""
-        dialect.note_change(connection, entity, entity_id)
-        audit_chain.append(
-            connection,
-            {
-                "at": at or self.now(),
-                "user": self.user,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "before_json": to_json(before),
-                "after_json": to_json(after),
-                "reason": reason,
-            },
-        )
+        the entry before it (storage.audit_chain)."""
+        self._append(connection, self._entry(action, entity, entity_id, before, after, reason))
 
     def audit_alone(
         self,
@@ -161,34 +147,40 @@ class ServiceContext:
         writing); when the database is locked, the entry is kept beside it with its time
         and written into the chain by the next write of any program
         (storage.signin_record). Never lost: StorageError when it can be neither."""
-        at = self.now()
+        entry = self._entry(action, entity, entity_id, before, after, reason)
         try:
             with self.db.write() as connection:
-                self.audit(
-                    connection,
-                    action,
-                    entity,
-                    entity_id,
-                    before=before,
-                    after=after,
-                    reason=reason,
-                    at=at,
-                )
+                self._append(connection, entry)
         except DatabaseLockedError:
             kept = {**(after or {}), signin_record.TOKEN_KEY: signin_record.new_token()}
             signin_record.defer(
-                self.db.pending_place,
-                signin_record.PendingEntry(
-                    at=at,
-                    user=self.user,
-                    action=action,
-                    entity=entity,
-                    entity_id=entity_id,
-                    before_json=to_json(before),
-                    after_json=to_json(kept),
-                    reason=reason,
-                ),
+                self.db.pending_place, dataclasses.replace(entry, after_json=to_json(kept))
             )
+
+    def _entry(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        before: Any,
+        after: Any,
+        reason: str | None,
+    ) -> signin_record.PendingEntry:
+        """An entry of now, in the name of who is signed in, not yet in the chain."""
+        return signin_record.PendingEntry(
+            self.now(),
+            self.user,
+            action,
+            entity,
+            entity_id,
+            to_json(before),
+            to_json(after),
+            reason,
+        )
+
+    def _append(self, connection: Connection, entry: signin_record.PendingEntry) -> None:
+        dialect.note_change(connection, entry.entity, entry.entity_id)
+        audit_chain.append(connection, entry.columns())
 
 
 def to_json(value: Any) -> str | None:
