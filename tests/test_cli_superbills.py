@@ -200,7 +200,7 @@ def test_a_day_without_visits_says_so(clinic_dir, icd_cache, tmp_path):
         str(tmp_path / "x.pdf"),
     )
     assert done.returncode == 2
-    assert "No superbill to issue for 2026-05-01" in done.stderr
+    assert "No superbill to issue for 05/01/2026" in done.stderr
 
 
 def test_settings_and_the_encounter_form(clinic_dir, icd_cache, tmp_path):

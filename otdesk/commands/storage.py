@@ -122,7 +122,7 @@ def _verify_backups(args: argparse.Namespace) -> int:
         raise CliError("There are no backups yet; `otdesk backup` makes one.")
     bad = 0
     for info in infos:
-        taken = info.backup.taken_at.strftime("%Y-%m-%d %H:%M")
+        taken = info.backup.taken_at.strftime("%m/%d/%Y %H:%M")  # as the window shows it
         state = "ok" if info.problem is None else f"NOT USABLE: {info.problem}"
         if info.problem is None and info.locked:
             state = "whole, encrypted: opens with a password of its day (contents not checked)"
