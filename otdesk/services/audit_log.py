@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "audit.export": "Audit log exported",
     "backup": "Backup made",
     "restore": "Clinic restored from a backup",
+    "rules.share": "Rule tables shared with every desk",
     "claim.payer_number": "Payer ID for claims set",
     "claim.settings": "Claim settings changed",
     "claim_file.create": "Claim file created",
