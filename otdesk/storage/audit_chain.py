@@ -14,7 +14,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 GENESIS = ""
 CONTENT_COLUMNS = (
@@ -70,6 +73,44 @@ def verify(entries: Iterable[Mapping[str, Any]]) -> ChainReport:
         prev = expected
         last_id = entry["id"]
     return ChainReport(count, None, None)
+
+
+def append(connection: Connection, content: Mapping[str, Any]) -> int:
+    """Append one entry (its columns but the id: CONTENT_COLUMNS[1:]) to the audit log
+    inside the caller's write transaction, chained to the entry before it; returns its id."""
+    from sqlalchemy import insert, select
+
+    from otdesk.storage import dialect, schema
+
+    log = schema.audit_log
+    dialect.lock_audit_tail(connection)
+    tail = connection.execute(
+        select(log.c.id, log.c.entry_hash).order_by(log.c.id.desc()).limit(1)
+    ).first()
+    prev_id, prev_hash = (tail.id, tail.entry_hash) if tail else (0, GENESIS)
+    entry = {"id": prev_id + 1, **{name: content[name] for name in CONTENT_COLUMNS[1:]}}
+    connection.execute(
+        insert(log).values(**entry, prev_hash=prev_hash, entry_hash=entry_hash(entry, prev_hash))
+    )
+    return entry["id"]
+
+
+def is_written(connection: Connection, content: Mapping[str, Any]) -> bool:
+    """Whether an entry with this time, action and `after` is in the log already (a kept
+    entry's `after` holds a token of its own: storage.signin_record)."""
+    from sqlalchemy import select
+
+    from otdesk.storage import schema
+
+    log = schema.audit_log
+    found = connection.execute(
+        select(log.c.id).where(
+            log.c.at == content["at"],
+            log.c.action == content["action"],
+            log.c.after_json == content["after_json"],
+        )
+    ).first()
+    return found is not None
 
 
 def _canonical(value: Any) -> Any:

@@ -158,7 +158,7 @@ class AuditDialog(QDialog):
             cells = (
                 entry.at.astimezone().strftime("%m/%d/%Y %H:%M:%S"),
                 entry.user,
-                entry.action,
+                entry.what,
                 record,
                 entry.details,
             )
@@ -166,6 +166,8 @@ class AuditDialog(QDialog):
                 item = QTableWidgetItem(text)
                 if column == len(cells) - 1:
                     item.setToolTip(text)
+                elif column == 2:
+                    item.setToolTip(entry.action)  # the code, as the CSV has it
                 self.table.setItem(row, column, item)
         more = (
             " (the newest; Export CSV has them all)" if len(found) == audit_log.SHOWN_LIMIT else ""

@@ -97,6 +97,7 @@ def test_the_csv_has_every_matching_entry_and_the_export_is_recorded(clinic, tmp
     newest = a.entries(clinic.ctx)[0]
     assert (newest.action, newest.user) == ("audit.export", "ada")
     assert f"rows={count}" in newest.details
+    assert all(row["what"] == a.action_label(row["action"]) for row in rows)
 
 
 def test_session_events_name_the_person(clinic):
@@ -139,3 +140,54 @@ def test_the_wait_after_five_failures_is_known_at_once(clinic, clock):
     clock.advance(seconds=1)
     assert session_events.sign_in_wait(database, "ada", clock.now()) == 0
     sign_in(folder, "ada", PASSWORD, clock=clock, daily_backup=False).close()
+
+
+def _recorded_actions():
+    """Every action code the package records: the literal first argument after the
+    connection of each ServiceContext.audit call (or first of audit_alone, and of the
+    helpers that pass theirs through), read from the source."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import otdesk
+
+    code = re.compile(r"[a-z_0-9]+(\.[a-z_0-9]+)*")
+    bare = {"backup", "restore", "lock", "unlock", "signin", "signout"}
+    found = set()
+    for path in Path(otdesk.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name not in ("audit", "audit_alone", "_record", "_set_password", "_succeeded"):
+                continue
+            for arg in node.args[:4]:
+                text = arg.value if isinstance(arg, ast.Constant) else None
+                if isinstance(text, str) and code.fullmatch(text) and ("." in text or text in bare):
+                    found.add(text)
+    return found
+
+
+def test_every_action_recorded_has_plain_words():
+    from otdesk.services import session_events
+    from otdesk.services.encounter_forms import FORM_PRINTED
+
+    recorded = _recorded_actions()
+    assert {"visit.finalize", "signin", "export.visits", "line.update"} <= recorded
+    # the codes made by name: undo and redo, the superbill's images, the window's session
+    recorded |= {"visit.undo", "visit.redo", "superbill.logo", "superbill.signature"}
+    recorded |= set(session_events.ACTIONS) | {FORM_PRINTED, "signin.failed"}
+    missing = sorted(recorded - set(a.ACTION_LABELS))
+    assert missing == []
+    assert all(label[0].isupper() and "." not in label for label in a.ACTION_LABELS.values())
+
+
+def test_an_action_is_shown_in_words_and_its_code_kept():
+    assert a.action_label("visit.finalize") == "Visit finalized"
+    assert a.action_label("signin.failed") == "Sign-in failed (wrong name or password)"
+    assert a.action_label("thing.do_this") == "Thing: do this"  # one an older otdesk wrote
+    entry = a.LogEntry(
+        1, datetime(2026, 3, 2, tzinfo=UTC), "ada", "visit.void", "visit", 7, None, None, None
+    )
+    assert entry.what == "Visit voided" and entry.action == "visit.void"

@@ -221,7 +221,7 @@ def test_a_cancelled_batch_writes_and_records_nothing(service, day, tmp_path):
 
 def test_an_empty_batch_says_so(service, day):
     plan = service.plan_batch("2026-04-01")
-    with pytest.raises(ServiceError, match="No superbill to issue for 2026-04-01"):
+    with pytest.raises(ServiceError, match="No superbill to issue for 04/01/2026"):
         service.issue_batch(plan, out="x.pdf")
 
 

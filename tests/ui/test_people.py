@@ -189,7 +189,11 @@ def test_the_audit_log_filters_and_exports(qtbot, clinic, tmp_path, clock, seede
     assert total > 5 and dialog.message.text() == f"{total} entries."
     newest = clinic.audit.entries(limit=10_000)[-1]
     assert dialog.table.item(0, 0).text() == newest.at.astimezone().strftime("%m/%d/%Y %H:%M:%S")
-    assert dialog.table.item(0, 2).text() == newest.action
+    # the action in plain words, its code in the tooltip
+    assert newest.action == "patient.update"
+    assert dialog.table.item(0, 2).text() == "Patient changed"
+    assert dialog.table.item(0, 2).toolTip() == "patient.update"
+    assert "." not in "".join(dialog.table.item(r, 2).text() for r in range(total))
 
     dialog.person.setCurrentIndex(dialog.person.findData(PAT))
     qtbot.mouseClick(dialog.show_button, Qt.LeftButton)
@@ -220,4 +224,8 @@ def test_the_audit_log_filters_and_exports(qtbot, clinic, tmp_path, clock, seede
     with chosen.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == dialog.table.rowCount()
+    # the CSV keeps the code, and has the words too
+    shown = [dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())]
+    assert [r["what"] for r in reversed(rows)] == shown  # the CSV is oldest first
+    assert all("." in r["action"] and "." not in r["what"] for r in rows)
     assert dialog.message.text() == f"{len(rows)} entries written to {chosen}."

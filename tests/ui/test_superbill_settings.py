@@ -4,6 +4,7 @@ or a save path. Documents are read back with pypdf."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -235,7 +236,7 @@ def run_encounter_form(qtbot, window, *steps):
 def test_the_encounter_form_of_the_open_visit(qtbot, window, clinic, tmp_path, demo):
     service = SuperbillService(clinic.ctx)
     service.save_settings(favourite_codes="97165 97110 97530 97535 97010")
-    entries = len(clinic.audit.entries())
+    entries = len(clinic.audit.entries(limit=100_000))
     window.day.set_date(date(2026, 3, 2))
     window.controller.open(demo.visit)
     assert window.encounter_action.isVisible() and window.encounter_action.isEnabled()
@@ -272,9 +273,22 @@ def test_the_encounter_form_of_the_open_visit(qtbot, window, clinic, tmp_path, d
     assert (tmp_path / name).read_bytes() == found["pdf"]
     assert found["saved"] and found["printed"]
     assert len(pdf_pages(asked.printed_to.read_bytes())) == 1
-    # not a superbill: nothing recorded as issued, nothing in the audit log
+    # not a superbill: nothing recorded as issued; but the form saved and the form printed
+    # (the patient's name on paper) are each in the audit log
     assert service.history(demo.visit) == []
-    assert len(clinic.audit.entries()) == entries
+    log = clinic.audit.entries(limit=100_000)
+    assert len(log) == entries + 2
+    saved, printed = log[-2:]
+    patient_id = clinic.visits.get(demo.visit).patient_id
+    for entry, how in ((saved, "file"), (printed, "print")):
+        assert (entry.action, entry.entity, entry.entity_id) == (
+            "encounter_form.print",
+            "patient",
+            patient_id,
+        )
+        assert entry.after["how"] == how and entry.after["date"] == "2026-03-02"
+        assert entry.after["sha256"] == hashlib.sha256(found["pdf"]).hexdigest()
+    assert saved.after["file"] == name and "file" not in printed.after
 
 
 def test_with_no_visit_open_the_encounter_form_asks_for_the_patient(qtbot, window, clinic, demo):
