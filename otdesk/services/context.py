@@ -185,7 +185,7 @@ class ServiceContext:
 
     def _append(self, connection: Connection, entry: signin_record.PendingEntry) -> None:
         dialect.note_change(connection, entry.entity, entry.entity_id)
-        audit_chain.append(connection, entry.columns())
+        audit_chain.add(connection, entry.columns())
 
 
 def to_json(value: Any) -> str | None:

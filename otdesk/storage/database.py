@@ -147,7 +147,8 @@ class Database:
                 content = entry.columns()
                 if not audit_chain.is_written(connection, content):
                     audit_chain.append(connection, content)
-            yield connection
+            with audit_chain.held_until_commit(connection):
+                yield connection
         if kept:
             try:
                 signin_record.written(place, kept)
