@@ -17,19 +17,18 @@ from .test_damaged_start import scribble_table
 open_window = test_damage_in_window.open_window  # the fixture, shared
 
 
-def _grow(clinic, count=40):
+def _grow(clinic, seeded, count=40):
     """Enough visits that the file has many pages for the copy to count."""
-    seeded = clinic.seeded
     for _ in range(count):
         visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
         clinic.visits.add_line(visit.id, "97110", minutes=30)
 
 
 def test_back_up_now_shows_the_copy_as_a_percentage_then_the_check(
-    qtbot, clinic, clock, open_window, monkeypatch
+    qtbot, clinic, seeded, clock, open_window, monkeypatch
 ):
-    _grow(clinic)
-    folder, _backup, _ = seeded_folder(clinic, clock)
+    _grow(clinic, seeded)
+    folder, _backup, _ = seeded_folder(clinic, clock, seeded)
     pages = (folder / "otdesk.db").stat().st_size // 4096
     monkeypatch.setattr(dialect, "BACKUP_STEP_PAGES", 8)  # many steps of a small file
     window = open_window(folder, quick_check=False)
@@ -60,8 +59,10 @@ def test_back_up_now_shows_the_copy_as_a_percentage_then_the_check(
     assert dialog.made.exists() and dialog.status.text().startswith("Backed up to ")
 
 
-def test_restore_from_a_file_elsewhere_restores_it(qtbot, clinic, clock, open_window, tmp_path):
-    folder, backup, visit_id = seeded_folder(clinic, clock)
+def test_restore_from_a_file_elsewhere_restores_it(
+    qtbot, clinic, seeded, clock, open_window, tmp_path
+):
+    folder, backup, visit_id = seeded_folder(clinic, clock, seeded)
     elsewhere = tmp_path / "usb" / "copy-of-monday.db"
     elsewhere.parent.mkdir()
     shutil.copy2(backup, elsewhere)
@@ -87,9 +88,9 @@ def test_restore_from_a_file_elsewhere_restores_it(qtbot, clinic, clock, open_wi
 
 
 def test_a_damaged_file_elsewhere_is_refused_and_the_clinic_file_is_unchanged(
-    qtbot, clinic, clock, open_window, tmp_path
+    qtbot, clinic, seeded, clock, open_window, tmp_path
 ):
-    folder, backup, visit_id = seeded_folder(clinic, clock)
+    folder, backup, visit_id = seeded_folder(clinic, clock, seeded)
     damaged = tmp_path / "damaged.db"
     shutil.copy2(backup, damaged)
     scribble_table(damaged, "patients")  # a real file with a damaged page
