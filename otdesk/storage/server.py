@@ -38,7 +38,17 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from otdesk.storage import dialect
 from otdesk.storage.backups import BACKUP_DIRNAME, BackupStore
 from otdesk.storage.database import CheckReport, Database, OpenReport
-from otdesk.storage.errors import SchemaTooNewError, StorageError
+
+# the errors live in storage.errors (light: the window takes them from services.errors)
+from otdesk.storage.errors import (
+    EmptyServerError,
+    NotAClinicServerError,
+    SchemaTooNewError,
+    ServerError,
+    ServerRefusedError,
+    ServerUnavailableError,
+    StorageError,
+)
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 log = logging.getLogger(__name__)
@@ -51,26 +61,6 @@ MIGRATION_LOCK = 0x6F746473
 SERVER_PLACEHOLDER = "clinic-server"
 # Tables every otdesk clinic has (a database holding others is not ours to change).
 CLINIC_TABLES = frozenset({"alembic_version", "patients", "visits", "charge_lines", "audit_log"})
-
-
-class ServerError(StorageError):
-    """A problem reaching or using the clinic server; nothing was saved."""
-
-
-class ServerUnavailableError(ServerError):
-    """The server did not answer (down, unreachable, or the connection was lost)."""
-
-
-class ServerRefusedError(ServerError):
-    """The server answered but refused: wrong user or password, no such database, no rights."""
-
-
-class NotAClinicServerError(ServerError):
-    """The database holds tables that are not an otdesk clinic's; it was not changed."""
-
-
-class EmptyServerError(ServerError):
-    """The database is empty: it is set up with `otdesk server init` first."""
 
 
 def is_server_address(text: str | None) -> bool:
