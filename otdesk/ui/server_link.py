@@ -161,7 +161,7 @@ class ServerLink(QObject):
         self.away = False  # the listener cannot reach the server
         self.retry = QTimer(self)
         self.retry.setInterval(RETRY_MS)
-        self.retry.timeout.connect(self._try_again)
+        self.retry.timeout.connect(self.try_again)
         self.thread = Listening(listener, self)
         self.thread.heard.connect(self._heard)
         self.thread.lost.connect(self._lost)
@@ -198,9 +198,9 @@ class ServerLink(QObject):
 
     def _back(self) -> None:
         self.away = False
-        self._try_again()
+        self.try_again()
 
-    def _try_again(self) -> None:
+    def try_again(self) -> None:
         """Save what waited; the bar goes once nothing waits and the server answers."""
         saved = self.controller.retry_pending()
         if not saved:
