@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -61,6 +63,13 @@ MIGRATION_LOCK = 0x6F746473
 SERVER_PLACEHOLDER = "clinic-server"
 # Tables every otdesk clinic has (a database holding others is not ours to change).
 CLINIC_TABLES = frozenset({"alembic_version", "patients", "visits", "charge_lines", "audit_log"})
+
+
+def desk_id() -> str:
+    """Who this desk is to the others: the computer's name, which people read ("started at
+    desk FRONT-PC"), and a random part, so two windows on one computer differ too."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "", socket.gethostname())[:40] or "desk"
+    return f"{name}:{uuid.uuid4().hex[:16]}"
 
 
 def is_server_address(text: str | None) -> bool:
@@ -129,7 +138,7 @@ class ServerDatabase(Database):
         self.url = url
         # Who this desk is to the other desks: their change notices name it, and a desk
         # ignores its own.
-        self.desk = uuid.uuid4().hex
+        self.desk = desk_id()
 
     @property
     def server(self) -> str:

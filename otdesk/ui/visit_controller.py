@@ -402,7 +402,28 @@ class VisitController(QObject):
         running = [(row, line) for row, line in timed if line.timer.running]
         last = [(row, line) for row, line in timed if line.id == self._timer_line]
         row, line = (running or last or timed)[0]
-        return ShownTimer(line.timer, row=row, label=f"{line.code} {line.label}")
+        elsewhere = ""
+        if self.clinic is not None and line.timer.running:
+            from otdesk.services.timers import running_elsewhere
+
+            ctx = self.clinic.ctx
+            elsewhere = running_elsewhere(line.timer, ctx.user, ctx.desk)
+        return ShownTimer(
+            line.timer, row=row, label=f"{line.code} {line.label}", elsewhere=elsewhere
+        )
+
+    def take_over_timer(self) -> bool:
+        """The timer another person runs at another desk becomes this person's, here, and
+        goes on running (services TimerService.take_over)."""
+        state = self.timer_state()
+        if state is None or not self.editable:
+            return False
+        self._timer_line = state.line_id
+        return self._call(
+            lambda: self.clinic.timers.take_over(
+                state.line_id, expected_version=self.visit.edit_version
+            )
+        )
 
     def start_timer(self, row: int) -> bool:
         """Time a line; the timer another line had stops and its minutes are added there
