@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPlainTextEdit,
+    QSizePolicy,
     QTextEdit,
     QToolBar,
     QWidget,
@@ -131,7 +132,8 @@ class ConnectionBar(QToolBar):
         self.label = QLabel(LOST_SENTENCE)
         self.label.setObjectName("connectionLost")
         self.label.setAccessibleName("Clinic server connection")
-        self.label.setWordWrap(True)
+        # across the whole width, one line: a wrapped label in a tool bar gets a narrow box
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.label.setStyleSheet(
             "QLabel#connectionLost { background: #fff4ce; color: #5c4400; "
             "border: 1px solid #e0c060; padding: 6px 10px; font-weight: bold; }"
