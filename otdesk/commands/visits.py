@@ -89,7 +89,11 @@ def run_visits(args: argparse.Namespace) -> int:
 def run_export_visits(args: argparse.Namespace) -> int:
     with open_clinic(args, read_only=True) as clinic:
         try:
-            count = clinic.visits.export_csv(args.csv, args.start, args.end)
+            from otdesk.commands.session import once_more_if_lost
+
+            count = once_more_if_lost(
+                lambda: clinic.visits.export_csv(args.csv, args.start, args.end), "the visits"
+            )
         except OSError as error:
             raise CliError(f"Cannot write {args.csv}: {error.strerror}.") from None
     print(f"Wrote {count} visits ({args.start} to {args.end}) to {args.csv}.")

@@ -477,6 +477,9 @@ class StartFlow(QObject):
             prepared.close()
             prepared.deleteLater()
         window = self.window
+        link = getattr(window, "server_link", None)
+        if link is not None:  # its listening thread ends before the app does
+            link.stop()
         if window is not None and hasattr(window, "close_clinic"):
             window.close_clinic()
         elif self.clinic is not None:
