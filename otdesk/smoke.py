@@ -362,6 +362,36 @@ def step_encryption(ctx: Context) -> str:
     )
 
 
+def step_server(ctx: Context) -> str:
+    """The clinic-server driver is in the bundle: psycopg with its own libpq (the binary
+    wheel's, not one the computer may lack), and SQLAlchemy's dialect for it. When a test
+    server is given (OTDESK_TEST_POSTGRES_URL, as CI sets), a real connection to its admin
+    database, which otdesk must refuse to use as a clinic, with its sentence."""
+    import psycopg
+
+    from otdesk.storage import server
+
+    impl = psycopg.pq.__impl__
+    if impl not in ("binary", "c"):
+        raise StepError(f"psycopg runs its {impl} implementation: the bundle lacks its libpq")
+    libpq = psycopg.pq.version()
+    server.create_server_engine(server.server_url("postgresql://desk@127.0.0.1:1/clinic")).dispose()
+    address = os.environ.get("OTDESK_TEST_POSTGRES_URL")
+    if not address:
+        return f"psycopg {psycopg.__version__} ({impl}, libpq {libpq}); no test server given"
+    try:
+        server.open_server(address, desk_dir=ctx.folder / "server-desk").close()
+    except server.EmptyServerError:
+        note = "its admin database refused as an empty clinic"
+    except server.NotAClinicServerError:
+        note = "its admin database refused as another program's"
+    except server.ServerError as error:
+        raise StepError(f"the test server did not answer: {error}") from None
+    else:
+        raise StepError("the test server's admin database was opened as a clinic")
+    return f"psycopg {psycopg.__version__} ({impl}, libpq {libpq}); connected: {note}"
+
+
 def step_icd(ctx: Context) -> str:
     from otdesk.core import icd
 
@@ -528,6 +558,7 @@ STEPS = (
     Step("superbill", "render superbill", step_superbill, ("units",)),
     Step("claims", "write 837P claim file and CMS-1500", step_claims, ("seed",)),
     Step("encryption", "encrypt, open, back up, verify, restore", step_encryption, ("seed",)),
+    Step("server", "load the clinic-server driver", step_server),
     Step("icd", "build ICD-10-CM index", step_icd),
     Step("window", "open main window", step_window, ("seed",)),
     Step("preview", "preview superbill with QtPdf", step_preview, ("superbill", "window")),

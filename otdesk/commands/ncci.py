@@ -73,15 +73,26 @@ def _importer(args: argparse.Namespace):  # -> Session | None
     return session
 
 
-def _record(session, action: str, summary: object) -> None:
+def _record(session, action: str, summary: object, share: list[str]) -> None:
+    """The import in the audit log; on a clinic server the imported file goes into the
+    clinic database too, for every desk (services.shared_tables)."""
     if session is None:
         return
     try:
         clinic = session.clinic
         with clinic.db.write() as connection:
             clinic.ctx.audit(connection, action, "rules", None, after={"summary": str(summary)})
+        _share(clinic, share)
     finally:
         session.close()
+
+
+def _share(clinic, names: list[str]) -> None:
+    from otdesk.services import shared_tables
+
+    shared = shared_tables.publish(clinic.ctx, names)
+    if shared:
+        print(f"Shared with every desk of the clinic server: {', '.join(shared)}.")
 
 
 def run_ncci_import(args: argparse.Namespace) -> int:
@@ -95,8 +106,8 @@ def run_ncci_import(args: argparse.Namespace) -> int:
         if session is not None:
             session.close()
         raise CliError(_rejected(error)) from None
-    _record(session, "import.ncci", summary.describe())
     print(summary.describe())
+    _record(session, "import.ncci", summary.describe(), ["ncci_ptp.sqlite3"])
     return 0
 
 
@@ -111,6 +122,33 @@ def run_mue_import(args: argparse.Namespace) -> int:
         if session is not None:
             session.close()
         raise CliError(_rejected(error)) from None
-    _record(session, "import.mue", summary.describe())
     print(summary.describe())
+    _record(session, "import.mue", summary.describe(), ["mue.csv"])
+    return 0
+
+
+def run_share(args: argparse.Namespace) -> int:
+    """`otdesk rules share`: this desk's kx_thresholds.csv and deleted_codes.csv to every
+    desk of the clinic server."""
+    from otdesk.commands.session import server_address
+    from otdesk.core.tables import DELETED_FILE_NAME, KX_FILE_NAME, RuleTables
+
+    if server_address(args) is None:
+        raise CliError(
+            "This clinic is a file on this computer: its tables are already the clinic's. "
+            "`rules share` is for a clinic server (--database or OTDESK_DATABASE_URL)."
+        )
+    folder = user_data_dir(args.data_dir)
+    present = [name for name in (KX_FILE_NAME, DELETED_FILE_NAME) if (folder / name).is_file()]
+    if not present:
+        raise CliError(f"There is no {KX_FILE_NAME} or {DELETED_FILE_NAME} in {folder} to share.")
+    try:
+        RuleTables.load(folder).describe()  # a malformed file is refused before it spreads
+    except ValueError as error:
+        raise CliError(f"{error}; nothing was shared.") from None
+    session = _importer(args)
+    try:
+        _share(session.clinic, present)
+    finally:
+        session.close()
     return 0

@@ -38,6 +38,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     listing = rules_sub.add_parser("list", parents=[common], help="list the rule ids")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=run_list)
+    share = rules_sub.add_parser(
+        "share",
+        parents=[common],
+        help="share this desk's KX and deleted-code tables with every desk of a clinic server",
+        description="On a clinic server, write this desk's kx_thresholds.csv and "
+        "deleted_codes.csv (from --data-dir) into the clinic database; every desk then "
+        "checks visits against them. Imported NCCI and MUE tables are shared at import.",
+    )
+    share.set_defaults(run=_run_share)
 
 
 def read_visit_file(name: str):
@@ -130,6 +139,12 @@ def run_check(args: argparse.Namespace) -> int:
                 print(f"      fix: {fix_label(finding.fix, visit)}")
         print()
     return 0
+
+
+def _run_share(args: argparse.Namespace) -> int:
+    from otdesk.commands.ncci import run_share
+
+    return run_share(args)
 
 
 def run_list(args: argparse.Namespace) -> int:

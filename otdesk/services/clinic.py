@@ -18,6 +18,7 @@ from otdesk.services.context import ServiceContext, os_user
 from otdesk.services.fees import FeeScheduleService
 from otdesk.services.patients import PatientService
 from otdesk.services.setup import PayerService, PracticeService, ProviderService
+from otdesk.services.shared_tables import EveryMinute
 from otdesk.services.timers import TimerService
 from otdesk.services.visits import VisitService
 from otdesk.storage.database import Database, open_database
@@ -59,6 +60,9 @@ class Clinic:
         self.timers = TimerService(self.ctx)
         self.audit = AuditService(self.ctx)
         self.accounts = AccountService(self.ctx)
+        if db.engine.dialect.name == "postgresql" and tables is None:
+            # the desks of a server check visits against the same imported rule tables
+            self.ctx.refresh_tables = EveryMinute(self.ctx)
 
     # The documents' services load at their first use (the day's work needs none of them
     # at start, and they bring the document modules): a deliberate lazy import.

@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import getpass
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -55,6 +55,9 @@ class ServiceContext:
     # maintenance context of setting up a clinic (the demo's seeding, a server's first
     # set-up, tests of the layers below the roles): it is not refused anything.
     person: Person | None = None
+    # Called before the rule tables are read: a server desk brings its copies of the
+    # clinic's shared tables up to date (services.shared_tables.EveryMinute); None else.
+    refresh_tables: Callable[[], None] | None = None
 
     def sign_in_as(self, person: Person | None) -> None:
         """From now on, act as `person`: the audit log names them, the roles apply."""
@@ -103,6 +106,8 @@ class ServiceContext:
             return self.tables_override
         from otdesk.core.tables import RuleTables
 
+        if self.refresh_tables is not None:  # a server desk's copies (services.shared_tables)
+            self.refresh_tables()
         return RuleTables.load(self.tables_dir)
 
     @contextlib.contextmanager

@@ -27,13 +27,15 @@ from sqlalchemy import Connection, Table, func, insert, select, text, update
 
 from otdesk.core.accounts import Person
 from otdesk.paths import database_path
+from otdesk.services import shared_tables
 from otdesk.services.audit import records_report
 from otdesk.services.clinic import Clinic
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import ServiceError
 from otdesk.storage import schema as s
 from otdesk.storage.database import Database, open_database
-from otdesk.storage.keys import DatabaseKey
+from otdesk.storage.files import fsync_folder
+from otdesk.storage.keys import DatabaseKey, key_file_path
 from otdesk.storage.server import ServerDatabase, describe, open_server, server_url
 
 # A login role's name: what PostgreSQL accepts unquoted, so it can be written into GRANTs.
@@ -63,7 +65,7 @@ class MoveReport:
     server: str
     tables: tuple[TableCopy, ...]
     backup: Path  # the verified backup of the local clinic taken before the move
-    kept_aside: Path  # the local clinic file, renamed so no desk opens it by mistake
+    kept_aside: Path  # the local clinic file, moved into a folder of its own (_set_aside)
 
     @property
     def rows(self) -> int:
@@ -178,14 +180,31 @@ def move_to_server(
                 + "; ".join(report.problems()[:3])
                 + "). The local clinic was not changed."
             )
+        # the clinic's imported rule tables, for every desk (services.shared_tables)
+        with target.write() as connection:
+            files = shared_tables.SHARED_FILES
+            shared_tables.store(connection, path.parent, files, by="server move", at=clock.now())
     finally:
         target.close()
-    aside = path.with_name(f"otdesk-moved-to-server-{clock.now():%Y%m%d-%H%M%S}.db")
-    for suffix in ("", "-wal", "-shm"):
-        old = Path(f"{path}{suffix}")
+    return MoveReport(describe(url), tuple(copies), backup, _set_aside(path, clock.now()))
+
+
+def _set_aside(path: Path, now: datetime) -> Path:
+    """Move the local clinic file (with its WAL and, when encrypted, its key file) into a
+    folder of its own beside it, so no desk opens it by mistake and it still opens as it is
+    (`--data-dir` that folder); returns the file's new path."""
+    folder = path.parent / f"moved-to-server-{now:%Y%m%d-%H%M%S}"
+    folder.mkdir(mode=0o700)
+    aside = folder / path.name
+    for old in (Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")):
         if old.exists():
-            old.rename(Path(f"{aside}{suffix}"))
-    return MoveReport(describe(url), tuple(copies), backup, aside)
+            old.rename(folder / old.name)
+    key_file = key_file_path(path)
+    if key_file.exists():
+        key_file.rename(key_file_path(aside))
+    fsync_folder(folder)
+    fsync_folder(path.parent)
+    return aside
 
 
 def record_move(

@@ -28,10 +28,14 @@ if TYPE_CHECKING:  # imported where used: read_only() must work before SQLAlchem
 
 
 class RawKey(Protocol):
-    """A database key (otdesk.storage.keys.DatabaseKey): 32 bytes, as hex."""
+    """A database key (otdesk.storage.keys.DatabaseKey): 32 bytes, as hex, and the HMAC
+    algorithm of the file it encrypts."""
 
     @property
     def hex(self) -> str: ...
+
+    @property
+    def hmac_algorithm(self) -> str: ...
 
 
 # Written into the SQLite file header (PRAGMA application_id) so a file can be told to be an
@@ -67,6 +71,22 @@ def key_statement(key: RawKey) -> str:
     return f"PRAGMA key = \"x'{key.hex}'\""
 
 
+def cipher_statements(key: RawKey, schema: str = "main") -> list[str]:
+    """The page settings of the file `key` encrypts, given after its key and before the
+    first read (otdesk.storage.keys: CIPHER_PROFILES)."""
+    algorithm = key.hmac_algorithm
+    return [
+        f"PRAGMA {schema}.cipher_hmac_algorithm = {algorithm}",
+        f"PRAGMA {schema}.cipher_kdf_algorithm = PBKDF2_{algorithm}",
+    ]
+
+
+def _set_key(connection: DriverConnection, key: RawKey) -> None:
+    connection.execute(key_statement(key))
+    for statement in cipher_statements(key):
+        connection.execute(statement)
+
+
 def connect(
     path: Path,
     *,
@@ -85,7 +105,7 @@ def connect(
     connection = sqlcipher3.connect(str(target), uri=read_only, timeout=timeout)
     try:
         _quiet(connection)
-        connection.execute(key_statement(key))
+        _set_key(connection, key)
     except BaseException:
         connection.close()
         raise
@@ -137,6 +157,13 @@ def create_file_engine(path: Path, *, read_only: bool = False, key: RawKey | Non
     @event.listens_for(engine, "connect", insert=True)
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         _quiet(dbapi_connection)
+
+    # after the dialect's own listener has given the key (the URL's "password"), before
+    # configure_engine's pragmas read the file
+    @event.listens_for(engine, "connect")
+    def _on_keyed(dbapi_connection: Any, _record: Any) -> None:
+        for statement in cipher_statements(key):
+            dbapi_connection.execute(statement)
 
     return engine
 
@@ -328,10 +355,12 @@ def export_file(
     try:
         _quiet(connection)
         if source_key is not None:
-            connection.execute(key_statement(source_key))
+            _set_key(connection, source_key)
         connection.isolation_level = None
         connection.execute("ATTACH DATABASE ? AS target KEY ?", (str(target), f"x'{key.hex}'"))
         try:
+            for statement in cipher_statements(key, "target"):
+                connection.execute(statement)
             connection.execute("SELECT sqlcipher_export('target')")
             (app_id,) = connection.execute("PRAGMA main.application_id").fetchone()
             (user_version,) = connection.execute("PRAGMA main.user_version").fetchone()

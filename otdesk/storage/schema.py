@@ -30,6 +30,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -293,7 +294,24 @@ visits = Table(
     _in("status", VISIT_STATUSES, "status"),
     _in("discipline", ("OT", "PT", "SLP"), "discipline"),
     UniqueConstraint("chain_id", "version"),
-    Index(None, "date_of_service", "is_current"),
+    # the day list reads from this index alone (migration 0008)
+    Index(
+        "ix_visits_day_list",
+        "date_of_service",
+        "is_current",
+        "appointment_time",
+        "id",
+        "chain_id",
+        "version",
+        "status",
+        "patient_id",
+        "provider_id",
+        "payer_id",
+        "total_charge_cents",
+        "total_units",
+        "error_count",
+        "warning_count",
+    ),
     Index(None, "patient_id", "date_of_service"),
 )
 
@@ -346,7 +364,7 @@ payments = Table(
     "payments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("chain_id", Integer, ForeignKey("visit_chains.id"), nullable=False, index=True),
+    Column("chain_id", Integer, ForeignKey("visit_chains.id"), nullable=False),
     Column("kind", String(10), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("method", String(10), nullable=False),
@@ -357,6 +375,8 @@ payments = Table(
     _in("kind", PAYMENT_KINDS, "kind"),
     _in("method", PAYMENT_METHODS, "method"),
     CheckConstraint("amount_cents > 0", name="amount"),
+    # a chain's paid total read from the index alone (migration 0008)
+    Index("ix_payments_chain_amount", "chain_id", "id", "amount_cents"),
 )
 
 # A payment recorded by mistake is not deleted once its visit has been finalized: its removal
@@ -426,6 +446,21 @@ superbills = Table(
 # Append-only (triggers refuse UPDATE and DELETE; see dialect.append_only_ddl), and a chain:
 # each entry holds the SHA-256 of the entry before it and its own (storage.audit_chain), so
 # an entry changed, removed or inserted by other means is found by `otdesk check`.
+# The rule tables a clinic imported (the CMS NCCI PTP and MUE files, KX thresholds, deleted
+# codes), kept in the clinic database of a clinic server so that every desk checks visits
+# against the same ones: each desk keeps a copy in its folder (services.shared_tables).
+# `content` is the file as the import wrote it, zlib-compressed; `sha256` is of the file.
+reference_files = Table(
+    "reference_files",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

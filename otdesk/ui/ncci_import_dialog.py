@@ -70,6 +70,7 @@ class NcciImportDialog(QDialog):
         layout.addWidget(self.result)
         layout.addWidget(close)
         self.imported = False
+        self.shared = False
 
     def _folder(self) -> Path:
         return Path(self.clinic.ctx.tables_dir or self.clinic.db.path.parent)
@@ -83,7 +84,10 @@ class NcciImportDialog(QDialog):
         today = self.clinic.ctx.today()
         folder = self._folder()
         return self._run(
-            "Importing PTP edits…", lambda _progress: ncci.import_ptp_files(paths, folder, today)
+            "Importing PTP edits…",
+            lambda _progress: self._shared(
+                ncci.import_ptp_files(paths, folder, today), ncci.PTP_FILE_NAME
+            ),
         )
 
     def import_mue(self, path: Path | None = None) -> bool:
@@ -94,8 +98,18 @@ class NcciImportDialog(QDialog):
 
         folder = self._folder()
         return self._run(
-            "Importing MUE values…", lambda _progress: ncci.import_mue_file(path, folder)
+            "Importing MUE values…",
+            lambda _progress: self._shared(ncci.import_mue_file(path, folder), ncci.MUE_FILE_NAME),
         )
+
+    def _shared(self, summary: Any, name: str) -> Any:
+        """On a clinic server the imported table goes to every desk (in the worker, with
+        the import): services.shared_tables."""
+        from otdesk.services import shared_tables
+
+        if shared_tables.publish(self.clinic.ctx, [name]):
+            self.shared = True
+        return summary
 
     def _run(self, title: str, job: Callable[[Any], Any]) -> bool:
         summary, error = run_with_progress(self, title, job, cancellable=False)
@@ -104,7 +118,8 @@ class NcciImportDialog(QDialog):
             self.result.setText(f"Nothing was imported: {error}")
         else:
             self.result.setProperty("role", "hint")
-            self.result.setText(summary.describe())
+            shared = " Shared with every desk of the clinic server." if self.shared else ""
+            self.result.setText(summary.describe() + shared)
             self.imported = True
         self.result.style().unpolish(self.result)
         self.result.style().polish(self.result)

@@ -395,23 +395,26 @@ class StartFlow(QObject):
     def enter(self, clinic: Any) -> QWidget | None:
         """The main window over the signed-in `clinic` (its practice set up first if the
         set-up was left before)."""
-        if clinic.practice.get() is None:
+        practice = clinic.practice.get()
+        if practice is None:
             from otdesk.ui import setup_dialog
 
             if not setup_dialog.ask(None, clinic):
                 clinic.close()
                 self._close_sign_in()
                 return None
+            practice = clinic.practice.get()
         from otdesk.ui import server_link, session
 
         folder = self._folder if self.server and self._folder else Path(clinic.db.path).parent
         kept = ClinicSettings.of_folder(folder)
-        kept.practice_name = clinic.practice.get().name  # the next sign-in's title
+        if kept.practice_name != practice.name:  # the next sign-in's title
+            kept.practice_name = practice.name
         self.clinic = clinic
         window, self._prepared = self._prepared, None
         if window is not None:
             window.attach_clinic(clinic)
-            window.setWindowTitle(f"{clinic.practice.get().name} — otdesk{self._note()}")
+            window.setWindowTitle(f"{practice.name} — otdesk{self._note()}")
             window.load_favourites()
         else:
             window = self._open_window(clinic, self._note(), clinic_folder=folder)

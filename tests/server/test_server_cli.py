@@ -330,7 +330,12 @@ def test_server_move_copies_the_local_clinic_and_keeps_the_file(empty_url, tmp_p
     assert "visits" in moved.stdout and "charge_lines" in moved.stdout
     assert "each checked (row count and checksum)" in moved.stdout
     assert not (local / "otdesk.db").exists()
-    assert list(local.glob("otdesk-moved-to-server-*.db"))
+    (aside,) = local.glob("moved-to-server-*")
+    assert not (local / "otdesk.keys").exists() and (aside / "otdesk.keys").exists()
+    # the set-aside clinic still opens, as it was, from its own folder
+    kept = run_otdesk("visits", "--json", "--data-dir", str(aside), env={**NO_URL_ENV, **DEMO})
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout) == json.loads(before.stdout)
     assert _password(empty_url) not in moved.stdout
     after = _visits(empty_url, local)
     assert after == json.loads(before.stdout)
@@ -512,3 +517,55 @@ def test_grant_role_makes_the_desk_role_and_gives_back_its_rights(demo_url, tmp_
     assert f"Gave the login role {role}" in again.stdout
     assert listed().returncode == 0
     assert "server.grant" in _audit_actions(demo_url)
+
+
+# --- shared rule tables ------------------------------------------------------------------
+
+
+def test_an_mue_import_at_one_desk_is_shared_and_rules_share_sends_the_kx_file(demo_url, tmp_path):
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "ncci"
+    desk = tmp_path / "desk one"
+    imported = run_otdesk(
+        "mue",
+        "import",
+        str(fixtures / "mue_practitioner.csv"),
+        "--database",
+        _plain(demo_url),
+        "--data-dir",
+        str(desk),
+        env={**NO_URL_ENV, **DEMO},
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "Shared with every desk of the clinic server: mue.csv." in imported.stdout
+    (desk / "kx_thresholds.csv").write_text(
+        "year,kx_threshold,medical_review_threshold,source\n2027,2550.00,3000.00,clinic\n"
+    )
+    shared = run_otdesk(
+        "rules",
+        "share",
+        "--database",
+        _plain(demo_url),
+        "--data-dir",
+        str(desk),
+        env={**NO_URL_ENV, **DEMO},
+    )
+    assert shared.returncode == 0, shared.stderr
+    assert "kx_thresholds.csv" in shared.stdout
+    assert "rules.share" in _audit_actions(demo_url)
+    _visits(demo_url, tmp_path / "desk two")  # another desk signs in and reads its day
+    engine = create_engine(demo_url)
+    try:
+        with engine.connect() as connection:
+            names = {row[0] for row in connection.execute(text("SELECT name FROM reference_files"))}
+    finally:
+        engine.dispose()
+    assert names == {"mue.csv", "kx_thresholds.csv"}
+
+
+def test_rules_share_on_a_clinic_file_says_it_is_for_a_server(tmp_path):
+    result = run_otdesk("rules", "share", "--data-dir", str(tmp_path), env=NO_URL_ENV)
+    assert result.returncode == 2
+    assert "`rules share` is for a clinic server" in result.stderr
+    assert "Traceback" not in result.stderr

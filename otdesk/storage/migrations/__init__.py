@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0009"
 # Every revision this version of otdesk knows, oldest first; a stored revision outside it
 # was written by a newer otdesk.
-KNOWN_REVISIONS = ("0001", "0003", "0004", "0005", "0006", "0007")
+KNOWN_REVISIONS = ("0001", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
 
