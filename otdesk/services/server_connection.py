@@ -221,26 +221,6 @@ def desk_folder_of(text: str, desk_dir: Path) -> Path:
     return sign_in_wait_for(text, desk_dir).parent
 
 
-__all__ = [
-    "DEFAULT_PORT",
-    "DEFAULT_TLS",
-    "KEYRING_SERVICE",
-    "TLS_MODES",
-    "ServerAddress",
-    "ServerError",
-    "address_of",
-    "check_connection",
-    "connect_url",
-    "desk_folder_of",
-    "forget_password",
-    "listener_of",
-    "on_server",
-    "sign_in",
-    "sign_in_wait_for",
-    "store_password",
-    "stored_password",
-]
-
 
 # --- a signed-in desk on a server -----------------------------------------------------------
 
@@ -260,3 +240,24 @@ def listener_of(clinic: Clinic) -> Any:
 def address_of(clinic: Clinic) -> str:
     """host:port/database of a server clinic, "" for a local one."""
     return str(getattr(clinic.db, "server", ""))
+
+
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_TLS",
+    "KEYRING_SERVICE",
+    "TLS_MODES",
+    "ServerAddress",
+    "ServerError",
+    "address_of",
+    "check_connection",
+    "connect_url",
+    "desk_folder_of",
+    "forget_password",
+    "listener_of",
+    "on_server",
+    "sign_in",
+    "sign_in_wait_for",
+    "store_password",
+    "stored_password",
+]
