@@ -221,7 +221,6 @@ def desk_folder_of(text: str, desk_dir: Path) -> Path:
     return sign_in_wait_for(text, desk_dir).parent
 
 
-
 # --- a signed-in desk on a server -----------------------------------------------------------
 
 
