@@ -85,6 +85,8 @@ _VISIT_ROW = (
     .outerjoin(s.payers, s.payers.c.id == s.visits.c.payer_id)
     .where(s.visits.c.id == bindparam("visit_id"))
 )
+# the visit's row only: the payer and provider rows stay free for other desks
+_VISIT_ROW_FOR_UPDATE = _VISIT_ROW.with_for_update(of=s.visits)
 _LINES = (
     select(s.charge_lines)
     .where(s.charge_lines.c.visit_id == bindparam("visit_id"))
@@ -140,9 +142,11 @@ _TREATMENT_DAYS = select(func.count(func.distinct(s.visits.c.date_of_service))).
 )
 
 
-def visit_row(connection: Connection, visit_id: int) -> Any:
-    """The visit with what evaluation needs of its payer and provider, or None."""
-    return connection.execute(_VISIT_ROW, {"visit_id": visit_id}).first()
+def visit_row(connection: Connection, visit_id: int, *, for_update: bool = False) -> Any:
+    """The visit with what evaluation needs of its payer and provider, or None; with
+    `for_update`, the visit's row locked for the rest of the transaction as it is read."""
+    statement = _VISIT_ROW_FOR_UPDATE if for_update else _VISIT_ROW
+    return connection.execute(statement, {"visit_id": visit_id}).first()
 
 
 def line_rows(connection: Connection, visit_id: int) -> list[Any]:

@@ -208,8 +208,7 @@ def get_row(connection: Connection, visit_id: int, expected_version: int | None 
     `expected_version` (the edit_version the desk's change was made on), a visit changed
     since is refused (StaleVisitError) before anything is written; None does not check
     (the command line, and callers that read and change in one transaction)."""
-    dialect.lock_row_for_write(connection, s.visits, visit_id)
-    row = fx.visit_row(connection, visit_id)
+    row = fx.visit_row(connection, visit_id, for_update=dialect.locks_rows(connection))
     if row is None:
         raise NotFoundError("visit", visit_id)
     if expected_version is not None and row.edit_version != expected_version:

@@ -647,12 +647,19 @@ def lock_row_for_write(connection: Connection, table: Any, row_id: int) -> None:
     reading it to decide a change: two desks finalizing the same visit then go one after
     the other, and the second sees the first's result. SQLite's write transactions are
     one at a time already (BEGIN IMMEDIATE)."""
-    if connection.dialect.name == "postgresql" and connection.get_execution_options().get(
-        WRITE_OPTION
-    ):
+    if locks_rows(connection):
         from sqlalchemy import select
 
         connection.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+
+
+def locks_rows(connection: Connection) -> bool:
+    """Whether reads that decide a change must lock their rows on `connection` (a write
+    transaction on PostgreSQL; see lock_row_for_write). A read can then lock as it reads:
+    SELECT ... FOR UPDATE, one statement instead of two."""
+    return connection.dialect.name == "postgresql" and bool(
+        connection.get_execution_options().get(WRITE_OPTION)
+    )
 
 
 # The channel a clinic server's desks hear each other's changes on (LISTEN/NOTIFY).

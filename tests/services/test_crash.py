@@ -48,23 +48,31 @@ CHILD = textwrap.dedent(
 KILLS = 5
 
 
-def _run_and_kill(folder, delay, wait_for_ready):
+def _run_and_kill(folder, delay, saves_first=0):
+    """Run the child and SIGKILL it: `delay` seconds after it starts, or, with
+    `saves_first`, once that many saves have returned and then `delay` seconds more (the
+    kill lands among saves however slow the machine is)."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(folder)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    before = []
     try:
-        if wait_for_ready:
+        if saves_first:
             assert child.stdout.readline() == "ready\n", child.stderr.read()
+            while len(before) < saves_first:
+                line = child.stdout.readline()
+                assert line, child.stderr.read()
+                before.append(line)
         time.sleep(delay)
     finally:
         os.kill(child.pid, signal.SIGKILL)
         out, _err = child.communicate(timeout=30)
     assert child.returncode == -signal.SIGKILL
     saved = {}
-    for line in out.splitlines(keepends=True):
+    for line in [*before, *out.splitlines(keepends=True)]:
         if line.endswith("\n") and line[0].isdigit():
             visit_id, status = line.split()
             saved[int(visit_id)] = status
@@ -76,9 +84,9 @@ def test_visits_whose_save_returned_survive_sigkill(tmp_path):
     rng = random.Random(20260302)
     saved: dict[int, str] = {}
     # the first kill may land while the database is being created and migrated
-    _run_and_kill(folder, rng.uniform(0.0, 0.4), wait_for_ready=False)
+    _run_and_kill(folder, rng.uniform(0.0, 0.4))
     for _ in range(KILLS):
-        saved.update(_run_and_kill(folder, rng.uniform(0.05, 0.4), wait_for_ready=True))
+        saved.update(_run_and_kill(folder, rng.uniform(0.0, 0.05), saves_first=rng.randint(1, 3)))
     assert len(saved) >= KILLS  # the kills did land among saves
 
     path = folder / "otdesk.db"
