@@ -11,6 +11,10 @@ from otdesk.storage import keys  # noqa: E402
 # explicit call here, never a setting or an environment variable a shipped build reads.
 keys.use_test_cost()
 
+# helpers/logfail.py: any otdesk warning or error fails the test that did not expect it;
+# helpers/clinics.py: the one way to build a test clinic, and its fixtures (clock, ...)
+pytest_plugins = ["tests.helpers.logfail", "tests.helpers.clinics", "pytester"]
+
 
 @pytest.fixture
 def test_keys():

@@ -215,7 +215,7 @@ def test_people_add_list_disable_enable_reset_and_roles(demo_dir, monkeypatch, c
         ("account.enable", "demo"),
         ("signin", "pat"),
         ("signout", "pat"),
-        ("signin.failed", "demo"),
+        ("signin.failed", "pat"),  # in the name that was tried, at its own time
     ):
         assert expected in actions, expected
 

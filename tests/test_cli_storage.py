@@ -67,9 +67,10 @@ def test_visits_of_a_day_as_json(demo_dir):
 
 def test_visits_as_a_table_and_bad_dates(data_dir, capsys):
     code, out, _ = main(capsys, "visits", "--date", TODAY, "--data-dir", str(data_dir))
-    assert code == 0 and "Núñez, José" in out and f"visits on {TODAY}" in out
+    shown = date.today().strftime("%m/%d/%Y")
+    assert code == 0 and "Núñez, José" in out and f"visits on {shown}" in out
     code, out, _ = main(capsys, "visits", "--date", "1999-01-01", "--data-dir", str(data_dir))
-    assert code == 0 and "No visits on 1999-01-01" in out
+    assert code == 0 and "No visits on 01/01/1999" in out
     code, _, err = main(capsys, "visits", "--date", "2026-02-30", "--data-dir", str(data_dir))
     assert code == cli.EXIT_BAD_INPUT and "'2026-02-30' is not a date" in err
 
@@ -242,34 +243,81 @@ def test_restore_needs_a_file_or_latest(data_dir, capsys):
     assert "--latest" in capsys.readouterr().err
 
 
-def test_commands_work_while_another_program_is_reading(data_dir, tmp_path):
-    """A command signs in (a short write to the audit log) beside a window holding a read
-    transaction open (as its day list does); it would wait for a window's save (the busy
-    timeout) the same way."""
-    from otdesk.storage import dialect, keys
+def _log(data_dir):
+    """The audit log, oldest first, read as the maintenance context (not a session: a
+    sign-in would write the kept entries itself)."""
+    from otdesk.storage import audit_chain, keys
+    from otdesk.storage.database import open_database
 
     database = data_dir / "otdesk.db"
     key = keys.unlock_database(database, keys.PasswordUnlock("demo", "demo"))
-    reader = dialect.connect(database, key=key)
+    with open_database(database, read_only=True, key=key) as db, db.read() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(_all_entries())]
+    return rows, audit_chain.verify(rows)
+
+
+def _all_entries():
+    from sqlalchemy import select
+
+    from otdesk.storage import schema
+
+    return select(schema.audit_log).order_by(schema.audit_log.c.id)
+
+
+def test_read_only_commands_work_while_another_program_is_writing(data_dir, tmp_path):
+    """visits, export visits and check beside a program holding the write lock (BEGIN
+    IMMEDIATE on a real connection, as a window saving does): each exits 0 with its output
+    at once, its sign-in, sign-out and export record kept beside the database; the next
+    write (another command, once the lock is gone) puts them into the chain in order, with
+    their own times, and the chain verifies."""
+    from otdesk.storage import dialect, keys, signin_record
+
+    database = data_dir / "otdesk.db"
+    before, _ = _log(data_dir)
+    key = keys.unlock_database(database, keys.PasswordUnlock("demo", "demo"))
+    writer = dialect.connect(database, key=key)
+    writer.isolation_level = None
     try:
-        reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM visits").fetchone()
+        writer.execute("BEGIN IMMEDIATE")  # holds the write lock
+        writer.execute("INSERT INTO meta (key, value) VALUES ('uncommitted', 'x')")
         done = run_otdesk("visits", "--date", TODAY, "--json", "--data-dir", str(data_dir))
         assert done.returncode == 0, done.stderr
         assert len(json.loads(done.stdout)) >= 10
         out = tmp_path / "year.csv"
         done = run_otdesk(
-            "export", "visits", "--from", "2026-01-01", "--to", "2026-12-31",
-            "--csv", str(out), "--data-dir", str(data_dir),
+            "export", "visits", "--from", f"{date.today().year}-01-01",
+            "--to", f"{date.today().year}-12-31", "--csv", str(out), "--data-dir", str(data_dir),
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert out.read_text().count("\n") > 10
+        assert "Wrote " in done.stdout
         done = run_otdesk("check", "--data-dir", str(data_dir))
         assert done.returncode == 0, done.stderr
-        assert "Integrity: ok" in done.stdout
+        assert "Integrity: ok" in done.stdout and "Records: ok" in done.stdout
+        # nothing could be written meanwhile: every entry is kept, none lost
+        kept = signin_record.pending(database)
+        assert [e.action for e in kept] == [
+            "signin", "signout", "signin", "export.visits", "signout", "signin", "signout",
+        ]  # fmt: skip
+        assert _log(data_dir)[0] == before
     finally:
-        reader.execute("ROLLBACK")
-        reader.close()
+        writer.execute("ROLLBACK")
+        writer.close()
+    # the lock is gone: the next command's own write puts the kept entries first
+    done = run_otdesk("check", "--data-dir", str(data_dir))
+    assert done.returncode == 0, done.stderr
+    after, chain = _log(data_dir)
+    assert chain.ok, chain.problem
+    added = after[len(before) :]
+    assert [e["action"] for e in added] == [
+        "signin", "signout", "signin", "export.visits", "signout", "signin", "signout",
+        "signin", "signout",
+    ]  # fmt: skip
+    assert [e["at"] for e in added[:7]] == [e.at for e in kept]  # their own times
+    assert all(e["user"] == "demo" for e in added)
+    assert json.loads(added[3]["after_json"])["file"] == "year.csv"
+    assert signin_record.pending(database) == []
+    assert "Records: ok" in done.stdout
 
 
 def test_a_clinic_whose_header_was_destroyed_restores_from_its_backup(data_dir, capsys):

@@ -3,19 +3,15 @@ through the real entry point, on a clinic database seeded through the services."
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
 from tests.cli_helpers import TESTER, encrypt_for_cli, run_otdesk, signed_in_clinic
-from tests.export.helpers import (
-    finalized_visit,
-    open_clinic,
-    page_texts,
-    pdf_text,
-    refinalized,
-    seed,
-)
+from tests.export.helpers import page_texts, pdf_text, refinalized
+from tests.helpers.clinics import finalized_visit, open_clinic, seed_superbill_demo
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +29,7 @@ def icd_cache(tmp_path_factory):
 def clinic_dir(tmp_path):
     folder = tmp_path / "data"
     clinic = open_clinic(folder)
-    demo = seed(clinic)
+    demo = seed_superbill_demo(clinic)
     clinic.close()
     encrypt_for_cli(folder)
     return folder, demo
@@ -47,10 +43,10 @@ def otdesk(clinic_dir, icd_cache, *args):
 
 def reopen(folder):
     from otdesk.services import FixedClock
-    from tests.export.helpers import START, icd_index
+    from tests.helpers.clinics import START, built_icd_index
 
     clinic = signed_in_clinic(folder, clock=FixedClock(START))
-    clinic.ctx.icd = icd_index()
+    clinic.ctx.icd = built_icd_index()
     return clinic, SuperbillService(clinic.ctx)
 
 
@@ -198,7 +194,7 @@ def test_a_day_without_visits_says_so(clinic_dir, icd_cache, tmp_path):
         str(tmp_path / "x.pdf"),
     )
     assert done.returncode == 2
-    assert "No superbill to issue for 2026-05-01" in done.stderr
+    assert "No superbill to issue for 05/01/2026" in done.stderr
 
 
 def test_settings_and_the_encounter_form(clinic_dir, icd_cache, tmp_path):
@@ -225,6 +221,15 @@ def test_settings_and_the_encounter_form(clinic_dir, icd_cache, tmp_path):
     text = " ".join(pdf_text(out.read_bytes()).split())
     assert "Núñez, José" in text and "Date of service 03/09/2026" in text
     assert "☐ 97165" in text and "☐ 97530" in text and "97110" not in text
+    # the form written (the patient's name on it) is in the audit log
+    clinic, _ = reopen(clinic_dir[0])
+    with clinic:
+        log = clinic.audit.entries(limit=100_000)
+    (entry,) = [e for e in log if e.action == "encounter_form.print"]
+    assert entry.entity == "patient" and entry.user == "tester"
+    assert entry.after["how"] == "file" and entry.after["file"] == "form.pdf"
+    assert entry.after["date"] == "2026-03-09"
+    assert entry.after["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
 
 
 def test_without_a_database_the_message_says_how_to_make_one(tmp_path, icd_cache):

@@ -25,6 +25,7 @@ def log_file(tmp_path):
             handler.close()
 
 
+@pytest.mark.expect_log("otdesk.test_logs", "WARNING")
 @posix_only
 def test_the_log_and_its_rotations_are_owner_only(log_file):
     logger = logging.getLogger("otdesk.test_logs")

@@ -20,6 +20,7 @@ from otdesk.core.catalog import (
     default_catalog,
     normalize_code,
 )
+from otdesk.core.dates import shown
 from otdesk.core.visit import DISCIPLINES
 from otdesk.errors import UserError
 from otdesk.paths import found_database
@@ -176,7 +177,7 @@ def run_show(args: argparse.Namespace) -> int:
     if procedure.synonyms:
         print(f"  shorthand:   {', '.join(procedure.synonyms)}")
     if procedure.effective_from:
-        print(f"  in effect:   from {procedure.effective_from.isoformat()}")
+        print(f"  in effect:   from {shown(procedure.effective_from)}")
     return 0
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from otdesk.commands import CliError
 from otdesk.commands.session import Session, database_of, new_password, password_for
@@ -87,13 +89,22 @@ def _role(choice: str) -> str:
     return "administrator" if choice == "admin" else choice
 
 
-def run_add(args: argparse.Namespace) -> int:
+def _with_new_password(args: argparse.Namespace, change: Callable[[Any, str], Any]) -> Any:
+    """Sign in, check the person may look after accounts (before the new password is
+    asked for, so a refusal costs no typing), ask for the new password of `args.name`
+    and make `change(clinic, password)`; returns what it returns (the Account)."""
     with Session(args) as clinic:
         clinic.ctx.require(_people())
-        password = new_password(args.name)
-        account = clinic.accounts.add(
+        return change(clinic, new_password(args.name))
+
+
+def run_add(args: argparse.Namespace) -> int:
+    account = _with_new_password(
+        args,
+        lambda clinic, password: clinic.accounts.add(
             args.name, args.display_name, _role(args.role), password, provider_id=args.provider
-        )
+        ),
+    )
     print(f"Added {account.name} ({account.display_name}, {account.role.label}).")
     return 0
 
@@ -106,17 +117,17 @@ def run_disable(args: argparse.Namespace) -> int:
 
 
 def run_enable(args: argparse.Namespace) -> int:
-    with Session(args) as clinic:
-        clinic.ctx.require(_people())
-        account = clinic.accounts.enable(args.name, new_password(args.name))
+    account = _with_new_password(
+        args, lambda clinic, password: clinic.accounts.enable(args.name, password)
+    )
     print(f"Enabled {account.name} with the new password.")
     return 0
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    with Session(args) as clinic:
-        clinic.ctx.require(_people())
-        account = clinic.accounts.reset_password(args.name, new_password(args.name))
+    account = _with_new_password(
+        args, lambda clinic, password: clinic.accounts.reset_password(args.name, password)
+    )
     print(f"Set a new password for {account.name}.")
     return 0
 

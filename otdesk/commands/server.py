@@ -7,8 +7,6 @@ into an empty database. The other commands reach a server clinic with --database
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 
 from otdesk.commands import CliError
 
@@ -86,23 +84,9 @@ def _address(args: argparse.Namespace) -> str:
 
 
 def _new_secret(env: str, prompt: str, what: str) -> str:
-    from otdesk.commands.session import _interactive
+    from otdesk.commands.session import new_password
 
-    given = os.environ.get(env)
-    if given:
-        return given
-    if not _interactive():
-        raise CliError(
-            f"No password for {what}: run the command in a terminal to type it, or set {env}."
-        )
-    try:
-        first = getpass.getpass(f"{prompt}: ")
-        second = getpass.getpass("The same password again: ")
-    except EOFError:
-        raise CliError(f"No password for {what} was typed.") from None
-    if first != second:
-        raise CliError("The two passwords typed differ; nothing was changed.")
-    return first
+    return new_password(what, env=env, prompt=prompt)
 
 
 def run_init(args: argparse.Namespace) -> int:

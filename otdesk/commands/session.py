@@ -73,18 +73,18 @@ def password_for(name: str) -> str:
         raise CliError(f"No password for {name} was typed.") from None
 
 
-def new_password(what: str) -> str:
-    """A new password: $OTDESK_NEW_PASSWORD, else typed twice at the terminal."""
-    given = os.environ.get(NEW_PASSWORD_ENV)
+def new_password(what: str, *, env: str = NEW_PASSWORD_ENV, prompt: str | None = None) -> str:
+    """A new password for `what` (an account, a server's login role): $`env` (by default
+    $OTDESK_NEW_PASSWORD), else typed twice at the terminal after `prompt`."""
+    given = os.environ.get(env)
     if given:
         return given
     if not _interactive():
         raise CliError(
-            f"No new password for {what}: run the command in a terminal to type it, or set "
-            f"{NEW_PASSWORD_ENV}."
+            f"No new password for {what}: run the command in a terminal to type it, or set {env}."
         )
     try:
-        first = getpass.getpass(f"New password for {what}: ")
+        first = getpass.getpass(f"{prompt or f'New password for {what}'}: ")
         second = getpass.getpass("The same password again: ")
     except EOFError:
         raise CliError(f"No new password for {what} was typed.") from None
@@ -115,61 +115,79 @@ def refuse_plain(database: Path) -> None:
 
 
 def sign_in(
-    args: argparse.Namespace, *, database: Path | None = None, daily_backup: bool = True
+    args: argparse.Namespace,
+    *,
+    database: Path | None = None,
+    daily_backup: bool = True,
+    read_only: bool = False,
 ) -> tuple[Any, str]:
     """The clinic of --data-dir, opened as the person of --user / $OTDESK_USER (a Clinic,
     otdesk.services.clinic, signed in), and the password that opened it. CliError for no
-    name, no password, a wrong one, or a plain clinic not encrypted yet."""
+    name, no password, a wrong one, or a plain clinic not encrypted yet. `read_only`: for
+    a command that only reads; it works while another program holds the write lock (its
+    session's audit entries are then kept aside: ServiceContext.audit_alone)."""
     from otdesk.services import signin
     from otdesk.services.accounts import SignInError
 
     address = server_address(args) if database is None else None
     if address is not None:
-        return _sign_in_server(args, address)
+        return _sign_in_server(args, address, read_only=read_only)
     database = database or database_of(args)
     refuse_plain(database)
-    name = user_name(args)
-    if not name:
-        raise CliError(
-            f"Sign in to use the clinic's data: give --user NAME (or set {USER_ENV}); the "
-            "password is asked for."
-        )
-    password = password_for(name)
+    name, password = _who(args)
     try:
-        clinic = signin.sign_in(None, name, password, path=database, daily_backup=daily_backup)
+        clinic = signin.sign_in(
+            None, name, password, path=database, daily_backup=daily_backup, read_only=read_only
+        )
     except SignInError as error:
         raise CliError(str(error)) from None
     return clinic, password
 
 
-def _sign_in_server(args: argparse.Namespace, address: str) -> tuple[Any, str]:
+def _sign_in_server(
+    args: argparse.Namespace, address: str, *, read_only: bool = False
+) -> tuple[Any, str]:
     from otdesk.services.accounts import SignInError
     from otdesk.services.server_signin import sign_in_server
     from otdesk.storage.server import server_url
 
     server_url(address)  # a malformed address is told before any password is asked for
+    name, password = _who(args)
+    try:
+        clinic = sign_in_server(
+            address, name, password, desk_dir=desk_dir(args), read_only=read_only
+        )
+    except SignInError as error:
+        raise CliError(str(error)) from None
+    return clinic, password
+
+
+def _who(args: argparse.Namespace) -> tuple[str, str]:
+    """The name of --user / $OTDESK_USER and that person's password (asked for)."""
     name = user_name(args)
     if not name:
         raise CliError(
             f"Sign in to use the clinic's data: give --user NAME (or set {USER_ENV}); the "
             "password is asked for."
         )
-    password = password_for(name)
-    try:
-        clinic = sign_in_server(address, name, password, desk_dir=desk_dir(args))
-    except SignInError as error:
-        raise CliError(str(error)) from None
-    return clinic, password
+    return name, password_for(name)
 
 
 class Session:
     """A signed-in clinic for one command: `with Session(args) as clinic:`; at the end the
-    sign-out is recorded and the clinic closed."""
+    sign-out is recorded and the clinic closed. `read_only`: see sign_in()."""
 
     def __init__(
-        self, args: argparse.Namespace, *, database: Path | None = None, daily_backup: bool = True
+        self,
+        args: argparse.Namespace,
+        *,
+        database: Path | None = None,
+        daily_backup: bool = True,
+        read_only: bool = False,
     ) -> None:
-        self.clinic, self.password = sign_in(args, database=database, daily_backup=daily_backup)
+        self.clinic, self.password = sign_in(
+            args, database=database, daily_backup=daily_backup, read_only=read_only
+        )
 
     def __enter__(self) -> Any:
         return self.clinic
@@ -187,7 +205,11 @@ class Session:
 
 
 def signed_in_person(
-    args: argparse.Namespace, *, damaged_ok: bool = False, lost_ok: bool = False
+    args: argparse.Namespace,
+    *,
+    damaged_ok: bool = False,
+    lost_ok: bool = False,
+    read_only: bool = False,
 ) -> tuple[Any, Any, str, str]:
     """For the maintenance commands (backup, restore, check): sign in, note who, the
     database key and the password (a restore opens an encrypted backup with it), record
@@ -200,14 +222,14 @@ def signed_in_person(
     accounts of this clinic have one), and person is None (see otdesk.services.
     maintenance: the restore is recorded under `name`). `lost_ok` (restore): the same when
     the database file is gone; without its key file too, the password must then open the
-    backup itself (its own key slots)."""
+    backup itself (its own key slots). `read_only` (check): see sign_in()."""
     from otdesk.paths import database_path
     from otdesk.storage.errors import UnusableDatabaseError
 
     if lost_ok and not database_path(args.data_dir).is_file():
         return _key_only(args)
     try:
-        session = Session(args, daily_backup=False)
+        session = Session(args, daily_backup=False, read_only=read_only)
     except UnusableDatabaseError:
         if not damaged_ok:
             raise

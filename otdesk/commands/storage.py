@@ -122,7 +122,7 @@ def _verify_backups(args: argparse.Namespace) -> int:
         raise CliError("There are no backups yet; `otdesk backup` makes one.")
     bad = 0
     for info in infos:
-        taken = info.backup.taken_at.strftime("%Y-%m-%d %H:%M")
+        taken = info.backup.taken_at.strftime("%m/%d/%Y %H:%M")  # as the window shows it
         state = "ok" if info.problem is None else f"NOT USABLE: {info.problem}"
         if info.problem is None and info.locked:
             state = "whole, encrypted: opens with a password of its day (contents not checked)"
@@ -196,7 +196,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     if server_address(args) is not None:
         return _check_server(args)
-    person, key, _, _ = signed_in_person(args, damaged_ok=True)
+    person, key, _, _ = signed_in_person(args, damaged_ok=True, read_only=True)
     health = maintenance.check(args.data_dir, key=key, person=person)
     report = health.check
     newest = health.backups[0].path if health.backups else None
@@ -271,7 +271,7 @@ def _check_server(args: argparse.Namespace) -> int:
     from otdesk.core.accounts import Permission
     from otdesk.services.audit import check_records
 
-    with Session(args, daily_backup=False) as clinic:
+    with Session(args, daily_backup=False, read_only=True) as clinic:
         clinic.ctx.require(Permission.BACKUP)
         report = clinic.db.check()
         records = check_records(clinic.db)

@@ -15,6 +15,7 @@ from typing import Any
 
 from otdesk.commands import CliError
 from otdesk.commands.visits import export_actions, open_clinic
+from otdesk.core.dates import shown
 from otdesk.errors import UserError
 
 
@@ -151,7 +152,7 @@ def run_superbills(args: argparse.Namespace) -> int:
     for skipped in result.skipped:
         print(
             f"Skipped visit {skipped.visit_id} (account {skipped.account_number}, "
-            f"{skipped.date_of_service.isoformat()}): {'; '.join(skipped.reasons)}.",
+            f"{shown(skipped.date_of_service)}): {'; '.join(skipped.reasons)}.",
             file=sys.stderr,
         )
     where = args.out or args.dir
@@ -178,6 +179,9 @@ def run_encounter_form(args: argparse.Namespace) -> int:
             patient_id, args.date, provider_id=args.provider, paper=args.paper
         )
         write_file_atomic(args.out, document)
+        service.record_encounter_form(
+            patient_id, args.date, document, how="file", file_name=args.out
+        )
     print(f"Wrote the encounter form to {args.out}.")
     return 0
 

@@ -10,6 +10,7 @@ import json
 from datetime import date
 
 from otdesk.commands import CliError
+from otdesk.core.dates import shown
 from otdesk.core.money import Money
 from otdesk.core.visit import VisitStatus
 
@@ -64,14 +65,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_visits(args: argparse.Namespace) -> int:
+    from otdesk.services.validate import date_value
+
     day = args.date or date.today().isoformat()
     with open_clinic(args, read_only=True) as clinic:
         found = clinic.visits.day(day)
     if args.json:
         print(json.dumps([summary.to_json() for summary in found], ensure_ascii=False))
         return 0
+    when = shown(date_value(day, "date"))  # read already by day(): a real date
     if not found:
-        print(f"No visits on {day}.")
+        print(f"No visits on {when}.")
         return 0
     for s in found:
         flags = ""
@@ -82,11 +86,13 @@ def run_visits(args: argparse.Namespace) -> int:
             f"{s.payer_name:<24.24}  {str(s.total):>10}  {flags}"
         )
     total = sum((s.total for s in found if s.status != VisitStatus.VOID), Money(0))
-    print(f"{len(found)} visits on {day}; total {total}")
+    print(f"{len(found)} visits on {when}; total {total}")
     return 0
 
 
 def run_export_visits(args: argparse.Namespace) -> int:
+    from otdesk.services.validate import date_value
+
     with open_clinic(args, read_only=True) as clinic:
         try:
             from otdesk.commands.session import once_more_if_lost
@@ -96,15 +102,17 @@ def run_export_visits(args: argparse.Namespace) -> int:
             )
         except OSError as error:
             raise CliError(f"Cannot write {args.csv}: {error.strerror}.") from None
-    print(f"Wrote {count} visits ({args.start} to {args.end}) to {args.csv}.")
+    start, end = (shown(date_value(d, "date")) for d in (args.start, args.end))
+    print(f"Wrote {count} visits ({start} to {end}) to {args.csv}.")
     return 0
 
 
 def open_clinic(args: argparse.Namespace, *, read_only: bool = False):  # -> Session
     """The clinic of --data-dir (it must exist already), signed in as --user (see
     otdesk.commands.session). Use it in a `with`: the sign-out is recorded and the clinic
-    closes at its end. `read_only`: the command only reads, so it makes no daily backup
-    (the sign-in itself is written to the audit log)."""
+    closes at its end. `read_only`: the command only reads: it makes no daily backup, and
+    works while another program holds the write lock (its sign-in, sign-out and export
+    record are then kept aside for the next write: ServiceContext.audit_alone)."""
     from otdesk.commands.session import Session
 
-    return Session(args, daily_backup=not read_only)
+    return Session(args, daily_backup=not read_only, read_only=read_only)

@@ -1,10 +1,16 @@
 """Why a typed date does not exist, in words ("February 2026 has 28 days"), for the
-messages of every date field and of the services."""
+messages of every date field and of the services; and how a date is shown to people."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date
+
+
+def shown(day: date) -> str:
+    """A date as otdesk shows dates to people (the window, the messages): MM/DD/YYYY.
+    Files (CSV, JSON, file names) keep YYYY-MM-DD."""
+    return day.strftime("%m/%d/%Y")
 
 
 def date_problem(year: int, month: int, day: int) -> str | None:

@@ -44,6 +44,7 @@ from otdesk.services.context import ServiceContext
 from otdesk.services.errors import NotFoundError, ServiceError, ValidationError
 from otdesk.storage import keys
 from otdesk.storage import schema as s
+from otdesk.storage.errors import DatabaseLockedError
 from otdesk.storage.values import inserted_id
 
 _LOCK_KEY = "lock_minutes"
@@ -221,14 +222,19 @@ class AccountService:
         if recorded == fingerprint:
             return person
         stale = not password_matches(row.password_hash, password)
-        with self.ctx.db.write() as connection:
-            if stale:  # a password change cut short after its slot was written
-                connection.execute(
-                    update(s.accounts)
-                    .where(s.accounts.c.id == row.id)
-                    .values(password_hash=hash_password(password))
-                )
-            record_slot(connection, row.name, fingerprint)
+        try:
+            with self.ctx.db.write() as connection:
+                if stale:  # a password change cut short after its slot was written
+                    connection.execute(
+                        update(s.accounts)
+                        .where(s.accounts.c.id == row.id)
+                        .values(password_hash=hash_password(password))
+                    )
+                record_slot(connection, row.name, fingerprint)
+        except DatabaseLockedError:
+            if not self.ctx.db.read_only:
+                raise
+            # a read-only command beside a writer: the mending waits for the next sign-in
         return person
 
     def authenticate(self, name: str, password: str) -> Person:

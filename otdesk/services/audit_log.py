@@ -1,5 +1,6 @@
 """The audit log as an administrator reads it (Clinic > Audit log): the entries filtered by
-person, by date and by patient, described in plain words, and written out as CSV.
+person, by date and by patient, described in plain words (ACTION_LABELS: what each action
+code means), and written out as CSV (the code and its words both).
 
 A patient's entries are those about the patient's record itself and about any version of
 any of their visits (a visit's chain too: amendments and voids). Reading the log needs the
@@ -25,7 +26,108 @@ from otdesk.storage import schema as s
 
 # The window shows this many entries at most (the newest); the CSV export has them all.
 SHOWN_LIMIT = 2000
-CSV_HEADER = ("id", "when", "who", "action", "entity", "entity_id", "before", "after", "reason")
+# The CSV keeps the action's code (for scripts) and, last, the same in words.
+CSV_HEADER = (
+    "id", "when", "who", "action", "entity", "entity_id", "before", "after", "reason",
+    "what",
+)  # fmt: skip
+
+# Each action code the services record, in plain words (the window's "What" column and the
+# CSV's last column). A code not listed (an older otdesk's) is shown spelled out.
+ACTION_LABELS = {
+    "account.add": "Account added",
+    "account.change": "Account changed",
+    "account.disable": "Account disabled",
+    "account.enable": "Account enabled",
+    "account.password_change": "Password changed",
+    "account.password_reset": "Password reset",
+    "audit.export": "Audit log exported",
+    "backup": "Backup made",
+    "restore": "Clinic restored from a backup",
+    "rules.share": "Rule tables shared with every desk",
+    "claim.payer_number": "Payer ID for claims set",
+    "claim.settings": "Claim settings changed",
+    "claim_file.create": "Claim file created",
+    "clinic.create": "Clinic created",
+    "clinic.encrypt": "Clinic encrypted",
+    "clinic_code.add": "Clinic code added",
+    "clinic_code.remove": "Clinic code removed",
+    "clinic_code.update": "Clinic code changed",
+    "cms1500.calibration": "CMS-1500 printer alignment set",
+    "cms1500.issue": "CMS-1500 form issued",
+    "diagnoses.set": "Diagnoses changed",
+    "encounter_form.print": "Encounter form printed or saved",
+    "export.patients": "Patients exported",
+    "export.visits": "Visits exported",
+    "fee.add": "Fee added",
+    "fee.import": "Fee schedule imported",
+    "fee.remove": "Fee removed",
+    "fee.update": "Fee changed",
+    "import.mue": "MUE table imported",
+    "import.ncci": "NCCI table imported",
+    "line.add": "Charge line added",
+    "line.defaults": "Charge line modifiers and pointers set",
+    "line.move": "Charge line moved",
+    "line.remove": "Charge line removed",
+    "line.update": "Charge line changed",
+    "lock": "Window locked",
+    "unlock": "Window unlocked",
+    "unlock.failed": "Unlock failed (wrong password)",
+    "session.lock": "Window locked",
+    "session.unlock": "Window unlocked",
+    "session.switch": "Another person took over the window",
+    "session.signout": "Signed out",
+    "patient.create": "Patient added",
+    "patient.import": "Patients imported",
+    "patient.update": "Patient changed",
+    "payer.create": "Payer added",
+    "payer.update": "Payer changed",
+    "payment.add": "Payment recorded",
+    "payment.remove": "Payment removed",
+    "plan_of_care.add": "Plan of care added",
+    "plan_of_care.update": "Plan of care changed",
+    "policy.add": "Insurance policy added",
+    "policy.remove": "Insurance policy removed",
+    "policy.update": "Insurance policy changed",
+    "practice.save": "Practice details saved",
+    "provider.create": "Provider added",
+    "provider.update": "Provider changed",
+    "server.grant": "Desk access to the server granted",
+    "server.init": "Clinic server set up",
+    "server.move": "Clinic moved onto a server",
+    "settings.lock_minutes": "Lock time changed",
+    "signin": "Signed in",
+    "signin.failed": "Sign-in failed (wrong name or password)",
+    "signin.recovery": "Signed in with the recovery key",
+    "signout": "Signed out",
+    "superbill.issue": "Superbill issued",
+    "superbill.logo": "Superbill logo changed",
+    "superbill.signature": "Provider's signature changed",
+    "superbill.settings": "Superbill settings changed",
+    "timer.pause": "Timer paused",
+    "timer.start": "Timer started",
+    "timer.stop": "Timer stopped",
+    "visit.amend": "Visit amended",
+    "visit.create": "Visit created",
+    "visit.delete": "Draft visit deleted",
+    "visit.finalize": "Visit finalized",
+    "visit.fix": "Suggested fix applied",
+    "visit.redo": "Change redone",
+    "visit.undo": "Change undone",
+    "visit.update": "Visit changed",
+    "visit.void": "Visit voided",
+}
+
+
+def action_label(action: str) -> str:
+    """The action code in plain words ("visit.finalize" -> "Visit finalized"); a code not
+    in ACTION_LABELS spelled out ("thing.do_this" -> "Thing: do this")."""
+    known = ACTION_LABELS.get(action)
+    if known is not None:
+        return known
+    words = action.replace("_", " ").split(".")
+    spelled = ": ".join(part.strip() for part in words if part.strip()) or action
+    return spelled[:1].upper() + spelled[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +149,11 @@ class LogEntry:
     before_json: str | None
     after_json: str | None
     reason: str | None
+
+    @property
+    def what(self) -> str:
+        """The action in plain words (action_label)."""
+        return action_label(self.action)
 
     @property
     def details(self) -> str:
@@ -133,20 +240,18 @@ def export_csv(ctx: ServiceContext, wanted: AuditFilter, path: Path) -> int:
     whole or not at all); the export is recorded in the log. Returns the number of rows."""
     found = list(reversed(entries(ctx, wanted, limit=None)))
     count = write_rows(Path(path), CSV_HEADER, (_csv_row(entry) for entry in found))
-    with ctx.db.write() as connection:
-        ctx.audit(
-            connection,
-            "audit.export",
-            "audit_log",
-            None,
-            after={
-                "rows": count,
-                "person": wanted.person,
-                "start": wanted.start,
-                "end": wanted.end,
-                "patient_id": wanted.patient_id,
-            },
-        )
+    ctx.audit_alone(
+        "audit.export",
+        "audit_log",
+        None,
+        after={
+            "rows": count,
+            "person": wanted.person,
+            "start": wanted.start,
+            "end": wanted.end,
+            "patient_id": wanted.patient_id,
+        },
+    )
     return count
 
 
@@ -161,6 +266,7 @@ def _csv_row(entry: LogEntry) -> Sequence[object]:
         entry.before_json,
         entry.after_json,
         entry.reason,
+        entry.what,
     )
 
 

@@ -15,15 +15,16 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from otdesk.core.accounts import Permission, Person, refusal
 from otdesk.core.money import Money
 from otdesk.services.clinic_catalog import load_catalog
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.errors import PermissionDeniedError
-from otdesk.storage import audit_chain, dialect, schema
+from otdesk.storage import audit_chain, dialect, signin_record
 from otdesk.storage.database import Database
+from otdesk.storage.errors import DatabaseLockedError
 
 if TYPE_CHECKING:
     from otdesk.core.catalog import Catalog
@@ -133,29 +134,58 @@ class ServiceContext:
     ) -> None:
         """Append one entry to the audit log, inside the caller's transaction, chained to
         the entry before it (storage.audit_chain)."""
-        log = schema.audit_log
-        dialect.note_change(connection, entity, entity_id)
-        dialect.lock_audit_tail(connection)
-        tail = connection.execute(
-            select(log.c.id, log.c.entry_hash).order_by(log.c.id.desc()).limit(1)
-        ).first()
-        prev_id, prev_hash = (tail.id, tail.entry_hash) if tail else (0, audit_chain.GENESIS)
-        entry = {
-            "id": prev_id + 1,
-            "at": self.now(),
-            "user": self.user,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "before_json": to_json(before),
-            "after_json": to_json(after),
-            "reason": reason,
-        }
-        connection.execute(
-            insert(log).values(
-                **entry, prev_hash=prev_hash, entry_hash=audit_chain.entry_hash(entry, prev_hash)
+        self._append(connection, self._entry(action, entity, entity_id, before, after, reason))
+
+    def audit_alone(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        *,
+        before: Any = None,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """One audit entry that is a write of its own (a sign-in, a sign-out, the record
+        of an export). A clinic opened for reading only waits for the write lock only
+        briefly (storage.database: a read-only command works beside a program that is
+        writing); when the database is locked, the entry is kept beside it with its time
+        and written into the chain by the next write of any program
+        (storage.signin_record). Never lost: StorageError when it can be neither."""
+        entry = self._entry(action, entity, entity_id, before, after, reason)
+        try:
+            with self.db.write() as connection:
+                self._append(connection, entry)
+        except DatabaseLockedError:
+            kept = {**(after or {}), signin_record.TOKEN_KEY: signin_record.new_token()}
+            signin_record.defer(
+                self.db.pending_place, dataclasses.replace(entry, after_json=to_json(kept))
             )
+
+    def _entry(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        before: Any,
+        after: Any,
+        reason: str | None,
+    ) -> signin_record.PendingEntry:
+        """An entry of now, in the name of who is signed in, not yet in the chain."""
+        return signin_record.PendingEntry(
+            self.now(),
+            self.user,
+            action,
+            entity,
+            entity_id,
+            to_json(before),
+            to_json(after),
+            reason,
         )
+
+    def _append(self, connection: Connection, entry: signin_record.PendingEntry) -> None:
+        dialect.note_change(connection, entry.entity, entry.entity_id)
+        audit_chain.add(connection, entry.columns())
 
 
 def to_json(value: Any) -> str | None:

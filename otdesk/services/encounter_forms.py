@@ -1,8 +1,15 @@
 """The paper encounter form of one patient and date: the clinic's favourite codes with
-check boxes, minutes and units left blank for the session."""
+check boxes, minutes and units left blank for the session.
+
+A form carries the patient's name, date of birth and insurance, so each one printed or
+written to a file is recorded in the audit log (`encounter_form.print`, as a superbill's
+issue is recorded): the patient, the date of service, how it left otdesk and the SHA-256
+of the PDF. Showing it in the preview records nothing."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import date
 
 from otdesk.export import render_encounter_form
@@ -20,6 +27,10 @@ from otdesk.services.superbill_issue import (
     provider_block,
 )
 from otdesk.services.superbill_settings import LOGO_KEY, stored_image
+
+# the audit log's action for a form printed or saved, and the ways it leaves otdesk
+FORM_PRINTED = "encounter_form.print"
+FORM_OUTPUTS = ("print", "file")
 
 
 def encounter_form_file_name(account_number: str, day: date) -> str:
@@ -86,3 +97,27 @@ class EncounterForms(SuperbillIssuing):
             place_of_service_name=self._place_name(place_of_service),
         )
         return render_encounter_form(form, paper or settings.paper)
+
+    def record_encounter_form(
+        self,
+        patient_id: int,
+        day: date | str | None,
+        pdf: bytes,
+        *,
+        how: str,
+        file_name: str | None = None,
+    ) -> None:
+        """The encounter form `pdf` of this patient and date was printed (`how` "print")
+        or written to a file (`how` "file", `file_name` its path): one audit entry."""
+        if how not in FORM_OUTPUTS:
+            raise ValueError(f"not a way a form leaves otdesk: {how}")
+        when = v.date_value(day, "date") if day is not None else self.ctx.today()
+        after = {
+            "date": when,
+            "how": how,
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+        }
+        if file_name:
+            after["file"] = os.path.basename(file_name)
+        with self.ctx.db.write() as connection:
+            self.ctx.audit(connection, FORM_PRINTED, "patient", patient_id, after=after)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from otdesk.core.accounts import Permission, Person
@@ -34,9 +35,22 @@ from otdesk.storage import (
     open_database,
     restore_database,
 )
-from otdesk.storage.backups import BACKUP_DIRNAME, Backup, BackupInfo, BackupStore
+from otdesk.storage.backups import (
+    BACKUP_DIRNAME,
+    CHECKING,
+    COPYING,
+    SEALING,
+    Backup,
+    BackupInfo,
+    BackupProgress,
+    BackupStore,
+)
 from otdesk.storage.database import Database
 from otdesk.storage.keys import DatabaseKey, Unlocker
+
+# The stages backup_now() reports, for a window's progress (re-exported for the window).
+BACKUP_STAGES = (COPYING, CHECKING, SEALING)
+ELSEWHERE = "elsewhere"  # the "reason" of a file to restore that is not one of the backups
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +70,17 @@ def backup_now(
     clock: Clock | None = None,
     key: DatabaseKey | None = None,
     person: Person | None = None,
+    progress: BackupProgress | None = None,
 ) -> Path:
     """A backup of the clinic database now (kept with the automatic ones); encrypted,
-    with the clinic's key slots of now, when the clinic is."""
+    with the clinic's key slots of now, when the clinic is. `progress(stage, done,
+    total)`: see storage.backups.BackupStore.take (COPYING counts pages; CHECKING and
+    SEALING count nothing)."""
     require(person, Permission.BACKUP)
     clock = clock or SystemClock()
     path = existing_database(data_dir)
     with open_database(path, now=clock.now(), daily_backup=False, key=key) as db:
-        made = db.backup(now=clock.now(), reason="manual")
+        made = db.backup(now=clock.now(), reason="manual", progress=progress)
         _record(db, clock, person, "backup", {"file": made.name})
         return made
 
@@ -126,6 +143,24 @@ def backup_info(
     return BackupStore(database_path(data_dir).parent / BACKUP_DIRNAME, key=key).describe_one(
         backup
     )
+
+
+def describe_file(
+    path: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    key: DatabaseKey | None = None,
+) -> BackupInfo:
+    """A file from elsewhere (a copy on a USB stick, a backup of another folder), checked
+    as the Backups window checks each backup before it may be restored: its problem, or
+    its size and visits. Its time is the file's own (when it was last written)."""
+    candidate = Path(path)
+    try:
+        taken = datetime.fromtimestamp(candidate.stat().st_mtime)
+    except OSError:
+        taken = datetime.now()
+    backup = Backup(candidate, taken.replace(microsecond=0), ELSEWHERE)
+    return backup_info(backup, data_dir, key=key)
 
 
 def check(

@@ -198,6 +198,7 @@ TABLE: dict[str, dict[str, Needs]] = {
         "render_batch": _n(P.BATCH_SUPERBILLS),
         "record_printed": _n(P.BATCH_SUPERBILLS),
         "encounter_form": _n(P.SUPERBILL, "provider_id"),
+        "record_encounter_form": _n(P.SUPERBILL),
     },
     "TimerService": {
         "start": _n(P.VISIT_EDIT, "line_id"),

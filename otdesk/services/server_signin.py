@@ -12,7 +12,6 @@ Kept apart from services.signin, which signs in to clinic files.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from otdesk.services.accounts import SignInError
@@ -20,23 +19,15 @@ from otdesk.services.clinic import Clinic
 from otdesk.services.clock import Clock, SystemClock
 from otdesk.services.signin import SignInPausedError, _failed, _succeeded, _wait
 from otdesk.storage import signin_record
-from otdesk.storage.server import SERVER_PLACEHOLDER, describe, open_server
+from otdesk.storage.server import open_server
+from otdesk.storage.server import record_place as server_record_place
 from otdesk.storage.server import server_url as parse_server_url
-
-# Under the desk folder: one subfolder per server for its sign-in record.
-SERVERS_DIRNAME = "servers"
 
 
 def record_place(desk_dir: Path, address: str) -> Path:
     """The stand-in 'database path' whose neighbour holds this server's sign-in record on
-    this desk (storage.signin_record keeps its file beside the database)."""
-    url = parse_server_url(address)
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", describe(url).replace(":", "_").replace("/", "_"))
-    servers = Path(desk_dir) / SERVERS_DIRNAME
-    folder = servers / slug
-    for made in (Path(desk_dir), servers, folder):
-        made.mkdir(exist_ok=True, mode=0o700)
-    return folder / SERVER_PLACEHOLDER
+    this desk (storage.server.record_place)."""
+    return server_record_place(desk_dir, parse_server_url(address))
 
 
 def sign_in_server(
@@ -46,11 +37,14 @@ def sign_in_server(
     *,
     desk_dir: Path,
     clock: Clock | None = None,
+    read_only: bool = False,
 ) -> Clinic:
     """The server clinic at `address`, opened for this desk (`desk_dir`: its own files) and
     signed in as `name`. Raises SignInError (wrong name or password, a disabled account,
     SignInPausedError) and closes the connection again, or the storage.server errors of a
-    server that cannot be reached, refuses the login, is empty or not an otdesk clinic."""
+    server that cannot be reached, refuses the login, is empty or not an otdesk clinic.
+    `read_only`: for a command that only reads (its audit entries wait for a lock only
+    briefly, see ServiceContext.audit_alone)."""
     clock = clock or SystemClock()
     typed = str(name).strip().casefold()
     place = record_place(desk_dir, address)
@@ -59,15 +53,16 @@ def sign_in_server(
     if wait:
         raise SignInPausedError(typed, wait)
     db = open_server(address, desk_dir=Path(desk_dir))
+    db.read_only = read_only
     clinic = Clinic(db, clock=clock)
     try:
         person = clinic.accounts.authenticate(typed, password)
     except SignInError:
         clinic.close()
-        _failed(place, record, typed, clock.now())
+        _failed(place, typed, clock.now())
         raise
     except BaseException:
         clinic.close()
         raise
-    _succeeded(clinic, place, record, person, "signin")
+    _succeeded(clinic, place, person, "signin")
     return clinic

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, delete, insert, select
 from otdesk.core.accounts import Permission
 from otdesk.core.ncci import MUE_FILE_NAME, PTP_FILE_NAME
 from otdesk.core.tables import DELETED_FILE_NAME, KX_FILE_NAME
+from otdesk.logs import describe_error
 from otdesk.services.context import ServiceContext
 from otdesk.storage import schema as s
 from otdesk.storage.errors import StorageError
@@ -162,7 +163,10 @@ def sync_quietly(ctx: ServiceContext) -> SyncReport | None:
     try:
         return sync(ctx)
     except (StorageError, OSError) as error:
-        log.warning("rule tables not brought up to date from the clinic database: %s", error)
+        log.warning(
+            "rule tables not brought up to date from the clinic database: %s",
+            describe_error(error),
+        )
         return None
 
 

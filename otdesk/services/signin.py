@@ -78,19 +78,19 @@ def sign_in(
             opened = keys.load_key_file(database)
             key = keys.PasswordUnlock(typed, password)(opened)
         except (WrongKeyError, KeyFileError):  # KeyFileError: a name no slot can have
-            _failed(database, record, typed, clock.now())
+            _failed(database, typed, clock.now())
             raise SignInError(WRONG_NAME_OR_PASSWORD) from None
     clinic = Clinic.open(path=database, clock=clock, key=key, **options)
     try:
         person = clinic.accounts.verify_sign_in(typed, password, opened=opened)
     except SignInError:
         clinic.close()
-        _failed(database, record, typed, clock.now())
+        _failed(database, typed, clock.now())
         raise
     except BaseException:
         clinic.close()
         raise
-    _succeeded(clinic, database, record, person, "signin")
+    _succeeded(clinic, database, person, "signin")
     return clinic
 
 
@@ -140,7 +140,7 @@ def recover(
     except BaseException:
         clinic.close()
         raise
-    _succeeded(clinic, database, signin_record.load(database), account.person, "signin.recovery")
+    _succeeded(clinic, database, account.person, "signin.recovery")
     return clinic
 
 
@@ -174,7 +174,7 @@ def create_clinic(
         for made in (database, keys.key_file_path(database)):
             made.unlink(missing_ok=True)
         raise
-    _succeeded(clinic, database, signin_record.load(database), account.person, "clinic.create")
+    _succeeded(clinic, database, account.person, "clinic.create")
     return clinic, recovery
 
 
@@ -212,7 +212,7 @@ def encrypt_existing(
     clinic = Clinic.open(path=database, clock=clock, key=key, **options)
     with clinic.db.write() as connection:  # the hash and this slot are of one password
         record_slot(connection, typed, slot_fingerprint(slots, typed))
-    _succeeded(clinic, database, signin_record.load(database), person, "clinic.encrypt")
+    _succeeded(clinic, database, person, "clinic.encrypt")
     return clinic, recovery
 
 
@@ -228,11 +228,11 @@ def check_password(clinic: Clinic, name: str, password: str) -> Person:
     try:
         person = clinic.accounts.authenticate(typed, password)
     except SignInError:
-        _failed(database, record, typed, clinic.ctx.now())
+        _failed(database, typed, clinic.ctx.now())
         with clinic.db.write() as connection:
             clinic.ctx.audit(connection, "unlock.failed", "account", None, after={"name": typed})
         raise
-    signin_record.save(database, _forget(record, typed))
+    signin_record.forget_name(database, typed)
     return person
 
 
@@ -243,8 +243,7 @@ def sign_out(clinic: Clinic) -> None:
     person = clinic.person
     if person is None:
         return
-    with clinic.db.write() as connection:
-        clinic.ctx.audit(connection, "signout", "account", None, after={"name": person.name})
+    clinic.ctx.audit_alone("signout", "account", None, after={"name": person.name})
     clinic.ctx.person = None
 
 
@@ -277,35 +276,15 @@ def _wait(item: signin_record.NameRecord, now: datetime) -> int:
     return max(0, int(left.total_seconds() + 0.999))
 
 
-def _failed(database: Path, record: signin_record.SignInRecord, name: str, at: datetime) -> None:
-    record.failed(name, at)
-    signin_record.save(database, record)
+def _failed(database: Path, name: str, at: datetime) -> None:
+    signin_record.note_failure(database, name, at)
 
 
-def _forget(record: signin_record.SignInRecord, name: str) -> signin_record.SignInRecord:
-    record.names.pop(name, None)
-    return record
-
-
-def _succeeded(
-    clinic: Clinic,
-    database: Path,
-    record: signin_record.SignInRecord,
-    person: Person,
-    action: str,
-) -> None:
+def _succeeded(clinic: Clinic, database: Path, person: Person, action: str) -> None:
+    """Signed in: the entry for it (the failed tries kept before it go into the audit log
+    first, with the write: storage.database Database.write), and the name's failures in a
+    row no longer count. A clinic opened for reading keeps the entry aside when another
+    program is writing (ServiceContext.audit_alone)."""
     clinic.ctx.sign_in_as(person)
-    changed = person.name in record.names or bool(record.unlogged)
-    waiting = record.succeeded(person.name)
-    with clinic.db.write() as connection:
-        for name, at in waiting:
-            clinic.ctx.audit(
-                connection,
-                "signin.failed",
-                "account",
-                None,
-                after={"name": name, "at": at},
-            )
-        clinic.ctx.audit(connection, action, "account", None, after={"name": person.name})
-    if changed:  # else the file says what it said (and is not written and fsynced again)
-        signin_record.save(database, record)
+    clinic.ctx.audit_alone(action, "account", None, after={"name": person.name})
+    signin_record.forget_name(database, person.name)

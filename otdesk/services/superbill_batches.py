@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from otdesk.core.dates import shown
 from otdesk.core.visit import VisitStatus
 from otdesk.export import (
     CancelledError,
@@ -268,4 +269,4 @@ def _skipped(prepared: Prepared) -> SkippedVisit:
 
 
 def _span(start: date, end: date) -> str:
-    return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+    return shown(start) if start == end else f"{shown(start)} to {shown(end)}"

@@ -11,10 +11,11 @@ change: void one, or amend it (a new draft version; the finalized one is kept, a
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -57,6 +58,9 @@ from otdesk.services.visits_csv import write_visits_csv
 from otdesk.storage import schema as s
 from otdesk.storage.values import inserted_id, join_codes, split_codes
 
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
 __all__ = [
     "LINE_FIELDS",
     "VISIT_FIELDS",
@@ -74,6 +78,21 @@ APPOINTMENT_STEP_MINUTES = 5
 
 
 # --- the service ---------------------------------------------------------------------------
+
+
+def _payment_method(
+    method: Callable[Concatenate[PaymentService, Params], Result], name: str
+) -> Callable[Concatenate[Any, Params], Result]:
+    """A VisitService method that is PaymentService's `method`: one signature and one
+    docstring, kept in one place."""
+
+    @functools.wraps(method)
+    def delegate(self: Any, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+        return method(PaymentService(self.ctx), *args, **kwargs)
+
+    delegate.__name__ = name
+    delegate.__qualname__ = f"VisitService.{name}"
+    return delegate
 
 
 class VisitService(VisitFixes, VisitUndo):
@@ -577,38 +596,11 @@ class VisitService(VisitFixes, VisitUndo):
             )
             return vd.recompute(self.ctx, connection, new_id)
 
-    # payments (otdesk.services.payments) -----------------------------------------------------
+    # payments (otdesk.services.payments): PaymentService's own methods, found here beside
+    # the visit's other actions (same arguments, same checks)
 
-    def record_payment(
-        self,
-        visit_id: int,
-        amount: Any,
-        *,
-        kind: str = "copay",
-        method: str = "cash",
-        received_on: date | str | None = None,
-        reference: str = "",
-        expected_version: int | None = None,
-    ) -> VisitDetail:
-        """Record a copay or payment for a visit (any status but void). Payments belong to
-        the visit, not to one version: an amendment keeps them."""
-        return PaymentService(self.ctx).record(
-            visit_id,
-            amount,
-            kind=kind,
-            method=method,
-            received_on=received_on,
-            reference=reference,
-            expected_version=expected_version,
-        )
-
-    def remove_payment(
-        self, payment_id: int, reason: str, *, expected_version: int | None = None
-    ) -> VisitDetail:
-        """Take a payment off the visit's balance (kept on file with the reason)."""
-        return PaymentService(self.ctx).remove(
-            payment_id, reason, expected_version=expected_version
-        )
+    record_payment = _payment_method(PaymentService.record, "record_payment")
+    remove_payment = _payment_method(PaymentService.remove, "remove_payment")
 
     # export --------------------------------------------------------------------------------
 
@@ -618,19 +610,19 @@ class VisitService(VisitFixes, VisitUndo):
         of visits (otdesk.services.visits_csv)."""
         summaries = self.between(start, end)
         count = write_visits_csv(self.ctx, path, summaries)
-        with self.ctx.db.write() as connection:  # who took these visits out of otdesk
-            self.ctx.audit(
-                connection,
-                "export.visits",
-                "visits",
-                None,
-                after={
-                    "from": str(start),
-                    "to": str(end),
-                    "visits": count,
-                    "file": os.path.basename(str(path)),
-                },
-            )
+        # who took these visits out of otdesk (kept aside when a read-only command runs
+        # beside a program that is writing: ServiceContext.audit_alone)
+        self.ctx.audit_alone(
+            "export.visits",
+            "visits",
+            None,
+            after={
+                "from": str(start),
+                "to": str(end),
+                "visits": count,
+                "file": os.path.basename(str(path)),
+            },
+        )
         return count
 
 

@@ -4,17 +4,22 @@ than otdesk (plain SQL on the file, say) no longer fits and `otdesk check` names
 
 The content hashed is the entry's id and every column, in one fixed text form; the first
 entry's previous hash is the empty string. Written by the services inside each action's
-transaction (which holds the write lock, so two appends cannot race for the same tail).
+transaction, at its end (held_until_commit), under the write lock (SQLite) or the tail's
+advisory lock (PostgreSQL), so two appends cannot race for the same tail.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 GENESIS = ""
 CONTENT_COLUMNS = (
@@ -70,6 +75,86 @@ def verify(entries: Iterable[Mapping[str, Any]]) -> ChainReport:
         prev = expected
         last_id = entry["id"]
     return ChainReport(count, None, None)
+
+
+def append(connection: Connection, content: Mapping[str, Any]) -> int:
+    """Append one entry (its columns but the id: CONTENT_COLUMNS[1:]) to the audit log
+    inside the caller's write transaction, chained to the entry before it; returns its id."""
+    return append_all(connection, [content])[-1]
+
+
+def append_all(connection: Connection, contents: list[Mapping[str, Any]]) -> list[int]:
+    """Append entries in order (as append()), under one lock of the tail; their ids."""
+    from sqlalchemy import insert, select
+
+    from otdesk.storage import dialect, schema
+
+    log = schema.audit_log
+    dialect.lock_audit_tail(connection)
+    tail = connection.execute(
+        select(log.c.id, log.c.entry_hash).order_by(log.c.id.desc()).limit(1)
+    ).first()
+    prev_id, prev_hash = (tail.id, tail.entry_hash) if tail else (0, GENESIS)
+    rows = []
+    for content in contents:
+        entry = {"id": prev_id + 1, **{name: content[name] for name in CONTENT_COLUMNS[1:]}}
+        digest = entry_hash(entry, prev_hash)
+        rows.append({**entry, "prev_hash": prev_hash, "entry_hash": digest})
+        prev_id, prev_hash = entry["id"], digest
+    if rows:
+        connection.execute(insert(log), rows)
+    return [row["id"] for row in rows]
+
+
+# The entries of a write transaction wait on its connection until just before its commit
+# (Database.write): on a clinic server the tail's lock, which makes every desk's writes go
+# one after the other, is then held for the few statements of the appending and the commit,
+# not for the whole action (a save's recomputing and reading back included).
+_HELD_KEY = "otdesk_audit_held"
+
+
+@contextlib.contextmanager
+def held_until_commit(connection: Connection) -> Iterator[None]:
+    """Inside: add() keeps the entries on `connection`; at the end of the block (when it
+    ends without an error) they are appended, in order. Forgotten on an error (the
+    transaction rolls back)."""
+    connection.info[_HELD_KEY] = []
+    try:
+        yield
+        held = connection.info.get(_HELD_KEY) or []
+        connection.info[_HELD_KEY] = None
+        if held:
+            append_all(connection, held)
+    finally:
+        connection.info.pop(_HELD_KEY, None)
+
+
+def add(connection: Connection, content: Mapping[str, Any]) -> None:
+    """Append an entry now, or at the end of the transaction when it holds its entries
+    (held_until_commit)."""
+    held = connection.info.get(_HELD_KEY)
+    if held is None:
+        append(connection, content)
+    else:
+        held.append(dict(content))
+
+
+def is_written(connection: Connection, content: Mapping[str, Any]) -> bool:
+    """Whether an entry with this time, action and `after` is in the log already (a kept
+    entry's `after` holds a token of its own: storage.signin_record)."""
+    from sqlalchemy import select
+
+    from otdesk.storage import schema
+
+    log = schema.audit_log
+    found = connection.execute(
+        select(log.c.id).where(
+            log.c.at == content["at"],
+            log.c.action == content["action"],
+            log.c.after_json == content["after_json"],
+        )
+    ).first()
+    return found is not None
 
 
 def _canonical(value: Any) -> Any:

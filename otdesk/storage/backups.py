@@ -17,8 +17,10 @@ plain clinic (before its encryption, otdesk.storage.encrypt) still makes plain b
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +57,15 @@ _NAME = re.compile(
     r"otdesk-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?-(?P<reason>[a-z-]+)\.db", re.ASCII
 )
 PARTIAL_SUFFIX = ".partial"
+# The stages of making a backup, for a progress display (BackupStore.take).
+COPYING, CHECKING, SEALING = "copying", "checking", "sealing"
+BackupProgress = Callable[[str, int, int], None]
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    pass
+
+
 # The SQLCipher copy a container is sealed from, and the copy a check opens.
 COPY_SUFFIX = ".copy" + PARTIAL_SUFFIX
 
@@ -137,9 +148,19 @@ class BackupStore:
         except FileNotFoundError:
             return False
 
-    def take(self, database: Path, *, now: datetime, reason: str) -> Path:
+    def take(
+        self,
+        database: Path,
+        *,
+        now: datetime,
+        reason: str,
+        progress: BackupProgress | None = None,
+    ) -> Path:
         """Back up `database` now; returns the new file, checked before it counts. Prunes
-        old backups afterwards."""
+        old backups afterwards. `progress(stage, done, total)` hears each stage: COPYING
+        with the pages copied of all, then CHECKING and (an encrypted clinic) SEALING,
+        which report no count (done = total = 0)."""
+        tell = progress or _no_progress
         if reason not in REASONS:
             raise ValueError(f"unknown backup reason {reason!r}")
         try:
@@ -150,16 +171,18 @@ class BackupStore:
         partial = target.with_name(target.name + PARTIAL_SUFFIX)
         copy = target.with_name(target.name + COPY_SUFFIX)
         try:
+            copied = functools.partial(tell, COPYING) if progress else None
             if self.key is None:
                 create_private_file(partial)
-                dialect.backup_file(database, partial)
+                dialect.backup_file(database, partial, progress=copied)
+                tell(CHECKING, 0, 0)
                 self._refuse_unsound(database, partial)
                 fsync_path(partial)
             else:
                 slots = load_key_file(database)
                 create_private_file(copy)
-                dialect.backup_file(database, copy, key=self.key)
-                self._seal(database, copy, partial, slots, now)
+                dialect.backup_file(database, copy, key=self.key, progress=copied)
+                self._seal(database, copy, partial, slots, now, tell)
             os.replace(partial, target)
             fsync_folder(self.folder)
         except Exception as error:
@@ -180,11 +203,20 @@ class BackupStore:
         return target
 
     def _seal(
-        self, source: Path, copy: Path, partial: Path, slots: KeySlots, made_at: datetime
+        self,
+        source: Path,
+        copy: Path,
+        partial: Path,
+        slots: KeySlots,
+        made_at: datetime,
+        tell: BackupProgress | None = None,
     ) -> None:
         """Check the SQLCipher `copy` opened with the key, then seal it with `slots` into
         the container `partial` and check that the bytes sealed are the bytes checked."""
+        tell = tell or _no_progress
+        tell(CHECKING, 0, 0)
         revision = self._refuse_unsound(source, copy)
+        tell(SEALING, 0, 0)
         create_private_file(partial)
         sealed = containers.write_container(
             partial, copy, slots=slots, revision=revision or "", made_at=made_at

@@ -31,8 +31,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, exc
 
 from otdesk.errors import is_disk_full
-from otdesk.storage import dialect, keys
-from otdesk.storage.backups import BACKUP_DIRNAME, KEEP, BackupStore
+from otdesk.storage import audit_chain, dialect, keys, signin_record
+from otdesk.storage.backups import BACKUP_DIRNAME, KEEP, BackupProgress, BackupStore
 from otdesk.storage.errors import (
     BackupError,
     CorruptDatabaseError,
@@ -52,6 +52,9 @@ from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 # How long opening waits for another program's write lock before saying it is locked.
 OPEN_LOCK_TIMEOUT_MS = 1500
+# How long a clinic opened for reading waits for the write lock (for its few audit entries,
+# kept aside when it is locked: storage.signin_record).
+READER_WRITE_TIMEOUT_MS = 250
 
 log = logging.getLogger(__name__)
 _DB_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, *dialect.DRIVER_ERRORS)
@@ -90,12 +93,18 @@ class Database:
         backups: BackupStore,
         report: OpenReport,
         key: DatabaseKey | None = None,
+        *,
+        read_only: bool = False,
     ):
         self.path = path
         self.engine = engine
         self.backups = backups
         self.report = report
         self.key = key
+        # Opened for reading only (a read-only command): it takes no lock, and its writes
+        # (the audit entries of its session) wait for the lock briefly; see write().
+        self.read_only = read_only
+        self._brief_writer: Engine | None = None
         # Set when damage was found while the clinic is open: every write is refused with it
         # (writing into a damaged file can spread the damage), reads go on.
         self.writes_refused: StorageError | None = None
@@ -110,23 +119,62 @@ class Database:
         with self.translate_errors(), self.engine.connect() as connection, connection.begin():
             yield connection
 
+    @property
+    def pending_place(self) -> Path:
+        """Where audit entries wait that could not be written yet (storage.signin_record
+        keeps them beside this path)."""
+        return self.path
+
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back on any error."""
+        """A write transaction: committed when the block ends, rolled back on any error.
+        It first writes into the audit chain the entries kept aside by any program
+        (storage.signin_record), oldest first. Opened read-only, it waits for another
+        program's write lock only READER_WRITE_TIMEOUT_MS (DatabaseLockedError)."""
         if self.writes_refused is not None:
             raise self.writes_refused
+        place = self.pending_place
+        engine = self._writer()
         with (
             self.translate_errors(),
-            self.engine.connect().execution_options(**{dialect.WRITE_OPTION: True}) as connection,
+            engine.connect().execution_options(**{dialect.WRITE_OPTION: True}) as connection,
             connection.begin(),
         ):
-            yield connection
+            if self.read_only:
+                dialect.limit_lock_wait(connection, READER_WRITE_TIMEOUT_MS)
+            kept = signin_record.pending(place)
+            for entry in kept:
+                content = entry.columns()
+                if not audit_chain.is_written(connection, content):
+                    audit_chain.append(connection, content)
+            with audit_chain.held_until_commit(connection):
+                yield connection
+        if kept:
+            try:
+                signin_record.written(place, kept)
+            except (StorageError, OSError) as error:
+                # the write committed; the entries stay kept, and the next write finds them
+                # in the chain already (their tokens) and only drops them
+                log.warning("kept audit entries not dropped: %s", type(error).__name__)
+
+    def _writer(self) -> Engine:
+        """The engine writes go through: a read-only database's read engine cannot write,
+        so its writes get an engine of their own with the brief busy timeout."""
+        if not self.read_only or self.engine.dialect.name != "sqlite":
+            return self.engine
+        if self._brief_writer is None:
+            engine = dialect.create_file_engine(self.path, key=self.key)
+            dialect.configure_engine(engine, busy_timeout_ms=READER_WRITE_TIMEOUT_MS, wal=False)
+            self._brief_writer = engine
+        return self._brief_writer
 
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         return _translate_errors(self.path, self.backups, self.key)
 
-    def backup(self, *, now: datetime, reason: str = "manual") -> Path:
-        path = self.backups.take(self.path, now=now, reason=reason)
+    def backup(
+        self, *, now: datetime, reason: str = "manual", progress: BackupProgress | None = None
+    ) -> Path:
+        path = self.backups.take(self.path, now=now, reason=reason, progress=progress)
         log.info("backup written: %s", path.name)
         return path
 
@@ -169,6 +217,8 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._brief_writer is not None:
+            self._brief_writer.dispose()
         secure_database_files(self.path)
 
     def __enter__(self) -> Database:
@@ -306,7 +356,7 @@ def _open_read_only(path: Path, backups: BackupStore, key: DatabaseKey | None) -
             path=path,
         )
     report = OpenReport(created=False, migrated_from=None, backup=None)
-    return Database(path, engine, backups, report, key)
+    return Database(path, engine, backups, report, key, read_only=True)
 
 
 def _prepare(

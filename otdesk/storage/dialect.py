@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -44,6 +44,8 @@ APPLICATION_ID = 0x6F746473
 # PostgreSQL advisory lock key held while appending to the audit chain ("otda").
 AUDIT_TAIL_LOCK = 0x6F746461
 BUSY_TIMEOUT_MS = 5000
+# Pages a backup with progress copies per step (4 MB of 4 KB pages).
+BACKUP_STEP_PAGES = 1024
 # Execution option that makes a transaction take the write lock at BEGIN (BEGIN IMMEDIATE):
 # a writer then waits for the lock up front instead of failing half-way through.
 WRITE_OPTION = "otdesk_write"
@@ -225,6 +227,13 @@ def set_busy_timeout(connection: Connection, milliseconds: int) -> None:
         _driver(connection).execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
 
 
+def limit_lock_wait(connection: Connection, milliseconds: int) -> None:
+    """Inside a transaction: wait at most this long for a lock (PostgreSQL's lock_timeout,
+    for this transaction only); SQLite's wait is the connection's busy timeout."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(milliseconds)}")
+
+
 def probe_write_lock(connection: Connection) -> None:
     """Take and release the write lock; raises the driver's "locked" error when another
     process holds it longer than the connection's busy timeout. Call outside a transaction."""
@@ -322,15 +331,27 @@ def backup_file(
     *,
     key: RawKey | None = None,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Copy a live database with SQLite's online backup API (consistent even while another
     connection writes). `target` must not be in use. An encrypted source is copied page by
-    page into a target encrypted with the same key: nothing is decrypted on disk."""
+    page into a target encrypted with the same key: nothing is decrypted on disk.
+    `progress(pages copied, pages in all)` is called as the copy goes (it then runs in
+    steps of BACKUP_STEP_PAGES; a write by another program between two steps starts it
+    again, so only a person waiting for it asks for progress)."""
     src = connect(source, key=key, busy_timeout_ms=busy_timeout_ms)
     try:
         dst = connect(target, key=key)
         try:
-            src.backup(dst)
+            if progress is None:
+                src.backup(dst)
+            else:
+                src.backup(
+                    dst,
+                    pages=BACKUP_STEP_PAGES,
+                    progress=lambda _status, left, total: progress(total - left, total),
+                    sleep=0,
+                )
             # A backup is a single self-contained file: no WAL beside it.
             dst.execute("PRAGMA journal_mode = DELETE")
         finally:

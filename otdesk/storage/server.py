@@ -43,6 +43,7 @@ from otdesk.storage.database import CheckReport, Database, OpenReport
 
 # the errors live in storage.errors (light: the window takes them from services.errors)
 from otdesk.storage.errors import (
+    DatabaseLockedError,
     EmptyServerError,
     NotAClinicServerError,
     SchemaTooNewError,
@@ -139,10 +140,19 @@ class ServerDatabase(Database):
         # Who this desk is to the other desks: their change notices name it, and a desk
         # ignores its own.
         self.desk = desk_id()
+        self._place: Path | None = None
 
     @property
     def server(self) -> str:
         return describe(self.url)
+
+    @property
+    def pending_place(self) -> Path:
+        """This server's own place in the desk folder (its failed sign-ins and the audit
+        entries kept for it are apart from a local clinic's)."""
+        if self._place is None:
+            self._place = record_place(self.path.parent, self.url)
+        return self._place
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
@@ -165,7 +175,7 @@ class ServerDatabase(Database):
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         return translate_server_errors(self.url)
 
-    def backup(self, *, now: datetime, reason: str = "manual") -> Path:
+    def backup(self, *, now: datetime, reason: str = "manual", progress: Any = None) -> Path:
         raise ServerError(
             f"The clinic is kept on the server {self.server}: its backups are the server's "
             'own (pg_dump or the server\'s scheduled backups; README, "A clinic server"). '
@@ -300,6 +310,22 @@ def open_server(
     return ServerDatabase(url, engine, desk_dir, report)
 
 
+# Under the desk folder: one subfolder per server for its sign-in record.
+SERVERS_DIRNAME = "servers"
+
+
+def record_place(desk_dir: Path, url: URL) -> Path:
+    """The stand-in 'database path' whose neighbour holds this server's sign-in record and
+    kept audit entries on this desk (storage.signin_record keeps its file beside the
+    database): one folder per server, made when missing."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", describe(url).replace(":", "_").replace("/", "_"))
+    servers = Path(desk_dir) / SERVERS_DIRNAME
+    folder = servers / slug
+    for made in (Path(desk_dir), servers, folder):
+        made.mkdir(exist_ok=True, mode=0o700)
+    return folder / SERVER_PLACEHOLDER
+
+
 def server_tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
@@ -391,6 +417,8 @@ def _server_error(url: URL, error: DBAPIError) -> StorageError | None:
             f"The clinic server {where} refused this step: the user "
             f"{url.username or '(none)'} lacks the rights for it. Nothing was saved."
         )
+    if state == "55P03":  # lock_not_available: a brief wait (dialect.limit_lock_wait) ran out
+        return DatabaseLockedError(Path(where))
     if state in ("40001", "40P01"):
         return ServerError(
             f"Another desk changed the same records at the same moment on {where}; nothing "

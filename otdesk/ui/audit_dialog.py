@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.changes import ChangeBus, ChangeLink, Changes
 from otdesk.ui.date_field import DateField
 from otdesk.ui.modal import run_modal
 
@@ -99,6 +100,17 @@ class AuditDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        self.link = ChangeLink(self, None, (), self._changed_elsewhere)
+        self.refresh()
+
+    def listen(self, bus: ChangeBus | None) -> None:
+        """Every stored change writes to the log: read it again on any report (from
+        another part or desk), with the filter as it is."""
+        self.link = ChangeLink(self, bus, (), self._changed_elsewhere)
+
+    def _changed_elsewhere(self, _changes: Changes) -> None:
+        if any(field.problem() for field in (self.start, self.end)):
+            return  # a half-typed date: the person's Show reads it, not a broadcast
         self.refresh()
 
     def wanted(self) -> Any:
@@ -146,7 +158,7 @@ class AuditDialog(QDialog):
             cells = (
                 entry.at.astimezone().strftime("%m/%d/%Y %H:%M:%S"),
                 entry.user,
-                entry.action,
+                entry.what,
                 record,
                 entry.details,
             )
@@ -154,6 +166,8 @@ class AuditDialog(QDialog):
                 item = QTableWidgetItem(text)
                 if column == len(cells) - 1:
                     item.setToolTip(text)
+                elif column == 2:
+                    item.setToolTip(entry.action)  # the code, as the CSV has it
                 self.table.setItem(row, column, item)
         more = (
             " (the newest; Export CSV has them all)" if len(found) == audit_log.SHOWN_LIMIT else ""
@@ -175,6 +189,7 @@ class AuditDialog(QDialog):
         except (ServiceError, OSError) as error:
             self.say(f"The audit log was not exported: {error}", error=True)
             return
+        self.link.report("audit")  # the export is recorded in the log
         self.say(f"{count} entries written to {path}.")
 
     def say(self, text: str, error: bool = False) -> None:
@@ -184,5 +199,8 @@ class AuditDialog(QDialog):
         self.message.setText(text)
 
 
-def show(parent: QWidget | None, clinic: Any) -> None:
-    run_modal(AuditDialog(clinic, parent))
+def show(parent: QWidget | None, clinic: Any, changes: ChangeBus | None = None) -> None:
+    """Clinic > Audit log, refreshing from `changes` (the window's ChangeBus)."""
+    dialog = AuditDialog(clinic, parent)
+    dialog.listen(changes)
+    run_modal(dialog)

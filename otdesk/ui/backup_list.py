@@ -38,6 +38,7 @@ MADE = {
     "before-restore": "Before a restore",
     "before-demo": "Before the demo",
     "before-server-move": "Before the server move",
+    "elsewhere": "A file from elsewhere",
 }
 VERIFIED = "Verified: restores"
 LOCKED = "Whole; opens with a password of its day or the recovery key"

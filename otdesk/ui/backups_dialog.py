@@ -1,21 +1,29 @@
 """Clinic > Backups…: the clinic's backups (date, size, visits, whether each verified), and
-Back up now, Verify, Verify all, Restore… and Show folder. The slow parts (checking
-backups, making one) run on a worker thread with a busy bar: the window never freezes. A
-restore asks first, names the backup and that the database in use is kept aside, and the
-window opens the restored clinic after it (otdesk.ui.health_check.restore_in_window)."""
+Back up now, Verify, Verify all, Restore…, Restore from a file elsewhere… and Show folder.
+The slow parts (checking backups, making one) run on a worker thread: the window never
+freezes. Back up now shows the copy's real percentage (SQLite's backup copies the file in
+steps of pages and says how many are left); the check of the copy and, for an encrypted
+clinic, sealing it report no count, so the bar says which of those it is doing and is a
+busy bar meanwhile. A restore asks first, names the backup and that the database in use
+is kept aside, and the window opens the restored clinic after it (otdesk.ui.health_check.
+restore_in_window). A file from elsewhere is checked as each backup is before it may be
+restored, then goes the same way."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -26,6 +34,20 @@ from otdesk.ui import backup_list, health_check
 from otdesk.ui.backup_list import BackupTable
 from otdesk.ui.modal import run_modal
 from otdesk.ui.worker import Worker
+
+# What each stage of making a backup is called while it runs (services.maintenance.
+# BACKUP_STAGES); only the copy counts (pages), the others show a busy bar.
+STAGE_WORDS = {
+    "copying": "Backing up: copying the clinic",
+    "checking": "Backing up: checking the copy (SQLite's integrity check)…",
+    "sealing": "Backing up: sealing the encrypted copy with the clinic's key slots…",
+}
+
+
+class _StageSignal(QObject):
+    """Carries a backup's (stage, done, total) from the worker thread to the dialog."""
+
+    moved = Signal(str, int, int)
 
 
 class BackupsDialog(QDialog):
@@ -45,10 +67,12 @@ class BackupsDialog(QDialog):
         self.table = BackupTable()
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # a busy bar: the steps report no count
+        self.busy.setRange(0, 0)  # a busy bar while a step reports no count
         self.busy.setAccessibleName("Working")
-        self.busy.setMaximumWidth(160)
+        self.busy.setMaximumWidth(200)
         self.busy.hide()
+        self._stages = _StageSignal(self)
+        self._stages.moved.connect(self._backup_moved)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Backups status")
@@ -62,6 +86,12 @@ class BackupsDialog(QDialog):
         self.verify_all_button.clicked.connect(self.verify_all)
         self.restore_button = QPushButton("&Restore…")
         self.restore_button.clicked.connect(self.restore_chosen)
+        self.elsewhere_button = QPushButton("Restore from a file &elsewhere…")
+        self.elsewhere_button.setToolTip(
+            "Pick a backup file outside the backups folder (a copy on a USB drive, say); it "
+            "is checked as the listed backups are before anything is replaced"
+        )
+        self.elsewhere_button.clicked.connect(self.restore_elsewhere)
         self.folder_button = QPushButton("Show &folder")
         self.folder_button.clicked.connect(self.show_folder)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -71,6 +101,7 @@ class BackupsDialog(QDialog):
             self.verify_button,
             self.verify_all_button,
             self.restore_button,
+            self.elsewhere_button,
         )
         buttons = QHBoxLayout()
         for button in (*self._work_buttons, self.folder_button):
@@ -106,6 +137,8 @@ class BackupsDialog(QDialog):
 
         self.status.setProperty("role", None)
         self.status.setText(note)
+        self.busy.setRange(0, 0)
+        self.busy.setFormat("")
         self.busy.show()
         for button in self._work_buttons:
             button.setEnabled(False)
@@ -141,6 +174,7 @@ class BackupsDialog(QDialog):
         idle = self.worker is None
         chosen = self.table.chosen()
         self.backup_button.setEnabled(idle)
+        self.elsewhere_button.setEnabled(idle)
         self.verify_all_button.setEnabled(idle and bool(self.table.infos))
         self.verify_button.setEnabled(idle and chosen is not None)
         self.restore_button.setEnabled(
@@ -202,11 +236,29 @@ class BackupsDialog(QDialog):
 
         clinic = self.window_.clinic
         clock, key = clinic.ctx.clock, clinic.db.key
+        moved = self._stages.moved.emit  # from the worker thread: delivered on this one
         self._run(
             "Backing up the clinic…",
-            lambda: maintenance.backup_now(self.folder, clock=clock, key=key),
+            lambda: maintenance.backup_now(self.folder, clock=clock, key=key, progress=moved),
             self._backed_up,
         )
+
+    def _backup_moved(self, stage: str, done: int, total: int) -> None:
+        """A stage of Back up now: the copy as a percentage of its pages, the others by
+        name with a busy bar (they report no count)."""
+        if self.worker is None:
+            return  # a late signal of a backup already ended
+        words = STAGE_WORDS.get(stage, "Backing up…")
+        if total > 0:
+            percent = min(100, done * 100 // total)
+            self.busy.setRange(0, 100)
+            self.busy.setValue(percent)
+            self.busy.setFormat("%p%")
+            self.status.setText(f"{words}: {percent}% ({done:,} of {total:,} pages)…")
+        else:
+            self.busy.setRange(0, 0)
+            self.busy.setFormat("")
+            self.status.setText(words)
 
     def _backed_up(self, path: Any) -> None:
         self.made = path
@@ -219,6 +271,45 @@ class BackupsDialog(QDialog):
         if chosen is None or not backup_list.restorable(chosen):
             return
         report = health_check.restore_in_window(self.window_, self, chosen)
+        if report is not None:
+            self.restored = report
+            self._done_note = backup_list.restored_note(report)
+            self.verify_all()
+
+    def pick_file(self) -> Path | None:
+        """Ask which file to restore (a file dialog); None when cancelled."""
+        chosen, _ = QFileDialog.getOpenFileName(
+            self,
+            "Restore from a file elsewhere",
+            str(Path.home()),
+            "otdesk backups (*.db);;All files (*)",
+        )
+        return Path(chosen) if chosen else None
+
+    def restore_elsewhere(self, path: Path | None = None) -> None:
+        """Restore the clinic from a file outside the backups folder (`path`, or the file
+        picked): checked first as the listed backups are (refused with the problem found,
+        nothing changed), then restored as they are, through the same checks."""
+        from otdesk.services import maintenance
+
+        path = path if path is not None else self.pick_file()
+        if path is None:
+            return
+        key = health_check.key_of(self.window_)
+        self._run(
+            f"Checking {Path(path).name}…",
+            lambda: maintenance.describe_file(path, self.folder, key=key),
+            self._restore_checked,
+        )
+
+    def _restore_checked(self, info: Any) -> None:
+        if not backup_list.restorable(info):
+            message = f"{info.backup.path} cannot be restored: {info.problem}. Nothing was changed."
+            self._say(message, "error")
+            QMessageBox.warning(self, "The backup was not restored", message)
+            return
+        self._say(f"{info.backup.path.name}: {backup_list.state_of(info)}.", "note")
+        report = health_check.restore_in_window(self.window_, self, info)
         if report is not None:
             self.restored = report
             self._done_note = backup_list.restored_note(report)

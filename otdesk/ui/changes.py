@@ -12,10 +12,10 @@ same broadcast (Changes.of_pairs).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 EVERYTHING = "*"
 
@@ -59,3 +59,40 @@ class ChangeBus(QObject):
     def report(self, changes: Changes) -> None:
         if changes.pairs:
             self.changed.emit(changes)
+
+
+class ChangeLink(QObject):
+    """A dialog's end of the broadcast. report() says what the dialog stored (the dialog is
+    the origin); refresh(changes) runs when another part's report (or another desk's
+    notice) touches one of `kinds` (no kinds: any report). A child of the dialog, so it
+    stops listening when the dialog goes; with no bus (a dialog on its own) it does
+    nothing."""
+
+    def __init__(
+        self,
+        owner: QObject,
+        bus: ChangeBus | None,
+        kinds: Iterable[str],
+        refresh: Callable[[Changes], None],
+    ) -> None:
+        super().__init__(owner)
+        self._owner = owner
+        self._bus = bus
+        self.kinds = tuple(kinds)
+        self._refresh = refresh
+        if bus is not None:
+            bus.changed.connect(self._heard)
+
+    def report(self, *kinds: str, **ids: Iterable[int]) -> None:
+        if self._bus is not None:
+            self._bus.report(Changes.of(*kinds, origin=self._owner, **ids))
+
+    @Slot(object)
+    def _heard(self, changes: Changes) -> None:
+        if changes.origin is self._owner:
+            return
+        is_shown = getattr(self._owner, "isVisible", None)
+        if is_shown is not None and not is_shown():
+            return  # closed, waiting to be deleted: nothing to read again for
+        if not self.kinds or changes.touches(*self.kinds):
+            self._refresh(changes)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from otdesk.core.catalog import code_format_problem, normalize_code
 from otdesk.core.visit import DISCIPLINES
+from otdesk.ui.changes import ChangeBus, ChangeLink, Changes
 from otdesk.ui.forms import Form
 from otdesk.ui.modal import run_modal
 from otdesk.ui.models.fees import parse_money
@@ -213,7 +214,22 @@ class ClinicCodesDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(close)
+        self.link = ChangeLink(self, None, (), self._changed_elsewhere)
         self.reload()
+
+    def listen(self, bus: ChangeBus | None) -> None:
+        """Report every change on the window's broadcast; read the codes again when
+        another part (a visit's code search) or desk changes them."""
+        self.link = ChangeLink(self, bus, ("clinic_code",), self._changed_elsewhere)
+
+    def _changed_elsewhere(self, _changes: Changes) -> None:
+        chosen = self._selected()
+        self.reload(chosen.code if chosen is not None else None)
+
+    def _stored(self, select: str | None = None) -> None:
+        self.changed = True
+        self.link.report("clinic_code")
+        self.reload(select)
 
     def reload(self, select: str | None = None) -> None:
         codes = self.clinic.codes.list()
@@ -247,9 +263,8 @@ class ClinicCodesDialog(QDialog):
             return
         saved = ask_new(self, self.clinic, code)
         if saved is not None:
-            self.changed = True
             self.code_box.clear()
-            self.reload(saved.code)
+            self._stored(saved.code)
 
     def change(self) -> None:
         code = self._selected()
@@ -257,8 +272,7 @@ class ClinicCodesDialog(QDialog):
             return
         dialog = ClinicCodeDialog(self.clinic, code.code, existing=code, parent=self)
         if run_modal(dialog):
-            self.changed = True
-            self.reload(code.code)
+            self._stored(code.code)
 
     def remove(self) -> None:
         code = self._selected()
@@ -279,12 +293,13 @@ class ClinicCodesDialog(QDialog):
         except ServiceError as error:
             self.message.setText(str(error))
             return
-        self.changed = True
-        self.reload()
+        self._stored()
 
 
-def ask(parent: QWidget | None, clinic: Any) -> bool:
-    """The clinic codes dialog; True when a code was added, changed or removed."""
+def ask(parent: QWidget | None, clinic: Any, changes: ChangeBus | None = None) -> bool:
+    """The clinic codes dialog; True when a code was added, changed or removed. Each
+    change is reported on `changes` (the window's ChangeBus) as it is made."""
     dialog = ClinicCodesDialog(clinic, parent)
+    dialog.listen(changes)
     run_modal(dialog)
     return dialog.changed

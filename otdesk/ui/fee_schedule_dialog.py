@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.changes import ChangeBus, ChangeLink, Changes
 from otdesk.ui.date_field import DateField
 from otdesk.ui.modal import run_modal
 from otdesk.ui.models.fees import (
@@ -36,6 +37,9 @@ from otdesk.ui.models.fees import (
 )
 from otdesk.ui.models.parsing import InputError
 from otdesk.ui.style import show_note
+
+# what the table shows: the fees, and the payers they are for (ui.changes kinds)
+KINDS = ("fee", "fee_schedule", "payer")
 
 
 def choose_open_file(parent: QWidget | None) -> Path | None:
@@ -124,6 +128,15 @@ class FeeScheduleDialog(QDialog):
         layout.addLayout(tools)
         layout.addWidget(self.message)
         layout.addWidget(close)
+        self.link = ChangeLink(self, None, (), self._changed_elsewhere)
+        self.reload()
+
+    def listen(self, bus: ChangeBus | None) -> None:
+        """Report what is stored here on the window's broadcast; read the fees again when
+        another part (or desk) changes them or the payers."""
+        self.link = ChangeLink(self, bus, KINDS, self._changed_elsewhere)
+
+    def _changed_elsewhere(self, _changes: Changes) -> None:
         self.reload()
 
     def reload(self) -> None:
@@ -142,7 +155,7 @@ class FeeScheduleDialog(QDialog):
         procedure = self.clinic.ctx.catalog.get(code)
         return procedure.label if procedure is not None else "(not in the catalog)"
 
-    def _service(self, action) -> Any:
+    def _service(self, action, stores: bool = True) -> Any:
         from otdesk.services.errors import ServiceError
 
         try:
@@ -151,6 +164,8 @@ class FeeScheduleDialog(QDialog):
             self.show_message(str(error))
             return None
         self.show_message("")
+        if stores:
+            self.link.report("fee_schedule")
         self.reload()
         return result if result is not None else True
 
@@ -207,11 +222,14 @@ class FeeScheduleDialog(QDialog):
         path = path or choose_save_file(self)
         if path is None:
             return False
-        count = self._service(lambda: self.clinic.fees.export_csv(path))
+        count = self._service(lambda: self.clinic.fees.export_csv(path), stores=False)
         if count is not None:
             self.show_message(f"Exported {count} fee rows to {path}.", error=False)
         return count is not None
 
 
-def ask(parent: QWidget | None, clinic: Any) -> None:
-    run_modal(FeeScheduleDialog(clinic, parent))
+def ask(parent: QWidget | None, clinic: Any, changes: Any = None) -> None:
+    """The dialog, reporting on and refreshing from `changes` (the window's ChangeBus)."""
+    dialog = FeeScheduleDialog(clinic, parent)
+    dialog.listen(changes)
+    run_modal(dialog)

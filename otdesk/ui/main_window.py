@@ -25,7 +25,7 @@ from otdesk.core.visit import VisitStatus
 from otdesk.errors import UserError
 from otdesk.ui import billing_menu
 from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
-from otdesk.ui.changes import ChangeBus, Changes
+from otdesk.ui.changes import EVERYTHING, ChangeBus, Changes
 from otdesk.ui.day_view import DayView
 from otdesk.ui.errors import present
 from otdesk.ui.visit_controller import VisitController
@@ -238,16 +238,15 @@ class MainWindow(QMainWindow):
 
     def replace_clinic(self, clinic: Any) -> None:
         """Take on another open clinic (the same folder after a restore): the open visit is
-        closed, the day, the codes and the favourites are read afresh."""
+        closed, and everything shown (the day, the codes, the favourites, the title) is
+        read afresh from the broadcast."""
         self.controller.open(None)
         self.clinic = clinic
         self.controller.clinic = clinic
         if self._icd_index is not None:
             clinic.ctx.icd = self._icd_index
         self.day.set_patients(clinic.patients)
-        self.editor.refresh_codes()
-        self.load_favourites()
-        self.refresh_day()
+        self.changes.report(Changes.of(EVERYTHING))
 
     def _action(
         self, text: str, shortcut: str | QKeySequence | None, slot, name: str | None = None
@@ -514,7 +513,9 @@ class MainWindow(QMainWindow):
         their visit of the day shown once they are saved."""
         from otdesk.ui import patients_dialog
 
-        patient_id = patients_dialog.ask_new(self, self.clinic, first_name, last_name)
+        patient_id = patients_dialog.ask_new(
+            self, self.clinic, first_name, last_name, changes=self.changes
+        )
         if patient_id is not None:
             self._patient_chosen(patient_id)
         else:

@@ -1,7 +1,10 @@
 """The Clinic menu's management dialogs, as (menu text, opener(window)) pairs. Each dialog
-stores through the services; what it may have changed is reported on the window's change
-broadcast (ui.changes), and the day list, the open visit, the codes, the title and the
-favourites refresh from that report (MainWindow._data_changed), not here."""
+stores through the services; what it changed is reported on the window's change broadcast
+(ui.changes): the dialogs that show data (providers, payers, fees, clinic codes, patients)
+report each save themselves as it is made and refresh from what others report while they
+are open; for the others it is reported here when they close. The day list, the open
+visit, the codes, the title and the favourites refresh from those reports
+(MainWindow._data_changed), not here."""
 
 from __future__ import annotations
 
@@ -21,36 +24,31 @@ def _practice(window: Any) -> None:
 def _providers(window: Any) -> None:
     from otdesk.ui import providers_dialog
 
-    providers_dialog.ask(window, window.clinic)
-    window.changes.report(Changes.of("provider"))
+    providers_dialog.ask(window, window.clinic, window.changes)
 
 
 def _payers(window: Any) -> None:
     from otdesk.ui import payers_dialog
 
-    payers_dialog.ask(window, window.clinic)
-    window.changes.report(Changes.of("payer"))
+    payers_dialog.ask(window, window.clinic, window.changes)
 
 
 def _fees(window: Any) -> None:
     from otdesk.ui import fee_schedule_dialog
 
-    fee_schedule_dialog.ask(window, window.clinic)
-    window.changes.report(Changes.of("fee_schedule"))
+    fee_schedule_dialog.ask(window, window.clinic, window.changes)
 
 
 def _clinic_codes(window: Any) -> None:
     from otdesk.ui import clinic_codes_dialog
 
-    if clinic_codes_dialog.ask(window, window.clinic):
-        window.changes.report(Changes.of("clinic_code"))
+    clinic_codes_dialog.ask(window, window.clinic, window.changes)
 
 
 def _patients(window: Any) -> None:
     from otdesk.ui import patients_dialog
 
-    patients_dialog.ask(window, window.clinic)
-    window.changes.report(Changes.of("patient"))
+    patients_dialog.ask(window, window.clinic, window.changes)
 
 
 def _favourites(window: Any, parent: Any = None) -> None:

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.visit import DISCIPLINES
+from otdesk.ui.changes import ChangeBus, ChangeLink, Changes
 from otdesk.ui.date_field import DateField
 from otdesk.ui.forms import Form, npi_check
 from otdesk.ui.modal import run_modal
 from otdesk.ui.models.parsing import format_date
 from otdesk.ui.models.patients import COL_NAME, PatientResultsModel
-from otdesk.ui.records_dialog import fill_list
+from otdesk.ui.records_dialog import CHANGED_ELSEWHERE, fill_list
 from otdesk.ui.style import show_note
 
 SEXES = [("Unknown", "U"), ("Female", "F"), ("Male", "M"), ("X", "X")]
@@ -44,6 +45,10 @@ RELATIONSHIPS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("O
 PRIORITIES = [("Primary", 1), ("Secondary", 2), ("Tertiary", 3)]
 # An inactive patient keeps their visits but is no longer offered by the day view's search.
 PATIENT_STATUSES = [("Active", True), ("Inactive (not offered when finding a patient)", False)]
+
+
+# what the dialog shows: patients (their policies and plans count as the patient), payers
+KINDS = ("patient", "payer")
 
 
 class _SubList(QWidget):
@@ -249,9 +254,33 @@ class PatientsDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(close)
         self.created_id: int | None = None  # the patient added while the dialog was open
+        self._shown: dict[str, Any] = {}  # the patient's form as last filled
+        self.link = ChangeLink(self, None, (), self._changed_elsewhere)
         self._fill_payers()
         self.start_new()
         self.search.setFocus()
+
+    # --- the change broadcast ---------------------------------------------------------------
+
+    def listen(self, bus: ChangeBus | None) -> None:
+        """Report every save on the window's broadcast; read again what another part (or
+        desk) changed: the patients found, the open patient, the payers to choose from."""
+        self.link = ChangeLink(self, bus, KINDS, self._changed_elsewhere)
+
+    def _report(self, patient_id: int) -> None:
+        self.link.report(patient=[patient_id])
+
+    def _changed_elsewhere(self, changes: Changes) -> None:
+        if changes.touches("payer"):
+            self._fill_payers()
+        self._search(self.search.text())
+        patient_id = self.patient_id
+        if patient_id is None or not changes.touches_one("patient", patient_id):
+            return
+        if self.details.values() == self._shown:
+            self.open_patient(patient_id)
+        else:  # what the person typed stays; saving it is their choice
+            show_note(self.patient_message, CHANGED_ELSEWHERE)
 
     # --- finding ----------------------------------------------------------------------------
 
@@ -284,6 +313,7 @@ class PatientsDialog(QDialog):
                 "active": patient.active,
             }
         )
+        self._shown = self.details.values()
         self.patient_message.clear()
         self._reload_subs()
 
@@ -294,6 +324,7 @@ class PatientsDialog(QDialog):
         self.details.set_values(
             {"sex": "U", "active": True, "first_name": first_name, "last_name": last_name}
         )
+        self._shown = self.details.values()
         self.patient_message.setText("")
         self.policies.show_records([])
         self.plans.show_records([])
@@ -305,9 +336,11 @@ class PatientsDialog(QDialog):
         self._enable_subs()
 
     def _fill_payers(self) -> None:
+        chosen = self.payer_choice.currentData()
         self.payer_choice.clear()
         for payer in self.clinic.payers.list():
             self.payer_choice.addItem(payer.name, payer.id)
+        self.payer_choice.setCurrentIndex(max(self.payer_choice.findData(chosen), 0))
 
     def _reload_subs(self, policy_id: int | None = None, plan_id: int | None = None) -> None:
         if self.patient_id is not None:
@@ -339,6 +372,7 @@ class PatientsDialog(QDialog):
         except ServiceError as error:
             self.details.show_refusal(error, self.patient_message)
             return False
+        self._report(patient.id)
         self.open_patient(patient.id)
         show_note(self.patient_message, "Saved.")
         return True
@@ -390,6 +424,7 @@ class PatientsDialog(QDialog):
         except ServiceError as error:
             self.policies.show_error(error)
             return False
+        self._report(self.patient_id)
         self._reload_subs()
         return True
 
@@ -405,6 +440,7 @@ class PatientsDialog(QDialog):
         except ServiceError as error:
             sub.show_error(error)
             return False
+        self._report(self.patient_id)
         if which == "policy":
             self._reload_subs(policy_id=record.id)
         else:
@@ -412,14 +448,20 @@ class PatientsDialog(QDialog):
         return True
 
 
-def ask(parent: QWidget | None, clinic: Any) -> None:
-    run_modal(PatientsDialog(clinic, parent))
+def ask(parent: QWidget | None, clinic: Any, changes: Any = None) -> None:
+    """The dialog, reporting on and refreshing from `changes` (the window's ChangeBus)."""
+    dialog = PatientsDialog(clinic, parent)
+    dialog.listen(changes)
+    run_modal(dialog)
 
 
-def ask_new(parent: QWidget | None, clinic: Any, first_name: str, last_name: str) -> int | None:
+def ask_new(
+    parent: QWidget | None, clinic: Any, first_name: str, last_name: str, changes: Any = None
+) -> int | None:
     """Add the patient the front desk searched for (their typed name filled in); the new
     patient's id once the dialog is closed, or None when none was saved."""
     dialog = PatientsDialog(clinic, parent)
+    dialog.listen(changes)
     dialog.start_new(first_name, last_name)
     run_modal(dialog)
     return dialog.created_id

@@ -77,5 +77,8 @@ class PayersDialog(RecordsDialog):
         return self.clinic.payers.update(record_id, **self._clean(values))
 
 
-def ask(parent: QWidget | None, clinic: Any) -> None:
-    run_modal(PayersDialog(clinic, parent))
+def ask(parent: QWidget | None, clinic: Any, changes: Any = None) -> None:
+    """The dialog, reporting on and refreshing from `changes` (the window's ChangeBus)."""
+    dialog = PayersDialog(clinic, parent)
+    dialog.listen(changes)
+    run_modal(dialog)

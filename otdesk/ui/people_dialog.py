@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from otdesk.core.accounts import LOCK_MINUTES_RANGE, ROLE_TITLES, Role, password_problem
+from otdesk.ui.changes import ChangeBus, ChangeLink, Changes
 from otdesk.ui.modal import run_modal
 
 COLUMNS = ("Name", "Display name", "Role", "Status")
@@ -315,8 +316,27 @@ class PeopleDialog(QDialog):
         layout.addLayout(lock_row)
         layout.addWidget(self.message)
         layout.addWidget(close)
+        self.link = ChangeLink(self, None, (), self._changed_elsewhere)
+        self._lock_shown = self.lock_minutes.value()
         self.refresh()
         self.table.setFocus()
+
+    def listen(self, bus: ChangeBus | None) -> None:
+        """Report every change to the accounts on the window's broadcast; read the people
+        again when another part (or desk) changes them."""
+        self.link = ChangeLink(self, bus, ("account",), self._changed_elsewhere)
+
+    def _changed_elsewhere(self, _changes: Changes) -> None:
+        chosen = self.selected()
+        self.refresh(chosen.name if chosen is not None else None)
+        if self.lock_minutes.value() == self._lock_shown:  # not being changed here
+            self._lock_shown = self.clinic.accounts.lock_minutes()
+            self.lock_minutes.setValue(self._lock_shown)
+
+    def _stored(self, account_name: str | None = None) -> None:
+        """After a change to the accounts: the list read again, the change reported."""
+        self.link.report("account")
+        self.refresh(account_name)
 
     def refresh(self, select: str | None = None) -> None:
         self.accounts = self.clinic.accounts.list()
@@ -359,7 +379,7 @@ class PeopleDialog(QDialog):
         dialog = AddPersonDialog(self.clinic, self)
         if run_modal(dialog):
             name = dialog.name.text().strip().casefold()
-            self.refresh(name)
+            self._stored(name)
             self.say(f"{name} added; they can sign in now.")
 
     def change_role(self) -> None:
@@ -384,7 +404,7 @@ class PeopleDialog(QDialog):
         except ServiceError as error:
             self.say(str(error), error=True)
             return
-        self.refresh(account.name)
+        self._stored(account.name)
         self.say(f"{account.display_name} is now {title}.")
 
     def disable_or_enable(self) -> None:
@@ -395,7 +415,7 @@ class PeopleDialog(QDialog):
             return
         if account.disabled:
             if run_modal(SetPasswordDialog(self.clinic, account.name, enable=True, parent=self)):
-                self.refresh(account.name)
+                self._stored(account.name)
                 self.say(f"{account.name} can sign in again, with the new password.")
             return
         try:
@@ -403,7 +423,7 @@ class PeopleDialog(QDialog):
         except ServiceError as error:
             self.say(str(error), error=True)
             return
-        self.refresh(account.name)
+        self._stored(account.name)
         self.say(
             f"{account.name} is disabled: they cannot sign in, and their password opens nothing."
         )
@@ -413,6 +433,7 @@ class PeopleDialog(QDialog):
         if account is None or account.disabled:
             return
         if run_modal(SetPasswordDialog(self.clinic, account.name, parent=self)):
+            self.link.report("account")
             self.say(f"The password of {account.name} is reset.")
 
     def save_lock_minutes(self) -> None:
@@ -423,15 +444,24 @@ class PeopleDialog(QDialog):
         except ServiceError as error:
             self.say(str(error), error=True)
             return
+        self._lock_shown = minutes
+        self.link.report("account")  # the lock minutes are kept with the accounts
         if self.on_lock_minutes is not None:
             self.on_lock_minutes(minutes)
         unit = "minute" if minutes == 1 else "minutes"
         self.say(f"The screen locks itself after {minutes} {unit} without input.")
 
 
-def show(parent: QWidget | None, clinic: Any, on_lock_minutes: Callable[[int], None]) -> None:
+def show(
+    parent: QWidget | None,
+    clinic: Any,
+    on_lock_minutes: Callable[[int], None],
+    changes: ChangeBus | None = None,
+) -> None:
+    """Clinic > People, reporting on and refreshing from `changes` (the window's bus)."""
     dialog = PeopleDialog(clinic, parent)
     dialog.on_lock_minutes = on_lock_minutes
+    dialog.listen(changes)
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     run_modal(dialog)
 

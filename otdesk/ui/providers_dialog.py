@@ -39,11 +39,13 @@ class ProvidersDialog(RecordsDialog):
 
     def list_records(self) -> list[Any]:
         providers = self.clinic.providers.list(active_only=False)
+        chosen = self.supervisor.currentData()  # kept when the list is read again
         self.supervisor.clear()
         self.supervisor.addItem("(none)", None)
         for provider in providers:
             if not provider.is_assistant:
                 self.supervisor.addItem(provider.display_name, provider.id)
+        self.supervisor.setCurrentIndex(max(self.supervisor.findData(chosen), 0))
         return providers
 
     def title_of(self, record: Any) -> str:
@@ -73,5 +75,8 @@ class ProvidersDialog(RecordsDialog):
         return self.clinic.providers.update(record_id, **values)
 
 
-def ask(parent: QWidget | None, clinic: Any) -> None:
-    run_modal(ProvidersDialog(clinic, parent))
+def ask(parent: QWidget | None, clinic: Any, changes: Any = None) -> None:
+    """The dialog, reporting on and refreshing from `changes` (the window's ChangeBus)."""
+    dialog = ProvidersDialog(clinic, parent)
+    dialog.listen(changes)
+    run_modal(dialog)

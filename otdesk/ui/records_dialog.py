@@ -19,12 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from otdesk.ui.changes import ChangeBus, ChangeLink, Changes
 from otdesk.ui.forms import Form
+
+CHANGED_ELSEWHERE = "Changed elsewhere meanwhile: the list is read again; what you typed is kept."
 
 
 class RecordsDialog(QDialog):
     """Subclasses fill `form`, and give list_records(), title_of(record),
-    values_of(record), create(values) and update(record_id, values)."""
+    values_of(record), create(values) and update(record_id, values). `noun` is also the
+    kind of change (ui.changes) a save reports and the dialog refreshes from (listen())."""
 
     noun = "record"
 
@@ -34,6 +38,9 @@ class RecordsDialog(QDialog):
         self.setWindowTitle(title)
         self.resize(760, 520)
         self.current_id: int | None = None
+        self._shown: dict[str, Any] = {}  # the form as last filled, to tell typed edits
+        self._keep_form = False  # a refresh from elsewhere keeps what was typed
+        self.link = ChangeLink(self, None, (), self._changed_elsewhere)
         self.list = QListWidget()
         self.list.setAccessibleName(f"{title} list")
         self.list.currentItemChanged.connect(self._chosen)
@@ -94,6 +101,22 @@ class RecordsDialog(QDialog):
 
     # --- behaviour --------------------------------------------------------------------------
 
+    def listen(self, bus: ChangeBus | None) -> None:
+        """Report saves on the window's broadcast, and refresh from what others report."""
+        self.link = ChangeLink(self, bus, (self.noun,), self._changed_elsewhere)
+
+    def _changed_elsewhere(self, _changes: Changes) -> None:
+        edited = self.current_id is None or self.form.values() != self._shown
+        self._keep_form = edited
+        try:
+            self.reload(self.current_id)
+        finally:
+            self._keep_form = False
+        if self.current_id is None:  # a new one being filled in: no record is chosen
+            self.list.clearSelection()
+        if edited and self.form.values() != self._shown:
+            self.saved_note.setText(CHANGED_ELSEWHERE)
+
     def reload(self, select_id: int | None = None) -> None:
         if not fill_list(self.list, self.list_records(), self.title_of, select_id):
             self.start_new()
@@ -101,16 +124,22 @@ class RecordsDialog(QDialog):
     def _chosen(self, item: QListWidgetItem | None, _previous=None) -> None:
         if item is None:
             return
+        if self._keep_form:
+            return
         record = item.data(Qt.ItemDataRole.UserRole)
         self.current_id = record.id
         self.form.set_values(self.values_of(record))
+        self._shown = self.form.values()
         self.message.clear()
         self.saved_note.clear()
 
     def start_new(self) -> None:
+        if self._keep_form:
+            return
         self.current_id = None
         self.list.clearSelection()
         self.form.set_values(self.new_values())
+        self._shown = self.form.values()
         self.message.clear()
         self.saved_note.setText(f"New {self.noun}: fill in and save.")
         first = next(iter(self.form.fields.values()), None)
@@ -132,6 +161,7 @@ class RecordsDialog(QDialog):
         except ServiceError as error:
             self.form.show_refusal(error, self.message)
             return False
+        self.link.report(**{self.noun: [record.id]})
         self.reload(record.id)
         self.saved_note.setText("Saved.")
         return True

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from otdesk.core.accounts import Permission
+from otdesk.ui.changes import EVERYTHING, Changes
 from otdesk.ui.lock import IdleWatcher, SessionLock
 
 LOCK_KEYS = "Ctrl+Shift+L"  # Ctrl+L is the charge lines
@@ -111,9 +112,10 @@ class Session(QObject):
             controller.open(None)
         self.watcher.set_minutes(self.clinic.accounts.lock_minutes())
         self._show_person()
-        refresh = getattr(self.window, "refresh_day", None)
-        if refresh is not None:
-            refresh()
+        # what the window shows is read again for them, from the broadcast
+        changes = getattr(self.window, "changes", None)
+        if changes is not None:
+            changes.report(Changes.of(EVERYTHING))
         # the new person starts where the desk does, in Find patient (the day list, given
         # the focus back, would open its first visit)
         day = getattr(self.window, "day", None)
@@ -123,12 +125,13 @@ class Session(QObject):
     def show_people(self) -> None:
         from otdesk.ui import people_dialog
 
-        people_dialog.show(self.window, self.clinic, self.watcher.set_minutes)
+        changes = getattr(self.window, "changes", None)
+        people_dialog.show(self.window, self.clinic, self.watcher.set_minutes, changes)
 
     def show_audit_log(self) -> None:
         from otdesk.ui import audit_dialog
 
-        audit_dialog.show(self.window, self.clinic)
+        audit_dialog.show(self.window, self.clinic, getattr(self.window, "changes", None))
 
     def change_password(self) -> None:
         from otdesk.ui import people_dialog

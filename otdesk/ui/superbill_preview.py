@@ -418,7 +418,8 @@ class SuperbillPreview(PdfPreview):
 
 class EncounterFormPreview(PdfPreview):
     """Preview a patient's encounter form (the paper filled in during the session) with
-    Print and Save as PDF. The form is not a superbill: nothing is recorded as issued."""
+    Print and Save as PDF. The form is not a superbill: nothing is recorded as issued, but
+    each form printed or saved is in the audit log (services.encounter_forms)."""
 
     def __init__(
         self,
@@ -465,6 +466,22 @@ class EncounterFormPreview(PdfPreview):
         from otdesk.services.superbills import encounter_form_file_name
 
         return encounter_form_file_name(self.account_number, self.day)
+
+    def printed(self, pages: int, reason: str | None) -> bool:
+        self._record("print")
+        return super().printed(pages, reason)
+
+    def save_to(self, path: str, reason: str | None) -> bool:
+        saved = super().save_to(path, reason)
+        if saved:
+            self._record("file", path)
+        return saved
+
+    def _record(self, how: str, path: str | None = None) -> None:
+        """The form left otdesk with the patient's name on it: in the audit log."""
+        self.service.record_encounter_form(
+            self.patient_id, self.day, self.pdf_bytes, how=how, file_name=path
+        )
 
 
 def _html(text: str) -> str:

@@ -28,35 +28,24 @@ from otdesk.export import (
 )
 from otdesk.services.superbills import SuperbillService
 from tests.export.helpers import (
-    GROUP_NPI,
-    OT_NPI,
-    OTA_NPI,
     flat,
     image_count,
-    open_clinic,
     overlapping,
     page_texts,
     pdf_pages,
     pdf_text,
     sample_data,
-    seed,
     text_boxes,
     tiny_png,
 )
+from tests.helpers.clinics import GROUP_NPI, OT_NPI, OTA_NPI
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    opened = open_clinic(tmp_path / "data")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def demo(clinic):
-    return seed(clinic)
+def clinic(superbill_clinic):
+    return superbill_clinic
 
 
 def test_importing_export_does_not_import_reportlab():

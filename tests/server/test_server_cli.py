@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -517,6 +517,58 @@ def test_grant_role_makes_the_desk_role_and_gives_back_its_rights(demo_url, tmp_
     assert f"Gave the login role {role}" in again.stdout
     assert listed().returncode == 0
     assert "server.grant" in _audit_actions(demo_url)
+
+
+def test_read_only_commands_beside_a_desk_holding_the_audit_log(demo_url, tmp_path):
+    """On a server a reader needs no lock (MVCC); the audit log's tail is the one thing a
+    read-only command's session waits for, and only briefly: with another desk's
+    transaction holding it, visits, export visits and check exit 0, their entries kept in
+    this desk's folder for this server, and the desk's next write puts them into the chain
+    in order with their own times."""
+    from otdesk.storage import audit_chain, dialect, signin_record
+
+    desk = tmp_path / "desk"
+    env = {**NO_URL_ENV, **DEMO}
+    where = ["--database", _plain(demo_url), "--data-dir", str(desk)]
+    before = len(_audit_actions(demo_url))
+    engine = create_engine(demo_url)
+    try:
+        with engine.connect() as other:
+            other.execute(text(f"SELECT pg_advisory_xact_lock({dialect.AUDIT_TAIL_LOCK})"))
+            assert _visits(demo_url, desk)  # today's visits
+            out = tmp_path / "visits.csv"
+            year = date.today().year
+            done = run_otdesk(
+                "export", "visits", "--from", f"{year}-01-01", "--to", f"{year}-12-31",
+                "--csv", str(out), *where, env=env,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert out.read_text().count("\n") > 10
+            done = run_otdesk("check", *where, env=env)
+            assert done.returncode == 0, done.stderr
+            assert "Records: ok" in done.stdout
+            (record,) = (desk / "servers").glob("*/otdesk.signin")
+            kept = signin_record.pending(record.with_name("clinic-server"))
+            assert [e.action for e in kept] == [
+                "signin", "signout", "signin", "export.visits", "signout", "signin", "signout",
+            ]  # fmt: skip
+            assert len(_audit_actions(demo_url)) == before
+            other.rollback()
+        assert _visits(demo_url, desk)  # its sign-in is a write: the kept entries go first
+        with engine.connect() as connection:
+            rows = [
+                dict(row._mapping)
+                for row in connection.execute(text("SELECT * FROM audit_log ORDER BY id"))
+            ]
+    finally:
+        engine.dispose()
+    added = rows[before:]
+    assert [r["action"] for r in added][:7] == [e.action for e in kept]
+    assert [r["at"].replace(tzinfo=None) for r in added[:7]] == [
+        e.at.astimezone(UTC).replace(tzinfo=None) for e in kept
+    ]
+    assert audit_chain.verify(rows).ok
+    assert signin_record.pending(record.with_name("clinic-server")) == []
 
 
 # --- shared rule tables ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from otdesk.services import Clinic, FixedClock
 from otdesk.services.audit import check_records
 from otdesk.storage import server
-from tests.export.helpers import START, icd_index, seed
+from tests.helpers.clinics import START, built_icd_index, seed_superbill_demo
 from tests.helpers.postgres import fresh_database
 
 
@@ -21,8 +21,7 @@ def url():
 
 def server_clinic(url, tmp_path, *, create=False) -> Clinic:
     db = server.open_server(url, desk_dir=tmp_path / "desk", create=create)
-    clinic = Clinic(db, clock=FixedClock(START), user="frontdesk")
-    clinic.ctx.icd = icd_index()
+    clinic = Clinic(db, clock=FixedClock(START), user="frontdesk", icd=built_icd_index())
     return clinic
 
 
@@ -59,7 +58,7 @@ def test_another_programs_database_is_left_as_it_was(url, tmp_path):
 def test_the_services_work_on_the_server(url, tmp_path):
     clinic = server_clinic(url, tmp_path, create=True)
     try:
-        demo = seed(clinic)
+        demo = seed_superbill_demo(clinic)
         detail = clinic.visits.get(demo.visit)
         assert detail.status == "finalized"
         assert [line.code for line in detail.lines]
@@ -124,7 +123,7 @@ def test_two_desks_finalizing_one_visit_give_one_finalized_visit_and_one_refusal
 
     one, two = _two_desks(url, tmp_path)
     try:
-        demo = seed(one)
+        demo = seed_superbill_demo(one)
         visit = _draft_with_a_line(one, demo)
         outcomes: dict[str, object] = {}
         start = threading.Barrier(2)
@@ -168,7 +167,7 @@ def test_a_desk_waiting_on_a_finalize_sees_it_and_refuses_clearly(url, tmp_path)
 
     one, two = _two_desks(url, tmp_path)
     try:
-        demo = seed(one)
+        demo = seed_superbill_demo(one)
         visit = _draft_with_a_line(one, demo)
         got: list[object] = []
         with one.db.write() as connection:
@@ -203,7 +202,7 @@ def test_a_desk_hears_the_other_desks_changes_and_not_its_own(url, tmp_path):
     listener = two.db.listen()
     try:
         assert listener.wait(0.2) == []  # connects and listens; nothing yet
-        demo = seed(one)
+        demo = seed_superbill_demo(one)
         heard = listener.wait(2.0)
         assert heard, "desk two heard nothing within 2 seconds"
         assert all(change.desk == one.db.desk for change in heard)

@@ -11,7 +11,7 @@ import pytest
 from otdesk.services import Clinic, FixedClock
 from otdesk.services.errors import StaleVisitError
 from otdesk.storage import server
-from tests.export.helpers import START, icd_index, seed
+from tests.helpers.clinics import START, built_icd_index, seed_superbill_demo
 from tests.helpers.postgres import fresh_database
 
 
@@ -21,8 +21,7 @@ def desks(tmp_path):
         opened = []
         for name, user, create in (("one", "frontdesk", True), ("two", "biller", False)):
             db = server.open_server(url, desk_dir=tmp_path / name, create=create)
-            clinic = Clinic(db, clock=FixedClock(START), user=user)
-            clinic.ctx.icd = icd_index()
+            clinic = Clinic(db, clock=FixedClock(START), user=user, icd=built_icd_index())
             opened.append(clinic)
         try:
             yield opened
@@ -40,7 +39,7 @@ def _draft(clinic, demo):
 def test_the_second_desks_stale_change_is_refused_then_made_after_reloading(desks):
     one, two = desks
     assert one.db.desk != two.db.desk
-    demo = seed(one)
+    demo = seed_superbill_demo(one)
     shown_at_one = _draft(one, demo)
     shown_at_two = two.visits.get(shown_at_one.id)  # both desks show the same version
     assert shown_at_two.edit_version == shown_at_one.edit_version
@@ -71,7 +70,7 @@ def test_two_desks_saving_on_one_version_at_once_give_one_save_and_one_refusal(d
     """Both desks send a change made on the same version at the same moment: the row lock
     puts them one after the other, and the second finds the version moved on."""
     one, two = desks
-    demo = seed(one)
+    demo = seed_superbill_demo(one)
     shown = _draft(one, demo)
     line = shown.lines[0].id
     results: dict[str, object] = {}

@@ -9,8 +9,8 @@ import pytest
 
 from otdesk.services import Clinic, FixedClock
 from otdesk.storage import server
-from tests.export.helpers import START, icd_index, seed
 from tests.helpers import postgres
+from tests.helpers.clinics import START, built_icd_index, seed_superbill_demo
 
 
 @pytest.fixture
@@ -23,11 +23,10 @@ def url():
 def test_a_save_while_the_server_is_down_is_refused_and_works_once_it_is_back(url, tmp_path):
     postgres._server_dir()  # skips (or fails under CI) before anything is made
     db = server.open_server(url, desk_dir=tmp_path / "desk", create=True)
-    clinic = Clinic(db, clock=FixedClock(START), user="frontdesk")
-    clinic.ctx.icd = icd_index()
+    clinic = Clinic(db, clock=FixedClock(START), user="frontdesk", icd=built_icd_index())
     listener = db.listen()
     try:
-        demo = seed(clinic)
+        demo = seed_superbill_demo(clinic)
         listener.wait(0.1)
         draft = clinic.visits.create(
             demo.patient, provider_id=demo.ot, date_of_service="2026-03-03"

@@ -14,7 +14,7 @@ from otdesk.services.audit import check_records
 from otdesk.services.errors import ServiceError
 from otdesk.services.server_setup import init_server, move_to_server, table_checksums
 from otdesk.storage import server
-from tests.export.helpers import START, icd_index, open_clinic, seed
+from tests.helpers.clinics import START, built_icd_index, open_clinic, seed_superbill_demo
 from tests.helpers.postgres import fresh_database
 
 PASSWORD = "correct horse battery staple"
@@ -61,9 +61,8 @@ def test_the_desk_role_can_work_but_not_rewrite_the_records(url, tmp_path):
     desk = server.server_url(url).set(username="otdesk_desk_t", password="desk-secret-1")
     try:
         db = server.open_server(desk, desk_dir=tmp_path / "desk")
-        with Clinic(db, clock=FixedClock(START), user="frontdesk") as clinic:
-            clinic.ctx.icd = icd_index()
-            demo = seed(clinic)
+        with Clinic(db, clock=FixedClock(START), user="frontdesk", icd=built_icd_index()) as clinic:
+            demo = seed_superbill_demo(clinic)
             assert clinic.visits.get(demo.visit).status == "finalized"
             with (
                 pytest.raises(server.ServerRefusedError, match="lacks the rights"),
@@ -104,7 +103,7 @@ def test_a_bad_role_name_is_refused_before_anything_is_made(url, tmp_path):
 
 def test_a_whole_clinic_moves_with_its_ids_chain_and_sequences(url, tmp_path):
     local = open_clinic(tmp_path / "data")
-    demo = seed(local)
+    demo = seed_superbill_demo(local)
     amendment = local.visits.amend(demo.visit, "minutes were wrong")
     local.visits.update_line(amendment.lines[1].id, minutes=12, assistant_minutes=12)
     local.visits.finalize(amendment.id)
@@ -120,8 +119,7 @@ def test_a_whole_clinic_moves_with_its_ids_chain_and_sequences(url, tmp_path):
         assert kept.execute("SELECT count(*) FROM visits").fetchone()[0] == 2
 
     db = server.open_server(url, desk_dir=tmp_path / "desk")
-    with Clinic(db, clock=FixedClock(START), user="frontdesk") as clinic:
-        clinic.ctx.icd = icd_index()
+    with Clinic(db, clock=FixedClock(START), user="frontdesk", icd=built_icd_index()) as clinic:
         assert check_records(db).ok
         assert table_checksums(db) == before
         assert clinic.visits.get(demo.visit).status == "amended"
@@ -137,7 +135,7 @@ def test_a_whole_clinic_moves_with_its_ids_chain_and_sequences(url, tmp_path):
 def test_a_move_into_a_database_with_rows_copies_nothing(url, tmp_path):
     init_server(url, desk_dir=tmp_path / "desk", admin="avery", password=PASSWORD)
     local = open_clinic(tmp_path / "data")
-    seed(local)
+    seed_superbill_demo(local)
     local.close()
     original = (tmp_path / "data" / "otdesk.db").read_bytes()
     with pytest.raises(ServiceError, match="not empty"):
@@ -153,9 +151,8 @@ def test_a_server_clinic_backs_up_to_one_encrypted_file_that_restores_on_a_desk(
 
     init_server(url, desk_dir=tmp_path / "desk", admin="avery", password=PASSWORD)
     db = server.open_server(url, desk_dir=tmp_path / "desk")
-    with Clinic(db, clock=FixedClock(START), user="frontdesk") as clinic:
-        clinic.ctx.icd = icd_index()
-        seed(clinic)
+    with Clinic(db, clock=FixedClock(START), user="frontdesk", icd=built_icd_index()) as clinic:
+        seed_superbill_demo(clinic)
         expected = table_checksums(db)
         with pytest.raises(ServiceError):
             backup_server(db, tmp_path / "out", name="avery", password="wrong password here")

@@ -18,7 +18,7 @@ from otdesk.services.server_setup import move_to_server
 from otdesk.storage import schema as s
 from otdesk.storage import server
 from otdesk.storage.errors import StorageError
-from tests.export.helpers import START
+from tests.helpers.clinics import START
 from tests.helpers.postgres import fresh_database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ncci"
@@ -74,6 +74,7 @@ def test_the_ptp_table_a_desk_takes_is_queried_there(desks):
     assert [(e.column1, e.column2) for e in found] == [("97161", "97140")]
 
 
+@pytest.mark.expect_log("otdesk.services.shared_tables", "WARNING")
 def test_a_damaged_stored_copy_is_refused_and_the_desk_keeps_its_own(desks, caplog):
     one, two = desks
     import_mue_file(FIXTURES / "mue_practitioner.csv", _folder(one))

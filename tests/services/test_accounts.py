@@ -4,12 +4,9 @@ logged, the recovery key as the emergency way in, and the roles refusing in the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from otdesk.core.accounts import Permission, Person, Role
-from otdesk.services import FixedClock
 from otdesk.services.accounts import SignInError
 from otdesk.services.errors import PermissionDeniedError, ServiceError, ValidationError
 from otdesk.services.signin import (
@@ -22,26 +19,7 @@ from otdesk.services.signin import (
 )
 from otdesk.storage import keys
 from otdesk.storage.errors import WrongKeyError
-
-ADMIN_PASSWORD = "harbor hands admin"
-PAT_PASSWORD = "front desk mornings"
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def made(tmp_path, clock):
-    """A new encrypted clinic with its administrator and a front-desk account."""
-    folder = tmp_path / "clinic"
-    clinic, recovery = create_clinic(
-        folder, "ada", "Ada Admin", ADMIN_PASSWORD, clock=clock, daily_backup=False
-    )
-    clinic.accounts.add("pat", "Pat Lee", "front-desk", PAT_PASSWORD)
-    clinic.close()
-    return folder, recovery
+from tests.helpers.clinics import ADMIN_PASSWORD, PAT_PASSWORD
 
 
 def _entries(clinic):

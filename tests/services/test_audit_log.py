@@ -10,28 +10,22 @@ from datetime import UTC, date, datetime
 import pytest
 
 from otdesk.core.accounts import Person, Role
-from otdesk.services import FixedClock, session_events
 from otdesk.services import audit_log as a
+from otdesk.services import session_events
 from otdesk.services.accounts import SignInError
 from otdesk.services.errors import PermissionDeniedError, ValidationError
-from otdesk.services.signin import create_clinic, sign_in
-
-PASSWORD = "harbor hands admin"
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+from otdesk.services.signin import sign_in
+from tests.helpers.clinics import ADMIN_PASSWORD as PASSWORD
+from tests.helpers.clinics import encrypted_clinic
 
 
 @pytest.fixture
-def clinic(tmp_path, clock):
-    made, _recovery = create_clinic(
-        tmp_path / "clinic", "ada", "Ada Admin", PASSWORD, clock=clock, daily_backup=False
-    )
+def audited(tmp_path, clock):
+    """An encrypted clinic where Ada added Pat on the first day, and Pat added two
+    patients and a visit on the second; Ada is signed in. (clinic, the ids)"""
+    made, _recovery = encrypted_clinic(tmp_path / "clinic", clock)
     made.practice.save(name="Harbor Hands OT")
     ot = made.providers.create(last_name="Demo", first_name="Avery", role="OT", npi="1234567893")
-    made.accounts.add("pat", "Pat Lee", "front-desk", "front desk mornings")
     clock.advance(days=1)
     made.sign_in_as(Person("pat", "Pat Lee", Role.FRONT_DESK))
     rivera = made.patients.create(last_name="Rivera", first_name="Ana", date_of_birth="1950-04-12")
@@ -39,12 +33,21 @@ def clinic(tmp_path, clock):
     visit = made.visits.create(rivera.id, provider_id=ot.id)
     made.visits.add_line(visit.id, "97110", minutes=20)
     made.sign_in_as(Person("ada", "Ada Admin", Role.ADMINISTRATOR))
-    made.ids = {"rivera": rivera.id, "olsen": olsen.id, "visit": visit.id}
-    yield made
+    yield made, {"rivera": rivera.id, "olsen": olsen.id, "visit": visit.id}
     made.close()
 
 
-def test_filters_by_person_days_and_patient(clinic):
+@pytest.fixture
+def clinic(audited):
+    return audited[0]
+
+
+@pytest.fixture
+def ids(audited):
+    return audited[1]
+
+
+def test_filters_by_person_days_and_patient(clinic, ids):
     everything = a.entries(clinic.ctx)
     assert everything[0].id > everything[-1].id  # newest first
     by_pat = a.entries(clinic.ctx, a.AuditFilter(person="pat"))
@@ -58,13 +61,13 @@ def test_filters_by_person_days_and_patient(clinic):
     assert "patient.create" in {e.action for e in second_day}
     assert "account.add" not in {e.action for e in second_day}
 
-    rivera = a.entries(clinic.ctx, a.AuditFilter(patient_id=clinic.ids["rivera"]))
+    rivera = a.entries(clinic.ctx, a.AuditFilter(patient_id=ids["rivera"]))
     kinds = {(e.entity, e.entity_id) for e in rivera}
-    assert ("patient", clinic.ids["rivera"]) in kinds
-    assert ("visit", clinic.ids["visit"]) in kinds
-    assert ("patient", clinic.ids["olsen"]) not in kinds
-    olsen = a.entries(clinic.ctx, a.AuditFilter(patient_id=clinic.ids["olsen"]))
-    assert {e.entity_id for e in olsen} == {clinic.ids["olsen"]}
+    assert ("patient", ids["rivera"]) in kinds
+    assert ("visit", ids["visit"]) in kinds
+    assert ("patient", ids["olsen"]) not in kinds
+    olsen = a.entries(clinic.ctx, a.AuditFilter(patient_id=ids["olsen"]))
+    assert {e.entity_id for e in olsen} == {ids["olsen"]}
     assert set(a.people(clinic.ctx)) >= {"ada", "pat"}
 
 
@@ -94,6 +97,7 @@ def test_the_csv_has_every_matching_entry_and_the_export_is_recorded(clinic, tmp
     newest = a.entries(clinic.ctx)[0]
     assert (newest.action, newest.user) == ("audit.export", "ada")
     assert f"rows={count}" in newest.details
+    assert all(row["what"] == a.action_label(row["action"]) for row in rows)
 
 
 def test_session_events_name_the_person(clinic):
@@ -136,3 +140,54 @@ def test_the_wait_after_five_failures_is_known_at_once(clinic, clock):
     clock.advance(seconds=1)
     assert session_events.sign_in_wait(database, "ada", clock.now()) == 0
     sign_in(folder, "ada", PASSWORD, clock=clock, daily_backup=False).close()
+
+
+def _recorded_actions():
+    """Every action code the package records: the literal first argument after the
+    connection of each ServiceContext.audit call (or first of audit_alone, and of the
+    helpers that pass theirs through), read from the source."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import otdesk
+
+    code = re.compile(r"[a-z_0-9]+(\.[a-z_0-9]+)*")
+    bare = {"backup", "restore", "lock", "unlock", "signin", "signout"}
+    found = set()
+    for path in Path(otdesk.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name not in ("audit", "audit_alone", "_record", "_set_password", "_succeeded"):
+                continue
+            for arg in node.args[:4]:
+                text = arg.value if isinstance(arg, ast.Constant) else None
+                if isinstance(text, str) and code.fullmatch(text) and ("." in text or text in bare):
+                    found.add(text)
+    return found
+
+
+def test_every_action_recorded_has_plain_words():
+    from otdesk.services import session_events
+    from otdesk.services.encounter_forms import FORM_PRINTED
+
+    recorded = _recorded_actions()
+    assert {"visit.finalize", "signin", "export.visits", "line.update"} <= recorded
+    # the codes made by name: undo and redo, the superbill's images, the window's session
+    recorded |= {"visit.undo", "visit.redo", "superbill.logo", "superbill.signature"}
+    recorded |= set(session_events.ACTIONS) | {FORM_PRINTED, "signin.failed"}
+    missing = sorted(recorded - set(a.ACTION_LABELS))
+    assert missing == []
+    assert all(label[0].isupper() and "." not in label for label in a.ACTION_LABELS.values())
+
+
+def test_an_action_is_shown_in_words_and_its_code_kept():
+    assert a.action_label("visit.finalize") == "Visit finalized"
+    assert a.action_label("signin.failed") == "Sign-in failed (wrong name or password)"
+    assert a.action_label("thing.do_this") == "Thing: do this"  # one an older otdesk wrote
+    entry = a.LogEntry(
+        1, datetime(2026, 3, 2, tzinfo=UTC), "ada", "visit.void", "visit", 7, None, None, None
+    )
+    assert entry.what == "Visit voided" and entry.action == "visit.void"

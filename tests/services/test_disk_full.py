@@ -13,8 +13,8 @@ from otdesk import single_instance
 from otdesk.errors import DiskFullError, UserError
 from otdesk.export import ExportError, write_file_atomic
 from otdesk.logs import setup_logging
-from otdesk.services import Clinic
 from otdesk.storage import BackupError
+from tests.helpers.clinics import open_clinic
 
 from ..helpers.disks import small_disk
 
@@ -27,7 +27,7 @@ def disk(tmp_path):
 
 @pytest.fixture
 def clinic_on_disk(disk, clock):
-    opened = Clinic.open(disk.root / "data", clock=clock, user="frontdesk", daily_backup=False)
+    opened = open_clinic(disk.root / "data", clock)
     ot = opened.providers.create(last_name="Demo", first_name="Avery", role="OT")
     patient = opened.patients.create(last_name="Demo", first_name="Kai", date_of_birth="1990-01-02")
     visit = opened.visits.create(patient.id, provider_id=ot.id)
@@ -85,6 +85,7 @@ def test_the_lock_file_on_a_full_disk_is_named(disk):
         single_instance.acquire(folder)
 
 
+@pytest.mark.expect_log("otdesk.test_disk_full", "WARNING")
 def test_a_full_disk_stops_the_log_not_the_program(disk, capsys):
     path = setup_logging(disk.root / "logs")
     logger = logging.getLogger("otdesk.test_disk_full")

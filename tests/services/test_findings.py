@@ -5,8 +5,7 @@ import otdesk.core.rules
 import otdesk.services.findings
 from otdesk.core.money import Money
 from otdesk.core.visit import Severity
-
-from .conftest import TODAY
+from tests.helpers.clinics import TODAY
 
 
 def _visit_with_97033(clinic, setup, **options):

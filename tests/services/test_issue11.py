@@ -8,8 +8,7 @@ from datetime import date
 
 from otdesk.core.money import Money
 from otdesk.services import findings as fx
-
-from .conftest import TODAY
+from tests.helpers.clinics import TODAY
 
 
 def _draft(clinic, setup, **options):

@@ -12,8 +12,7 @@ import pytest
 from otdesk import cli
 from otdesk.core.money import Money
 from otdesk.services import maintenance
-
-from .conftest import TODAY
+from tests.helpers.clinics import TODAY
 
 # About the SQLite file (plain sqlite3 on it, maintenance.check); the same triggers on
 # PostgreSQL are tested in tests/storage/test_kept_records_postgresql.py.

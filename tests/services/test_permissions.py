@@ -16,6 +16,7 @@ from otdesk.services.demo import install_demo
 from otdesk.services.errors import PermissionDeniedError
 from otdesk.services.superbills import SuperbillService
 from otdesk.services.timers import TimerService
+from tests.helpers.clinics import open_clinic
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 PEOPLE = {
@@ -58,7 +59,7 @@ def clinic(demo, tmp_path):
 
     folder = tmp_path / "copy"
     shutil.copytree(demo, folder)
-    opened = Clinic.open(folder, clock=FixedClock(NOW), daily_backup=False)
+    opened = open_clinic(folder, FixedClock(NOW), user=None)
     yield opened
     opened.close()
 

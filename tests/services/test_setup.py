@@ -4,8 +4,7 @@ import pytest
 
 from otdesk.core.units import UnitRule
 from otdesk.services import NotFoundError, ValidationError
-
-from .conftest import OT_NPI
+from tests.helpers.clinics import OT_NPI
 
 
 def test_practice_is_saved_and_changed_field_by_field(clinic):

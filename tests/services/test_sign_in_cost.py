@@ -7,44 +7,24 @@ argon2-cffi's calls (they still run); no clock is read."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 
 import argon2
 import argon2.low_level
 import pytest
 
-from otdesk.services import Clinic, FixedClock
+from otdesk.services import Clinic
 from otdesk.services.accounts import SLOTS_KEY, SignInError, password_matches
 from otdesk.services.signin import (
     SignInPausedError,
     check_password,
-    create_clinic,
     encrypt_existing,
     sign_in,
 )
 from otdesk.storage import keys
 from otdesk.storage import schema as s
+from tests.helpers.clinics import ADMIN_PASSWORD, PAT_PASSWORD
 
-ADMIN_PASSWORD = "harbor hands admin"
-PAT_PASSWORD = "front desk mornings"
 NEW_PASSWORD = "a password changed at noon"
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def made(tmp_path, clock):
-    """A new encrypted clinic with its administrator and a front-desk account."""
-    folder = tmp_path / "clinic"
-    clinic, _recovery = create_clinic(
-        folder, "ada", "Ada Admin", ADMIN_PASSWORD, clock=clock, daily_backup=False
-    )
-    clinic.accounts.add("pat", "Pat Lee", "front-desk", PAT_PASSWORD)
-    clinic.close()
-    return folder
 
 
 @pytest.fixture
@@ -109,61 +89,61 @@ def _cut_short_password_change(folder, name, new_password, key):
 
 
 def test_signing_in_costs_one_argon2_run(made, clock, runs):
-    with _sign_in(made, "pat", PAT_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "pat", PAT_PASSWORD, clock) as clinic:
         assert clinic.person.name == "pat"
         assert "signin" in _actions(clinic)
     assert runs == {"slot": 1}
     runs.clear()
     # an account added later, and the administrator who made the clinic: the same
-    with _sign_in(made, "ada", ADMIN_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "ada", ADMIN_PASSWORD, clock) as clinic:
         clinic.accounts.add("bo", "Bo Ames", "biller", "billing all day long")
     runs.clear()
-    _sign_in(made, "bo", "billing all day long", clock).close()
+    _sign_in(made.folder, "bo", "billing all day long", clock).close()
     assert runs == {"slot": 1}
 
 
 def test_a_wrong_password_costs_one_run_and_is_still_paced_and_logged(made, clock, runs):
-    before = (made / "otdesk.db").read_bytes()
+    before = (made.folder / "otdesk.db").read_bytes()
     for _ in range(5):
         with pytest.raises(SignInError, match="not right"):
-            _sign_in(made, "pat", "not her password", clock)
+            _sign_in(made.folder, "pat", "not her password", clock)
     assert runs == {"slot": 5}  # the slot refuses it; the hash is never reached
-    assert (made / "otdesk.db").read_bytes() == before
+    assert (made.folder / "otdesk.db").read_bytes() == before
     with pytest.raises(SignInPausedError):
-        _sign_in(made, "pat", PAT_PASSWORD, clock)
+        _sign_in(made.folder, "pat", PAT_PASSWORD, clock)
     clock.advance(3)
-    with _sign_in(made, "pat", PAT_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "pat", PAT_PASSWORD, clock) as clinic:
         assert _actions(clinic).count("signin.failed") == 5
 
 
 def test_a_disabled_account_whose_slot_still_opens_is_refused(made, clock, runs):
     # an enable cut short: its new slot was written, the account is still disabled
-    with _sign_in(made, "ada", ADMIN_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "ada", ADMIN_PASSWORD, clock) as clinic:
         clinic.accounts.disable("pat", "on leave")
         key = clinic.db.key
-    _cut_short_password_change(made, "pat", NEW_PASSWORD, key)
+    _cut_short_password_change(made.folder, "pat", NEW_PASSWORD, key)
     runs.clear()
     with pytest.raises(SignInError, match="disabled") as caught:
-        _sign_in(made, "pat", NEW_PASSWORD, clock)
+        _sign_in(made.folder, "pat", NEW_PASSWORD, clock)
     assert not isinstance(caught.value, SignInPausedError)
     assert runs == {"slot": 1}
     # the refusal counts as a failed try, logged at the next sign-in
-    with _sign_in(made, "ada", ADMIN_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "ada", ADMIN_PASSWORD, clock) as clinic:
         assert "signin.failed" in _actions(clinic)
 
 
 def test_a_password_change_cut_short_is_mended_at_the_next_sign_in(made, clock, runs):
-    with _sign_in(made, "ada", ADMIN_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "ada", ADMIN_PASSWORD, clock) as clinic:
         key = clinic.db.key
-    _cut_short_password_change(made, "pat", NEW_PASSWORD, key)
-    with _as_maintenance(made, clock, key) as clinic:
+    _cut_short_password_change(made.folder, "pat", NEW_PASSWORD, key)
+    with _as_maintenance(made.folder, clock, key) as clinic:
         old_hash = _hash_of(clinic, "pat")
     assert password_matches(old_hash, PAT_PASSWORD)
     # the old password no longer opens the slot
     with pytest.raises(SignInError):
-        _sign_in(made, "pat", PAT_PASSWORD, clock)
+        _sign_in(made.folder, "pat", PAT_PASSWORD, clock)
     runs.clear()
-    with _sign_in(made, "pat", NEW_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "pat", NEW_PASSWORD, clock) as clinic:
         assert clinic.person.name == "pat"
         # the lock screen (which checks the hash) takes the new password, not the old
         assert check_password(clinic, "pat", NEW_PASSWORD).name == "pat"
@@ -173,7 +153,7 @@ def test_a_password_change_cut_short_is_mended_at_the_next_sign_in(made, clock, 
     # screen's two checks)
     assert runs == {"slot": 1, "verify": 3, "hash": 1}
     runs.clear()
-    _sign_in(made, "pat", NEW_PASSWORD, clock).close()
+    _sign_in(made.folder, "pat", NEW_PASSWORD, clock).close()
     assert runs == {"slot": 1}  # in step again
 
 
@@ -182,34 +162,34 @@ def test_slots_from_before_the_fingerprints_are_checked_once(made, clock, runs):
     hashes), or whose record is unreadable: the hash is checked once, then not again."""
     from sqlalchemy import delete, insert
 
-    with _sign_in(made, "ada", ADMIN_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "ada", ADMIN_PASSWORD, clock) as clinic:
         key = clinic.db.key
-    with _as_maintenance(made, clock, key) as clinic, clinic.db.write() as connection:
+    with _as_maintenance(made.folder, clock, key) as clinic, clinic.db.write() as connection:
         connection.execute(delete(s.meta).where(s.meta.c.key == SLOTS_KEY))
     runs.clear()
-    _sign_in(made, "pat", PAT_PASSWORD, clock).close()
+    _sign_in(made.folder, "pat", PAT_PASSWORD, clock).close()
     assert runs == {"slot": 1, "verify": 1}  # the hash was right: not made again
     runs.clear()
-    _sign_in(made, "pat", PAT_PASSWORD, clock).close()
+    _sign_in(made.folder, "pat", PAT_PASSWORD, clock).close()
     assert runs == {"slot": 1}
 
-    with _as_maintenance(made, clock, key) as clinic, clinic.db.write() as connection:
+    with _as_maintenance(made.folder, clock, key) as clinic, clinic.db.write() as connection:
         connection.execute(delete(s.meta).where(s.meta.c.key == SLOTS_KEY))
         connection.execute(insert(s.meta).values(key=SLOTS_KEY, value="not json"))
     runs.clear()
-    _sign_in(made, "pat", PAT_PASSWORD, clock).close()
+    _sign_in(made.folder, "pat", PAT_PASSWORD, clock).close()
     assert runs == {"slot": 1, "verify": 1}
 
 
 def test_a_password_changed_in_full_keeps_sign_in_at_one_run(made, clock, runs):
-    with _sign_in(made, "pat", PAT_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "pat", PAT_PASSWORD, clock) as clinic:
         clinic.accounts.change_own_password(PAT_PASSWORD, NEW_PASSWORD)
-    with _sign_in(made, "ada", ADMIN_PASSWORD, clock) as clinic:
+    with _sign_in(made.folder, "ada", ADMIN_PASSWORD, clock) as clinic:
         clinic.accounts.reset_password("pat", "reset by the administrator")
         clinic.accounts.disable("pat")
         clinic.accounts.enable("pat", "enabled again today")
     runs.clear()
-    with _sign_in(made, "pat", "enabled again today", clock) as clinic:
+    with _sign_in(made.folder, "pat", "enabled again today", clock) as clinic:
         assert check_password(clinic, "pat", "enabled again today").name == "pat"
     assert runs == {"slot": 1, "verify": 1}  # the sign-in's slot; the lock screen's hash
 

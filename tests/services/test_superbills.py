@@ -14,29 +14,13 @@ from otdesk.services.superbills import (
     SuperbillService,
     superbill_file_name,
 )
-from tests.export.helpers import (
-    finalized_visit,
-    flat,
-    open_clinic,
-    page_texts,
-    pdf_pages,
-    pdf_text,
-    refinalized,
-    seed,
-    tiny_png,
-)
+from tests.export.helpers import flat, page_texts, pdf_pages, pdf_text, refinalized, tiny_png
+from tests.helpers.clinics import built_icd_index, finalized_visit, open_clinic
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    opened = open_clinic(tmp_path / "data")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def demo(clinic):
-    return seed(clinic)
+def clinic(superbill_clinic):
+    return superbill_clinic
 
 
 @pytest.fixture
@@ -133,7 +117,7 @@ def test_a_draft_is_watermarked_and_a_visit_without_services_is_refused(clinic, 
 
 
 def test_no_practice_gives_a_clear_message(tmp_path):
-    clinic = open_clinic(tmp_path / "empty")
+    clinic = open_clinic(tmp_path / "empty", icd=built_icd_index())
     try:
         ot = clinic.providers.create(last_name="Demo", first_name="Avery", role="OT")
         patient = clinic.patients.create(
@@ -237,7 +221,7 @@ def test_a_cancelled_batch_writes_and_records_nothing(service, day, tmp_path):
 
 def test_an_empty_batch_says_so(service, day):
     plan = service.plan_batch("2026-04-01")
-    with pytest.raises(ServiceError, match="No superbill to issue for 2026-04-01"):
+    with pytest.raises(ServiceError, match="No superbill to issue for 04/01/2026"):
         service.issue_batch(plan, out="x.pdf")
 
 

@@ -13,8 +13,7 @@ from otdesk.services import (
     ValidationError,
     VisitNotEditableError,
 )
-
-from .conftest import TODAY
+from tests.helpers.clinics import TODAY
 
 
 def _draft(clinic, setup, **options):

@@ -1,12 +1,12 @@
 """Qt warnings fail the test that caused them; every UI test gets a fresh QApplication
-state from pytest-qt."""
+state from pytest-qt; the clinic is built as every test clinic is (helpers/clinics.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+from tests.helpers.clinics import open_clinic, seed_front_desk
 
 _FAILING = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
 # Messages the platform plugin prints that say nothing about otdesk.
@@ -28,70 +28,27 @@ def qt_warnings_fail():
         pytest.fail("Qt warned:\n" + "\n".join(messages))
 
 
-# --- a real clinic database in tmp_path, through the services -----------------------------
-
-CLINIC_START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-
-
-class TickingClock:
-    """The services' FixedClock as a plain callable too (widgets take a callable)."""
-
-    def __init__(self, start: datetime = CLINIC_START) -> None:
-        from otdesk.services.clock import FixedClock
-
-        self.fixed = FixedClock(start)
-
-    def now(self) -> datetime:
-        return self.fixed.now()
-
-    def __call__(self) -> datetime:
-        return self.fixed.now()
-
-    def advance(self, **delta: float) -> None:
-        self.fixed.advance(**delta)
+# --- a real clinic database in tmp_path, as every test's (tests/helpers/clinics.py) -------
 
 
 @pytest.fixture
-def clock():
-    return TickingClock()
-
-
-def seed_clinic(clinic) -> dict:
-    """A practice, an OT, Medicare and a commercial payer, one patient with a policy each."""
-    clinic.practice.save(name="Harbor Hand & OT")
-    ot = clinic.providers.create(
-        last_name="Kim", first_name="Dana", credentials="OTR/L", role="OT", npi="1234567893"
-    )
-    medicare = clinic.payers.create(name="Medicare Part B", kind="medicare")
-    commercial = clinic.payers.create(name="Acme Health", kind="commercial")
-    ana = clinic.patients.create(
-        last_name="Rivera", first_name="Ana", date_of_birth="1950-04-12", sex="F"
-    )
-    clinic.patients.add_policy(ana.id, payer_id=medicare.id, member_id="1EG4TE5MK72")
-    bo = clinic.patients.create(
-        last_name="Olsen", first_name="Bo", date_of_birth="1988-09-30", sex="M"
-    )
-    clinic.patients.add_policy(bo.id, payer_id=commercial.id, member_id="ACM123")
-    return {"ot": ot, "medicare": medicare, "commercial": commercial, "ana": ana, "bo": bo}
-
-
-@pytest.fixture
-def clinic(tmp_path, clock):
-    from otdesk.services.clinic import Clinic
-
-    opened = Clinic.open(tmp_path / "data", clock=clock.fixed)
-    opened.seeded = seed_clinic(opened)
-    yield opened
+def front_desk(tmp_path, clock):
+    """The clinic seeded for the front desk (seed_front_desk) and what was seeded."""
+    opened = open_clinic(tmp_path / "data", clock)
+    seeded = seed_front_desk(opened)
+    yield opened, seeded
     opened.close()
 
 
-@pytest.fixture(scope="session")
-def icd_index(tmp_path_factory):
-    """The real ICD-10-CM index, built once for the test session in a temporary cache."""
-    from otdesk.core import icd
+@pytest.fixture
+def clinic(front_desk):
+    return front_desk[0]
 
-    folder = tmp_path_factory.mktemp("icd")
-    return icd.open_index(folder / icd.index_file_name("test"))
+
+@pytest.fixture
+def seeded(front_desk) -> dict:
+    """What the clinic was seeded with: "ot", "medicare", "commercial", "ana", "bo"."""
+    return front_desk[1]
 
 
 @pytest.fixture
@@ -107,8 +64,10 @@ def window(qtbot, clinic, clock, settings, icd_index):
     from otdesk.ui.main_window import MainWindow
 
     win = MainWindow(clinic, default_catalog(), clock, settings)
-    win._icd_ready(icd_index)
     qtbot.addWidget(win)
+    # the index arrives as it does in the app: from the window's worker
+    win.start_icd(lambda _progress: icd_index)
+    qtbot.waitUntil(lambda: win.icd_worker().done, timeout=10000)
     win.show()
     win.activateWindow()
     qtbot.waitExposed(win)

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from otdesk.services.signin import create_clinic
+from tests.helpers.clinics import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    PAT,
+    PAT_PASSWORD,
+    encrypted_clinic,
+    seed_front_desk,
+)
 
-from .conftest import seed_clinic
-
-ADMIN, ADMIN_PASSWORD = "ada", "harbor hands admin"
-PAT, PAT_PASSWORD = "pat", "front desk mornings"
+__all__ = ["ADMIN", "ADMIN_PASSWORD", "PAT", "PAT_PASSWORD", "make_clinic"]
 
 
 def make_clinic(folder: Path, clock, *, close: bool = True):
     """The clinic in `folder` (seeded, a draft visit today for Ana Rivera); returns
     (clinic or None when closed, recovery key, seeded ids, visit)."""
-    clinic, recovery = create_clinic(
-        folder, ADMIN, "Ada Admin", ADMIN_PASSWORD, clock=clock.fixed, daily_backup=False
-    )
-    seeded = seed_clinic(clinic)
-    clinic.accounts.add(PAT, "Pat Lee", "front-desk", PAT_PASSWORD)
+    clinic, recovery = encrypted_clinic(folder, clock)
+    seeded = seed_front_desk(clinic)
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     visit = clinic.visits.add_line(visit.id, "97110", minutes=20)
     if close:

@@ -41,7 +41,7 @@ def test_welcome_buttons(qtbot):
 def fresh_clinic(tmp_path, clock):
     from otdesk.services.clinic import Clinic
 
-    return Clinic.open(tmp_path / "fresh", clock=clock.fixed)
+    return Clinic.open(tmp_path / "fresh", clock=clock)
 
 
 def test_setup_checks_the_npi_as_typed_and_saves_everything(qtbot, tmp_path, clock):
@@ -88,7 +88,7 @@ def test_setup_shows_the_services_message_beside_the_field(qtbot, tmp_path, cloc
 def test_first_run_demo_opens_its_own_folder(qtbot, tmp_path, clock, monkeypatch):
     clinic = fresh_clinic(tmp_path, clock)
     monkeypatch.setattr(welcome_dialog, "ask", lambda parent=None: WelcomeChoice.DEMO)
-    demo, note = ui_app.first_run(clinic, None, clock.fixed)
+    demo, note = ui_app.first_run(clinic, None, clock)
     try:
         assert note == " (demo clinic)"
         assert demo.db.path.parent == tmp_path / "fresh" / ui_app.DEMO_FOLDER
@@ -98,6 +98,7 @@ def test_first_run_demo_opens_its_own_folder(qtbot, tmp_path, clock, monkeypatch
         demo.close()
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_unexpected_errors_are_logged_without_their_message(qtbot, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args))
@@ -167,7 +168,7 @@ def test_payment_dialog_refuses_what_is_not_money(qtbot):
     assert result.received_on == date(2026, 3, 2)
 
 
-def test_providers_dialog_checks_npi_as_typed(qtbot, clinic):
+def test_providers_dialog_checks_npi_as_typed(qtbot, clinic, seeded):
     dialog = ProvidersDialog(clinic)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 1
@@ -183,4 +184,4 @@ def test_providers_dialog_checks_npi_as_typed(qtbot, clinic):
     form.fields["supervisor_id"].setCurrentIndex(1)
     assert dialog.save()
     created = [p for p in clinic.providers.list() if p.last_name == "Park"][0]
-    assert created.role == "OTA" and created.supervisor_id == clinic.seeded["ot"].id
+    assert created.role == "OTA" and created.supervisor_id == seeded["ot"].id

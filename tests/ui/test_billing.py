@@ -25,6 +25,7 @@ from otdesk.ui.cms1500_dialog import CalibrationDialog, Cms1500Preview
 from otdesk.ui.models.claims import ClaimRecordsModel
 from otdesk.ui.superbill_preview import page_size
 from tests.helpers.claims import demo_template
+from tests.helpers.clinics import open_clinic
 from tests.helpers.x12 import pyx12_errors
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
@@ -38,10 +39,8 @@ def _demo(tmp_path_factory):
 
 @pytest.fixture
 def demo(_demo, tmp_path, clock):
-    from otdesk.services.clinic import Clinic
-
     shutil.copytree(_demo, tmp_path / "demo")
-    opened = Clinic.open(tmp_path / "demo", clock=clock.fixed, daily_backup=False)
+    opened = open_clinic(tmp_path / "demo", clock, user=None)  # the demo's own user
     yield opened
     opened.close()
 

@@ -11,11 +11,11 @@ from tests.ui.test_visit_actions import open_draft
 
 
 def test_a_change_on_a_visit_changed_at_another_desk_is_refused_and_reloaded(
-    qtbot, window, clinic, clock, tmp_path
+    qtbot, window, clinic, clock, tmp_path, seeded
 ):
-    visit = open_draft(window, clinic, lines=(("97110", 33), ("97530", 10)))
+    visit = open_draft(window, clinic, seeded, lines=(("97110", 33), ("97530", 10)))
     controller = window.controller
-    other = Clinic.open(tmp_path / "data", clock=clock.fixed, user="therapist2")
+    other = Clinic.open(tmp_path / "data", clock=clock, user="therapist2")
     try:
         other.visits.update_line(visit.lines[1].id, minutes=20)
     finally:

@@ -31,10 +31,9 @@ def test_a_renamed_practice_keeps_the_demo_note_in_the_title(qtbot, clinic, cloc
     assert window.windowTitle() == "Bayside Hand Therapy — otdesk (demo clinic)"
 
 
-def test_the_day_and_the_open_visit_refresh_from_a_report(qtbot, clinic, clock, settings):
+def test_the_day_and_the_open_visit_refresh_from_a_report(qtbot, clinic, clock, settings, seeded):
     window = MainWindow(clinic, default_catalog(), clock, settings)
     qtbot.addWidget(window)
-    seeded = clinic.seeded
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     assert window.day.visits_model.records() == []  # not reported yet
     window.changes.report(Changes.of(visit=[visit.id]))

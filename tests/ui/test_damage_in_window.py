@@ -22,9 +22,8 @@ from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 from .test_damaged_start import _rename_column, scribble_table
 
 
-def seeded_folder(clinic, clock):
+def seeded_folder(clinic, clock, seeded):
     """A visit with two lines, a backup of it made today, the database closed."""
-    seeded = clinic.seeded
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     clinic.visits.add_line(visit.id, "97110", minutes=30)
     clinic.visits.add_line(visit.id, "97530", minutes=15)
@@ -44,7 +43,7 @@ def open_window(qtbot, clock, settings):
     made = []
 
     def build(folder, quick_check=True):
-        clinic = Clinic.open(folder, clock=clock.fixed)
+        clinic = Clinic.open(folder, clock=clock)
         if quick_check:
             window = ui_app.build_window(clinic, clock, settings, loader=None)
         else:
@@ -75,8 +74,8 @@ def leave_read_only(dialog):
     return True
 
 
-def test_damage_found_by_the_quick_check_blocks_saving(qtbot, clinic, clock, open_window):
-    folder, _backup, visit_id = seeded_folder(clinic, clock)
+def test_damage_found_by_the_quick_check_blocks_saving(qtbot, clinic, clock, open_window, seeded):
+    folder, _backup, visit_id = seeded_folder(clinic, clock, seeded)
     db = folder / "otdesk.db"
     scribble_table(db, "audit_log")  # the visits still read; the whole-file check sees it
     modals = Modals(leave_read_only)
@@ -108,11 +107,11 @@ def test_damage_found_by_the_quick_check_blocks_saving(qtbot, clinic, clock, ope
 
 
 def test_damage_met_during_work_takes_the_restore_path(
-    qtbot, clinic, clock, open_window, monkeypatch
+    qtbot, clinic, clock, open_window, monkeypatch, seeded
 ):
     from otdesk.ui import app as ui_app
 
-    folder, backup, visit_id = seeded_folder(clinic, clock)
+    folder, backup, visit_id = seeded_folder(clinic, clock, seeded)
     scribble_table(folder / "otdesk.db", "charge_lines")
     unexpected = []
     monkeypatch.setattr(
@@ -168,9 +167,9 @@ def rows(dialog):
 
 
 def test_backups_lists_makes_verifies_and_shows_the_folder(
-    qtbot, clinic, clock, open_window, monkeypatch
+    qtbot, clinic, clock, open_window, monkeypatch, seeded
 ):
-    folder, backup, _visit_id = seeded_folder(clinic, clock)
+    folder, backup, _visit_id = seeded_folder(clinic, clock, seeded)
     window = open_window(folder, quick_check=False)
     assert window.backups_action.text() == "&Backups…"
     assert window.backups_action in window.clinic_menu.actions()
@@ -213,8 +212,8 @@ def test_backups_lists_makes_verifies_and_shows_the_folder(
     assert opened == [QUrl.fromLocalFile(str(folder / "backups"))]
 
 
-def test_restore_from_backups_reopens_the_clinic(qtbot, clinic, clock, open_window):
-    folder, backup, visit_id = seeded_folder(clinic, clock)
+def test_restore_from_backups_reopens_the_clinic(qtbot, clinic, clock, open_window, seeded):
+    folder, backup, visit_id = seeded_folder(clinic, clock, seeded)
     window = open_window(folder, quick_check=False)
     window.controller.open(visit_id)
     window.controller.add_line("97140")  # after the backup: the restore takes it away
@@ -240,9 +239,9 @@ def test_restore_from_backups_reopens_the_clinic(qtbot, clinic, clock, open_wind
 
 
 def test_a_bad_backup_is_refused_in_the_backups_window_and_nothing_changes(
-    qtbot, clinic, clock, open_window
+    qtbot, clinic, clock, open_window, seeded
 ):
-    folder, backup, visit_id = seeded_folder(clinic, clock)
+    folder, backup, visit_id = seeded_folder(clinic, clock, seeded)
     _rename_column(backup)
     window = open_window(folder, quick_check=False)
     dialog = open_backups(qtbot, window)
@@ -273,8 +272,8 @@ def run_check(qtbot, window):
     return dialog
 
 
-def test_check_the_database_says_what_it_found(qtbot, clinic, clock, open_window):
-    folder, _backup, _visit_id = seeded_folder(clinic, clock)
+def test_check_the_database_says_what_it_found(qtbot, clinic, clock, open_window, seeded):
+    folder, _backup, _visit_id = seeded_folder(clinic, clock, seeded)
     window = open_window(folder, quick_check=False)
     assert window.check_action in window.clinic_menu.actions()
     dialog = run_check(qtbot, window)
@@ -303,8 +302,10 @@ def test_check_the_database_says_what_it_found(qtbot, clinic, clock, open_window
     assert window.damage is None  # the file itself is whole: saving goes on
 
 
-def test_check_the_database_on_a_damaged_file_blocks_saving(qtbot, clinic, clock, open_window):
-    folder, _backup, _visit_id = seeded_folder(clinic, clock)
+def test_check_the_database_on_a_damaged_file_blocks_saving(
+    qtbot, clinic, clock, open_window, seeded
+):
+    folder, _backup, _visit_id = seeded_folder(clinic, clock, seeded)
     scribble_table(folder / "otdesk.db", "audit_log")
     window = open_window(folder, quick_check=False)
     dialog = run_check(qtbot, window)
@@ -319,13 +320,13 @@ def test_check_the_database_on_a_damaged_file_blocks_saving(qtbot, clinic, clock
 def test_a_full_disk_during_work_is_named_and_work_resumes(qtbot, tmp_path, clock, settings):
     from otdesk.core.catalog import default_catalog
     from otdesk.ui.main_window import MainWindow
+    from tests.helpers.clinics import seed_front_desk
 
     from ..helpers.disks import small_disk
-    from .conftest import seed_clinic
 
     with small_disk(tmp_path / "disk", "8m") as disk:
-        clinic = Clinic.open(disk.root / "data", clock=clock.fixed, daily_backup=False)
-        seeded = seed_clinic(clinic)
+        clinic = Clinic.open(disk.root / "data", clock=clock, daily_backup=False)
+        seeded = seed_front_desk(clinic)
         visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
         window = MainWindow(clinic, default_catalog(), clock, settings)
         health_menu.connect(window)
@@ -378,6 +379,7 @@ def start_and_read_the_box(data_dir):
     return code, modals.texts
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_a_start_on_a_full_disk_shows_a_message_box_and_writes_stderr(qtbot, start_env, capfd):
     from ..helpers.disks import small_disk
 
@@ -392,6 +394,7 @@ def test_a_start_on_a_full_disk_shows_a_message_box_and_writes_stderr(qtbot, sta
     assert "otdesk: The disk is full where otdesk writes (" in err
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_a_data_folder_that_cannot_be_used_is_said_at_start(qtbot, start_env, capfd):
     taken = start_env / "not-a-folder"
     taken.write_text("a file where the data folder should be\n")
@@ -403,6 +406,7 @@ def test_a_data_folder_that_cannot_be_used_is_said_at_start(qtbot, start_env, ca
     assert taken.read_text() == "a file where the data folder should be\n"
 
 
+@pytest.mark.expect_log("otdesk", "ERROR")
 def test_a_full_disk_that_escapes_a_step_is_named_not_something_went_wrong(qtbot, tmp_path):
     import errno
     import sys

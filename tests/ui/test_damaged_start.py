@@ -19,21 +19,18 @@ from ..helpers.files import fingerprint
 from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 
 
-def clinic_with_backup(clinic, clock):
+def clinic_with_backup(clinic, clock, seeded):
     """The seeded clinic with two visits (one with two lines), a backup made of it, and
-    the database closed. Returns (folder, backup path); the visit with lines is
-    clinic.with_lines."""
-    seeded = clinic.seeded
+    the database closed. Returns (folder, backup path, the id of the visit with lines)."""
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     clinic.visits.add_line(visit.id, "97110", minutes=30)
     clinic.visits.add_line(visit.id, "97530", minutes=15)
     clinic.visits.create(seeded["bo"].id, provider_id=seeded["ot"].id)
-    clinic.with_lines = visit.id
     backup = clinic.db.backup(now=clock.now(), reason="manual")
     clinic.close()
     # otdesk starts again the next morning: the first open of the day checks the whole file
     clock.advance(days=1)
-    return backup.parent.parent, backup
+    return backup.parent.parent, backup, visit.id
 
 
 def table_pages(db, name):
@@ -79,7 +76,7 @@ DAMAGE = {
 
 
 def opener(folder, clock):
-    return lambda: Clinic.open(folder, clock=clock.fixed)
+    return lambda: Clinic.open(folder, clock=clock)
 
 
 def wait_listed(handler):
@@ -103,8 +100,8 @@ def run(modals, call):
 
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
-def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clock, kind):
-    folder, backup = clinic_with_backup(clinic, clock)
+def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clock, kind, seeded):
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     damage, words = DAMAGE[kind]
     db = folder / "otdesk.db"
     damage(db)
@@ -146,8 +143,8 @@ def test_a_damaged_file_is_named_untouched_and_never_made_new(qtbot, clinic, clo
 
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
-def test_restoring_from_the_damaged_screen_opens_the_clinic(qtbot, clinic, clock, kind):
-    folder, backup = clinic_with_backup(clinic, clock)
+def test_restoring_from_the_damaged_screen_opens_the_clinic(qtbot, clinic, clock, kind, seeded):
+    folder, backup, with_lines = clinic_with_backup(clinic, clock, seeded)
     db = folder / "otdesk.db"
     DAMAGE[kind][0](db)
     damaged = db.read_bytes()
@@ -166,7 +163,7 @@ def test_restoring_from_the_damaged_screen_opens_the_clinic(qtbot, clinic, clock
         assert "Restored the clinic from " + backup.name in done
         day = opened.visits.day(clock.now().date() - timedelta(days=1))
         assert len(day) == 2
-        assert [line.code for line in opened.visits.get(clinic.with_lines).lines] == [
+        assert [line.code for line in opened.visits.get(with_lines).lines] == [
             "97110",
             "97530",
         ]
@@ -192,8 +189,10 @@ def _rename_column(path):
     connection.close()
 
 
-def test_a_bad_backup_is_refused_with_its_sentence_and_nothing_changes(qtbot, clinic, clock):
-    folder, backup = clinic_with_backup(clinic, clock)
+def test_a_bad_backup_is_refused_with_its_sentence_and_nothing_changes(
+    qtbot, clinic, clock, seeded
+):
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     _rename_column(backup)
     db = folder / "otdesk.db"
     scribble_table(db)
@@ -215,8 +214,8 @@ def test_a_bad_backup_is_refused_with_its_sentence_and_nothing_changes(qtbot, cl
     assert fingerprint(folder) == before  # the damaged file, the backup: all as they were
 
 
-def test_a_damaged_file_without_backups_offers_no_restore(qtbot, clinic, clock):
-    folder, backup = clinic_with_backup(clinic, clock)
+def test_a_damaged_file_without_backups_offers_no_restore(qtbot, clinic, clock, seeded):
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     backup.unlink()
     make_headerless(folder / "otdesk.db")
     shown = {}
@@ -233,13 +232,13 @@ def test_a_damaged_file_without_backups_offers_no_restore(qtbot, clinic, clock):
 
 
 def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
-    qtbot, clinic, clock, tmp_path, monkeypatch
+    qtbot, clinic, clock, tmp_path, monkeypatch, seeded
 ):
     """otdesk's own start (app._run_window) on an emptied clinic: the damaged screen, then
     (the restored clinic being a plain one) its encryption, then the window on it."""
     from otdesk.ui import app as ui_app
 
-    folder, backup = clinic_with_backup(clinic, clock)
+    folder, backup, _visit = clinic_with_backup(clinic, clock, seeded)
     make_empty(folder / "otdesk.db")
     monkeypatch.setattr(ui_app, "SystemClock", lambda: clock)
     # the computer-wide settings in the test's folder, not the user's
@@ -300,19 +299,19 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     from otdesk.services import signin
 
-    with signin.sign_in(folder, "dana", "kim family clinic", clock=clock.fixed) as reopened:
+    with signin.sign_in(folder, "dana", "kim family clinic", clock=clock) as reopened:
         assert len(reopened.visits.day(clock.now().date() - timedelta(days=1))) == 2
 
 
 def test_damage_found_while_the_first_screen_shows_offers_the_restore(
-    qtbot, clinic, clock, settings
+    qtbot, clinic, clock, settings, seeded
 ):
     """The first screen reads the day without the services; their open (the first of the
     day checks the whole file) finds the damage: the damaged screen over the window, and
     the window goes on with the restored clinic."""
     from otdesk.ui import app as ui_app
 
-    folder, backup = clinic_with_backup(clinic, clock)
+    folder, backup, with_lines = clinic_with_backup(clinic, clock, seeded)
     scribble_table(folder / "otdesk.db", "audit_log")
     damaged = (folder / "otdesk.db").read_bytes()
 
@@ -337,7 +336,7 @@ def test_damage_found_while_the_first_screen_shows_offers_the_restore(
         assert backup.name in confirm and backup.name in done
         kept = [p for p in folder.iterdir() if p.name.startswith("otdesk.db.unusable-")]
         assert [p.read_bytes() for p in kept] == [damaged]
-        window.controller.open(clinic.with_lines)
+        window.controller.open(with_lines)
         assert [line.code for line in window.controller.visit.lines] == ["97110", "97530"]
     finally:
         window.close()
@@ -354,12 +353,12 @@ def test_an_encrypted_backup_asks_for_its_password_or_the_recovery_key(qtbot, tm
     folder = tmp_path / "data"
     folder.mkdir(mode=0o700)
     made = write_test_keys(folder / "otdesk.db")
-    with Clinic.open(folder, clock=clock.fixed, key=made.key) as encrypted:
+    with Clinic.open(folder, clock=clock, key=made.key) as encrypted:
         seeded = seed_encrypted(encrypted)
         backup = encrypted.db.backup(now=clock.now(), reason="manual")
     make_empty(folder / "otdesk.db")
     with pytest.raises(UnusableDatabaseError) as caught:
-        Clinic.open(folder, clock=clock.fixed)
+        Clinic.open(folder, clock=clock)
     shown = {}
 
     def restore(dialog):
@@ -389,13 +388,13 @@ def test_an_encrypted_backup_asks_for_its_password_or_the_recovery_key(qtbot, tm
         type_into(recovery=str(made.recovery)),
         press("OK"),
     )
-    report = run(modals, lambda: damaged_dialog.ask(None, caught.value, folder, clock=clock.fixed))
+    report = run(modals, lambda: damaged_dialog.ask(None, caught.value, folder, clock=clock))
     assert shown["state"] == LOCKED
     first, second = shown["messages"]
     assert first == "" and "password" in second.lower()  # the wrong password was said
     assert report is not None and report.encrypted_backup and report.key == made.key
     assert report.restored_from == backup
-    with Clinic.open(folder, clock=clock.fixed, key=report.key, daily_backup=False) as back:
+    with Clinic.open(folder, clock=clock, key=report.key, daily_backup=False) as back:
         assert [m.patient.id for m in back.patients.search("Rivera")] == [seeded]
 
 

@@ -18,8 +18,8 @@ from otdesk.ui.account_setup import FirstAdministratorDialog, RecoverySheetDialo
 from otdesk.ui.setup_dialog import SetupDialog
 from otdesk.ui.start_flow import StartFlow
 from otdesk.ui.welcome_dialog import WelcomeDialog
+from tests.helpers.clinics import seed_front_desk
 
-from .conftest import seed_clinic
 from .helpers import show, when_modal
 from .signed_in import forget_style_sheet
 
@@ -74,10 +74,10 @@ def _keep_sheet(seen):
 @pytest.mark.parametrize("delete", [False, True])
 def test_a_plain_clinic_is_encrypted_at_its_first_start(qtbot, tmp_path, clock, flows, delete):
     folder = tmp_path / "old"
-    with Clinic.open(folder, clock=clock.fixed) as old:
-        seed_clinic(old)
+    with Clinic.open(folder, clock=clock) as old:
+        seed_front_desk(old)
     clock.advance(days=1)
-    Clinic.open(folder, clock=clock.fixed).close()  # a day's first open backs it up
+    Clinic.open(folder, clock=clock).close()  # a day's first open backs it up
     plain_backups = list((folder / "backups").glob("*"))
     assert plain_backups and clinic_state(folder / "otdesk.db") == "plain"
     seen: dict = {}

@@ -159,11 +159,10 @@ def test_undo_and_redo_every_kind_of_change(qtbot, window, clinic):
     assert not window.undo_action.isEnabled()
 
 
-def test_opening_another_visit_starts_a_new_history(qtbot, window, clinic):
+def test_opening_another_visit_starts_a_new_history(qtbot, window, clinic, seeded):
     start_visit(qtbot, window)
     add(qtbot, "ther ex", "20")
     assert window.undo_action.isEnabled()
-    seeded = clinic.seeded
     other = clinic.visits.create(seeded["bo"].id, provider_id=seeded["ot"].id)
     window.refresh_day()
     window.controller.open(other.id)
@@ -322,8 +321,7 @@ def test_the_clinic_code_dialog_refuses_bad_input_beside_the_field(qtbot, clinic
 # --- 8. the checks and the lines fit the screen ---------------------------------------------
 
 
-def test_three_findings_with_their_fixes_and_six_lines_fit_1366x768(qtbot, window, clinic):
-    seeded = clinic.seeded
+def test_three_findings_with_their_fixes_and_six_lines_fit_1366x768(qtbot, window, clinic, seeded):
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     for code, minutes in (("97140", 15), ("97530", 15), ("97003", 45), ("97014", 0)):
         clinic.visits.add_line(visit.id, code, minutes=minutes, modifiers=["GO"])
@@ -355,8 +353,9 @@ def test_find_patient_offers_add_patient_with_the_typed_name(qtbot, window, clin
 
     opened = []
 
-    def add_new(parent, the_clinic, first, last):
+    def add_new(parent, the_clinic, first, last, changes=None):
         dialog = patients_dialog.PatientsDialog(the_clinic, parent)
+        dialog.listen(changes)
         dialog.start_new(first, last)
         opened.append((dialog.details.text("first_name"), dialog.details.text("last_name")))
         # the cursor waits in the first empty field (the dialog is not shown here)
@@ -391,12 +390,13 @@ def test_the_appointment_time_is_edited_in_the_header_and_shown_in_the_day_list(
     assert header.time.text() == "9:40 AM" and "not a time" in header.message.text()
 
 
-def test_clinic_settings_live_in_the_clinics_folder(qtbot, clinic, clock, settings, tmp_path):
+def test_clinic_settings_live_in_the_clinics_folder(
+    qtbot, clinic, clock, settings, tmp_path, seeded
+):
     from otdesk.ui import app as ui_app
 
     window = ui_app.build_window(clinic, clock, settings, loader=None)
     qtbot.addWidget(window)
-    seeded = clinic.seeded
     window._patient_chosen(seeded["ana"].id)
     window.save_settings()
     kept = QSettings(str(clinic.db.path.parent / CLINIC_SETTINGS_FILE), QSettings.IniFormat)
@@ -438,7 +438,7 @@ def test_first_run_set_up_asks_for_what_the_superbill_needs(qtbot, tmp_path, clo
     from otdesk.ui.setup_dialog import SetupDialog
     from tests.ui.helpers import show
 
-    with Clinic.open(tmp_path / "new", clock=clock.fixed) as empty:
+    with Clinic.open(tmp_path / "new", clock=clock) as empty:
         dialog = show(qtbot, SetupDialog(empty))
         fields = dialog.practice.fields
         for name in ("address1", "city", "state", "postal_code", "phone", "tin", "group_npi"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -13,8 +14,7 @@ from otdesk.ui.main_window import MainWindow
 from otdesk.ui.models.charge_lines import COL_CODE
 
 
-def open_draft(window, clinic, patient="ana"):
-    seeded = clinic.seeded
+def open_draft(window, clinic, seeded, patient="ana"):
     visit = clinic.visits.create(seeded[patient].id, provider_id=seeded["ot"].id)
     visit = clinic.visits.add_line(visit.id, "97110", minutes=20)
     window.refresh_day()
@@ -23,8 +23,8 @@ def open_draft(window, clinic, patient="ana"):
     return visit
 
 
-def test_header_changes_are_saved_at_once(qtbot, window, clinic):
-    visit = open_draft(window, clinic)
+def test_header_changes_are_saved_at_once(qtbot, window, clinic, seeded):
+    visit = open_draft(window, clinic, seeded)
     header = window.editor.header
     assert header.payer.currentText().startswith("Medicare Part B")
     self_pay = header.payer_choices.index((None, None))
@@ -56,8 +56,8 @@ def test_header_changes_are_saved_at_once(qtbot, window, clinic):
     assert window.day.visits_model.row_of(visit.id) == 0
 
 
-def test_typing_on_a_code_goes_to_the_code_search_and_f2_changes_it(qtbot, window, clinic):
-    visit = open_draft(window, clinic)
+def test_typing_on_a_code_goes_to_the_code_search_and_f2_changes_it(qtbot, window, clinic, seeded):
+    visit = open_draft(window, clinic, seeded)
     editor = window.editor
     model = editor.lines_model
     view = editor.lines.view
@@ -104,6 +104,7 @@ def test_the_index_arrives_from_a_worker(qtbot, clinic, clock, settings, icd_ind
     assert "M62.81" in panel.search.placeholderText()
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_an_index_that_cannot_be_built_says_so(qtbot, clinic, clock, settings):
     def loader(progress):
         raise OSError("disk full")

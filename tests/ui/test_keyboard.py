@@ -78,8 +78,7 @@ def _internal(widget) -> bool:
     return widget.objectName().startswith("qt_") or isinstance(widget, QHeaderView)
 
 
-def test_every_control_has_an_accessible_name(qtbot, window, clinic):
-    seeded = clinic.seeded
+def test_every_control_has_an_accessible_name(qtbot, window, clinic, seeded):
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     clinic.visits.add_line(visit.id, "97110", minutes=20)
     window.refresh_day()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -125,10 +126,11 @@ def test_patients_dialog_adds_a_patient_policy_and_plan(qtbot, clinic):
     assert form.fields["last_name"].text() == "Olsen"
 
 
-def test_patients_dialog_removes_a_mistaken_policy_but_not_one_in_use(qtbot, clinic, monkeypatch):
+def test_patients_dialog_removes_a_mistaken_policy_but_not_one_in_use(
+    qtbot, clinic, monkeypatch, seeded
+):
     from PySide6.QtWidgets import QMessageBox
 
-    seeded = clinic.seeded
     ana = seeded["ana"].id
     mistaken = clinic.patients.add_policy(
         ana, payer_id=seeded["commercial"].id, member_id="WRONG1", priority=2
@@ -169,8 +171,8 @@ def test_patients_dialog_removes_a_mistaken_policy_but_not_one_in_use(qtbot, cli
     assert len(clinic.patients.policies(ana)) == 1
 
 
-def test_patients_dialog_makes_a_patient_inactive_and_finds_them_again(qtbot, clinic):
-    bo = clinic.seeded["bo"].id
+def test_patients_dialog_makes_a_patient_inactive_and_finds_them_again(qtbot, clinic, seeded):
+    bo = seeded["bo"].id
     dialog = show(qtbot, PatientsDialog(clinic))
     dialog.open_patient(bo)
     status = dialog.details.fields["active"]
@@ -204,6 +206,7 @@ def test_payers_dialog_saves_the_rule_settings(qtbot, clinic):
     assert "already" in form.messages["name"].text()
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_ncci_import_runs_in_a_worker_and_reports(qtbot, clinic):
     dialog = show(qtbot, NcciImportDialog(clinic))
     assert dialog.import_ptp([FIXTURES / "ptp_practitioner.txt"])
@@ -217,7 +220,7 @@ def test_ncci_import_runs_in_a_worker_and_reports(qtbot, clinic):
     assert "MUE values" in dialog.result.text()
 
 
-def test_clinic_menu_and_print_entry(qtbot, window, clinic):
+def test_clinic_menu_and_print_entry(qtbot, window, clinic, seeded):
     ui_app.add_management_actions(window)
     texts = [a.text().replace("&", "") for a in window.clinic_menu.actions()]
     assert texts == [
@@ -233,7 +236,6 @@ def test_clinic_menu_and_print_entry(qtbot, window, clinic):
     ]
     assert window.print_action.isVisible() and window.print_day_action.isVisible()
     opened = []
-    seeded = clinic.seeded
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     window.controller.open(visit.id)
     window.set_superbill_handler(lambda parent, visit_id: opened.append(visit_id))
@@ -273,9 +275,9 @@ def test_favourite_codes_are_the_clinics_and_grouped(qtbot, window, clinic):
     ]
 
 
-def test_patients_dialog_warns_of_a_certification_past_90_days(qtbot, clinic):
+def test_patients_dialog_warns_of_a_certification_past_90_days(qtbot, clinic, seeded):
     dialog = show(qtbot, PatientsDialog(clinic))
-    dialog.open_patient(clinic.seeded["ana"].id)
+    dialog.open_patient(seeded["ana"].id)
     plans = dialog.plans
     dialog.tabs.setCurrentWidget(plans)
     plans.start_new()
@@ -287,7 +289,7 @@ def test_patients_dialog_warns_of_a_certification_past_90_days(qtbot, clinic):
     assert message.isVisible()
     assert "through 2026-05-29" in message.text() and "recertification" in message.text()
     assert dialog.save_plan()  # a warning, not a refusal
-    saved = clinic.patients.plans_of_care(clinic.seeded["ana"].id)
+    saved = clinic.patients.plans_of_care(seeded["ana"].id)
     assert any(str(p.certified_through) == "2026-05-30" for p in saved)
     # choosing the saved plan again shows the warning again
     plans.start_new()

@@ -20,11 +20,17 @@ from .signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD, make_clinic
 
 
 @pytest.fixture
-def clinic(tmp_path, clock):
+def front_desk(tmp_path, clock):
+    """The encrypted clinic of signed_in.make_clinic, open, and what it was seeded with."""
     made, _recovery, seeded, visit = make_clinic(tmp_path / "clinic", clock, close=False)
-    made.seeded, made.visit = seeded, visit
-    yield made
+    yield made, seeded, visit
     made.close()
+
+
+@pytest.fixture
+def visit(front_desk):
+    """Ana Rivera's draft of today (make_clinic)."""
+    return front_desk[2]
 
 
 def _names(dialog):
@@ -170,12 +176,12 @@ def test_change_my_password(qtbot, clinic):
     assert clinic.accounts.authenticate(ADMIN, "harbor hands forever").name == ADMIN
 
 
-def test_the_audit_log_filters_and_exports(qtbot, clinic, tmp_path, clock):
+def test_the_audit_log_filters_and_exports(qtbot, clinic, tmp_path, clock, seeded, visit):
     from otdesk.core.accounts import Person, Role
 
     clock.advance(days=1)
     clinic.sign_in_as(Person(PAT, "Pat Lee", Role.FRONT_DESK))
-    clinic.patients.update(clinic.seeded["bo"].id, phone="5035550101")
+    clinic.patients.update(seeded["bo"].id, phone="5035550101")
     clinic.sign_in_as(Person(ADMIN, "Ada Admin", Role.ADMINISTRATOR))
     chosen = tmp_path / "exported.csv"
     dialog = show(qtbot, AuditDialog(clinic, ask_path=lambda _p, _s: chosen))
@@ -183,7 +189,11 @@ def test_the_audit_log_filters_and_exports(qtbot, clinic, tmp_path, clock):
     assert total > 5 and dialog.message.text() == f"{total} entries."
     newest = clinic.audit.entries(limit=10_000)[-1]
     assert dialog.table.item(0, 0).text() == newest.at.astimezone().strftime("%m/%d/%Y %H:%M:%S")
-    assert dialog.table.item(0, 2).text() == newest.action
+    # the action in plain words, its code in the tooltip
+    assert newest.action == "patient.update"
+    assert dialog.table.item(0, 2).text() == "Patient changed"
+    assert dialog.table.item(0, 2).toolTip() == "patient.update"
+    assert "." not in "".join(dialog.table.item(r, 2).text() for r in range(total))
 
     dialog.person.setCurrentIndex(dialog.person.findData(PAT))
     qtbot.mouseClick(dialog.show_button, Qt.LeftButton)
@@ -203,15 +213,19 @@ def test_the_audit_log_filters_and_exports(qtbot, clinic, tmp_path, clock):
     assert 0 < dialog.table.rowCount() < total
 
     dialog.start.edit.clear()
-    rivera = clinic.seeded["ana"].id
+    rivera = seeded["ana"].id
     dialog.patient.setCurrentIndex(dialog.patient.findData(rivera))
     qtbot.mouseClick(dialog.show_button, Qt.LeftButton)
     records = {dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())}
-    assert f"patient {rivera}" in records and f"visit {clinic.visit.id}" in records
-    assert f"patient {clinic.seeded['bo'].id}" not in records
+    assert f"patient {rivera}" in records and f"visit {visit.id}" in records
+    assert f"patient {seeded['bo'].id}" not in records
 
     qtbot.mouseClick(dialog.export_button, Qt.LeftButton)
     with chosen.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == dialog.table.rowCount()
+    # the CSV keeps the code, and has the words too
+    shown = [dialog.table.item(r, 2).text() for r in range(dialog.table.rowCount())]
+    assert [r["what"] for r in reversed(rows)] == shown  # the CSV is oldest first
+    assert all("." in r["action"] and "." not in r["what"] for r in rows)
     assert dialog.message.text() == f"{len(rows)} entries written to {chosen}."

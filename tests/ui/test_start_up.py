@@ -14,16 +14,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from otdesk.core.catalog import default_catalog
 from otdesk.ui.main_window import MainWindow
-
-from .conftest import CLINIC_START
+from tests.helpers.clinics import START as CLINIC_START
 
 
 def names(widget: QWidget) -> set[str]:
     return {child.accessibleName() for child in widget.findChildren(QWidget)}
 
 
-def open_draft(window, clinic):
-    seeded = clinic.seeded
+def open_draft(window, clinic, seeded):
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     visit = clinic.visits.add_line(visit.id, "97110", minutes=20)
     window.refresh_day()
@@ -32,13 +30,13 @@ def open_draft(window, clinic):
     return visit
 
 
-def test_the_visit_panels_are_built_for_the_first_visit(qtbot, window, clinic, icd_index):
+def test_the_visit_panels_are_built_for_the_first_visit(qtbot, window, clinic, icd_index, seeded):
     editor = window.editor
     assert editor.stack.currentWidget() is editor.empty
     assert "Add a service" in names(editor)  # code search is there from the start
     assert "Charge lines box" not in names(editor)
 
-    visit = open_draft(window, clinic)
+    visit = open_draft(window, clinic, seeded)
     assert editor.stack.currentWidget() is editor.page
     assert {"Charge lines box", "Diagnoses box", "Session timer box"} <= names(editor)
     assert editor.header.provider.currentText() == "Dana Kim, OTR/L"
@@ -64,9 +62,9 @@ def test_a_panel_asked_for_before_any_visit_is_built_then(qtbot, clinic, clock, 
 
 
 def test_the_editor_splitter_is_kept_by_a_run_that_opens_no_visit(
-    qtbot, window, clinic, clock, settings
+    qtbot, window, clinic, clock, settings, seeded
 ):
-    open_draft(window, clinic)
+    open_draft(window, clinic, seeded)
     window.editor.splitter.setSizes([250, 900])  # the checks and totals made wide
     state = window.editor.splitter.saveState()
     window.close()
@@ -127,12 +125,11 @@ clinic.close()
 # --- the first screen: shown before the services have loaded ------------------------------
 
 
-def closed_clinic_folder(clinic):
+def closed_clinic_folder(clinic, seeded):
     """The clinic's data folder with one draft visit today and two favourite codes, the
     database closed (as when the app starts)."""
     from otdesk.services.superbills import SuperbillService
 
-    seeded = clinic.seeded
     visit = clinic.visits.create(seeded["ana"].id, provider_id=seeded["ot"].id)
     SuperbillService(clinic.ctx).save_settings(favourite_codes="97530 97110")
     folder = clinic.db.path.parent
@@ -165,9 +162,9 @@ def first_screen(qtbot, clock, settings):
 
 
 def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
-    qtbot, clinic, first_screen
+    qtbot, clinic, first_screen, seeded
 ):
-    folder, visit = closed_clinic_folder(clinic)
+    folder, visit = closed_clinic_folder(clinic, seeded)
     services_open_at_icd_start = []
 
     def icd_loader(_progress):
@@ -194,10 +191,11 @@ def test_the_day_shows_before_the_services_and_what_is_done_meanwhile_waits(
     assert services_open_at_icd_start == [True]
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_a_database_the_services_cannot_open_is_said_and_the_window_closes(
-    qtbot, clinic, first_screen, monkeypatch
+    qtbot, clinic, first_screen, monkeypatch, seeded
 ):
-    folder, _visit = closed_clinic_folder(clinic)
+    folder, _visit = closed_clinic_folder(clinic, seeded)
     other_program = sqlite3.connect(folder / "otdesk.db")
     other_program.execute("BEGIN IMMEDIATE")  # holds the write lock; reading still works
     shown = []
@@ -213,8 +211,8 @@ def test_a_database_the_services_cannot_open_is_said_and_the_window_closes(
     assert not window.isVisible() and window.clinic is None and window.open_failed
 
 
-def test_closing_before_the_services_open_still_closes_the_database(clinic, first_screen):
-    folder, _visit = closed_clinic_folder(clinic)
+def test_closing_before_the_services_open_still_closes_the_database(clinic, first_screen, seeded):
+    folder, _visit = closed_clinic_folder(clinic, seeded)
     window = first_screen(folder)
     window.close()
     window.close_clinic()  # waits for the services, then closes them
@@ -227,13 +225,13 @@ def test_a_new_or_empty_database_is_opened_by_the_services_first(qtbot, tmp_path
     from otdesk.ui import app as ui_app
 
     assert ui_app.show_first_screen(tmp_path / "new", clock, settings, loader=None) is None
-    Clinic.open(tmp_path / "empty", clock=clock.fixed).close()  # no practice: the welcome
+    Clinic.open(tmp_path / "empty", clock=clock).close()  # no practice: the welcome
     assert ui_app.show_first_screen(tmp_path / "empty", clock, settings, loader=None) is None
 
 
-def test_the_first_screen_window_is_built_without_sqlalchemy(clinic, tmp_path):
+def test_the_first_screen_window_is_built_without_sqlalchemy(clinic, tmp_path, seeded):
     """What makes the first screen quick: nothing the window needs to appear imports it."""
-    folder, _visit = closed_clinic_folder(clinic)
+    folder, _visit = closed_clinic_folder(clinic, seeded)
     code = f"""
 import os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"

@@ -16,16 +16,8 @@ from otdesk.export import sha256
 from otdesk.services.superbills import SuperbillService
 from otdesk.ui.batch_print_dialog import BatchPrintDialog
 from otdesk.ui.superbill_preview import SuperbillPreview, page_size
-from tests.export.helpers import (
-    finalized_visit,
-    flat,
-    open_clinic,
-    page_texts,
-    pdf_pages,
-    pdf_text,
-    refinalized,
-    seed,
-)
+from tests.export.helpers import flat, page_texts, pdf_pages, pdf_text, refinalized
+from tests.helpers.clinics import finalized_visit
 
 
 @dataclass
@@ -74,12 +66,13 @@ class Asked:
         }
 
 
+# every test here works on the superbill demo, seeded before the window opens over it
+pytestmark = pytest.mark.usefixtures("demo")
+
+
 @pytest.fixture
-def clinic(tmp_path):
-    opened = open_clinic(tmp_path / "data")
-    opened.demo = seed(opened)
-    yield opened
-    opened.close()
+def clinic(superbill_clinic):
+    return superbill_clinic
 
 
 @pytest.fixture
@@ -107,12 +100,12 @@ def test_the_window_does_not_import_reportlab():
     assert done.stdout.strip() == "False"
 
 
-def test_preview_then_print_records_the_printed_document(qtbot, clinic, service, tmp_path):
+def test_preview_then_print_records_the_printed_document(qtbot, clinic, service, tmp_path, demo):
     asked = Asked(tmp_path)
-    dialog = preview(qtbot, service, clinic.demo.visit, asked)
+    dialog = preview(qtbot, service, demo.visit, asked)
     assert dialog.page_count() == 1
     assert dialog.problems.isHidden()
-    assert service.history(clinic.demo.visit) == []  # previewing records nothing
+    assert service.history(demo.visit) == []  # previewing records nothing
     with qtbot.waitSignal(dialog.issued) as signal:
         qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
     assert asked.calls == ["printer:letter"]
@@ -121,28 +114,28 @@ def test_preview_then_print_records_the_printed_document(qtbot, clinic, service,
     assert round(float(printed[0].mediabox.width)) == 612
     issued = signal.args[0]
     assert issued.sha256 == sha256(dialog.pdf_bytes)
-    assert [h.sha256 for h in service.history(clinic.demo.visit)] == [issued.sha256]
-    entry = [
-        e for e in clinic.audit.visit_history(clinic.demo.visit) if e.action == "superbill.issue"
-    ]
+    assert [h.sha256 for h in service.history(demo.visit)] == [issued.sha256]
+    entry = [e for e in clinic.audit.visit_history(demo.visit) if e.action == "superbill.issue"]
     assert entry[-1].after["how"] == "print"
     assert "recorded as issued" in dialog.message.text()
 
 
-def test_save_as_pdf_writes_the_previewed_file(qtbot, clinic, service, tmp_path):
+def test_save_as_pdf_writes_the_previewed_file(qtbot, clinic, service, tmp_path, demo):
     asked = Asked(tmp_path)
-    dialog = preview(qtbot, service, clinic.demo.visit, asked)
+    dialog = preview(qtbot, service, demo.visit, asked)
     assert dialog.save_pdf()
     name = asked.calls[-1].split(":", 1)[1]
     assert name.startswith("superbill_2026-03-02_A-1001_visit")
     saved = (tmp_path / name).read_bytes()
     assert saved == dialog.pdf_bytes
-    assert service.history(clinic.demo.visit)[0].sha256 == sha256(saved)
+    assert service.history(demo.visit)[0].sha256 == sha256(saved)
 
 
-def test_an_incomplete_superbill_is_listed_and_needs_a_reason(qtbot, clinic, service, tmp_path):
+def test_an_incomplete_superbill_is_listed_and_needs_a_reason(
+    qtbot, clinic, service, tmp_path, demo
+):
     clinic.practice.save(tin="")
-    visit = refinalized(clinic, clinic.demo.visit)
+    visit = refinalized(clinic, demo.visit)
     asked = Asked(tmp_path)
     dialog = preview(qtbot, service, visit, asked)
     assert not dialog.problems.isHidden()
@@ -160,15 +153,14 @@ def test_an_incomplete_superbill_is_listed_and_needs_a_reason(qtbot, clinic, ser
     assert service.history(visit)[0].sha256 == sha256(dialog.pdf_bytes)
 
 
-def test_a_void_visit_can_be_looked_at_but_not_issued(qtbot, clinic, service, tmp_path):
-    clinic.visits.void(clinic.demo.visit, "entered twice")
-    dialog = preview(qtbot, service, clinic.demo.visit, Asked(tmp_path))
+def test_a_void_visit_can_be_looked_at_but_not_issued(qtbot, clinic, service, tmp_path, demo):
+    clinic.visits.void(demo.visit, "entered twice")
+    dialog = preview(qtbot, service, demo.visit, Asked(tmp_path))
     assert not dialog.print_button.isEnabled() and not dialog.save_button.isEnabled()
     assert "void" in dialog.problems.text()
 
 
-def test_a4_and_a_long_visit_print_every_page(qtbot, clinic, service, tmp_path):
-    demo = clinic.demo
+def test_a4_and_a_long_visit_print_every_page(qtbot, clinic, service, tmp_path, demo):
     draft = clinic.visits.create(demo.patient, provider_id=demo.ot)
     clinic.visits.set_diagnoses(draft.id, ["M62.81", "R26.89", "R27.9", "R44.8"])
     for index in range(24):
@@ -186,8 +178,7 @@ def test_a4_and_a_long_visit_print_every_page(qtbot, clinic, service, tmp_path):
 
 
 @pytest.fixture
-def day(clinic):
-    demo = clinic.demo
+def day(clinic, demo):
     second = finalized_visit(clinic, demo.other_patient, demo.ot)
     draft = clinic.visits.create(demo.other_patient, provider_id=demo.ota)
     clinic.visits.add_line(draft.id, "97110", minutes=20)
@@ -210,7 +201,7 @@ def batch(qtbot, service, asked, day_date=None):
     return dialog
 
 
-def test_batch_into_one_file(qtbot, clinic, service, day, tmp_path):
+def test_batch_into_one_file(qtbot, clinic, service, day, tmp_path, demo):
     asked = Asked(tmp_path)
     dialog = batch(qtbot, service, asked)
     assert dialog.summary.text() == "2 visits on 03/02/2026."
@@ -223,7 +214,7 @@ def test_batch_into_one_file(qtbot, clinic, service, day, tmp_path):
     assert asked.calls[0] == "reason:1"  # the draft has no diagnosis: left out
     # the incomplete one is named by its patient, not by a visit number
     (listed,) = asked.details
-    patient = clinic.patients.get(clinic.demo.other_patient)
+    patient = clinic.patients.get(demo.other_patient)
     assert listed.startswith(f"{patient.last_name}, {patient.first_name} (")
     document = (tmp_path / "superbills_2026-03-02.pdf").read_bytes()
     assert len(page_texts(document)) == 2
@@ -286,14 +277,14 @@ def test_a_cancelled_batch_leaves_nothing(qtbot, clinic, service, day, tmp_path)
     assert all(service.history(visit) == [] for visit in day[0])
 
 
-def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clinic):
+def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clinic, demo):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     # the preview always ships: the actions are there from the start
     assert window.print_action.shortcut().toString() == "Ctrl+P"
     assert window.print_action.isVisible() and window.print_day_action.isVisible()
-    window.controller.open(clinic.demo.visit)
+    window.controller.open(demo.visit)
     seen = {}
 
     def look_and_close(kind):
@@ -308,13 +299,14 @@ def test_the_main_window_offers_print_superbill_and_the_day(qtbot, window, clini
     QTimer.singleShot(200, lambda: look_and_close("preview"))
     window.print_action.trigger()
     assert isinstance(seen["preview"], SuperbillPreview) and seen["pages"] == 1
-    window.day.set_date(clinic.visits.get(clinic.demo.visit).date_of_service)
+    window.day.set_date(clinic.visits.get(demo.visit).date_of_service)
     QTimer.singleShot(200, lambda: look_and_close("batch"))
     window.print_day_action.trigger()
     assert isinstance(seen["batch"], BatchPrintDialog)
     assert seen["summary"] == "1 visit on 03/02/2026."
 
 
+@pytest.mark.expect_log("otdesk.ui.worker", "WARNING")
 def test_a_batch_on_a_full_disk_is_named_and_the_log_keeps_no_patient_data(
     qtbot, clinic, service, day, tmp_path
 ):

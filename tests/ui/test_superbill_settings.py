@@ -4,6 +4,7 @@ or a save path. Documents are read back with pypdf."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -16,16 +17,16 @@ from otdesk.services.superbills import SuperbillService
 from otdesk.ui.patient_pick_dialog import PatientPickDialog
 from otdesk.ui.superbill_preview import EncounterFormPreview
 from otdesk.ui.superbill_settings_dialog import SuperbillSettingsDialog
-from tests.export.helpers import flat, open_clinic, pdf_pages, pdf_text, seed, tiny_png
+from tests.export.helpers import flat, pdf_pages, pdf_text, tiny_png
 from tests.ui.test_superbill_preview import Asked
+
+# every test here works on the superbill demo, seeded before the window opens over it
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 @pytest.fixture
-def clinic(tmp_path):
-    opened = open_clinic(tmp_path / "data")
-    opened.demo = seed(opened)
-    yield opened
-    opened.close()
+def clinic(superbill_clinic):
+    return superbill_clinic
 
 
 @pytest.fixture
@@ -57,8 +58,9 @@ def choose_provider(dialog, provider_id: int) -> None:
     dialog.provider.setCurrentIndex(dialog.provider.findData(provider_id))
 
 
-def test_settings_are_saved_through_the_service_and_read_back(qtbot, clinic, service, tmp_path):
-    demo = clinic.demo
+def test_settings_are_saved_through_the_service_and_read_back(
+    qtbot, clinic, service, tmp_path, demo
+):
     logo = tmp_path / "harbor-logo.png"
     logo.write_bytes(tiny_png(120, 40))
     signature = tmp_path / "blake.png"
@@ -147,8 +149,7 @@ def test_a_refused_statement_keeps_the_dialog_open(qtbot, clinic, service):
     assert dialog.statement.toPlainText() == DEFAULT_OUT_OF_NETWORK_TEXT
 
 
-def test_cancel_changes_nothing(qtbot, clinic, service, tmp_path):
-    demo = clinic.demo
+def test_cancel_changes_nothing(qtbot, clinic, service, tmp_path, demo):
     service.set_logo(tiny_png())
     logo = tmp_path / "new.png"
     logo.write_bytes(tiny_png(90, 30))
@@ -232,11 +233,10 @@ def run_encounter_form(qtbot, window, *steps):
     return seen
 
 
-def test_the_encounter_form_of_the_open_visit(qtbot, window, clinic, tmp_path):
-    demo = clinic.demo
+def test_the_encounter_form_of_the_open_visit(qtbot, window, clinic, tmp_path, demo):
     service = SuperbillService(clinic.ctx)
     service.save_settings(favourite_codes="97165 97110 97530 97535 97010")
-    entries = len(clinic.audit.entries())
+    entries = len(clinic.audit.entries(limit=100_000))
     window.day.set_date(date(2026, 3, 2))
     window.controller.open(demo.visit)
     assert window.encounter_action.isVisible() and window.encounter_action.isEnabled()
@@ -273,16 +273,29 @@ def test_the_encounter_form_of_the_open_visit(qtbot, window, clinic, tmp_path):
     assert (tmp_path / name).read_bytes() == found["pdf"]
     assert found["saved"] and found["printed"]
     assert len(pdf_pages(asked.printed_to.read_bytes())) == 1
-    # not a superbill: nothing recorded as issued, nothing in the audit log
+    # not a superbill: nothing recorded as issued; but the form saved and the form printed
+    # (the patient's name on paper) are each in the audit log
     assert service.history(demo.visit) == []
-    assert len(clinic.audit.entries()) == entries
+    log = clinic.audit.entries(limit=100_000)
+    assert len(log) == entries + 2
+    saved, printed = log[-2:]
+    patient_id = clinic.visits.get(demo.visit).patient_id
+    for entry, how in ((saved, "file"), (printed, "print")):
+        assert (entry.action, entry.entity, entry.entity_id) == (
+            "encounter_form.print",
+            "patient",
+            patient_id,
+        )
+        assert entry.after["how"] == how and entry.after["date"] == "2026-03-02"
+        assert entry.after["sha256"] == hashlib.sha256(found["pdf"]).hexdigest()
+    assert saved.after["file"] == name and "file" not in printed.after
 
 
-def test_with_no_visit_open_the_encounter_form_asks_for_the_patient(qtbot, window, clinic):
+def test_with_no_visit_open_the_encounter_form_asks_for_the_patient(qtbot, window, clinic, demo):
     window.day.set_date(date(2026, 3, 9))
     assert window.controller.visit is None
-    window.settings.setValue("visit/last_provider", clinic.demo.ota)  # the last one chosen
-    assistant = clinic.providers.get(clinic.demo.ota)
+    window.settings.setValue("visit/last_provider", demo.ota)  # the last one chosen
+    assistant = clinic.providers.get(demo.ota)
     found = {}
 
     def pick(dialog):

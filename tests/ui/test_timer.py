@@ -11,8 +11,7 @@ from otdesk.ui.main_window import MainWindow
 from otdesk.ui.models.charge_lines import COL_MINUTES
 
 
-def draft_with_two_lines(clinic):
-    seeded = clinic.seeded
+def draft_with_two_lines(clinic, seeded):
     visit = clinic.visits.create(seeded["bo"].id, provider_id=seeded["ot"].id)
     visit = clinic.visits.add_line(visit.id, "97110")
     return clinic.visits.add_line(visit.id, "97530")
@@ -31,9 +30,9 @@ def press(qtbot, window, key):
 
 
 def test_timer_switches_lines_and_survives_a_new_window(
-    qtbot, window, clinic, clock, settings, icd_index
+    qtbot, window, clinic, clock, settings, icd_index, seeded
 ):
-    visit = draft_with_two_lines(clinic)
+    visit = draft_with_two_lines(clinic, seeded)
     open_in(window, visit.id)
     editor = window.editor
     model = editor.lines_model
@@ -90,8 +89,8 @@ def test_timer_switches_lines_and_survives_a_new_window(
     assert again.editor.timer.note.text().startswith("Added 3 min to line 2 (97530)")
 
 
-def test_timer_needs_a_selected_line_and_a_draft(qtbot, window, clinic):
-    visit = draft_with_two_lines(clinic)
+def test_timer_needs_a_selected_line_and_a_draft(qtbot, window, clinic, seeded):
+    visit = draft_with_two_lines(clinic, seeded)
     open_in(window, visit.id)
     timer = window.editor.timer
     window.editor.lines.view.clearSelection()

@@ -13,8 +13,7 @@ from otdesk.ui.models.charge_lines import COL_UNITS, OVERRIDE_MARK
 from tests.ui.helpers import type_into_cell
 
 
-def open_draft(window, clinic, patient="ana", lines=(("97110", 33),)):
-    seeded = clinic.seeded
+def open_draft(window, clinic, seeded, patient="ana", lines=(("97110", 33),)):
     visit = clinic.visits.create(seeded[patient].id, provider_id=seeded["ot"].id)
     for code, minutes in lines:
         visit = clinic.visits.add_line(visit.id, code, minutes=minutes)
@@ -24,8 +23,8 @@ def open_draft(window, clinic, patient="ana", lines=(("97110", 33),)):
     return visit
 
 
-def test_units_by_hand_need_a_reason(qtbot, window, clinic, monkeypatch):
-    visit = open_draft(window, clinic)
+def test_units_by_hand_need_a_reason(qtbot, window, clinic, monkeypatch, seeded):
+    visit = open_draft(window, clinic, seeded)
     model = window.editor.lines_model
     monkeypatch.setattr(reason_dialog, "ask", lambda *a, **k: None)
     type_into_cell(qtbot, window.editor.lines.view, model.index(0, COL_UNITS), "3")
@@ -44,8 +43,8 @@ def test_units_by_hand_need_a_reason(qtbot, window, clinic, monkeypatch):
     assert clinic.visits.get(visit.id).lines[0].units_override is None
 
 
-def test_a_category_in_the_drop_down_opens_its_billable_codes(qtbot, window, clinic):
-    visit = open_draft(window, clinic)
+def test_a_category_in_the_drop_down_opens_its_billable_codes(qtbot, window, clinic, seeded):
+    visit = open_draft(window, clinic, seeded)
     panel = window.editor.diagnoses
     panel.search.setFocus()
     qtbot.keyClicks(panel.search, "M62.8")
@@ -76,8 +75,8 @@ def test_a_category_in_the_drop_down_opens_its_billable_codes(qtbot, window, cli
     assert not panel.dropdown.is_open()
 
 
-def test_a_stored_category_offers_billable_codes(qtbot, window, clinic):
-    visit = open_draft(window, clinic)
+def test_a_stored_category_offers_billable_codes(qtbot, window, clinic, seeded):
+    visit = open_draft(window, clinic, seeded)
     clinic.visits.add_diagnosis(visit.id, "M62.8")
     window.controller.reload()
     panel = window.editor.diagnoses
@@ -93,8 +92,8 @@ def test_a_stored_category_offers_billable_codes(qtbot, window, clinic):
     assert not panel.warning.isVisible()
 
 
-def test_diagnoses_reorder_with_the_keyboard_and_pointers_follow(qtbot, window, clinic):
-    visit = open_draft(window, clinic)
+def test_diagnoses_reorder_with_the_keyboard_and_pointers_follow(qtbot, window, clinic, seeded):
+    visit = open_draft(window, clinic, seeded)
     clinic.visits.add_diagnosis(visit.id, "M62.81")
     clinic.visits.add_diagnosis(visit.id, "R26.89")
     clinic.visits.update_line(visit.lines[0].id, dx_pointers=["B"])
@@ -111,9 +110,9 @@ def test_diagnoses_reorder_with_the_keyboard_and_pointers_follow(qtbot, window, 
     assert clinic.visits.get(visit.id).diagnoses == ("R26.89",)
 
 
-def test_payment_updates_totals(qtbot, window, clinic, monkeypatch):
+def test_payment_updates_totals(qtbot, window, clinic, monkeypatch, seeded):
     clinic.fees.add("97110", charge="45.00", effective_from="2020-01-01")
-    visit = open_draft(window, clinic)
+    visit = open_draft(window, clinic, seeded)
     totals = window.editor.totals
     assert totals.charges.text() == "$90.00"
     answer = payment_dialog.PaymentResult("copay", Money("20"), "card", date(2026, 3, 2), "")
@@ -124,8 +123,8 @@ def test_payment_updates_totals(qtbot, window, clinic, monkeypatch):
     assert totals.balance.text() == "$70.00"
 
 
-def test_amend_then_void(qtbot, window, clinic, monkeypatch):
-    visit = open_draft(window, clinic, patient="bo")
+def test_amend_then_void(qtbot, window, clinic, monkeypatch, seeded):
+    visit = open_draft(window, clinic, seeded, patient="bo")
     clinic.visits.add_diagnosis(visit.id, "M62.81")
     clinic.visits.update_line(visit.lines[0].id, dx_pointers=["A"])
     window.controller.reload()
@@ -146,8 +145,8 @@ def test_amend_then_void(qtbot, window, clinic, monkeypatch):
     assert not window.editor.void_button.isVisible()
 
 
-def test_day_arrows_move_the_day_list(qtbot, window, clinic):
-    open_draft(window, clinic)
+def test_day_arrows_move_the_day_list(qtbot, window, clinic, seeded):
+    open_draft(window, clinic, seeded)
     assert window.day.visits_model.rowCount() == 1
     qtbot.mouseClick(window.day.next, Qt.LeftButton)
     assert window.day.current_date() == date(2026, 3, 3)
