@@ -15,7 +15,7 @@ from otdesk.services.server_signin import sign_in_server
 from otdesk.ui import app as ui_app
 from otdesk.ui.start_flow import StartFlow
 from tests.helpers import postgres
-from tests.ui.conftest import seed_clinic
+from tests.helpers.clinics import seed_front_desk as seed_clinic
 from tests.ui.signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD, forget_style_sheet
 
 
@@ -72,7 +72,7 @@ class ServerClinic:
     def desk(self, name: str, user: str, password: str):
         """Another desk's otdesk, signed in (its own folder, its own connections)."""
         return sign_in_server(
-            self.url, user, password, desk_dir=self.tmp_path / name, clock=self.clock.fixed
+            self.url, user, password, desk_dir=self.tmp_path / name, clock=self.clock
         )
 
     def address_without_password(self) -> str:
