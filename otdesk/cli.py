@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
@@ -98,20 +97,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return smoke.main()
     if not getattr(args, "run", None):
-        if getattr(args, "database", None) or os.environ.get("OTDESK_DATABASE_URL"):
-            # Clinic > Connect to a clinic server... is not built yet: say so rather than
-            # open the local clinic while a server was asked for.
-            print(
-                "otdesk: the window does not connect to a clinic server yet; use the commands "
-                "with --database (otdesk --help), or start the window without --database and "
-                "without OTDESK_DATABASE_URL.",
-                file=sys.stderr,
-            )
-            return EXIT_BAD_INPUT
         # Qt is imported only here, so every other command starts without it.
+        from otdesk.commands.session import server_address
         from otdesk.ui.app import run as open_window
 
-        return open_window(args.data_dir)
+        # --database / $OTDESK_DATABASE_URL: the window on that clinic server (issue 16);
+        # a malformed address is told here, in one sentence, before any window opens
+        address = server_address(args)
+        if address:
+            from otdesk.services.server_connection import ServerAddress
+
+            try:
+                ServerAddress.parse(address)
+            except UserError as error:
+                print(f"otdesk: {error}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+        return open_window(args.data_dir, address)
     try:
         return int(args.run(args) or 0)
     except (CliError, UserError) as error:

@@ -1,5 +1,6 @@
 """--database on the command line without a server (these need no PostgreSQL): a malformed
-address, the window asked for a server, options that belong to the other kind of clinic."""
+address (for the commands and the window), options that belong to the other kind of
+clinic."""
 
 from __future__ import annotations
 
@@ -33,18 +34,18 @@ def test_an_address_that_is_not_postgresql_is_refused_before_a_password(tmp_path
         _refused(result, *words)
 
 
-def test_the_window_does_not_open_the_local_clinic_when_a_server_is_asked_for(tmp_path):
+def test_the_window_refuses_a_malformed_server_address_before_it_opens(tmp_path):
     given = run_otdesk(
-        "--database", "postgresql://u:pw-9981@host/clinic", "--data-dir", str(tmp_path), env=NO_URL
+        "--database", "postgresql://u:pw-9981@host", "--data-dir", str(tmp_path), env=NO_URL
     )
-    _refused(given, "does not connect to a clinic server yet")
+    _refused(given, "names no database")
     assert "pw-9981" not in given.stderr
     from_env = run_otdesk(
         "--data-dir",
         str(tmp_path),
-        env={**NO_URL, "OTDESK_DATABASE_URL": "postgresql://host/clinic"},
+        env={**NO_URL, "OTDESK_DATABASE_URL": "mysql://host/clinic"},
     )
-    _refused(from_env, "does not connect to a clinic server yet")
+    _refused(from_env, "must start with postgresql://")
     assert not (tmp_path / "otdesk.db").exists()
 
 

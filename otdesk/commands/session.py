@@ -18,8 +18,10 @@ import argparse
 import getpass
 import os
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from otdesk.commands import CliError
 from otdesk.paths import cli_command
@@ -255,3 +257,27 @@ def _key_only(args: argparse.Namespace) -> tuple[Any, Any, str, str]:
     except (WrongKeyError, KeyFileError):
         raise CliError(WRONG_NAME_OR_PASSWORD) from None
     return None, key, password, typed
+
+
+T = TypeVar("T")
+
+# How long a long command waits for a lost clinic server before its one more try.
+RECONNECT_WAIT_SECONDS = 3.0
+
+
+def once_more_if_lost(action: Callable[[], T], what: str) -> T:
+    """`action()`, tried once more when the clinic server was lost in the middle of it
+    (a restart, a network drop: ServerUnavailableError, nothing of it stored): a batch of
+    superbills or an export is then not simply lost. A second loss is told as it is."""
+    from otdesk.services.errors import ServerUnavailableError
+
+    try:
+        return action()
+    except ServerUnavailableError:
+        print(
+            f"The connection to the clinic server was lost while writing {what}; nothing of "
+            f"it was kept. Trying once more in {RECONNECT_WAIT_SECONDS:.0f} seconds...",
+            file=sys.stderr,
+        )
+        time.sleep(RECONNECT_WAIT_SECONDS)
+        return action()

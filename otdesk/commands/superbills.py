@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from otdesk.commands import CliError
 from otdesk.commands.visits import export_actions, open_clinic
@@ -124,20 +125,28 @@ def run_superbill(args: argparse.Namespace) -> int:
 
 def run_superbills(args: argparse.Namespace) -> int:
 
+    from otdesk.commands.session import once_more_if_lost
+
     with _service(args) as service:
-        try:
+        plan = None
+
+        def batch() -> Any:
+            nonlocal plan
             plan = service.plan_batch(args.date, args.to, include_drafts=args.include_drafts)
             if args.dir and not Path(args.dir).is_dir():
                 raise CliError(f"{args.dir} is not a folder.")
-            result = service.issue_batch(
+            return service.issue_batch(
                 plan,
                 out=args.out,
                 folder=args.dir,
                 reason=args.issue_anyway,
                 paper=args.paper,
             )
+
+        try:
+            result = once_more_if_lost(batch, "the superbills")
         except UserError as error:
-            if plan_skips := _skips_of(locals().get("plan")):
+            if plan_skips := _skips_of(plan):
                 print(plan_skips, file=sys.stderr)
             raise CliError(str(error)) from None
     for skipped in result.skipped:

@@ -95,7 +95,11 @@ def run_export_visits(args: argparse.Namespace) -> int:
 
     with open_clinic(args, read_only=True) as clinic:
         try:
-            count = clinic.visits.export_csv(args.csv, args.start, args.end)
+            from otdesk.commands.session import once_more_if_lost
+
+            count = once_more_if_lost(
+                lambda: clinic.visits.export_csv(args.csv, args.start, args.end), "the visits"
+            )
         except OSError as error:
             raise CliError(f"Cannot write {args.csv}: {error.strerror}.") from None
     start, end = (shown(date_value(d, "date")) for d in (args.start, args.end))

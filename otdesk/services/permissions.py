@@ -205,6 +205,7 @@ TABLE: dict[str, dict[str, Needs]] = {
         "switch": _n(P.VISIT_EDIT, "line_id"),
         "pause": _n(P.VISIT_EDIT, "line_id"),
         "stop": _n(P.VISIT_EDIT, "line_id"),
+        "take_over": _n(P.VISIT_EDIT, "line_id"),
         "states": _n(None, "visit_id"),
     },
     "VisitService": {

@@ -176,14 +176,23 @@ class SuperbillBatches(SuperbillIssuing):
                 path.unlink(missing_ok=True)
             raise
         issued: list[IssuedSuperbill] = []
-        with self.ctx.db.write() as connection:
-            for path, document, members in documents:
-                digest = sha256(document)
-                for prepared in members:
-                    reason_here = why if prepared.completeness.problems else None
-                    issued.append(
-                        self._record(connection, prepared, digest, path.name, reason_here, "file")
-                    )
+        try:
+            with self.ctx.db.write() as connection:
+                for path, document, members in documents:
+                    digest = sha256(document)
+                    for prepared in members:
+                        reason_here = why if prepared.completeness.problems else None
+                        issued.append(
+                            self._record(
+                                connection, prepared, digest, path.name, reason_here, "file"
+                            )
+                        )
+        except Exception:
+            # not recorded (the clinic server lost meanwhile, a full disk): no file is left
+            # that the records do not know of
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
         return BatchResult(tuple(issued), tuple(skipped), tuple(written))
 
     def render_batch(

@@ -129,6 +129,30 @@ class TimerService:
                 mark_changed(self.ctx, connection, line.visit_id)
             return recompute(self.ctx, connection, line.visit_id)
 
+    def take_over(self, line_id: int, *, expected_version: int | None = None) -> VisitDetail:
+        """Make a timer that runs for another person at another desk this person's, at this
+        desk, and keep it running (the time counted so far stays on it): the therapist
+        moved rooms. A timer that is this desk's already, or paused, is left as it is."""
+        with self.ctx.db.write() as connection:
+            line = _draft_line(connection, line_id, expected_version)
+            current = _timer(connection, line_id)
+            if current is not None and _belongs_elsewhere(current, self.ctx.user, self.ctx.desk):
+                taken = self._refuse_taken(connection, current, "take over", True)
+                connection.execute(
+                    update(s.line_timers)
+                    .where(s.line_timers.c.line_id == line_id)
+                    .values(started_by=self.ctx.user, desk=self.ctx.desk)
+                )
+                mark_changed(self.ctx, connection, line.visit_id)
+                self.ctx.audit(
+                    connection,
+                    "timer.take_over",
+                    "visit",
+                    line.visit_id,
+                    after={"line_id": line_id, **taken},
+                )
+            return detail_now(self.ctx, connection, line.visit_id)
+
     def _refuse_taken(
         self, connection: Connection, timer: Any, verb: str, take_over: bool
     ) -> dict[str, str]:
@@ -156,6 +180,20 @@ def stop_all(ctx: ServiceContext, connection: Connection, visit_id: int) -> None
     now = ctx.now()
     for timer in timer_rows(connection, visit_id):
         _stop(ctx, connection, _line_row(connection, timer.line_id), now)
+
+
+def running_elsewhere(timer: TimerState, user: str, desk: str) -> str:
+    """ "started at desk FRONT-PC by pat" for a timer running for another person at another
+    desk (the window shows it, with Take over); "" when it is this person's or desk's."""
+    if not _belongs_elsewhere(timer, user, desk):
+        return ""
+    return f"started at desk {desk_name(timer.desk)} by {timer.started_by}"
+
+
+def desk_name(desk: str) -> str:
+    """The computer's name a desk id begins with (storage.server.desk_id), for people."""
+    name, mark, _rest = desk.rpartition(":")
+    return name if mark and name else "another desk"
 
 
 def _belongs_elsewhere(timer: Any, user: str, desk: str) -> bool:

@@ -108,3 +108,24 @@ class PlainDatabaseError(EncryptionError):
 
 class EncryptedDatabaseError(EncryptionError):
     """The clinic database is encrypted and was opened without its key."""
+
+
+# A clinic on a PostgreSQL server (otdesk.storage.server).
+class ServerError(StorageError):
+    """A problem reaching or using the clinic server; nothing was saved."""
+
+
+class ServerUnavailableError(ServerError):
+    """The server did not answer (down, unreachable, or the connection was lost)."""
+
+
+class ServerRefusedError(ServerError):
+    """The server answered but refused: wrong user or password, no such database, no rights."""
+
+
+class NotAClinicServerError(ServerError):
+    """The database holds tables that are not an otdesk clinic's; it was not changed."""
+
+
+class EmptyServerError(ServerError):
+    """The database is empty: it is set up with `otdesk server init` first."""

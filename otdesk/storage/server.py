@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,7 +40,18 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from otdesk.storage import dialect
 from otdesk.storage.backups import BACKUP_DIRNAME, BackupStore
 from otdesk.storage.database import CheckReport, Database, OpenReport
-from otdesk.storage.errors import DatabaseLockedError, SchemaTooNewError, StorageError
+
+# the errors live in storage.errors (light: the window takes them from services.errors)
+from otdesk.storage.errors import (
+    DatabaseLockedError,
+    EmptyServerError,
+    NotAClinicServerError,
+    SchemaTooNewError,
+    ServerError,
+    ServerRefusedError,
+    ServerUnavailableError,
+    StorageError,
+)
 from otdesk.storage.migrations import HEAD_REVISION, KNOWN_REVISIONS
 
 log = logging.getLogger(__name__)
@@ -54,24 +66,11 @@ SERVER_PLACEHOLDER = "clinic-server"
 CLINIC_TABLES = frozenset({"alembic_version", "patients", "visits", "charge_lines", "audit_log"})
 
 
-class ServerError(StorageError):
-    """A problem reaching or using the clinic server; nothing was saved."""
-
-
-class ServerUnavailableError(ServerError):
-    """The server did not answer (down, unreachable, or the connection was lost)."""
-
-
-class ServerRefusedError(ServerError):
-    """The server answered but refused: wrong user or password, no such database, no rights."""
-
-
-class NotAClinicServerError(ServerError):
-    """The database holds tables that are not an otdesk clinic's; it was not changed."""
-
-
-class EmptyServerError(ServerError):
-    """The database is empty: it is set up with `otdesk server init` first."""
+def desk_id() -> str:
+    """Who this desk is to the others: the computer's name, which people read ("started at
+    desk FRONT-PC"), and a random part, so two windows on one computer differ too."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "", socket.gethostname())[:40] or "desk"
+    return f"{name}:{uuid.uuid4().hex[:16]}"
 
 
 def is_server_address(text: str | None) -> bool:
@@ -140,7 +139,7 @@ class ServerDatabase(Database):
         self.url = url
         # Who this desk is to the other desks: their change notices name it, and a desk
         # ignores its own.
-        self.desk = uuid.uuid4().hex
+        self.desk = desk_id()
         self._place: Path | None = None
 
     @property

@@ -232,8 +232,9 @@ def display_problem(environ: Any = None, platform: str | None = None) -> str | N
     )
 
 
-def run(data_dir: str | None = None) -> int:
-    """Open the main window on the clinic database; returns the exit code."""
+def run(data_dir: str | None = None, server: str | None = None) -> int:
+    """Open the main window on the clinic database (or on the clinic server at `server`,
+    postgresql://...); returns the exit code."""
     problem = display_problem()
     if problem:
         print(f"otdesk: {problem}", file=sys.stderr)
@@ -248,7 +249,8 @@ def run(data_dir: str | None = None) -> int:
     from otdesk import single_instance
 
     # One window per clinic folder: a second copy would show stale visits, and a restore
-    # or demo reset in one would pull the data from under the other.
+    # or demo reset in one would pull the data from under the other. On a clinic server the
+    # folder is this desk's own, so the lock is per desk: other desks open their windows.
     from otdesk.ui import start_failure
     from otdesk.ui.errors import outcome_of
 
@@ -259,7 +261,7 @@ def run(data_dir: str | None = None) -> int:
     if error is not None:  # a full disk, a folder not ours: said, never a silent exit
         return start_failure.report(error, log_path)
     try:
-        code, error = outcome_of(lambda: _run_window(app, data_dir, log_path))
+        code, error = outcome_of(lambda: _run_window(app, data_dir, log_path, server))
         if error is not None:  # failed before any window or dialog could say so
             return start_failure.report(error, log_path)
         return int(code)
@@ -267,7 +269,9 @@ def run(data_dir: str | None = None) -> int:
         instance.release()
 
 
-def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) -> int:
+def _run_window(
+    app: QApplication, data_dir: str | None, log_path: Path | None, server: str | None = None
+) -> int:
     from otdesk.services.errors import StorageError  # the errors Clinic.open documents
     from otdesk.ui.start_flow import StartFlow
 
@@ -280,7 +284,7 @@ def _run_window(app: QApplication, data_dir: str | None, log_path: Path | None) 
             clinic, clock, settings, loader=flow.icd_loader, title_note=note, **options
         )
 
-    flow = StartFlow(data_dir, clock, settings, open_window)
+    flow = StartFlow(data_dir, clock, settings, open_window, server=server)
     install_excepthook(lambda: flow.window or flow.sign_in_window, log_path)
     try:
         if not flow.begin():

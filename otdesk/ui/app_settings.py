@@ -31,12 +31,16 @@ def _text(store: QSettings, key: str) -> str:
 
 
 class ComputerSettings:
-    """This computer's: the window's geometry and splitters, the last sign-in name."""
+    """This computer's: the window's geometry and splitters, the last sign-in name, the
+    clinic server it connects to."""
 
     GEOMETRY = "window/geometry"
     MAIN_SPLITTER = "window/main_splitter"
     EDITOR_SPLITTER = "window/editor_splitter"
     LAST_SIGN_IN = "signin/last_name"
+    # the clinic server this desk connects to (issue 16): its address without a password
+    # (the password is in the operating system's keyring); "" for this computer's clinic
+    SERVER_ADDRESS = "server/address"
 
     def __init__(self, store: QSettings) -> None:
         self.store = store
@@ -73,6 +77,18 @@ class ComputerSettings:
     @last_sign_in_name.setter
     def last_sign_in_name(self, value: str) -> None:
         self.store.setValue(self.LAST_SIGN_IN, value)
+
+    @property
+    def server_address(self) -> str:
+        """The remembered clinic server's postgresql:// address; "" for the local clinic."""
+        return _text(self.store, self.SERVER_ADDRESS)
+
+    @server_address.setter
+    def server_address(self, value: str) -> None:
+        if value:
+            self.store.setValue(self.SERVER_ADDRESS, value)
+        else:
+            self.store.remove(self.SERVER_ADDRESS)
 
     def sync(self) -> None:
         self.store.sync()

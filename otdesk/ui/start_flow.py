@@ -9,6 +9,11 @@
 
 After sign-in the main window opens on the day list; File > Sign out closes it and the
 clinic and shows the sign-in screen again.
+
+A clinic on a server (issue 16: --database, OTDESK_DATABASE_URL, or the server this
+computer remembers from Clinic > Connect to a clinic server...): the sign-in screen signs in
+against the server's accounts (services.server_connection), then the day list; the data
+folder is this desk's own (its lock, its window settings, one folder per server).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QWidget
 
-from otdesk.paths import database_path
+from otdesk.paths import database_path, user_data_dir
 from otdesk.ui.app_settings import ClinicSettings, ComputerSettings
 from otdesk.ui.errors import outcome_of
 from otdesk.ui.sign_in_screen import SignInWindow, ask_recovery
@@ -126,9 +131,13 @@ class StartFlow(QObject):
         *,
         warm: Callable[[], Any] | None = warm_up,
         runner: Any = run_on_thread,
+        server: str | None = None,
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
+        # the clinic server's address given for this run (--database, OTDESK_DATABASE_URL);
+        # else the one this computer remembers; None: this computer's clinic
+        self.server = server or ComputerSettings(settings).server_address or None
         self.clock = clock
         self.settings = settings
         self._open_window = open_window
@@ -148,6 +157,9 @@ class StartFlow(QObject):
 
     def begin(self) -> bool:
         """Show the first screen; False when there is nothing to show (cancelled)."""
+        if self.server:
+            self.show_sign_in(self._server_folder())
+            return True
         database = database_path(self.data_dir)
         # an encrypted clinic has its key slots beside it (storage.keys.KEY_FILE_NAME, not
         # imported: this runs before anything heavy loads)
@@ -224,12 +236,21 @@ class StartFlow(QObject):
 
         threading.Thread(target=run, name="otdesk-warm-up", daemon=True).start()
 
+    def _server_folder(self) -> Path:
+        """This desk's folder for the server (its window settings, its sign-in record)."""
+        from otdesk.services.server_connection import desk_folder_of
+
+        assert self.server is not None
+        return desk_folder_of(self.server, user_data_dir(self.data_dir))
+
     def show_sign_in(self, folder: Path, *, demo: bool | None = None) -> SignInWindow:
         if demo is not None:
             self._demo = demo
         self._folder = folder
         note = DEMO_NOTE if self._demo else ""
         name = DEMO_NAME if self._demo else ComputerSettings(self.settings).last_sign_in_name
+        if self.server:
+            return self._show(*self._server_sign_in(folder), name=name)
         database = database_path(folder)
 
         def attempt(typed: str, password: str) -> Any:
@@ -246,18 +267,51 @@ class StartFlow(QObject):
 
             return sign_in_wait(database, typed, self.clock.now())
 
+        return self._show(attempt, wait_for, _practice_title(folder), note, name=name)
+
+    def _server_sign_in(self, folder: Path) -> tuple[Any, Any, str, str]:
+        """What the sign-in screen does for a clinic server: the try against the server's
+        accounts (the database password from the keyring), its pacing, its title."""
+        from otdesk.services import server_connection
+
+        address = self.server
+        assert address is not None
+        desk = user_data_dir(self.data_dir)
+        place = server_connection.sign_in_wait_for(address, desk)
+
+        def attempt(typed: str, password: str) -> Any:
+            return server_connection.sign_in(
+                address, typed, password, desk_dir=desk, clock=self.clock
+            )
+
+        def wait_for(typed: str) -> int:
+            from otdesk.services.session_events import sign_in_wait
+
+            return sign_in_wait(place, typed, self.clock.now())
+
+        where = server_connection.ServerAddress.parse(address).place
+        note = f"On the clinic server {where}."
+        return attempt, wait_for, _practice_title(folder), note
+
+    def _show(
+        self, attempt: Any, wait_for: Any, title: str, note: str, *, name: str
+    ) -> SignInWindow:
         def run(job: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
             self._runner(job, done)
             self._prepare_window()
 
         screen = SignInWindow(
             attempt,
-            title=_practice_title(folder),
+            title=title,
             note=note,
             name=name,
             wait_for=wait_for,
             runner=run,
         )
+        if self.server:
+            # the recovery key opens a clinic file; a server's administrator resets passwords
+            screen.panel.forgot.hide()
+            self._add_local_choice(screen)
         # the app's style sheet comes once the main window is built (style.apply_sheet);
         # the screen has its own meanwhile, so its sentences are coloured too
         from otdesk.ui.style import STYLE_SHEET
@@ -312,7 +366,23 @@ class StartFlow(QObject):
         )
 
     def _note(self) -> str:
+        if self.server:
+            from otdesk.services.server_connection import ServerAddress
+
+            return f" (clinic server {ServerAddress.parse(self.server).place})"
         return " (demo clinic)" if self._demo else ""
+
+    def _add_local_choice(self, screen: SignInWindow) -> None:
+        """A server that does not answer must not leave the desk stuck: the sign-in screen
+        of a server offers this computer's own clinic instead."""
+        from PySide6.QtWidgets import QPushButton
+
+        button = QPushButton("Use this computer's clinic instead")
+        button.setFlat(True)
+        button.setAccessibleName("Use this computer's clinic")
+        button.clicked.connect(lambda: self.switch_clinic(None))
+        screen.panel.layout().addWidget(button)
+        screen.local_button = button  # type: ignore[attr-defined]
 
     def _signed_in(self, clinic: Any) -> None:
         if isinstance(clinic, _Damaged):
@@ -334,9 +404,10 @@ class StartFlow(QObject):
                 self._close_sign_in()
                 return None
             practice = clinic.practice.get()
-        from otdesk.ui import session
+        from otdesk.ui import server_link, session
 
-        kept = ClinicSettings.of_folder(Path(clinic.db.path).parent)
+        folder = self._folder if self.server and self._folder else Path(clinic.db.path).parent
+        kept = ClinicSettings.of_folder(folder)
         if kept.practice_name != practice.name:  # the next sign-in's title
             kept.practice_name = practice.name
         self.clinic = clinic
@@ -346,8 +417,9 @@ class StartFlow(QObject):
             window.setWindowTitle(f"{practice.name} — otdesk{self._note()}")
             window.load_favourites()
         else:
-            window = self._open_window(clinic, self._note())
+            window = self._open_window(clinic, self._note(), clinic_folder=folder)
         session.install(window, clinic, self.sign_out)
+        server_link.install(window, clinic, self.switch_clinic, user_data_dir(self.data_dir))
         self.window = window
         window.show()
         self._close_sign_in()
@@ -375,6 +447,32 @@ class StartFlow(QObject):
         elif clinic is not None:
             clinic.close()
 
+    def switch_clinic(self, address: str | None) -> None:
+        """Clinic > Connect to a clinic server... (`address`, remembered by this computer)
+        or back to this computer's clinic (None): the window and the clinic close as at a
+        sign-out, and the start begins again there."""
+        ComputerSettings(self.settings).server_address = address or ""
+        old_window, old_clinic, old_screen = self.window, self.clinic, self.sign_in_window
+        self.sign_in_window = None
+        self.window, self.clinic, self.server = None, None, address or None
+        self._demo, self._folder = False, None
+        prepared, self._prepared = self._prepared, None
+        shown = self.begin()  # first: the app would quit with its last window
+        for widget in (old_screen, prepared, old_window):
+            if widget is None:
+                continue
+            widget.close()
+            close_clinic = getattr(widget, "close_clinic", None)
+            if widget is old_window and close_clinic is not None:
+                close_clinic()
+            widget.deleteLater()
+        if old_window is None and old_clinic is not None:
+            old_clinic.close()
+        if not shown and self.window is None and self.sign_in_window is None:
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.quit()
+
     def finish(self) -> None:
         """At the end of the app: the clinic closed."""
         prepared, self._prepared = self._prepared, None
@@ -382,6 +480,9 @@ class StartFlow(QObject):
             prepared.close()
             prepared.deleteLater()
         window = self.window
+        link = getattr(window, "server_link", None)
+        if link is not None:  # its listening thread ends before the app does
+            link.stop()
         if window is not None and hasattr(window, "close_clinic"):
             window.close_clinic()
         elif self.clinic is not None:

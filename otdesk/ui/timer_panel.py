@@ -35,6 +35,7 @@ class TimerPanel(QWidget):
     pause_requested = Signal()
     resume_requested = Signal()
     stop_requested = Signal()
+    take_over_requested = Signal()  # a timer running for another person at another desk
     minute_passed = Signal(int, int)  # line id, whole minutes elapsed
 
     def __init__(self, clock: Clock, parent: QWidget | None = None) -> None:
@@ -73,7 +74,12 @@ class TimerPanel(QWidget):
         self.stop.setAccessibleName("Stop the timer")
         self.stop.setShortcut(QKeySequence("F7"))
         self.stop.clicked.connect(self.stop_requested)
-        for button in (self.start, self.pause, self.stop):
+        self.take_over = QPushButton("Take over")
+        self.take_over.setAccessibleName("Take over the timer from the other desk")
+        self.take_over.setToolTip("The timer goes on running, as yours, at this desk.")
+        self.take_over.clicked.connect(self.take_over_requested)
+        self.take_over.hide()
+        for button in (self.start, self.pause, self.stop, self.take_over):
             button.setAutoDefault(False)
 
         buttons = QVBoxLayout()
@@ -82,6 +88,7 @@ class TimerPanel(QWidget):
         row.addWidget(self.start)
         row.addWidget(self.pause)
         row.addWidget(self.stop)
+        row.addWidget(self.take_over)
         buttons.addLayout(row)
         buttons.addWidget(self.caption)
         buttons.addWidget(self.note)
@@ -119,7 +126,9 @@ class TimerPanel(QWidget):
             self.caption.setText("Select a line, then Start (F5).")
         else:
             what = "Timing" if state.running else "Paused on"
-            self.caption.setText(f"{what} line {state.row + 1}: {state.label}")
+            where = f", {state.elsewhere}" if state.elsewhere else ""
+            self.caption.setText(f"{what} line {state.row + 1}: {state.label}{where}")
+        self.take_over.setVisible(bool(state is not None and state.elsewhere))
         self.pause.setText("Resume (F6)" if state and not state.running else "Pause (F6)")
         self.pause.setShortcut(QKeySequence("F6"))
         self._update_buttons()

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 # The fields of a line a refusal can name (the id is never typed).
 LINE_FIELDS = frozenset(f.name for f in fields(LineState) if f.name != "id")
 
+# Another desk's change to the open visit waits this long while the person types.
+RELOAD_AFTER_TYPING_MS = 500
+
 # A person's reason for setting units by hand: (line label) -> reason or None (cancelled).
 AskReason = Callable[[str], str | None]
 
@@ -42,6 +45,12 @@ def _service_errors() -> tuple[type[Exception], ...]:
     from otdesk.services.errors import ServiceError, StorageError
 
     return (ServiceError, StorageError)
+
+
+def _connection_lost(error: Exception) -> bool:
+    from otdesk.services.errors import ServerUnavailableError
+
+    return isinstance(error, ServerUnavailableError)
 
 
 def _damage_errors() -> tuple[type[Exception], ...]:
@@ -90,6 +99,9 @@ class VisitController(QObject):
     saved = Signal(int)  # visit id, after each stored change (the day list refreshes)
     note = Signal(str)  # something done worth a word ("Added 7 min to line 1 (97110).")
     damaged = Signal(object)  # the UnusableDatabaseError a service call met
+    # the clinic server went away during a change (issue 16): the change is kept (pending)
+    # and tried again by retry_pending(); the widgets keep what was typed meanwhile
+    connection_lost = Signal(str)
 
     def __init__(self, clinic: Any, clock: Callable[[], datetime], parent=None) -> None:
         super().__init__(parent)
@@ -108,6 +120,11 @@ class VisitController(QObject):
         # policies, read with the visit (inside _call's error handling)
         self.providers: list[Any] = []
         self.policies: list[Any] = []
+        # changes of the open visit made while the clinic server was away, in order
+        self.pending: list[Callable[[], Any]] = []
+        # whether the person is typing into the open visit (set by the window): another
+        # desk's change then waits, and the person's own save meets StaleVisitError
+        self.typing: Callable[[], bool] = lambda: False
 
     def block(self, reason: str) -> None:
         """Refuse every change from now on with `reason`; the open visit shows read-only."""
@@ -126,6 +143,13 @@ class VisitController(QObject):
     # --- opening ----------------------------------------------------------------------------
 
     def open(self, visit_id: int | None) -> bool:
+        if self.pending and (self.visit is None or visit_id != self.visit.id):
+            # the waiting changes belong to the open visit: it stays until they are saved
+            self.failed.emit(
+                f"Visit {self.visit.id} has changes waiting for the clinic server; it stays "
+                "open until they are saved."
+            )
+            return False
         if self.visit is None or visit_id != self.visit.id:
             self.undo_stack.clear()
         if visit_id is None:
@@ -135,8 +159,33 @@ class VisitController(QObject):
         return self._call(lambda: self.clinic.visits.get(visit_id), save=False)
 
     def reload(self) -> None:
-        if self.visit is not None:
-            self.open(self.visit.id)
+        if self.visit is None or self.pending:
+            return  # what waits to be saved is shown until it is saved or refused
+        if self.typing():
+            QTimer.singleShot(RELOAD_AFTER_TYPING_MS, self.reload)  # once they stop
+            return
+        self.open(self.visit.id)
+
+    def retry_pending(self) -> bool:
+        """Try the changes kept while the clinic server was away, in order; True when none
+        is left waiting. A change refused now (another desk changed the visit meanwhile:
+        StaleVisitError) is said and the visit shown as stored; the changes after it were
+        made on what it showed, so they are dropped with it."""
+        while self.pending:
+            action, *rest = self.pending
+            self.pending = []
+            done = self._call(action)
+            if self.pending:  # the server is still away: all of them wait again
+                self.pending += rest
+                return False
+            if not done:
+                if rest:
+                    self.note.emit(
+                        f"{len(rest)} later change(s) made at the same time were not saved."
+                    )
+                return True
+            self.pending = rest
+        return True
 
     def create(self, patient_id: int, provider_id: int, on: date) -> bool:
         """A new draft for the patient on a day, its total treatment time automatic."""
@@ -353,7 +402,28 @@ class VisitController(QObject):
         running = [(row, line) for row, line in timed if line.timer.running]
         last = [(row, line) for row, line in timed if line.id == self._timer_line]
         row, line = (running or last or timed)[0]
-        return ShownTimer(line.timer, row=row, label=f"{line.code} {line.label}")
+        elsewhere = ""
+        if self.clinic is not None and line.timer.running:
+            from otdesk.services.timers import running_elsewhere
+
+            ctx = self.clinic.ctx
+            elsewhere = running_elsewhere(line.timer, ctx.user, ctx.desk)
+        return ShownTimer(
+            line.timer, row=row, label=f"{line.code} {line.label}", elsewhere=elsewhere
+        )
+
+    def take_over_timer(self) -> bool:
+        """The timer another person runs at another desk becomes this person's, here, and
+        goes on running (services TimerService.take_over)."""
+        state = self.timer_state()
+        if state is None or not self.editable:
+            return False
+        self._timer_line = state.line_id
+        return self._call(
+            lambda: self.clinic.timers.take_over(
+                state.line_id, expected_version=self.visit.edit_version
+            )
+        )
 
     def start_timer(self, row: int) -> bool:
         """Time a line; the timer another line had stops and its minutes are added there
@@ -531,11 +601,20 @@ class VisitController(QObject):
             if self.visit is not None:
                 self.changed.emit(self.visit)
             return False
+        if save and self.pending:  # after the ones waiting, never before them
+            self.pending.append(action)
+            return False
         try:
             visit = action()
             providers = self.clinic.providers.list()
             policies = self.clinic.patients.policies(visit.patient_id)
         except _service_errors() as error:
+            if save and _connection_lost(error) and self.visit is not None:
+                # nothing was written: the change is kept and tried again; the widgets go on
+                # showing what was typed, so it is not redrawn from the stored visit
+                self.pending.append(action)
+                self.connection_lost.emit(str(error))
+                return False
             self.last_field = getattr(error, "field", None)
             self.failed.emit(str(error))
             # Redraw from the stored visit so a refused edit shows the stored value again.

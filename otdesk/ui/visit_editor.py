@@ -216,6 +216,7 @@ class VisitEditor(QWidget):
         self.timer.pause_requested.connect(controller.pause_timer)
         self.timer.resume_requested.connect(controller.resume_timer)
         self.timer.stop_requested.connect(controller.stop_timer)
+        self.timer.take_over_requested.connect(controller.take_over_timer)
         self.timer.minute_passed.connect(self._timer_minute)
 
         self.findings_model = FindingsModel(parent=self)

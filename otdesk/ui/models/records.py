@@ -54,6 +54,9 @@ class ShownTimer:
     timer: TimerState
     row: int
     label: str
+    # "started at desk FRONT-PC by pat": running for another person at another desk
+    # (services.timers.running_elsewhere); "" when it is this desk's
+    elsewhere: str = ""
 
     @property
     def line_id(self) -> int:

@@ -1,0 +1,99 @@
+"""The clinic server stops in the middle of a save and starts again (issue 16, faults), on
+a real PostgreSQL server: the window says so in a bar (no box, no traceback), keeps what
+was typed, tries again by itself and saves it once the server is back, then hides the bar;
+a change another desk made meanwhile refuses the waiting one in its own words."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from otdesk.ui.server_link import LOST_SENTENCE
+from tests.helpers import postgres
+
+from .test_other_desks import signed_in_on_server
+
+BACK_MS = 60000  # generous: the server's start and the next retry
+
+
+def _type_time(qtbot, header, text):
+    header.time.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is header.time, timeout=2000)
+    header.time.selectAll()
+    qtbot.keyClicks(header.time, text)
+    qtbot.keyClick(header.time, Qt.Key_Return)
+
+
+@pytest.mark.slow
+def test_a_save_while_the_server_is_down_is_kept_and_saved_when_it_is_back(
+    qtbot, server_clinic, server_start
+):
+    postgres._server_dir()  # skips (or fails under CI) before anything is made
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    link = window.server_link
+    visit = server_clinic.visit
+    window.controller.open(visit.id)
+    QApplication.processEvents()
+    header = window.editor.header
+    assert not link.bar.isVisible()
+
+    postgres.stop_server()
+    try:
+        _type_time(qtbot, header, "10:30 AM")
+        qtbot.waitUntil(link.bar.isVisible, timeout=10000)
+        assert link.bar.label.text().startswith(LOST_SENTENCE)
+        assert "1 change to the open visit kept" in link.bar.label.text()
+        assert QApplication.activeModalWidget() is None  # a bar, not a box
+        assert header.time.text() == "10:30 AM"  # what was typed stays
+        assert len(window.controller.pending) == 1
+        qtbot.wait(2500)  # a retry while the server is still down: kept, not lost
+        assert len(window.controller.pending) == 1 and link.bar.isVisible()
+    finally:
+        postgres.start_server()
+    qtbot.waitUntil(lambda: not link.bar.isVisible(), timeout=BACK_MS)
+    assert window.controller.pending == []
+    stored = server_clinic.other.visits.get(visit.id)
+    assert stored.appointment_time is not None
+    assert stored.appointment_time.strftime("%H:%M") == "10:30"
+    assert header.time.text() == "10:30 AM"
+    # and the desk hears the others again
+    other = server_clinic.other
+    added = other.visits.create(server_clinic.seeded["bo"].id, provider_id=visit.provider_id)
+    qtbot.waitUntil(
+        lambda: added.id in [v.id for v in window.day.visits_model.records()], timeout=BACK_MS
+    )
+
+
+@pytest.mark.slow
+def test_a_waiting_save_is_refused_clearly_when_another_desk_changed_the_visit_meanwhile(
+    qtbot, server_clinic, server_start
+):
+    postgres._server_dir()
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    link = window.server_link
+    visit = server_clinic.visit
+    window.controller.open(visit.id)
+    QApplication.processEvents()
+    header = window.editor.header
+    postgres.stop_server()
+    try:
+        _type_time(qtbot, header, "11:45 AM")
+        qtbot.waitUntil(link.bar.isVisible, timeout=10000)
+        # this desk tries again only when told here, so the other desk is first
+        link.retry.stop()
+        link.retry.timeout.disconnect()
+        link.thread.back.disconnect()
+    finally:
+        postgres.start_server()
+    server_clinic.other.visits.update_line(visit.lines[0].id, minutes=25)
+    failed = []
+    window.controller.failed.connect(failed.append)
+    link.away = False
+    link.try_again()
+    assert failed == [f"Visit {visit.id} was changed at another desk by ada; reloaded."]
+    assert window.controller.pending == [] and not link.bar.isVisible()
+    stored = server_clinic.other.visits.get(visit.id)
+    assert stored.appointment_time == visit.appointment_time  # refused: nothing written
+    assert [line.minutes for line in window.controller.visit.lines] == [25]
+    assert header.time.text() != "11:45 AM"  # the visit as stored, shown again
