@@ -214,7 +214,7 @@ def test_the_audit_log_reads_again_on_any_report_and_reports_its_export(
     )
     heard.bus.report(Changes.of(patient=[patient.id]))
     assert dialog.table.rowCount() == shown + 1
-    assert dialog.table.item(0, 2).text() == "patient.create"
+    assert dialog.table.item(0, 2).text() == "Patient added"
     dialog.export()
     assert heard.pairs() == [frozenset({("patient", patient.id)}), frozenset({("audit", None)})]
     # a date half typed is the person's to finish: a report does not read it
