@@ -221,7 +221,7 @@ def test_the_audit_log_reads_again_on_any_report_and_reports_its_export(
     dialog.start.edit.setText("13/45")
     accounts.patients.update(patient.id, phone="5035550100")
     heard.bus.report(Changes.of(patient=[patient.id]))
-    assert dialog.table.item(0, 2).text() != "patient.update"
+    assert dialog.table.item(0, 2).text() != "Patient changed"
 
 
 def test_a_dialog_opened_from_the_window_reaches_the_day_while_it_is_open(
