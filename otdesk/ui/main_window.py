@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
             "&Change the line's code…", None, self.editor.change_code
         )
         self.new_visit_action = self._action("&New visit…", "Ctrl+N", self.new_visit)
-        self.find_action = self._action("&Find patient", "Ctrl+F", self._find_patient)
+        self.find_action = self._action("Find pa&tient", "Ctrl+F", self._find_patient)
         self.finalize_action = self._action(
             "&Finalize visit", QKeySequence("Ctrl+Return"), self.editor.finalize
         )
@@ -291,13 +291,13 @@ class MainWindow(QMainWindow):
         self.amend_action = self._action("&Amend visit…", None, self.editor.amend)
         self.void_action = self._action("&Void visit…", None, self.editor.void)
         self.delete_action = self._action("&Delete draft…", None, self.editor.delete_draft)
-        self.payment_action = self._action("Record &payment…", None, self.editor.record_payment)
+        self.payment_action = self._action("Record pa&yment…", None, self.editor.record_payment)
         self.print_action = self._action("&Print superbill…", "Ctrl+P", self._print_superbill)
         # the preview (otdesk.ui.superbill_dialog, loaded at the first use); a test may
         # put another handler (set_superbill_handler)
         self._superbill_handler: Callable[[Any, int], None] | None = show_superbill_preview
         self.print_day_action = self._action(
-            "Print superbills of the &day…", "Ctrl+Shift+P", self._print_day
+            "Print superbills of t&he day…", "Ctrl+Shift+P", self._print_day
         )
         self.encounter_action = self._action("&Encounter form…", None, self._encounter_form)
         self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)

@@ -225,12 +225,12 @@ def install(window: QMainWindow, clinic: Any, switch: Switch, desk_dir: Path) ->
     on_server = server_connection.on_server(clinic)
     if menu is not None:
         menu.addSeparator()
-        connect = QAction("Connect to a clinic &server…", window)
+        connect = QAction("Connect to a clinic s&erver…", window)
         connect.setObjectName("Connect to a clinic server…")
         connect.triggered.connect(lambda: _connect(window, switch, desk_dir))
         menu.addAction(connect)
         if on_server:
-            local = QAction("Use this &computer's clinic", window)
+            local = QAction("Use this computer's cl&inic", window)
             local.setObjectName("Use this computer's clinic")
             local.triggered.connect(lambda: _use_local(window, clinic, switch))
             menu.addAction(local)

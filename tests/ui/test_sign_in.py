@@ -96,6 +96,13 @@ print("after", [m for m in heavy if m not in sys.modules])
     assert "before []" in done.stdout and "after []" in done.stdout
 
 
+def _mnemonic(text: str) -> str | None:
+    """The letter after a single '&' in a menu entry's text ('&&' is a plain '&')."""
+    plain = text.replace("&&", "")
+    at = plain.find("&")
+    return plain[at + 1].lower() if at >= 0 and at + 1 < len(plain) else None
+
+
 def test_name_password_and_enter_sign_in_and_the_day_list_shows(qtbot, folder, start, settings):
     assert looks_encrypted(folder / "otdesk.db")
     flow = start(folder, warm=lambda: None)
@@ -112,6 +119,12 @@ def test_name_password_and_enter_sign_in_and_the_day_list_shows(qtbot, folder, s
     assert settings.value("signin/last_name") == ADMIN
     actions = [entry.action for entry in flow.clinic.audit.entries(limit=10_000)]
     assert actions[-1] == "signin"
+    # every menu of the whole window, as signed in, reaches each entry by its own letter
+    for menu_action in window.menuBar().actions():
+        letters = [_mnemonic(a.text()) for a in menu_action.menu().actions() if a.text()]
+        given = [letter for letter in letters if letter]
+        texts = [a.text() for a in menu_action.menu().actions() if a.text()]
+        assert len(given) == len(set(given)), (menu_action.text(), texts)
     # the next start: the practice's name on the screen, the last name typed in
     flow.window.session.sign_out()
     screen = flow.sign_in_window
