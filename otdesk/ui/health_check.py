@@ -80,6 +80,10 @@ def start_quick_check(window: Any) -> Worker | None:
     clinic = window.clinic
     if clinic is None or not window.isVisible():  # closed meanwhile: its clinic is closed too
         return None
+    from otdesk.services.server_connection import on_server
+
+    if on_server(clinic):  # a server checks its own pages; `otdesk check` verifies the rest
+        return None
 
     def job(_progress: Any) -> Any:
         from otdesk.services.errors import StorageError
