@@ -107,7 +107,7 @@ ACTION_LABELS = {
     "timer.pause": "Timer paused",
     "timer.start": "Timer started",
     "timer.stop": "Timer stopped",
-    "timer.take_over": "Timer taken over at another desk",
+    "timer.take_over": "Timer taken over from another desk",
     "visit.amend": "Visit amended",
     "visit.create": "Visit created",
     "visit.delete": "Draft visit deleted",
