@@ -564,7 +564,7 @@ class StartFlow(QObject):
         if clinic_state(database) == "missing":
             from otdesk.services.demo import install_demo
 
-            install_demo(folder, clock=self.clock)
+            install_demo(folder, clock=self.clock, encrypted=True)
         self._demo = True
         if clinic_state(database) == "plain":
             return self._upgrade(folder)

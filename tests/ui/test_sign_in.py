@@ -268,3 +268,25 @@ def test_a_damaged_encrypted_clinic_found_at_sign_in_gets_the_damaged_screen(qtb
     assert "title" in seen
     assert flow.window is None and flow.sign_in_window is None
     assert database.read_bytes() == damaged_bytes  # untouched until a restore is chosen
+
+
+def test_the_welcomes_demo_is_an_encrypted_clinic_signed_in_as_demo(
+    qtbot, tmp_path, start, monkeypatch
+):
+    from otdesk.ui import welcome_dialog
+    from otdesk.ui.welcome_dialog import WelcomeChoice
+
+    monkeypatch.setattr(welcome_dialog, "ask", lambda parent=None: WelcomeChoice.DEMO)
+    folder = tmp_path / "new clinic"
+    flow = start(folder)
+    assert flow.begin()
+    demo = folder / "demo" / "otdesk.db"
+    assert looks_encrypted(demo)  # not a plain clinic asking to be encrypted at once
+    screen = flow.sign_in_window
+    assert screen is not None and screen.panel.note.text() == DEMO_NOTE
+    assert screen.panel.name.text() == "demo"
+    qtbot.waitExposed(screen)
+    _sign_in(qtbot, flow, "demo", "demo")
+    qtbot.waitUntil(lambda: flow.window is not None, timeout=30000)
+    assert flow.window.windowTitle().endswith("(demo clinic)")
+    assert flow.window.day.visits_model.records()
