@@ -144,6 +144,9 @@ class MainWindow(QMainWindow):
         self.controller.changed.connect(self._visit_shown)
         self.controller.note.connect(self.show_status)
         self.editor.finalized.connect(self._visit_finalized)
+        self.editor.clinic_code_added.connect(
+            lambda _code: self.changes.report(Changes.of("clinic_code", origin=self.editor))
+        )
         self._build_actions()
         self._restore()
         self.refresh_day()

@@ -117,6 +117,9 @@ def _box(title: str, widget: QWidget, name: str) -> QGroupBox:
 class VisitEditor(QWidget):
     visit_changed = Signal(object)  # VisitDetail or None
     finalized = Signal(int)  # visit id: the visit is done, the next patient is next
+    # a clinic code added from the code search (the window reports it on its broadcast,
+    # and the codes searched refresh from that)
+    clinic_code_added = Signal(str)
 
     def __init__(
         self,
@@ -485,7 +488,7 @@ class VisitEditor(QWidget):
         if saved is None:
             self.focus_code_search()
             return
-        self.refresh_codes()
+        self.clinic_code_added.emit(saved.code)
         self.picker.search.setText("")
         self._add_code(saved.code)
 
