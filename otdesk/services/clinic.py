@@ -18,7 +18,7 @@ from otdesk.services.context import ServiceContext, os_user
 from otdesk.services.fees import FeeScheduleService
 from otdesk.services.patients import PatientService
 from otdesk.services.setup import PayerService, PracticeService, ProviderService
-from otdesk.services.shared_tables import EveryMinute
+from otdesk.services.shared_tables import EveryMinute, is_shared
 from otdesk.services.timers import TimerService
 from otdesk.services.visits import VisitService
 from otdesk.storage.database import Database, open_database
@@ -60,7 +60,7 @@ class Clinic:
         self.timers = TimerService(self.ctx)
         self.audit = AuditService(self.ctx)
         self.accounts = AccountService(self.ctx)
-        if db.engine.dialect.name == "postgresql" and tables is None:
+        if is_shared(self.ctx) and tables is None:
             # the desks of a server check visits against the same imported rule tables
             self.ctx.refresh_tables = EveryMinute(self.ctx)
 
