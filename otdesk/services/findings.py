@@ -21,10 +21,10 @@ charged $0.00 and marked `no_fee`, so the fee-missing rule warns about it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
 
 from otdesk.core.money import Money
 from otdesk.core.rules import CatalogLike, check_visit, counts_toward_kx, line_kx_bucket, unit_lines
@@ -69,6 +69,15 @@ class Evaluation:
 
 
 # Statements of the hot path (every save) are built once; SQLAlchemy caches their SQL.
+# (with the names the detail shows, how many diagnoses the visit has and whether it has
+# timers or payments to read: one read serves the locking, the checks of a change, the
+# rules and the detail shown after it, and most saves then need no timer or payment read)
+_DIAGNOSIS_COUNT = (
+    select(func.count())
+    .select_from(s.visit_diagnoses)
+    .where(s.visit_diagnoses.c.visit_id == s.visits.c.id)
+    .scalar_subquery()
+)
 _VISIT_ROW = (
     select(
         s.visits,
@@ -78,10 +87,22 @@ _VISIT_ROW = (
         s.payers.c.ncci_applies.label("payer_ncci"),
         s.payers.c.kx_tracked.label("payer_kx"),
         s.payers.c.telehealth_modifier.label("payer_telehealth"),
+        s.payers.c.name.label("payer_name"),
         s.providers.c.role.label("provider_role"),
         s.providers.c.npi.label("provider_npi"),
+        s.providers.c.first_name.label("provider_first"),
+        s.providers.c.last_name.label("provider_last"),
+        s.providers.c.credentials.label("provider_credentials"),
+        s.patients.c.last_name.label("patient_last"),
+        s.patients.c.first_name.label("patient_first"),
+        s.patients.c.account_number.label("patient_account"),
+        _DIAGNOSIS_COUNT.label("diagnosis_count"),
+        exists().where(s.line_timers.c.visit_id == s.visits.c.id).label("has_timers"),
+        # (removed payments too: the payments read leaves them out)
+        exists().where(s.payments.c.chain_id == s.visits.c.chain_id).label("has_payments"),
     )
     .join(s.providers, s.providers.c.id == s.visits.c.provider_id)
+    .join(s.patients, s.patients.c.id == s.visits.c.patient_id)
     .outerjoin(s.payers, s.payers.c.id == s.visits.c.payer_id)
     .where(s.visits.c.id == bindparam("visit_id"))
 )
@@ -132,14 +153,35 @@ _PLAN_FOR_DAY = (
     .order_by(s.plans_of_care.c.start_date.desc(), s.plans_of_care.c.id.desc())
     .limit(1)
 )
-_TREATMENT_DAYS = select(func.count(func.distinct(s.visits.c.date_of_service))).where(
-    s.visits.c.patient_id == bindparam("patient_id"),
-    s.visits.c.discipline == bindparam("discipline"),
-    s.visits.c.is_current.is_(True),
-    s.visits.c.status.in_((VisitStatus.DRAFT, VisitStatus.FINALIZED)),
-    s.visits.c.date_of_service > bindparam("after"),
-    s.visits.c.date_of_service <= bindparam("through"),
+# The visit's plan with the treatment days since its last progress report (or since its
+# start) in the same read, as a save needs both: distinct dates of service of the visit's
+# patient in its discipline (drafts and finalized, not void) after the last progress report,
+# or from the plan's start, up to and including the visit's date.
+_COUNTED = s.visits.alias("counted")
+_DAYS_SINCE_REPORT = (
+    select(func.count(func.distinct(_COUNTED.c.date_of_service)))
+    .where(
+        _COUNTED.c.patient_id == bindparam("patient_id"),
+        _COUNTED.c.discipline == bindparam("discipline"),
+        _COUNTED.c.is_current.is_(True),
+        _COUNTED.c.status.in_((VisitStatus.DRAFT, VisitStatus.FINALIZED)),
+        _COUNTED.c.date_of_service <= bindparam("day"),
+        or_(
+            and_(
+                s.plans_of_care.c.last_progress_report.is_not(None),
+                _COUNTED.c.date_of_service > s.plans_of_care.c.last_progress_report,
+            ),
+            and_(
+                s.plans_of_care.c.last_progress_report.is_(None),
+                _COUNTED.c.date_of_service >= s.plans_of_care.c.start_date,
+            ),
+        ),
+    )
+    .scalar_subquery()
+    .label("treatment_days")
 )
+_PLAN_BY_ID_WITH_DAYS = _PLAN_BY_ID.add_columns(_DAYS_SINCE_REPORT)
+_PLAN_FOR_DAY_WITH_DAYS = _PLAN_FOR_DAY.add_columns(_DAYS_SINCE_REPORT)
 
 
 def visit_row(connection: Connection, visit_id: int, *, for_update: bool = False) -> Any:
@@ -191,7 +233,12 @@ def patient_context(
     if payer.tracks_kx:
         ytd = ytd_allowed(connection, row.patient_id, row.date_of_service, row.chain_id, catalog)
     plan = plan_for(
-        connection, row.patient_id, row.discipline, row.date_of_service, row.plan_of_care_id
+        connection,
+        row.patient_id,
+        row.discipline,
+        row.date_of_service,
+        row.plan_of_care_id,
+        with_days=True,
     )
     days = None
     plan_info = None
@@ -199,10 +246,7 @@ def patient_context(
     if plan is not None:
         plan_info = PlanOfCare(start=plan.start_date, cert_through=plan.certified_through)
         referring = plan.referring_npi or None
-        since = plan.last_progress_report or (plan.start_date - timedelta(days=1))
-        days = treatment_days(
-            connection, row.patient_id, row.discipline, since, row.date_of_service
-        )
+        days = int(plan.treatment_days or 0)
     context = PatientContext(
         ytd_allowed=ytd,
         treatment_days_since_progress_report=days,
@@ -242,23 +286,24 @@ def ytd_allowed(
 
 
 def plan_for(
-    connection: Connection, patient_id: int, discipline: str, day: date, plan_id: int | None
+    connection: Connection,
+    patient_id: int,
+    discipline: str,
+    day: date,
+    plan_id: int | None,
+    *,
+    with_days: bool = False,
 ) -> Any:
+    """The visit's plan of care (its own, else the patient's latest in the discipline begun
+    by `day`), or None; `with_days` adds treatment_days (_DAYS_SINCE_REPORT)."""
     if plan_id is not None:
-        return connection.execute(_PLAN_BY_ID, {"plan_id": plan_id}).first()
+        statement = _PLAN_BY_ID_WITH_DAYS if with_days else _PLAN_BY_ID
+    else:
+        statement = _PLAN_FOR_DAY_WITH_DAYS if with_days else _PLAN_FOR_DAY
     return connection.execute(
-        _PLAN_FOR_DAY, {"patient_id": patient_id, "discipline": discipline, "day": day}
+        statement,
+        {"plan_id": plan_id, "patient_id": patient_id, "discipline": discipline, "day": day},
     ).first()
-
-
-def treatment_days(
-    connection: Connection, patient_id: int, discipline: str, after: date, through: date
-) -> int:
-    found = connection.execute(
-        _TREATMENT_DAYS,
-        {"patient_id": patient_id, "discipline": discipline, "after": after, "through": through},
-    ).scalar()
-    return int(found or 0)
 
 
 def evaluate(

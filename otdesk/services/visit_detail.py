@@ -145,21 +145,6 @@ class VisitDetail:
         return tuple(f for f in self.findings if f.severity is Severity.ERROR)
 
 
-_NAMES = (
-    select(
-        s.patients.c.last_name,
-        s.patients.c.first_name,
-        s.patients.c.account_number,
-        s.providers.c.first_name.label("provider_first"),
-        s.providers.c.last_name.label("provider_last"),
-        s.providers.c.credentials,
-        s.payers.c.name.label("payer_name"),
-    )
-    .select_from(s.patients)
-    .join(s.providers, s.providers.c.id == bindparam("provider_id"))
-    .outerjoin(s.payers, s.payers.c.id == bindparam("payer_id"))
-    .where(s.patients.c.id == bindparam("patient_id"))
-)
 # A removed payment stays on file (payment_removals) but no longer counts.
 NOT_REMOVED = ~exists().where(s.payment_removals.c.payment_id == s.payments.c.id)
 _PAYMENTS = (
@@ -244,10 +229,56 @@ def mark_changed(ctx: ServiceContext, connection: Connection, visit_id: int, **v
     )
 
 
-def recompute(ctx: ServiceContext, connection: Connection, visit_id: int) -> VisitDetail:
-    row = get_row(connection, visit_id)
+def touched(ctx: ServiceContext, connection: Connection, row: Any) -> Any:
+    """mark_changed() for a change to a draft's lines or diagnoses (its visits row and what
+    the row is read with are otherwise as `row`, read and locked in this transaction):
+    returns the row as it is now stored, so that recompute() need not read it again."""
+    mark_changed(ctx, connection, row.id)
+    return AsStored(
+        row,
+        {"updated_at": ctx.now(), "updated_by": ctx.user, "edit_version": row.edit_version + 1},
+    )
+
+
+class AsStored:
+    """A visit row read earlier in a write transaction, with the columns that transaction
+    has written since laid over it (attribute access, as on the row)."""
+
+    __slots__ = ("_row", "_values")
+
+    def __init__(self, row: Any, values: dict[str, Any]) -> None:
+        if isinstance(row, AsStored):
+            values = {**row._values, **values}
+            row = row._row
+        self._row = row
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        return getattr(object.__getattribute__(self, "_row"), name)
+
+
+def recompute(
+    ctx: ServiceContext,
+    connection: Connection,
+    visit_id: int,
+    *,
+    row: Any = None,
+    diagnoses: list[str] | None = None,
+) -> VisitDetail:
+    """Units, amounts and findings of the visit after a change in this transaction: stored
+    (a draft's) and returned as its detail. `row` (from touched()) and `diagnoses` are
+    what the caller already holds as now stored; whatever is not given is read."""
+    if row is None:
+        row = get_row(connection, visit_id)
     lines = fx.line_rows(connection, visit_id)
-    if row.status == VisitStatus.DRAFT and refresh_defaults(ctx, connection, row, lines):
+    if diagnoses is None:
+        diagnoses = fx.diagnosis_codes(connection, visit_id)
+    if row.status == VisitStatus.DRAFT and refresh_defaults(
+        ctx, connection, row, lines, len(diagnoses)
+    ):
         lines = fx.line_rows(connection, visit_id)
     if row.status == VisitStatus.DRAFT and row.total_time_auto:
         total = auto.total_minutes(lines)
@@ -257,8 +288,7 @@ def recompute(ctx: ServiceContext, connection: Connection, visit_id: int) -> Vis
                 .where(s.visits.c.id == visit_id)
                 .values(total_treatment_minutes=total)
             )
-            row = get_row(connection, visit_id)
-    diagnoses = fx.diagnosis_codes(connection, visit_id)
+            row = AsStored(row, {"total_treatment_minutes": total})
     ev = fx.evaluate(ctx, connection, row, lines, diagnoses)
     if row.status == VisitStatus.DRAFT:
         # (the detail of a draft shows `ev`'s figures, so nothing needs reading back)
@@ -267,14 +297,13 @@ def recompute(ctx: ServiceContext, connection: Connection, visit_id: int) -> Vis
 
 
 def refresh_defaults(
-    ctx: ServiceContext, connection: Connection, row: Any, lines: list[Any]
+    ctx: ServiceContext, connection: Connection, row: Any, lines: list[Any], count: int
 ) -> bool:
     """Bring the automatic modifiers and pointers of the visit's lines to what the
-    header and the diagnoses now imply (what a person set is left alone); True when a
-    line changed."""
+    header and the diagnoses now imply (what a person set is left alone; `count`: how many
+    diagnoses the visit has); True when a line changed."""
     if not any(line.auto_modifiers is not None or line.auto_pointers for line in lines):
         return False
-    count = len(fx.diagnosis_codes(connection, row.id))
     changed = False
     for line in lines:
         changes = auto.refreshed(ctx.catalog, row, line, count)
@@ -310,16 +339,13 @@ def detail(
     diagnoses: list[str],
     ev: fx.Evaluation,
 ) -> VisitDetail:
-    names = connection.execute(
-        _NAMES,
-        {
-            "patient_id": row.patient_id,
-            "provider_id": row.provider_id,
-            "payer_id": row.payer_id if row.payer_id is not None else -1,
-        },
-    ).one()
-    # finalizing stops (deletes) every timer: only a draft can have one
-    timers = timer_states(connection, row.id, ctx.now()) if row.status == VisitStatus.DRAFT else {}
+    # finalizing stops (deletes) every timer: only a draft can have one; the row says
+    # whether there are timers or payments to read at all
+    timers = (
+        timer_states(connection, row.id, ctx.now())
+        if row.status == VisitStatus.DRAFT and row.has_timers
+        else {}
+    )
     payments = [
         PaymentDetail(
             id=pay.id,
@@ -330,7 +356,9 @@ def detail(
             reference=pay.reference,
             created_by=pay.created_by,
         )
-        for pay in connection.execute(_PAYMENTS, {"chain_id": row.chain_id})
+        for pay in (
+            connection.execute(_PAYMENTS, {"chain_id": row.chain_id}) if row.has_payments else ()
+        )
     ]
     catalog = ctx.catalog
     frozen = row.status != VisitStatus.DRAFT
@@ -378,12 +406,14 @@ def detail(
         is_current=row.is_current,
         status=row.status,
         patient_id=row.patient_id,
-        patient_name=f"{names.last_name}, {names.first_name}",
-        account_number=names.account_number,
+        patient_name=f"{row.patient_last}, {row.patient_first}",
+        account_number=row.patient_account,
         provider_id=row.provider_id,
-        provider_name=provider_name(names.provider_first, names.provider_last, names.credentials),
+        provider_name=provider_name(
+            row.provider_first, row.provider_last, row.provider_credentials
+        ),
         payer_id=row.payer_id,
-        payer_name=names.payer_name or "Self-pay",
+        payer_name=row.payer_name or "Self-pay",
         policy_id=row.policy_id,
         plan_of_care_id=row.plan_of_care_id,
         date_of_service=row.date_of_service,

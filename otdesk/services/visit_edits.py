@@ -74,8 +74,9 @@ class VisitEdits:
         line_id: int,
         changes: Mapping[str, Any],
         expected_version: int | None = None,
-    ) -> int:
-        """Write a line's changes (audited); returns its visit's id. The caller recomputes."""
+    ) -> Any:
+        """Write a line's changes (audited); returns its visit's row as now stored
+        (visit_detail.touched). The caller recomputes."""
         line = self._line(connection, line_id)
         row = vd.draft_row(connection, line.visit_id, expected_version)
         before = line_values(line)
@@ -83,13 +84,13 @@ class VisitEdits:
         if "units_override" in changes and changes["units_override"] is None:
             merged["override_reason"] = None
         merged.update(auto.markers_after_edit(before, changes))
-        values = self._clean_line(connection, row, merged, line)
+        values = self._clean_line(connection, row, merged, line, row.diagnosis_count)
         changed = {key: value for key, value in values.items() if getattr(line, key) != value}
         if changed:
             connection.execute(
                 update(s.charge_lines).where(s.charge_lines.c.id == line_id).values(**changed)
             )
-            self._touch(connection, row.id)
+            row = vd.touched(self.ctx, connection, row)
             self.ctx.audit(
                 connection,
                 "line.update",
@@ -98,7 +99,7 @@ class VisitEdits:
                 before={"line_id": line_id, **{k: getattr(line, k) for k in changed}},
                 after={"line_id": line_id, **changed},
             )
-        return row.id
+        return row
 
     def _line(self, connection: Connection, line_id: int) -> Any:
         line = connection.execute(_LINE, {"line_id": line_id}).first()
@@ -115,7 +116,12 @@ class VisitEdits:
         vd.mark_changed(self.ctx, connection, visit_id, **values)
 
     def _clean_line(
-        self, connection: Connection, row: Any, values: Mapping[str, Any], line: Any
+        self,
+        connection: Connection,
+        row: Any,
+        values: Mapping[str, Any],
+        line: Any,
+        diagnosis_count: int | None = None,
     ) -> dict[str, Any]:
         unknown = set(values) - set(LINE_FIELDS)
         if unknown:
@@ -154,7 +160,8 @@ class VisitEdits:
             )
         if override is None:
             reason = None
-        diagnoses = fx.diagnosis_codes(connection, row.id)
+        if diagnosis_count is None:  # (not known to the caller: diagnoses changed since)
+            diagnosis_count = len(fx.diagnosis_codes(connection, row.id))
         fee = values.get("fee")
         fee_money = v.optional_money(fee, "fee")
         return {
@@ -165,7 +172,7 @@ class VisitEdits:
             "minutes": minutes,
             "assistant_minutes": assistant,
             "modifiers": join_codes(v.modifiers(values.get("modifiers"))),
-            "dx_pointers": join_codes(v.pointers(values.get("dx_pointers"), len(diagnoses))),
+            "dx_pointers": join_codes(v.pointers(values.get("dx_pointers"), diagnosis_count)),
             "units_override": override,
             "override_reason": reason,
             "fee_cents": to_cents(fee_money) if fee_money is not None else None,

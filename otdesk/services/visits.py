@@ -291,11 +291,13 @@ class VisitService(VisitFixes, VisitUndo):
         (otdesk.services.defaults), marked automatic."""
         with self.ctx.db.write() as connection:
             row = vd.draft_row(connection, visit_id, expected_version)
+            diagnoses = None
             if defaults:
-                fields = auto.line_defaults(
-                    self.ctx.catalog, row, code, fx.diagnosis_codes(connection, visit_id), fields
-                )
-            values = self._clean_line(connection, row, {"code": code, **fields}, None)
+                diagnoses = fx.diagnosis_codes(connection, visit_id)
+                fields = auto.line_defaults(self.ctx.catalog, row, code, diagnoses, fields)
+            values = self._clean_line(
+                connection, row, {"code": code, **fields}, None, row.diagnosis_count
+            )
             position = connection.execute(
                 select(func.count())
                 .select_from(s.charge_lines)
@@ -306,7 +308,7 @@ class VisitService(VisitFixes, VisitUndo):
                     insert(s.charge_lines).values(visit_id=visit_id, position=position, **values)
                 )
             )
-            self._touch(connection, visit_id)
+            row = vd.touched(self.ctx, connection, row)
             self.ctx.audit(
                 connection,
                 "line.add",
@@ -314,22 +316,22 @@ class VisitService(VisitFixes, VisitUndo):
                 visit_id,
                 after={"line_id": line_id, "position": position, **values},
             )
-            return vd.recompute(self.ctx, connection, visit_id)
+            return vd.recompute(self.ctx, connection, visit_id, row=row, diagnoses=diagnoses)
 
     def update_line(
         self, line_id: int, *, expected_version: int | None = None, **changes: Any
     ) -> VisitDetail:
         """Change a line's fields; only the ones given change."""
         with self.ctx.db.write() as connection:
-            visit_id = self._update_line(connection, line_id, changes, expected_version)
-            return vd.recompute(self.ctx, connection, visit_id)
+            row = self._update_line(connection, line_id, changes, expected_version)
+            return vd.recompute(self.ctx, connection, row.id, row=row)
 
     def remove_line(self, line_id: int, *, expected_version: int | None = None) -> VisitDetail:
         with self.ctx.db.write() as connection:
             line = self._line(connection, line_id)
             row = vd.draft_row(connection, line.visit_id, expected_version)
             self._remove_line(connection, line)
-            self._touch(connection, row.id)
+            row = vd.touched(self.ctx, connection, row)
             self.ctx.audit(
                 connection,
                 "line.remove",
@@ -337,7 +339,7 @@ class VisitService(VisitFixes, VisitUndo):
                 row.id,
                 before={"line_id": line_id, "position": line.position, **line_values(line)},
             )
-            return vd.recompute(self.ctx, connection, row.id)
+            return vd.recompute(self.ctx, connection, row.id, row=row)
 
     def move_line(
         self, line_id: int, position: int, *, expected_version: int | None = None
@@ -371,8 +373,8 @@ class VisitService(VisitFixes, VisitUndo):
         follow their diagnosis to its new letter; pointers to a removed one are dropped."""
         with self.ctx.db.write() as connection:
             row = vd.draft_row(connection, visit_id, expected_version)
-            self._set_diagnoses(connection, row, codes)
-            return vd.recompute(self.ctx, connection, visit_id)
+            row, now = self._set_diagnoses(connection, row, codes)
+            return vd.recompute(self.ctx, connection, visit_id, row=row, diagnoses=now)
 
     def add_diagnosis(
         self, visit_id: int, code: str, *, expected_version: int | None = None
@@ -380,8 +382,8 @@ class VisitService(VisitFixes, VisitUndo):
         with self.ctx.db.write() as connection:
             row = vd.draft_row(connection, visit_id, expected_version)
             current = fx.diagnosis_codes(connection, visit_id)
-            self._set_diagnoses(connection, row, [*current, code])
-            return vd.recompute(self.ctx, connection, visit_id)
+            row, now = self._set_diagnoses(connection, row, [*current, code])
+            return vd.recompute(self.ctx, connection, visit_id, row=row, diagnoses=now)
 
     def remove_diagnosis(
         self, visit_id: int, code: str, *, expected_version: int | None = None
@@ -392,10 +394,13 @@ class VisitService(VisitFixes, VisitUndo):
             wanted = v.dx_code(code)
             if wanted not in current:
                 raise ValidationError("diagnoses", f"Diagnoses: the visit has no {wanted}.")
-            self._set_diagnoses(connection, row, [c for c in current if c != wanted])
-            return vd.recompute(self.ctx, connection, visit_id)
+            row, now = self._set_diagnoses(connection, row, [c for c in current if c != wanted])
+            return vd.recompute(self.ctx, connection, visit_id, row=row, diagnoses=now)
 
-    def _set_diagnoses(self, connection: Connection, row: Any, codes: Sequence[str]) -> None:
+    def _set_diagnoses(
+        self, connection: Connection, row: Any, codes: Sequence[str]
+    ) -> tuple[Any, list[str]]:
+        """Store the diagnoses (audited): the visit's row as now stored and its codes."""
         cleaned: list[str] = []
         for code in codes:
             dx = v.dx_code(code)
@@ -409,7 +414,7 @@ class VisitService(VisitFixes, VisitUndo):
         v.max_diagnoses(len(cleaned))
         old = fx.diagnosis_codes(connection, row.id)
         if old == cleaned:
-            return
+            return row, old
         store_diagnoses(connection, row.id, cleaned)
         # Pointers follow their diagnosis: B pointing at R26.89 stays on R26.89.
         new_letter = {code: DX_LETTERS[index] for index, code in enumerate(cleaned)}
@@ -426,8 +431,9 @@ class VisitService(VisitFixes, VisitUndo):
                     .where(s.charge_lines.c.id == line.id)
                     .values(dx_pointers=join_codes(moved))
                 )
-        self._touch(connection, row.id)
+        row = vd.AsStored(vd.touched(self.ctx, connection, row), {"diagnosis_count": len(cleaned)})
         self.ctx.audit(connection, "diagnoses.set", "visit", row.id, before=old, after=cleaned)
+        return row, cleaned
 
     # lifecycle -----------------------------------------------------------------------------
 

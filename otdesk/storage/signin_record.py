@@ -191,12 +191,29 @@ def defer(database: Path, entry: PendingEntry) -> None:
         record.pending.append(entry)
 
 
+# Every write asks for the entries waiting (Database.write); once a record exists it would
+# be read and parsed each time. The file is only ever replaced whole (a new file renamed
+# over it), so its inode, time and size tell whether what was read last is still what is
+# there.
+_LAST_READ: dict[Path, tuple[tuple[int, int, int], list[PendingEntry]]] = {}
+
+
 def pending(database: Path) -> list[PendingEntry]:
     """The entries waiting, oldest first (read without the lock: the file is only ever
     replaced whole)."""
-    if not record_path(database).is_file():
+    path = record_path(database)
+    try:
+        info = path.stat()
+    except OSError:
+        _LAST_READ.pop(path, None)
         return []
-    return load(database).pending
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    last = _LAST_READ.get(path)
+    if last is not None and last[0] == stamp:
+        return list(last[1])
+    entries = load(database).pending
+    _LAST_READ[path] = (stamp, entries)
+    return list(entries)
 
 
 def written(database: Path, entries: Sequence[PendingEntry]) -> None:
