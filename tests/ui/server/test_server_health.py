@@ -8,9 +8,12 @@ from __future__ import annotations
 import shlex
 
 from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import create_engine, text
 
 from otdesk.services import server_connection
+from otdesk.storage.migrations import HEAD_REVISION
 from otdesk.ui.backups_dialog import BackupsDialog
+from otdesk.ui.check_dialog import CheckDialog
 from tests.ui.modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 from tests.ui.signed_in import ADMIN, ADMIN_PASSWORD
 from tests.ui.test_sign_in import _sign_in
@@ -62,3 +65,48 @@ def test_backups_on_a_server_clinic_say_the_server_backs_it_up(qtbot, server_cli
     assert "otdesk server move" in more
     # nothing written at the desk (no backups folder made, no copy)
     assert sorted(p.relative_to(desk) for p in desk.rglob("*")) == before
+
+
+def _run_check(qtbot, window):
+    dialog = CheckDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.checked, timeout=30000)
+    return dialog
+
+
+def test_check_the_database_on_a_server_clinic_runs_the_servers_check(
+    qtbot, server_clinic, server_start
+):
+    window = _signed_in_window(qtbot, server_start(server_clinic.url))
+    server = window.clinic.db.server
+    # a clinic file in the desk folder is not what is checked (it stays unmade)
+    assert not (window.clinic.db.path.parent / "otdesk.db").exists()
+    dialog = _run_check(qtbot, window)
+    assert dialog.error is None and dialog.health.server == server
+    assert "No problem found" in dialog.heading.text()
+    words = dialog.words.text()
+    assert f"The clinic server {server} answered." in words
+    assert f"schema {HEAD_REVISION}) is this otdesk's" in words
+    assert "entries all fit their chain" in words and "are in place" in words
+    assert "SQLite" not in words
+    assert not dialog.restore_button.isVisible()
+    dialog.close()
+
+    # the database's owner, outside otdesk: a protecting trigger dropped, an entry rewritten
+    engine = create_engine(server_clinic.parts)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        connection.execute(text("UPDATE audit_log SET action = 'nothing' WHERE id = 3"))
+        connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+        connection.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+    engine.dispose()
+    assert window.check_action in window.clinic_menu.actions()
+    dialog = _run_check(qtbot, window)
+    assert "The check found a problem" in dialog.heading.text()
+    words = dialog.words.text()
+    assert "The audit log does not fit from entry 3" in words
+    assert "missing: audit_log_append_only" in words
+    assert "pg_restore" in words and "not from this desk" in words
+    assert not dialog.restore_button.isVisible()  # a server is not restored from a desk
+    assert window.damage is None  # the data itself is readable: work goes on
