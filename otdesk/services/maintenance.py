@@ -58,6 +58,7 @@ class HealthReport:
     check: CheckReport
     backups: tuple[Backup, ...]  # newest first
     records: RecordsReport | None = None  # None when the file itself failed its checks
+    server: str = ""  # host:port/database of a clinic server ("" for a clinic file)
 
     @property
     def ok(self) -> bool:
@@ -179,6 +180,16 @@ def check(
         with open_database(path, read_only=True, key=key) as db:
             records = check_records(db)
     return HealthReport(report, tuple(backups), records)
+
+
+def check_server(db: Database, *, person: Person | None = None) -> HealthReport:
+    """`otdesk check` on a clinic server (storage.server.ServerDatabase): the schema
+    version and, from the server's rows, the audit chain and the triggers that protect
+    finalized visits. The server checks its own pages (there is no file to read), and its
+    backups are its own: none are listed."""
+    require(person, Permission.BACKUP)
+    report = db.check()
+    return HealthReport(report, (), check_records(db), server=str(getattr(db, "server", "")))
 
 
 def existing_database(data_dir: str | os.PathLike[str] | None = None) -> Path:

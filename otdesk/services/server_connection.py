@@ -241,6 +241,15 @@ def address_of(clinic: Clinic) -> str:
     return str(getattr(clinic.db, "server", ""))
 
 
+def address_text_of(clinic: Clinic) -> str:
+    """The postgresql:// address of a server clinic without its password (for a command
+    to copy into a message), "" for a local one."""
+    url = getattr(clinic.db, "url", None)
+    if url is None:
+        return ""
+    return ServerAddress.parse(url.render_as_string(hide_password=False)).text
+
+
 __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_TLS",
@@ -249,6 +258,7 @@ __all__ = [
     "ServerAddress",
     "ServerError",
     "address_of",
+    "address_text_of",
     "check_connection",
     "connect_url",
     "desk_folder_of",

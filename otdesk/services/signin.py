@@ -218,8 +218,10 @@ def encrypt_existing(
 
 def check_password(clinic: Clinic, name: str, password: str) -> Person:
     """The lock screen's check while the clinic stays open: the same person, or another
-    who switches in. SignInError when the name and password do not match."""
-    database = clinic.db.path
+    who switches in. SignInError when the name and password do not match. The failed
+    tries are kept where the sign-in keeps them: beside a clinic file, and for a server
+    clinic in that server's own place in the desk folder (Database.pending_place)."""
+    database = clinic.db.pending_place
     typed = str(name).strip().casefold()
     record = signin_record.load(database)
     wait = _wait(record.of(typed), clinic.ctx.now())

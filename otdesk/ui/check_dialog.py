@@ -28,7 +28,10 @@ def findings(health: Any) -> list[tuple[bool, str]]:
     """(passed, sentence) for each thing checked, in the order the dialog shows them."""
     check = health.check
     found: list[tuple[bool, str]] = []
-    if check.problems:
+    if health.server:
+        # no file here: the server keeps and checks its own storage
+        found.append((True, f"The clinic server {health.server} answered."))
+    elif check.problems:
         listed = "; ".join(check.problems[:3])
         more = f" (and {len(check.problems) - 3} more)" if len(check.problems) > 3 else ""
         found.append(
@@ -84,12 +87,20 @@ class CheckDialog(QDialog):
         super().__init__(parent or window)
         self.window_ = window
         self.folder = health_check.folder_of(window)
+        from otdesk.services import server_connection
+
+        # a clinic server: the server's check (its schema, triggers and audit chain), not
+        # a file in the desk folder
+        self.server = server_connection.address_of(window.clinic)
         self.setWindowTitle("Check the database")
         self.setAccessibleName("Check the database")
         self.heading = QLabel("<h3>Checking the clinic database…</h3>")
         self.words = QLabel(
-            "SQLite reads the whole file; this takes a moment for a large clinic. You can go on "
-            "working meanwhile."
+            "otdesk reads the whole audit log on the clinic server; this takes a moment for a "
+            "large clinic. You can go on working meanwhile."
+            if self.server
+            else "SQLite reads the whole file; this takes a moment for a large clinic. You can "
+            "go on working meanwhile."
         )
         self.words.setWordWrap(True)
         self.words.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -113,12 +124,15 @@ class CheckDialog(QDialog):
         self.health: Any = None
         self.error: Any = None
         key = health_check.key_of(window)
+        db = window.clinic.db
 
         def job(_progress: Any) -> Any:
             from otdesk.services import maintenance
             from otdesk.services.errors import StorageError
 
             try:
+                if self.server:
+                    return maintenance.check_server(db)
                 return maintenance.check(self.folder, key=key)
             except StorageError as error:
                 return error
@@ -158,14 +172,21 @@ class CheckDialog(QDialog):
         rows = "".join(
             f"<tr><td>{'✔' if passed else '✘'}</td><td>{text}</td></tr>" for passed, text in found
         )
-        advice = (
-            ""
-            if ok
-            else "<p>Restore the newest backup that verified (below), or keep this file for "
-            "whoever looks after the computer.</p>"
-        )
+        if ok:
+            advice = ""
+        elif self.server:
+            advice = (
+                "<p>Keep the database on the server as it is for whoever looks after it: a "
+                "server clinic is restored with the server's own tools (pg_restore, "
+                "point-in-time recovery), not from this desk.</p>"
+            )
+        else:
+            advice = (
+                "<p>Restore the newest backup that verified (below), or keep this file for "
+                "whoever looks after the computer.</p>"
+            )
         self.words.setText(f"<table cellspacing=4>{rows}</table>{advice}")
-        self.restore_button.setVisible(not ok)
+        self.restore_button.setVisible(not ok and not self.server)
 
     def checked(self) -> bool:
         return self.worker.done

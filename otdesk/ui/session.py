@@ -34,7 +34,9 @@ class Session(QObject):
         self.clinic = clinic
         self._on_sign_out = on_sign_out
         self._events = session_events
-        database = clinic.db.path
+        # the failed-try record: beside the clinic file, or a server's own under the desk
+        # folder (storage.server record_place), the same one the sign-in paces from
+        database = clinic.db.pending_place
         self.lock = SessionLock(
             window,
             clinic,
