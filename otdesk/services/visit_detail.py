@@ -245,6 +245,8 @@ class AsStored:
     has written since laid over it (attribute access, as on the row)."""
 
     __slots__ = ("_row", "_values")
+    _row: Any
+    _values: dict[str, Any]
 
     def __init__(self, row: Any, values: dict[str, Any]) -> None:
         if isinstance(row, AsStored):
@@ -254,10 +256,10 @@ class AsStored:
         self._values = values
 
     def __getattr__(self, name: str) -> Any:
-        values = object.__getattribute__(self, "_values")
-        if name in values:
-            return values[name]
-        return getattr(object.__getattribute__(self, "_row"), name)
+        # Only called for names that are not slots, so reading the slots cannot recurse.
+        if name in self._values:
+            return self._values[name]
+        return getattr(self._row, name)
 
 
 def recompute(

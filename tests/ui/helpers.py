@@ -43,3 +43,15 @@ def when_modal(kind: type, act, tries: int = 300) -> None:
             QTimer.singleShot(10, lambda: look(left - 1))
 
     QTimer.singleShot(0, lambda: look(tries))
+
+
+def run_check(qtbot, window):
+    """Clinic > Check the database, shown and waited for until its check has finished (a
+    full check of a clinic, or of a server's schema and audit chain, takes some seconds)."""
+    from otdesk.ui.check_dialog import CheckDialog
+
+    dialog = CheckDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.checked, timeout=30000)
+    return dialog

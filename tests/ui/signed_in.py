@@ -14,7 +14,7 @@ from tests.helpers.clinics import (
     seed_front_desk,
 )
 
-__all__ = ["ADMIN", "ADMIN_PASSWORD", "PAT", "PAT_PASSWORD", "make_clinic"]
+__all__ = ["ADMIN", "ADMIN_PASSWORD", "PAT", "PAT_PASSWORD", "make_clinic", "switch_at_lock"]
 
 
 def make_clinic(folder: Path, clock, *, close: bool = True):
@@ -51,3 +51,15 @@ def forget_style_sheet() -> None:
     app = QApplication.instance()
     if app is not None:
         app.setStyleSheet("")  # type: ignore[attr-defined]
+
+
+def switch_at_lock(qtbot, screen, name: str, password: str) -> None:
+    """At the lock screen `screen`: Switch user, then another person's name and password,
+    typed as a person types them (Enter after each)."""
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(screen.switch_button, Qt.LeftButton)
+    qtbot.keyClicks(screen.panel.name, name)
+    qtbot.keyClick(screen.panel.name, Qt.Key_Return)
+    qtbot.keyClicks(screen.panel.password, password)
+    qtbot.keyClick(screen.panel.password, Qt.Key_Return)

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QApplication
 from otdesk.services.clinic import Clinic
 from otdesk.ui import health_menu
 from otdesk.ui.backups_dialog import BackupsDialog
-from otdesk.ui.check_dialog import CheckDialog
 from otdesk.ui.damaged_dialog import DamagedDialog
 
 from ..helpers.files import fingerprint
+from .helpers import run_check
 from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
 from .test_damaged_start import _rename_column, scribble_table
 
@@ -262,14 +262,6 @@ def test_a_bad_backup_is_refused_in_the_backups_window_and_nothing_changes(
 
 
 # --- Clinic > Check the database -------------------------------------------------------------
-
-
-def run_check(qtbot, window):
-    dialog = CheckDialog(window)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(dialog.checked, timeout=20000)
-    return dialog
 
 
 def test_check_the_database_says_what_it_found(qtbot, clinic, clock, open_window, seeded):

@@ -22,7 +22,7 @@ from otdesk.ui.records_dialog import CHANGED_ELSEWHERE
 from tests.helpers.clinics import OTA_NPI, open_clinic
 
 from .helpers import show, when_modal
-from .signed_in import PAT, make_clinic
+from .signed_in import PAT, make_clinic, switch_at_lock
 
 
 class Heard:
@@ -284,11 +284,7 @@ def test_switching_the_person_reports_everything(qtbot, tmp_path, clock, setting
         made.visits.create(olsen, provider_id=made.providers.list()[0].id)
         qtbot.keyClick(window, Qt.Key_L, Qt.ControlModifier | Qt.ShiftModifier)  # Lock now
         screen = window.session.lock.screen
-        qtbot.mouseClick(screen.switch_button, Qt.LeftButton)
-        qtbot.keyClicks(screen.panel.name, PAT)
-        qtbot.keyClick(screen.panel.name, Qt.Key_Return)
-        qtbot.keyClicks(screen.panel.password, PAT_PASSWORD)
-        qtbot.keyClick(screen.panel.password, Qt.Key_Return)
+        switch_at_lock(qtbot, screen, PAT, PAT_PASSWORD)
         QApplication.processEvents()
         assert made.person.name == PAT
         assert heard.pairs() == [frozenset({(EVERYTHING, None)})]

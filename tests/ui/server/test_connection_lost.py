@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QApplication
 
 from otdesk.ui.server_link import LOST_SENTENCE
 from tests.helpers import postgres
+from tests.ui.signed_in import PAT, PAT_PASSWORD
 
-from .test_other_desks import signed_in_on_server
+from .windows import signed_in_on_server
 
 BACK_MS = 60000  # generous: the server's start and the next retry
 
@@ -30,7 +31,7 @@ def test_a_save_while_the_server_is_down_is_kept_and_saved_when_it_is_back(
     qtbot, server_clinic, server_start
 ):
     postgres._server_dir()  # skips (or fails under CI) before anything is made
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
     link = window.server_link
     visit = server_clinic.visit
     window.controller.open(visit.id)
@@ -70,7 +71,7 @@ def test_a_waiting_save_is_refused_clearly_when_another_desk_changed_the_visit_m
     qtbot, server_clinic, server_start
 ):
     postgres._server_dir()
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
     link = window.server_link
     visit = server_clinic.visit
     window.controller.open(visit.id)

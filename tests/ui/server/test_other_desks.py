@@ -10,19 +10,11 @@ from PySide6.QtWidgets import QApplication
 
 from otdesk.ui.models.charge_lines import COL_MINUTES
 from tests.ui.signed_in import PAT, PAT_PASSWORD
-from tests.ui.test_sign_in import _sign_in
+
+from .windows import signed_in_on_server
 
 # generous: a failure waits this long; a pass takes as long as the notice takes
 NOTICED_MS = 20000
-
-
-def signed_in_on_server(qtbot, flow):
-    assert flow.begin()
-    _sign_in(qtbot, flow, PAT, PAT_PASSWORD)
-    qtbot.waitUntil(lambda: flow.window is not None, timeout=30000)
-    window = flow.window
-    qtbot.waitUntil(lambda: window.server_link.thread.isRunning(), timeout=5000)
-    return window
 
 
 def _day_ids(window):
@@ -30,7 +22,7 @@ def _day_ids(window):
 
 
 def test_a_visit_added_and_changed_at_another_desk_shows_here(qtbot, server_clinic, server_start):
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
     other, seeded = server_clinic.other, server_clinic.seeded
     first = server_clinic.visit
     window.controller.open(first.id)
@@ -57,7 +49,7 @@ def test_a_visit_added_and_changed_at_another_desk_shows_here(qtbot, server_clin
 def test_a_visit_being_typed_into_waits_and_the_save_is_refused_with_its_sentence(
     qtbot, server_clinic, server_start
 ):
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
     visit = server_clinic.visit
     window.controller.open(visit.id)
     QApplication.processEvents()

@@ -13,22 +13,15 @@ from sqlalchemy import create_engine, text
 from otdesk.services import server_connection
 from otdesk.storage.migrations import HEAD_REVISION
 from otdesk.ui.backups_dialog import BackupsDialog
-from otdesk.ui.check_dialog import CheckDialog
+from tests.ui.helpers import run_check
 from tests.ui.modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
-from tests.ui.signed_in import ADMIN, ADMIN_PASSWORD
-from tests.ui.test_sign_in import _sign_in
+from tests.ui.signed_in import ADMIN
 
-
-def _signed_in_window(qtbot, flow):
-    assert flow.begin()
-    qtbot.waitExposed(flow.sign_in_window)
-    _sign_in(qtbot, flow, ADMIN, ADMIN_PASSWORD)
-    qtbot.waitUntil(lambda: flow.window is not None, timeout=30000)
-    return flow.window
+from .windows import signed_in_on_server
 
 
 def test_backups_on_a_server_clinic_say_the_server_backs_it_up(qtbot, server_clinic, server_start):
-    window = _signed_in_window(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
     desk = window.clinic.db.path.parent
     before = sorted(p.relative_to(desk) for p in desk.rglob("*"))
     seen = []
@@ -67,22 +60,14 @@ def test_backups_on_a_server_clinic_say_the_server_backs_it_up(qtbot, server_cli
     assert sorted(p.relative_to(desk) for p in desk.rglob("*")) == before
 
 
-def _run_check(qtbot, window):
-    dialog = CheckDialog(window)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(dialog.checked, timeout=30000)
-    return dialog
-
-
 def test_check_the_database_on_a_server_clinic_runs_the_servers_check(
     qtbot, server_clinic, server_start
 ):
-    window = _signed_in_window(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
     server = window.clinic.db.server
     # a clinic file in the desk folder is not what is checked (it stays unmade)
     assert not (window.clinic.db.path.parent / "otdesk.db").exists()
-    dialog = _run_check(qtbot, window)
+    dialog = run_check(qtbot, window)
     assert dialog.error is None and dialog.health.server == server
     assert "No problem found" in dialog.heading.text()
     words = dialog.words.text()
@@ -102,7 +87,7 @@ def test_check_the_database_on_a_server_clinic_runs_the_servers_check(
         connection.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
     engine.dispose()
     assert window.check_action in window.clinic_menu.actions()
-    dialog = _run_check(qtbot, window)
+    dialog = run_check(qtbot, window)
     assert "The check found a problem" in dialog.heading.text()
     words = dialog.words.text()
     assert "The audit log does not fit from entry 3" in words

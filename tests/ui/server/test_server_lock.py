@@ -17,16 +17,9 @@ from otdesk.storage import signin_record
 from otdesk.ui.people_dialog import SetPasswordDialog
 from otdesk.ui.sign_in_screen import wait_sentence
 from tests.ui.modals import Modals, app_look_restored  # noqa: F401 (the fixture)
-from tests.ui.signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD
-from tests.ui.test_sign_in import _sign_in
+from tests.ui.signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD, switch_at_lock
 
-
-def _signed_in_window(qtbot, flow, name=ADMIN, password=ADMIN_PASSWORD):
-    assert flow.begin()
-    qtbot.waitExposed(flow.sign_in_window)
-    _sign_in(qtbot, flow, name, password)
-    qtbot.waitUntil(lambda: flow.window is not None, timeout=30000)
-    return flow.window
+from .windows import signed_in_on_server
 
 
 def _type_password(qtbot, window, password):
@@ -46,7 +39,7 @@ def _server_actions(server_clinic):
 def test_wrong_passwords_at_the_lock_are_paced_in_the_servers_record_and_audited(
     qtbot, server_clinic, server_start, clock
 ):
-    window = _signed_in_window(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
     db = window.clinic.db
     place = db.pending_place
     assert place != db.path and "servers" in place.parts
@@ -85,16 +78,12 @@ def test_wrong_passwords_at_the_lock_are_paced_in_the_servers_record_and_audited
 
 
 def test_switch_user_and_a_password_change_on_a_server_clinic(qtbot, server_clinic, server_start):
-    window = _signed_in_window(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
     clinic = window.clinic
     assert clinic.db.key is None  # no key file on a server: no key slot to write
     window.session.lock.lock()
     screen = window.session.lock.screen
-    qtbot.mouseClick(screen.switch_button, Qt.LeftButton)
-    qtbot.keyClicks(screen.panel.name, PAT)
-    qtbot.keyClick(screen.panel.name, Qt.Key_Return)
-    qtbot.keyClicks(screen.panel.password, PAT_PASSWORD)
-    qtbot.keyClick(screen.panel.password, Qt.Key_Return)
+    switch_at_lock(qtbot, screen, PAT, PAT_PASSWORD)
     assert not window.session.lock.is_locked
     assert clinic.person.name == PAT
     assert _server_actions(server_clinic)[-1][:2] == ("session.switch", PAT)

@@ -11,13 +11,7 @@ from otdesk.ui.app_settings import ComputerSettings
 from tests.ui.signed_in import ADMIN, ADMIN_PASSWORD, PAT, PAT_PASSWORD
 from tests.ui.test_sign_in import _sign_in
 
-
-def _signed_in_window(qtbot, flow, name=ADMIN, password=ADMIN_PASSWORD):
-    assert flow.begin()
-    qtbot.waitExposed(flow.sign_in_window)
-    _sign_in(qtbot, flow, name, password)
-    qtbot.waitUntil(lambda: flow.window is not None, timeout=30000)
-    return flow.window
+from .windows import signed_in_on_server
 
 
 def test_the_window_signs_in_on_the_server_and_shows_its_day(qtbot, server_clinic, server_start):
@@ -52,7 +46,7 @@ def test_a_remembered_server_starts_with_the_keyring_password(
     server_connection.store_password(address, server_clinic.parts.password)
     ComputerSettings(settings).server_address = address.text
     flow = server_start()  # nothing given for this run: the remembered server
-    window = _signed_in_window(qtbot, flow)
+    window = signed_in_on_server(qtbot, flow)
     assert [v.id for v in window.day.visits_model.records()] == [server_clinic.visit.id]
     settings.sync()
     kept = Path(settings.fileName()).read_text(encoding="utf-8")

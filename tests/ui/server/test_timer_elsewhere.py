@@ -7,12 +7,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication
 
 from otdesk.services.timers import desk_name
+from tests.ui.signed_in import PAT, PAT_PASSWORD
 
-from .test_other_desks import NOTICED_MS, signed_in_on_server
+from .test_other_desks import NOTICED_MS
+from .windows import signed_in_on_server
 
 
 def test_another_desks_timer_shows_running_and_is_taken_over(qtbot, server_clinic, server_start):
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url))
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
     visit, other = server_clinic.visit, server_clinic.other
     window.controller.open(visit.id)
     QApplication.processEvents()
