@@ -379,10 +379,17 @@ def evaluate(
 
 
 def persist(
-    ctx: ServiceContext, connection: Connection, row: Any, lines: list[Any], ev: Evaluation
+    ctx: ServiceContext,
+    connection: Connection,
+    row: Any,
+    lines: list[Any],
+    ev: Evaluation,
+    *,
+    also: dict[str, Any] | None = None,
 ) -> None:
     """Store what a draft's evaluation changed: units and amounts per line, totals and
-    finding counts on the visit (so the day list needs no rules run)."""
+    finding counts on the visit (so the day list needs no rules run); `also`: other
+    columns of the visit to write in the same statement."""
     cl, v = s.charge_lines, s.visits
     for index, line in enumerate(lines):
         fee = ev.fees[index]
@@ -403,8 +410,10 @@ def persist(
         "error_count": errors,
         "warning_count": warnings,
     }
-    if any(getattr(row, key) != value for key, value in visit_values.items()):
-        connection.execute(update(v).where(v.c.id == row.id).values(**visit_values))
+    changed = {key: value for key, value in visit_values.items() if getattr(row, key) != value}
+    changed.update(also or {})
+    if changed:
+        connection.execute(update(v).where(v.c.id == row.id).values(**changed))
 
 
 def _cents_or_none(amount: Money | None) -> int | None:

@@ -196,6 +196,9 @@ def get_row(connection: Connection, visit_id: int, expected_version: int | None 
     row = fx.visit_row(connection, visit_id, for_update=dialect.locks_rows(connection))
     if row is None:
         raise NotFoundError("visit", visit_id)
+    stamp = _stamps(connection).get(visit_id)
+    if stamp is not None:  # touched() earlier in this transaction, not written yet
+        row = AsStored(row, stamp)
     if expected_version is not None and row.edit_version != expected_version:
         raise StaleVisitError(visit_id, row.updated_by)
     return row
@@ -232,12 +235,33 @@ def mark_changed(ctx: ServiceContext, connection: Connection, visit_id: int, **v
 def touched(ctx: ServiceContext, connection: Connection, row: Any) -> Any:
     """mark_changed() for a change to a draft's lines or diagnoses (its visits row and what
     the row is read with are otherwise as `row`, read and locked in this transaction):
-    returns the row as it is now stored, so that recompute() need not read it again."""
-    mark_changed(ctx, connection, row.id)
-    return AsStored(
-        row,
-        {"updated_at": ctx.now(), "updated_by": ctx.user, "edit_version": row.edit_version + 1},
-    )
+    returns the row as it will be stored, so that recompute() need not read it again.
+
+    The stamp is written with the totals recompute() stores (one UPDATE of the visit, not
+    two), or before the commit when nothing else writes the row; get_row() reads it as
+    stamped meanwhile. One version on however many changes the transaction makes."""
+    stamps = _stamps(connection)
+    stamp = stamps.get(row.id)
+    if stamp is None:
+        # absolute, not edit_version + 1 in SQL: the row is locked and was read in this
+        # transaction, so no other desk can have moved it on
+        stamp = {"updated_at": ctx.now(), "updated_by": ctx.user}
+        stamp["edit_version"] = row.edit_version + 1
+        stamps[row.id] = stamp
+        dialect.before_commit(connection, _write_stamps)
+    return AsStored(row, stamp)
+
+
+def _stamps(connection: Connection) -> dict[int, dict[str, Any]]:
+    """The touched() stamps of this write transaction not written yet, by visit id."""
+    return dialect.write_state(connection).setdefault("visit_stamps", {})
+
+
+def _write_stamps(connection: Connection) -> None:
+    stamps = _stamps(connection)
+    while stamps:
+        visit_id, stamp = stamps.popitem()
+        connection.execute(update(s.visits).where(s.visits.c.id == visit_id).values(**stamp))
 
 
 class AsStored:
@@ -282,19 +306,19 @@ def recompute(
         ctx, connection, row, lines, len(diagnoses)
     ):
         lines = fx.line_rows(connection, visit_id)
+    also: dict[str, Any] = {}  # written with the totals, in persist()'s one UPDATE
     if row.status == VisitStatus.DRAFT and row.total_time_auto:
         total = auto.total_minutes(lines)
         if total != row.total_treatment_minutes:
-            connection.execute(
-                update(s.visits)
-                .where(s.visits.c.id == visit_id)
-                .values(total_treatment_minutes=total)
-            )
+            also["total_treatment_minutes"] = total
             row = AsStored(row, {"total_treatment_minutes": total})
     ev = fx.evaluate(ctx, connection, row, lines, diagnoses)
     if row.status == VisitStatus.DRAFT:
+        stamp = _stamps(connection).pop(visit_id, None)
+        if stamp is not None:
+            also.update(stamp)
         # (the detail of a draft shows `ev`'s figures, so nothing needs reading back)
-        fx.persist(ctx, connection, row, lines, ev)
+        fx.persist(ctx, connection, row, lines, ev, also=also)
     return detail(ctx, connection, row, lines, diagnoses, ev)
 
 

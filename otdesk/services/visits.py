@@ -298,16 +298,14 @@ class VisitService(VisitFixes, VisitUndo):
             values = self._clean_line(
                 connection, row, {"code": code, **fields}, None, row.diagnosis_count
             )
-            position = connection.execute(
-                select(func.count())
-                .select_from(s.charge_lines)
-                .where(s.charge_lines.c.visit_id == visit_id)
-            ).scalar()
-            line_id = inserted_id(
-                connection.execute(
-                    insert(s.charge_lines).values(visit_id=visit_id, position=position, **values)
-                )
-            )
+            cl = s.charge_lines
+            # last in the visit: its place counted in the same statement as the insert
+            last = select(func.count()).select_from(cl).where(cl.c.visit_id == visit_id)
+            line_id, position = connection.execute(
+                insert(cl)
+                .values(visit_id=visit_id, position=last.scalar_subquery(), **values)
+                .returning(cl.c.id, cl.c.position)
+            ).one()
             row = vd.touched(self.ctx, connection, row)
             self.ctx.audit(
                 connection,

@@ -147,8 +147,14 @@ class Database:
                 content = entry.columns()
                 if not audit_chain.is_written(connection, content):
                     audit_chain.append(connection, content)
-            with audit_chain.held_until_commit(connection):
-                yield connection
+            dialect.begin_write_state(connection)
+            try:
+                with audit_chain.held_until_commit(connection):
+                    yield connection
+                    dialect.run_before_commit(connection)
+                dialect.send_notice(connection)  # when no audit entry took it along
+            finally:
+                dialect.end_write_state(connection)
         if kept:
             try:
                 signin_record.written(place, kept)

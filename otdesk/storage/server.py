@@ -33,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, inspect, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, inspect, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -158,15 +158,10 @@ class ServerDatabase(Database):
     def write(self) -> Iterator[Connection]:
         """A write transaction; at its commit the other desks hear what it changed."""
         with super().write() as connection:
-            dialect.take_changes(connection)  # nothing left from an earlier, failed one
             yield connection
             changes = dialect.take_changes(connection)
             if changes:
-                # sent inside the transaction: delivered at commit, dropped at rollback
-                connection.execute(
-                    text("SELECT pg_notify(:channel, :payload)"),
-                    {"channel": dialect.CHANGES_CHANNEL, "payload": _payload(self.desk, changes)},
-                )
+                dialect.notice_at_commit(connection, _payload(self.desk, changes))
 
     def listen(self) -> ChangeListener:
         """A listener for the other desks' changes (its own connection; close it)."""

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 
 from otdesk.services import Clinic, FixedClock
 from otdesk.services.audit import check_records
-from otdesk.storage import server
+from otdesk.storage import dialect, server
 from tests.helpers.clinics import START, built_icd_index, seed_superbill_demo
 from tests.helpers.postgres import fresh_database
 
@@ -214,6 +214,13 @@ def test_a_desk_hears_the_other_desks_changes_and_not_its_own(url, tmp_path):
             one.ctx.audit(connection, "visit.note", "visit", demo.visit)
             raise RuntimeError("cut short")
         assert listener.wait(0.5) == []
+        with one.db.write():  # the next transaction on that connection changes nothing
+            pass
+        assert listener.wait(0.5) == []
+        # the notice goes with the audit tail's lock; without an audit entry, on its own
+        with one.db.write() as connection:
+            dialect.note_change(connection, "visit", demo.visit)
+        assert [(c.entity, c.entity_id) for c in listener.wait(2.0)] == [("visit", demo.visit)]
     finally:
         listener.close()
         one.close()

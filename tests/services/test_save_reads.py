@@ -69,6 +69,34 @@ def test_a_line_save_reads_the_visit_row_once(clinic, setup):
     assert len(diagnosis_reads) == 2  # update: the rules; add: the defaults and the rules
     assert len(plan_reads) == 2  # the plan and its treatment days together
     assert not [t for t in seen if t.startswith("SELECT patients.last_name")]
+    # the visit is written once a save: its stamp (version, who, when) with its totals
+    assert len([t for t in seen if t.startswith("UPDATE visits")]) == 2
+    # an added line's place is counted in its INSERT
+    assert not [t for t in seen if t.startswith("SELECT count(*)")]
+
+
+def test_a_change_not_recomputed_is_still_stamped_before_the_commit(clinic, setup, clock):
+    """touched() leaves its stamp for the save's one UPDATE of the visit; a transaction
+    that never recomputes writes it before committing, and reads the row as stamped."""
+    visit = clinic.visits.create(setup.patient, provider_id=setup.ot)
+    clock.advance(minutes=2)
+    with clinic.db.write() as connection:
+        row = vd.touched(clinic.ctx, connection, vd.draft_row(connection, visit.id))
+        again = vd.touched(clinic.ctx, connection, vd.get_row(connection, visit.id))
+        assert row.edit_version == again.edit_version == visit.edit_version + 1
+    stored = clinic.visits.get(visit.id)
+    assert stored.edit_version == visit.edit_version + 1  # one version on, not two
+    assert stored.updated_at == clock.now() and stored.updated_by == "frontdesk"
+    # a transaction that fails forgets its stamp: the next one does not write it
+    try:
+        with clinic.db.write() as connection:
+            vd.touched(clinic.ctx, connection, vd.draft_row(connection, visit.id))
+            raise RuntimeError("cut short")
+    except RuntimeError:
+        pass
+    with clinic.db.write():
+        pass
+    assert clinic.visits.get(visit.id).edit_version == stored.edit_version
 
 
 def _days(clinic, visit_id):
