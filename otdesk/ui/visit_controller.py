@@ -122,6 +122,7 @@ class VisitController(QObject):
         self.policies: list[Any] = []
         # changes of the open visit made while the clinic server was away, in order
         self.pending: list[Callable[[], Any]] = []
+        self._retrying = False  # inside retry_pending()
         # whether the person is typing into the open visit (set by the window): another
         # desk's change then waits, and the person's own save meets StaleVisitError
         self.typing: Callable[[], bool] = lambda: False
@@ -174,7 +175,11 @@ class VisitController(QObject):
         while self.pending:
             action, *rest = self.pending
             self.pending = []
-            done = self._call(action)
+            self._retrying = True
+            try:
+                done = self._call(action)
+            finally:
+                self._retrying = False
             if self.pending:  # the server is still away: all of them wait again
                 self.pending += rest
                 return False
@@ -604,25 +609,26 @@ class VisitController(QObject):
         if save and self.pending:  # after the ones waiting, never before them
             self.pending.append(action)
             return False
+        visit = None
         try:
             visit = action()
             providers = self.clinic.providers.list()
             policies = self.clinic.patients.policies(visit.patient_id)
         except _service_errors() as error:
-            if save and _connection_lost(error) and self.visit is not None:
-                # nothing was written: the change is kept and tried again; the widgets go on
-                # showing what was typed, so it is not redrawn from the stored visit
+            if visit is not None and _connection_lost(error):
+                # the change was saved; only the header's lists could not be read again
+                # (they stay as they were): it is shown, never tried a second time
+                providers, policies = self.providers, self.policies
+                self.connection_lost.emit(str(error))
+            elif save and _connection_lost(error) and self.visit is not None:
+                # not saved, or saved with its confirmation lost: the change is kept and
+                # tried again (on the version it was made on, so it cannot be made twice);
+                # the widgets go on showing what was typed, not the stored visit
                 self.pending.append(action)
                 self.connection_lost.emit(str(error))
                 return False
-            self.last_field = getattr(error, "field", None)
-            self.failed.emit(str(error))
-            # Redraw from the stored visit so a refused edit shows the stored value again.
-            if not self._reload_if_stale(error) and self.visit is not None:
-                self.changed.emit(self.visit)
-            if isinstance(error, _damage_errors()):
-                self.damaged.emit(error)
-            return False
+            else:
+                return self._refused(error)
         if self.blocked is not None:
             visit = ReadOnlyVisit(visit)
         self.visit = visit
@@ -631,3 +637,31 @@ class VisitController(QObject):
         if save:
             self.saved.emit(visit.id)
         return True
+
+    def _refused(self, error: Exception) -> bool:
+        self.last_field = getattr(error, "field", None)
+        self.failed.emit(self._words_for(error))
+        # Redraw from the stored visit so a refused edit shows the stored value again.
+        if not self._reload_if_stale(error) and self.visit is not None:
+            self.changed.emit(self.visit)
+        if isinstance(error, _damage_errors()):
+            self.damaged.emit(error)
+        return False
+
+    def _words_for(self, error: Exception) -> str:
+        """What a refusal says. A change tried again after the connection was lost, refused
+        because the visit moved on, may have been this person's own: its commit reached the
+        server but the answer did not."""
+        from otdesk.services.errors import StaleVisitError
+
+        if (
+            self._retrying
+            and isinstance(error, StaleVisitError)
+            and error.changed_by == self.clinic.ctx.user
+        ):
+            return (
+                f"Visit {error.visit_id} changed while the connection was lost, last by "
+                f"{error.changed_by}: the change may have been saved just before the "
+                "connection went. The visit is shown as stored; check that it is there."
+            )
+        return str(error)

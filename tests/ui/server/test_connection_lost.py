@@ -98,3 +98,86 @@ def test_a_waiting_save_is_refused_clearly_when_another_desk_changed_the_visit_m
     assert stored.appointment_time == visit.appointment_time  # refused: nothing written
     assert [line.minutes for line in window.controller.visit.lines] == [25]
     assert header.time.text() != "11:45 AM"  # the visit as stored, shown again
+
+
+def _server_stops_after(monkeypatch, clinic, *, answer_lost: bool):
+    """The header's next save reaches the real server and is committed; then the server
+    stops (a crash or a restart): with `answer_lost`, before the desk has its answer (the
+    save's own call fails as a lost commit confirmation does), else just after it (the
+    reads that follow the save fail)."""
+    service = clinic.visits
+    real_update = service.update
+
+    def update(*args, **kwargs):
+        saved = real_update(*args, **kwargs)
+        postgres.stop_server()
+        if answer_lost:
+            service.get(saved.id)  # the connection is gone: ServerUnavailableError
+        return saved
+
+    monkeypatch.setattr(service, "update", update)
+
+
+@pytest.mark.slow
+def test_a_save_committed_just_before_the_server_stops_is_shown_and_not_made_twice(
+    qtbot, server_clinic, server_start, monkeypatch
+):
+    postgres._server_dir()
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
+    link = window.server_link
+    visit = server_clinic.visit
+    window.controller.open(visit.id)
+    QApplication.processEvents()
+    header = window.editor.header
+    _server_stops_after(monkeypatch, window.controller.clinic, answer_lost=False)
+    try:
+        _type_time(qtbot, header, "10:30 AM")
+        qtbot.waitUntil(link.bar.isVisible, timeout=10000)
+        assert window.controller.pending == []  # saved: nothing waits to be tried again
+        assert "1 change to the open visit kept" not in link.bar.label.text()
+        shown = window.controller.visit
+        assert shown.appointment_time.strftime("%H:%M") == "10:30"
+        assert shown.edit_version == visit.edit_version + 1
+    finally:
+        postgres.start_server()
+    qtbot.waitUntil(lambda: not link.bar.isVisible(), timeout=BACK_MS)
+    stored = server_clinic.other.visits.get(visit.id)
+    assert stored.edit_version == visit.edit_version + 1  # saved once
+    assert stored.appointment_time.strftime("%H:%M") == "10:30"
+    assert header.time.text() == "10:30 AM"
+
+
+@pytest.mark.slow
+def test_a_save_whose_answer_was_lost_is_tried_again_and_refused_in_words_that_say_so(
+    qtbot, server_clinic, server_start, monkeypatch
+):
+    postgres._server_dir()
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
+    link = window.server_link
+    visit = server_clinic.visit
+    window.controller.open(visit.id)
+    QApplication.processEvents()
+    header = window.editor.header
+    failed = []
+    window.controller.failed.connect(failed.append)
+    _server_stops_after(monkeypatch, window.controller.clinic, answer_lost=True)
+    try:
+        _type_time(qtbot, header, "10:30 AM")
+        qtbot.waitUntil(link.bar.isVisible, timeout=10000)
+        assert len(window.controller.pending) == 1  # the desk cannot know it was saved
+        assert header.time.text() == "10:30 AM"
+    finally:
+        postgres.start_server()
+    qtbot.waitUntil(lambda: not link.bar.isVisible(), timeout=BACK_MS)
+    assert window.controller.pending == []
+    # tried again on the version it was made on: refused, so never made twice
+    stored = server_clinic.other.visits.get(visit.id)
+    assert stored.edit_version == visit.edit_version + 1
+    assert stored.appointment_time.strftime("%H:%M") == "10:30"
+    assert failed == [
+        f"Visit {visit.id} changed while the connection was lost, last by {PAT}: the change "
+        "may have been saved just before the connection went. The visit is shown as stored; "
+        "check that it is there."
+    ]
+    assert window.controller.visit.edit_version == stored.edit_version
+    assert header.time.text() == "10:30 AM"  # as stored: the change is there
