@@ -376,9 +376,13 @@ def step_server(ctx: Context) -> str:
         raise StepError(f"psycopg runs its {impl} implementation: the bundle lacks its libpq")
     libpq = psycopg.pq.version()
     server.create_server_engine(server.server_url("postgresql://desk@127.0.0.1:1/clinic")).dispose()
+    keeper = _keyring_backend()
     address = os.environ.get("OTDESK_TEST_POSTGRES_URL")
     if not address:
-        return f"psycopg {psycopg.__version__} ({impl}, libpq {libpq}); no test server given"
+        return (
+            f"psycopg {psycopg.__version__} ({impl}, libpq {libpq}); keyring: {keeper}; "
+            "no test server given"
+        )
     try:
         server.open_server(address, desk_dir=ctx.folder / "server-desk").close()
     except server.EmptyServerError:
@@ -389,7 +393,36 @@ def step_server(ctx: Context) -> str:
         raise StepError(f"the test server did not answer: {error}") from None
     else:
         raise StepError("the test server's admin database was opened as a clinic")
-    return f"psycopg {psycopg.__version__} ({impl}, libpq {libpq}); connected: {note}"
+    return (
+        f"psycopg {psycopg.__version__} ({impl}, libpq {libpq}); keyring: {keeper}; "
+        f"connected: {note}"
+    )
+
+
+# the keyring package's backend for each system (the one a desk keeps its password in)
+KEYRING_BACKENDS = {"win32": "Windows", "darwin": "macOS"}
+KEYRING_BACKEND_ELSEWHERE = "SecretService"
+
+
+def _keyring_backend() -> str:
+    """The keyring package finds its backends through its package metadata (entry points):
+    a bundle without that metadata has none, and Connect to a clinic server could not keep
+    the database password. The one for this system must be listed and load."""
+    import importlib
+    import importlib.metadata
+
+    import keyring
+
+    listed = {entry.name for entry in importlib.metadata.entry_points(group="keyring.backends")}
+    wanted = KEYRING_BACKENDS.get(sys.platform, KEYRING_BACKEND_ELSEWHERE)
+    if wanted not in listed:
+        raise StepError(
+            f"the keyring package lists no {wanted} backend (found: "
+            f"{', '.join(sorted(listed)) or 'none'}): its metadata is missing from the bundle"
+        )
+    importlib.import_module(f"keyring.backends.{wanted}")
+    chosen = keyring.get_keyring()
+    return f"{wanted} backend in place, {type(chosen).__module__} in use here"
 
 
 def step_icd(ctx: Context) -> str:
