@@ -16,7 +16,7 @@ from otdesk.services.clinic import Clinic
 from otdesk.ui.damaged_dialog import DamagedDialog, open_or_restore
 
 from ..helpers.files import fingerprint
-from .modals import Modals, app_look_restored, press  # noqa: F401 (the fixture)
+from .modals import Modals, app_look_restored, describe, press  # noqa: F401 (the fixture)
 
 
 def clinic_with_backup(clinic, clock, seeded):
@@ -262,6 +262,18 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     poll = QTimer()
     poll.timeout.connect(quit_window)
     poll.start(50)
+    # the start runs the app's own event loop: a step that never comes fails the test with
+    # what was on the screen, rather than leaving the loop (and the suite) running
+    stuck = []
+
+    def give_up():
+        stuck.extend(describe(w) for w in QApplication.topLevelWidgets() if w.isVisible())
+        QApplication.instance().exit(3)
+
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(give_up)
+    deadline.start(120_000)
 
     def first_administrator(widget):
         from otdesk.ui.account_setup import FirstAdministratorDialog
@@ -292,6 +304,8 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
         code = run(modals, lambda: ui_app._run_window(QApplication.instance(), folder, None))
     finally:
         poll.stop()
+        deadline.stop()
+    assert not stuck, f"the start did not reach the window; on the screen: {stuck}"
     assert code == 0
     (window,) = started
     assert window.windowTitle().startswith("Harbor Hand & OT")
