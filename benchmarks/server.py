@@ -26,6 +26,18 @@ Entries now wait on their connection and are appended just before the commit
 (storage.audit_chain.held_until_commit), and the visit row is locked as it is read. A
 4-desk run on the demo clinic: 21 -> 62 saves/s, p95 271 -> 97 ms (loaded machine); one
 desk alone stays about 20 statements and 25-35 ms of CPU a save, above the 50 ms target.
+
+Then each statement a save makes was looked at (December 2026): the visit row read once,
+with its names, diagnosis count and whether it has timers or payments (findings.visit_row);
+the plan of care with its treatment days; the visit's stamp written with its totals in one
+UPDATE (visit_detail.touched); the other desks' notice sent with the audit tail's lock
+(dialect.lock_audit_tail); an added line's place counted in its INSERT. A line save went
+from 20-22 statements to 12 and a commit. Each desk's command is timed alone (one save, as
+at the window), and the shared draft is changed on the version the desk holds, as the window
+does (a conflict is a refusal and a reload). Same machine, quiet, 50,000 visits:
+  1 desk   87 saves/s, p50 8.8 ms, p95 13.6 ms
+  4 desks 134 saves/s, p50 21.4 ms, p95 36.1 ms (target 50 ms: ratio 0.72), 1,124 conflicts
+  day list on PostgreSQL 12.9 ms (SQLite 5.2 ms in the same run); refresh p95 18.7 ms
 """
 
 from __future__ import annotations
