@@ -26,17 +26,22 @@ def _type_time(qtbot, header, text):
     qtbot.keyClick(header.time, Qt.Key_Return)
 
 
+def _visit_open_on_server(qtbot, server_clinic, server_start):
+    """Pat's window on the server clinic with its draft open: (window, the server link,
+    the visit as made, the visit's header)."""
+    postgres._server_dir()  # skips (or fails under CI) before anything is made
+    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
+    visit = server_clinic.visit
+    window.controller.open(visit.id)
+    QApplication.processEvents()
+    return window, window.server_link, visit, window.editor.header
+
+
 @pytest.mark.slow
 def test_a_save_while_the_server_is_down_is_kept_and_saved_when_it_is_back(
     qtbot, server_clinic, server_start
 ):
-    postgres._server_dir()  # skips (or fails under CI) before anything is made
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
-    link = window.server_link
-    visit = server_clinic.visit
-    window.controller.open(visit.id)
-    QApplication.processEvents()
-    header = window.editor.header
+    window, link, visit, header = _visit_open_on_server(qtbot, server_clinic, server_start)
     assert not link.bar.isVisible()
 
     postgres.stop_server()
@@ -70,13 +75,7 @@ def test_a_save_while_the_server_is_down_is_kept_and_saved_when_it_is_back(
 def test_a_waiting_save_is_refused_clearly_when_another_desk_changed_the_visit_meanwhile(
     qtbot, server_clinic, server_start
 ):
-    postgres._server_dir()
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
-    link = window.server_link
-    visit = server_clinic.visit
-    window.controller.open(visit.id)
-    QApplication.processEvents()
-    header = window.editor.header
+    window, link, visit, header = _visit_open_on_server(qtbot, server_clinic, server_start)
     postgres.stop_server()
     try:
         _type_time(qtbot, header, "11:45 AM")
@@ -122,13 +121,7 @@ def _server_stops_after(monkeypatch, clinic, *, answer_lost: bool):
 def test_a_save_committed_just_before_the_server_stops_is_shown_and_not_made_twice(
     qtbot, server_clinic, server_start, monkeypatch
 ):
-    postgres._server_dir()
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
-    link = window.server_link
-    visit = server_clinic.visit
-    window.controller.open(visit.id)
-    QApplication.processEvents()
-    header = window.editor.header
+    window, link, visit, header = _visit_open_on_server(qtbot, server_clinic, server_start)
     _server_stops_after(monkeypatch, window.controller.clinic, answer_lost=False)
     try:
         _type_time(qtbot, header, "10:30 AM")
@@ -151,13 +144,7 @@ def test_a_save_committed_just_before_the_server_stops_is_shown_and_not_made_twi
 def test_a_save_whose_answer_was_lost_is_tried_again_and_refused_in_words_that_say_so(
     qtbot, server_clinic, server_start, monkeypatch
 ):
-    postgres._server_dir()
-    window = signed_in_on_server(qtbot, server_start(server_clinic.url), PAT, PAT_PASSWORD)
-    link = window.server_link
-    visit = server_clinic.visit
-    window.controller.open(visit.id)
-    QApplication.processEvents()
-    header = window.editor.header
+    window, link, visit, header = _visit_open_on_server(qtbot, server_clinic, server_start)
     failed = []
     window.controller.failed.connect(failed.append)
     _server_stops_after(monkeypatch, window.controller.clinic, answer_lost=True)
