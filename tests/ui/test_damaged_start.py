@@ -247,11 +247,16 @@ def test_the_window_start_takes_the_damaged_screen_not_a_new_clinic(
     started = []
 
     def quit_window():
+        # the window this start shows (an earlier test's may linger, closed, not deleted)
         window = next(
-            (w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow"),
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if type(w).__name__ == "MainWindow" and w.isVisible() and w.clinic is not None
+            ),
             None,
         )
-        if window is None or not window.isVisible() or window.clinic is None:
+        if window is None:
             return
         started.append(window)
         window.close()

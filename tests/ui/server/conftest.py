@@ -8,6 +8,8 @@ import keyring
 import keyring.backend
 import keyring.errors
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 from sqlalchemy.engine import make_url
 
 from otdesk.services.server_setup import init_server
@@ -96,6 +98,7 @@ def server_clinic(tmp_path, clock):
 def server_start(qtbot, clock, settings, tmp_path):
     """StartFlow(server=...) over this desk's folder, opening the real main window."""
     flows = []
+    before = set(QApplication.topLevelWidgets())
 
     def make(server=None, **options):
         def open_window(clinic, note, **kw):
@@ -113,4 +116,10 @@ def server_start(qtbot, clock, settings, tmp_path):
         if flow.sign_in_window is not None:
             flow.sign_in_window.close()
         flow.finish()
+    # closed is not gone: the windows this test made (a switch at the lock makes another)
+    # are deleted, so that no later test finds one among the top-level widgets
+    for widget in set(QApplication.topLevelWidgets()) - before:
+        if not widget.isVisible():
+            widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     forget_style_sheet()
