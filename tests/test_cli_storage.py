@@ -39,6 +39,7 @@ def test_demo_says_what_it_made(demo_run):
     _, code, out = demo_run
     assert code == 0
     assert "20 invented patients" in out and "otdesk visits --date" in out
+    assert f"(today is {date.today():%m/%d/%Y})" in out  # as otdesk shows dates to people
 
 
 @pytest.fixture

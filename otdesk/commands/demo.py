@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from otdesk.core.dates import shown
+
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     demo = subparsers.add_parser(
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         report = install_demo(args.data_dir, force=args.force, encrypted=True)
     print(
         f"Demo clinic written to {report.path}: {report.patients} invented patients, "
-        f"{report.visits} visits (today is {report.today})."
+        f"{report.visits} visits (today is {shown(report.today)})."
     )
     if report.backup is not None:
         print(f"The clinic data it replaced was backed up to {report.backup}.")
@@ -75,7 +77,7 @@ def _run_on_server(args: argparse.Namespace, address: str) -> int:
     where, report = install_server_demo(address, desk_dir=desk_dir(args))
     print(
         f"Demo clinic written to the server database {where}: {report.patients} invented "
-        f"patients, {report.visits} visits (today is {report.today})."
+        f"patients, {report.visits} visits (today is {shown(report.today)})."
     )
     print(
         f"Sign in as {DEMO_NAME} with the password {DEMO_PASSWORD} (the demo alone has so "
