@@ -34,10 +34,13 @@ UPDATE (visit_detail.touched); the other desks' notice sent with the audit tail'
 (dialect.lock_audit_tail); an added line's place counted in its INSERT. A line save went
 from 20-22 statements to 12 and a commit. Each desk's command is timed alone (one save, as
 at the window), and the shared draft is changed on the version the desk holds, as the window
-does (a conflict is a refusal and a reload). Same machine, quiet, 50,000 visits:
-  1 desk   87 saves/s, p50 8.8 ms, p95 13.6 ms
-  4 desks 134 saves/s, p50 21.4 ms, p95 36.1 ms (target 50 ms: ratio 0.72), 1,124 conflicts
-  day list on PostgreSQL 12.9 ms (SQLite 5.2 ms in the same run); refresh p95 18.7 ms
+does (a conflict is a refusal and a reload). Same machine, 50,000 visits, two runs (the
+second on a busier machine: SQLite's open took 1.7x as long):
+  1 desk   87 / 62 saves/s, p50 8.8 / 12.5 ms, p95 13.6 / 19.8 ms
+  4 desks 134 / 115 saves/s, p50 21.4 / 24.9 ms, p95 36.1 / 41.3 ms (target 50 ms: ratio
+          0.72 / 0.83), 1,124 / 971 conflicts refused and reloaded
+  day list on PostgreSQL 12.9 / 18.7 ms (SQLite 5.2 / 7.7 ms in the same runs); refresh
+  p95 18.7 / 20.6 ms
 """
 
 from __future__ import annotations
