@@ -110,7 +110,7 @@ def append_all(connection: Connection, contents: list[Mapping[str, Any]]) -> lis
 # (Database.write): on a clinic server the tail's lock, which makes every desk's writes go
 # one after the other, is then held for the few statements of the appending and the commit,
 # not for the whole action (a save's recomputing and reading back included).
-_HELD_KEY = "otdesk_audit_held"
+_HELD = "audit_held"  # in the write transaction's state (dialect.write_state)
 
 
 @contextlib.contextmanager
@@ -118,21 +118,25 @@ def held_until_commit(connection: Connection) -> Iterator[None]:
     """Inside: add() keeps the entries on `connection`; at the end of the block (when it
     ends without an error) they are appended, in order. Forgotten on an error (the
     transaction rolls back)."""
-    connection.info[_HELD_KEY] = []
+    from otdesk.storage import dialect
+
+    state = dialect.write_state(connection)
+    state[_HELD] = []
     try:
         yield
-        held = connection.info.get(_HELD_KEY) or []
-        connection.info[_HELD_KEY] = None
+        held = state.pop(_HELD)
         if held:
             append_all(connection, held)
     finally:
-        connection.info.pop(_HELD_KEY, None)
+        state.pop(_HELD, None)
 
 
 def add(connection: Connection, content: Mapping[str, Any]) -> None:
     """Append an entry now, or at the end of the transaction when it holds its entries
     (held_until_commit)."""
-    held = connection.info.get(_HELD_KEY)
+    from otdesk.storage import dialect
+
+    held = dialect.write_state(connection).get(_HELD)
     if held is None:
         append(connection, content)
     else:

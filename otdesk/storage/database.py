@@ -140,19 +140,19 @@ class Database:
             engine.connect().execution_options(**{dialect.WRITE_OPTION: True}) as connection,
             connection.begin(),
         ):
-            if self.read_only:
-                dialect.limit_lock_wait(connection, READER_WRITE_TIMEOUT_MS)
-            kept = signin_record.pending(place)
-            for entry in kept:
-                content = entry.columns()
-                if not audit_chain.is_written(connection, content):
-                    audit_chain.append(connection, content)
             dialect.begin_write_state(connection)
             try:
+                if self.read_only:
+                    dialect.limit_lock_wait(connection, READER_WRITE_TIMEOUT_MS)
+                kept = signin_record.pending(place)
+                for entry in kept:
+                    content = entry.columns()
+                    if not audit_chain.is_written(connection, content):
+                        audit_chain.append(connection, content)
                 with audit_chain.held_until_commit(connection):
                     yield connection
                     dialect.run_before_commit(connection)
-                dialect.send_notice(connection)  # when no audit entry took it along
+                dialect.send_notice(connection)
             finally:
                 dialect.end_write_state(connection)
         if kept:

@@ -662,17 +662,21 @@ def lock_audit_tail(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # A transaction-scoped advisory lock, not LOCK TABLE: the desks' login role may only
         # read and append to the audit log, and LOCK TABLE in this mode needs UPDATE rights.
-        lock = f"pg_advisory_xact_lock({AUDIT_TAIL_LOCK})"
-        notice = write_state(connection).pop(_NOTICE, None)
-        if notice is None:
-            connection.exec_driver_sql(f"SELECT {lock}")
-        else:
-            from sqlalchemy import text
+        _select_with_notice(connection, f"pg_advisory_xact_lock({AUDIT_TAIL_LOCK})")
 
-            connection.execute(
-                text(f"SELECT {lock}, pg_notify(:channel, :payload)"),
-                {"channel": CHANGES_CHANNEL, "payload": notice},
-            )
+
+def _select_with_notice(connection: Connection, *calls: str) -> None:
+    """SELECT `calls`, with this transaction's notice to the other desks (pg_notify) when
+    one waits to be sent; nothing when there is neither."""
+    from sqlalchemy import text
+
+    notice = write_state(connection).pop(_NOTICE, None)
+    params = {}
+    if notice is not None:
+        calls += ("pg_notify(:channel, :payload)",)
+        params = {"channel": CHANGES_CHANNEL, "payload": notice}
+    if calls:
+        connection.execute(text(f"SELECT {', '.join(calls)}"), params)
 
 
 # What lasts as long as one write transaction (storage.database.Database.write starts and
@@ -719,14 +723,8 @@ def notice_at_commit(connection: Connection, payload: str) -> None:
 
 
 def send_notice(connection: Connection) -> None:
-    notice = write_state(connection).pop(_NOTICE, None)
-    if notice is not None:
-        from sqlalchemy import text
-
-        connection.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": CHANGES_CHANNEL, "payload": notice},
-        )
+    """The notice of notice_at_commit(), when no audit entry took it along."""
+    _select_with_notice(connection)
 
 
 def lock_row_for_write(connection: Connection, table: Any, row_id: int) -> None:

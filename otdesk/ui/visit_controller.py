@@ -122,7 +122,6 @@ class VisitController(QObject):
         self.policies: list[Any] = []
         # changes of the open visit made while the clinic server was away, in order
         self.pending: list[Callable[[], Any]] = []
-        self._retrying = False  # inside retry_pending()
         # whether the person is typing into the open visit (set by the window): another
         # desk's change then waits, and the person's own save meets StaleVisitError
         self.typing: Callable[[], bool] = lambda: False
@@ -175,11 +174,7 @@ class VisitController(QObject):
         while self.pending:
             action, *rest = self.pending
             self.pending = []
-            self._retrying = True
-            try:
-                done = self._call(action)
-            finally:
-                self._retrying = False
+            done = self._call(action, retried=True)
             if self.pending:  # the server is still away: all of them wait again
                 self.pending += rest
                 return False
@@ -599,7 +594,7 @@ class VisitController(QObject):
         self.changed.emit(visit)
         return True
 
-    def _call(self, action: Callable[[], Any], save: bool = True) -> bool:
+    def _call(self, action: Callable[[], Any], save: bool = True, retried: bool = False) -> bool:
         self.last_field = None
         if save and self.blocked is not None:
             self.failed.emit(self.blocked)
@@ -617,8 +612,11 @@ class VisitController(QObject):
         except _service_errors() as error:
             if visit is not None and _connection_lost(error):
                 # the change was saved; only the header's lists could not be read again
-                # (they stay as they were): it is shown, never tried a second time
-                providers, policies = self.providers, self.policies
+                # (the providers stay as they were, the policies if they are this patient's;
+                # all is read afresh once the server is back): shown, never tried again
+                providers = self.providers
+                same_patient = self.visit is not None and self.visit.patient_id == visit.patient_id
+                policies = self.policies if same_patient else []
                 self.connection_lost.emit(str(error))
             elif save and _connection_lost(error) and self.visit is not None:
                 # not saved, or saved with its confirmation lost: the change is kept and
@@ -628,7 +626,7 @@ class VisitController(QObject):
                 self.connection_lost.emit(str(error))
                 return False
             else:
-                return self._refused(error)
+                return self._refused(error, retried)
         if self.blocked is not None:
             visit = ReadOnlyVisit(visit)
         self.visit = visit
@@ -638,9 +636,9 @@ class VisitController(QObject):
             self.saved.emit(visit.id)
         return True
 
-    def _refused(self, error: Exception) -> bool:
+    def _refused(self, error: Exception, retried: bool) -> bool:
         self.last_field = getattr(error, "field", None)
-        self.failed.emit(self._words_for(error))
+        self.failed.emit(self._words_for(error, retried))
         # Redraw from the stored visit so a refused edit shows the stored value again.
         if not self._reload_if_stale(error) and self.visit is not None:
             self.changed.emit(self.visit)
@@ -648,17 +646,14 @@ class VisitController(QObject):
             self.damaged.emit(error)
         return False
 
-    def _words_for(self, error: Exception) -> str:
-        """What a refusal says. A change tried again after the connection was lost, refused
-        because the visit moved on, may have been this person's own: its commit reached the
-        server but the answer did not."""
+    def _words_for(self, error: Exception, retried: bool) -> str:
+        """What a refusal says. A change tried again after the connection was lost
+        (`retried`), refused because the visit moved on, may have been this person's own:
+        its commit reached the server but the answer did not."""
         from otdesk.services.errors import StaleVisitError
 
-        if (
-            self._retrying
-            and isinstance(error, StaleVisitError)
-            and error.changed_by == self.clinic.ctx.user
-        ):
+        own = isinstance(error, StaleVisitError) and error.changed_by == self.clinic.ctx.user
+        if retried and own:
             return (
                 f"Visit {error.visit_id} changed while the connection was lost, last by "
                 f"{error.changed_by}: the change may have been saved just before the "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from otdesk.ui.check_dialog import CheckDialog
+
 
 def show(qtbot, widget: QWidget) -> QWidget:
     qtbot.addWidget(widget)
@@ -48,8 +50,6 @@ def when_modal(kind: type, act, tries: int = 300) -> None:
 def run_check(qtbot, window):
     """Clinic > Check the database, shown and waited for until its check has finished (a
     full check of a clinic, or of a server's schema and audit chain, takes some seconds)."""
-    from otdesk.ui.check_dialog import CheckDialog
-
     dialog = CheckDialog(window)
     qtbot.addWidget(dialog)
     dialog.show()

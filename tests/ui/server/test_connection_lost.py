@@ -99,22 +99,22 @@ def test_a_waiting_save_is_refused_clearly_when_another_desk_changed_the_visit_m
     assert header.time.text() != "11:45 AM"  # the visit as stored, shown again
 
 
-def _server_stops_after(monkeypatch, clinic, *, answer_lost: bool):
-    """The header's next save reaches the real server and is committed; then the server
-    stops (a crash or a restart): with `answer_lost`, before the desk has its answer (the
-    save's own call fails as a lost commit confirmation does), else just after it (the
-    reads that follow the save fail)."""
+def _server_stops_after(monkeypatch, clinic, *, answer_lost: bool, command: str = "update"):
+    """The next save through `command` (the header's by default) reaches the real server
+    and is committed; then the server stops (a crash or a restart): with `answer_lost`,
+    before the desk has its answer (the save's own call fails as a lost commit confirmation
+    does), else just after it (the reads that follow the save fail)."""
     service = clinic.visits
-    real_update = service.update
+    real = getattr(service, command)
 
-    def update(*args, **kwargs):
-        saved = real_update(*args, **kwargs)
+    def saved_then_stopped(*args, **kwargs):
+        saved = real(*args, **kwargs)
         postgres.stop_server()
         if answer_lost:
             service.get(saved.id)  # the connection is gone: ServerUnavailableError
         return saved
 
-    monkeypatch.setattr(service, "update", update)
+    monkeypatch.setattr(service, command, saved_then_stopped)
 
 
 @pytest.mark.slow
@@ -168,3 +168,33 @@ def test_a_save_whose_answer_was_lost_is_tried_again_and_refused_in_words_that_s
     ]
     assert window.controller.visit.edit_version == stored.edit_version
     assert header.time.text() == "10:30 AM"  # as stored: the change is there
+
+
+@pytest.mark.slow
+def test_a_visit_created_just_before_the_server_stops_is_made_once(
+    qtbot, server_clinic, server_start, monkeypatch
+):
+    """A new visit for another patient, committed, then the server gone: it is shown (never
+    created a second time), with no policies of the patient before it; all is read afresh
+    once the server is back."""
+    window, link, visit, _header = _visit_open_on_server(qtbot, server_clinic, server_start)
+    controller = window.controller
+    bo = server_clinic.seeded["bo"].id
+    other = server_clinic.other
+    before = [v.id for v in other.visits.day(visit.date_of_service)]
+    _server_stops_after(monkeypatch, controller.clinic, answer_lost=False, command="create")
+    try:
+        assert controller.create(bo, visit.provider_id, visit.date_of_service)
+        qtbot.waitUntil(link.bar.isVisible, timeout=10000)
+        assert controller.pending == []
+        made = controller.visit
+        assert made.patient_id == bo and made.id not in before
+        assert controller.policies == []  # the patient before's are not this one's
+    finally:
+        postgres.start_server()
+    qtbot.waitUntil(lambda: not link.bar.isVisible(), timeout=BACK_MS)
+    after = [v.id for v in other.visits.day(visit.date_of_service)]
+    assert sorted(after) == sorted([*before, made.id])  # made once
+    wanted = [p.id for p in other.patients.policies(bo)]
+    assert wanted  # Bo has a policy of his own
+    qtbot.waitUntil(lambda: [p.id for p in controller.policies] == wanted, timeout=BACK_MS)
